@@ -1,0 +1,128 @@
+"""The ASGI application: REST API, the room WebSocket and the web app's files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from visio import __version__
+from visio.container import Container
+from visio.rooms.rest import error_response
+from visio.rooms.rest import router as rooms_router
+from visio.settings import Settings
+from visio.web import DIST_DIR
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
+
+
+MISSING_WEB_BUILD = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Visio</title>
+<body style="font-family:sans-serif;max-width:40em;margin:4em auto">
+<h1>Visio's web app is not built</h1>
+<p>The server is running, but the browser app has not been built. Run <code>./scripts/setup</code>
+(or <code>npm --prefix web ci && npm --prefix web run build</code>) and reload this page.</p>"""
+
+
+def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
+    """Build the ASGI app; services start with the app's lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = Container(settings)
+        app.state.container = container
+        await container.start()
+        try:
+            yield
+        finally:
+            await container.stop()
+
+    app = FastAPI(
+        title="Visio",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+        redoc_url=None,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.include_router(rooms_router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return error_response(422, "invalid_request", problems)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        container: Container = request.app.state.container
+        media = container.media_engine.connected
+        return JSONResponse(
+            {"status": "ready" if media else "degraded", "media_engine": media},
+            status_code=200 if media else 503,
+        )
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def unknown_api(rest: str) -> JSONResponse:
+        return error_response(404, "not_found", f"no API endpoint /api/{rest}")
+
+    if (web_dir / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def web_app(path: str) -> Response:
+        """Files of the web app; every other path gets index.html (the app routes itself)."""
+        index = web_dir / "index.html"
+        if not index.is_file():
+            return HTMLResponse(MISSING_WEB_BUILD, status_code=503)
+        candidate = (web_dir / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"cache-control": "no-cache"})
+
+    return app

@@ -1,0 +1,168 @@
+"""The ``visio`` command: serve, check, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from visio import __version__
+from visio.settings import Settings, SettingsError, load_settings
+from visio.storage.database import create_engine, current_revision, head_revision, migrate
+from visio.web import DIST_DIR
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from visio.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    logging.getLogger(__name__).info("Visio %s on http://%s:%s", __version__, host, port)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        ws_max_size=max(16 * settings.protocol_max_message_bytes, 1024 * 1024),
+        ws_ping_interval=10,
+        ws_ping_timeout=10,
+        proxy_headers=True,
+        log_config=None,
+    )
+    return 0
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    async def run() -> str | None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            await migrate(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    print(f"database is at revision {revision}")
+    return 0
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
+    problems = 0
+
+    def report(ok: bool, what: str, fix: str = "") -> None:
+        nonlocal problems
+        print(f"{'ok ' if ok else 'ERR'}  {what}" + ("" if ok or not fix else f"\n     → {fix}"))
+        problems += 0 if ok else 1
+
+    report(True, "settings are valid")
+    if settings.janus_mode == "embedded":
+        binary = settings.janus_binary
+        found = binary.is_file() or shutil.which(str(binary)) is not None
+        report(found, f"Janus binary at {binary}", "apt-get install janus, or set VISIO_JANUS_BINARY")
+        if found:
+            version = subprocess.run(  # noqa: S603 - the operator's configured Janus binary
+                [str(binary), "--version"], capture_output=True, text=True, timeout=10
+            ).stdout.strip().splitlines()
+            report(bool(version), f"Janus runs: {version[0] if version else 'no version output'}")
+        for folder, module in (
+            (settings.janus_plugins_dir, "libjanus_videoroom.so"),
+            (settings.janus_transports_dir, "libjanus_websockets.so"),
+        ):
+            report(
+                (folder / module).exists(),
+                f"Janus module {module} in {folder}",
+                "apt-get install janus, or set VISIO_JANUS_PLUGINS_DIR / VISIO_JANUS_TRANSPORTS_DIR",
+            )
+        for name, port in (
+            ("VISIO_JANUS_WS_PORT", settings.janus_ws_port),
+            ("VISIO_JANUS_ADMIN_PORT", settings.janus_admin_port),
+        ):
+            report(
+                _port_free(port),
+                f"port {port} ({name}) is free for the embedded Janus",
+                f"stop what listens there or set {name}",
+            )
+    report(
+        (DIST_DIR / "index.html").is_file(),
+        f"web app built in {DIST_DIR}",
+        "npm --prefix web ci && npm --prefix web run build (./scripts/setup does it)",
+    )
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+        report(True, f"data directory {settings.data_dir.resolve()} is writable")
+    except OSError as exc:
+        report(False, f"data directory {settings.data_dir}: {exc}", "set VISIO_DATA_DIR")
+
+    async def database_state() -> str | None:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision = asyncio.run(database_state())
+        head = head_revision()
+        automatic = settings.database_url is None
+        report(
+            revision == head or automatic,
+            f"database reachable, schema at {revision or 'empty'} (latest {head})"
+            + (", migrated at start-up" if automatic and revision != head else ""),
+            "run `visio migrate`",
+        )
+    except Exception as exc:
+        report(False, f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
+               "check VISIO_DATABASE_URL")
+    print("all checks passed" if not problems else f"{problems} problem(s) found")
+    return 0 if not problems else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="visio", description="Visio video conferencing server")
+    parser.add_argument("--version", action="version", version=f"visio {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server and its embedded Janus")
+    serve.add_argument("--host", help="address to listen on (default VISIO_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default VISIO_PORT)")
+    commands.add_parser("check", help="verify the installation and configuration")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    handlers = {"serve": cmd_serve, "check": cmd_check, "migrate": cmd_migrate}
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

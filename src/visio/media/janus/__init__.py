@@ -1,0 +1,1 @@
+"""Janus, the WebRTC media engine: its configuration, its process and its API."""

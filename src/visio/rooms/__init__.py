@@ -1,0 +1,1 @@
+"""Rooms: their links, their participants and the room protocol spoken over the WebSocket."""

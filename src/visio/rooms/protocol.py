@@ -1,0 +1,340 @@
+"""The room protocol, version 1: every message on the participant WebSocket, as Pydantic models.
+
+docs/protocol.md describes the protocol for client authors; this module is its definition.
+Parsing is strict: unknown fields, wrong types and unknown message types are refused with an
+error that names the problem, and nothing of a refused message is acted upon.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+PROTOCOL_VERSION = 1
+
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64)] | Annotated[
+    int, Field(ge=0, le=2**53)
+]
+Source = Literal["microphone", "camera", "screen"]
+Target = Literal["publisher", "subscriber"]
+
+
+def _check_display_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > 64:
+        raise ValueError("must be at most 64 characters")
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
+        raise ValueError("must not contain control or formatting characters")
+    return value
+
+
+def _check_sdp(value: str) -> str:
+    if not value.startswith("v=0"):
+        raise ValueError("is not an SDP (it must start with v=0)")
+    return value
+
+
+DisplayName = Annotated[str, AfterValidator(_check_display_name)]
+Sdp = Annotated[str, StringConstraints(max_length=256 * 1024), AfterValidator(_check_sdp)]
+Mid = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Request(_Message):
+    id: RequestId | None = None
+
+
+# ---- client → server -------------------------------------------------------------------------
+
+
+class Join(_Request):
+    type: Literal["join"]
+    version: int
+    name: DisplayName
+    audio: bool
+    video: bool
+
+
+class TrackInfo(_Message):
+    mid: Mid
+    source: Source
+
+
+def _unique_tracks(tracks: list[TrackInfo]) -> list[TrackInfo]:
+    if len({t.mid for t in tracks}) != len(tracks):
+        raise ValueError("each mid may appear only once")
+    if len({t.source for t in tracks}) != len(tracks):
+        raise ValueError("each source may appear only once")
+    return tracks
+
+
+class Publish(_Request):
+    type: Literal["publish"]
+    sdp: Sdp
+    tracks: Annotated[list[TrackInfo], Field(max_length=3), AfterValidator(_unique_tracks)]
+
+
+class SubscriberAnswer(_Request):
+    type: Literal["subscriber.answer"]
+    sdp: Sdp
+
+
+class IceCandidate(_Message):
+    candidate: Annotated[str, StringConstraints(max_length=1024)]
+    sdpMid: Mid | None = None  # noqa: N815 - the browser's own field name
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+
+
+class Trickle(_Request):
+    type: Literal["trickle"]
+    target: Target
+    candidate: IceCandidate | None
+
+
+class MediaState(_Request):
+    type: Literal["media.state"]
+    audio: bool
+    video: bool
+
+
+class IceRestart(_Request):
+    type: Literal["ice.restart"]
+    target: Literal["subscriber"]
+
+
+class Leave(_Request):
+    type: Literal["leave"]
+
+
+class Ping(_Request):
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[
+    Join | Publish | SubscriberAnswer | Trickle | MediaState | IceRestart | Leave | Ping,
+    Field(discriminator="type"),
+]
+_CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+CLIENT_MESSAGE_TYPES = frozenset(
+    {"join", "publish", "subscriber.answer", "trickle", "media.state", "ice.restart", "leave", "ping"}
+)
+
+# ---- server → client -------------------------------------------------------------------------
+
+
+class ParticipantInfo(_Message):
+    id: str
+    name: str
+    audio: bool
+    video: bool
+    screen: bool
+    joined_at: datetime
+
+
+class Limits(_Message):
+    max_message_bytes: int
+    rate_per_second: float
+    rate_burst: int
+
+
+class _Reply(_Message):
+    reply_to: RequestId | None = None
+
+
+class Joined(_Reply):
+    type: Literal["joined"] = "joined"
+    participant: ParticipantInfo
+    participants: list[ParticipantInfo]
+    ice_servers: list[dict[str, Any]]
+    limits: Limits
+
+
+class ParticipantJoined(_Message):
+    type: Literal["participant.joined"] = "participant.joined"
+    participant: ParticipantInfo
+
+
+class ParticipantUpdated(_Message):
+    type: Literal["participant.updated"] = "participant.updated"
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(_Message):
+    type: Literal["participant.left"] = "participant.left"
+    participant_id: str
+    reason: Literal["left", "disconnected"]
+
+
+class PublishAnswer(_Reply):
+    type: Literal["publish.answer"] = "publish.answer"
+    sdp: str
+
+
+class StreamInfo(_Message):
+    mid: str
+    participant_id: str
+    source: Source
+    kind: Literal["audio", "video"]
+
+
+class SubscriberOffer(_Message):
+    type: Literal["subscriber.offer"] = "subscriber.offer"
+    sdp: str
+    streams: list[StreamInfo]
+
+
+class ServerTrickle(_Message):
+    type: Literal["trickle"] = "trickle"
+    target: Target
+    candidate: IceCandidate | None
+
+
+class MediaInterrupted(_Message):
+    type: Literal["media.interrupted"] = "media.interrupted"
+    reason: str
+
+
+class MediaReset(_Message):
+    type: Literal["media.reset"] = "media.reset"
+    reason: str
+
+
+class ErrorDetail(_Message):
+    field: str
+    problem: str
+
+
+ErrorCode = Literal[
+    "invalid_json",
+    "invalid_message",
+    "unknown_type",
+    "message_too_large",
+    "rate_limited",
+    "binary_not_supported",
+    "not_joined",
+    "already_joined",
+    "unsupported_version",
+    "room_not_found",
+    "room_full",
+    "out_of_order",
+    "media_unavailable",
+    "media_error",
+    "internal",
+]
+
+
+class ErrorMessage(_Reply):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    details: list[ErrorDetail] | None = None
+    fatal: bool = False
+
+
+class Pong(_Reply):
+    type: Literal["pong"] = "pong"
+
+
+ServerMessage = (
+    Joined
+    | ParticipantJoined
+    | ParticipantUpdated
+    | ParticipantLeft
+    | PublishAnswer
+    | SubscriberOffer
+    | ServerTrickle
+    | MediaInterrupted
+    | MediaReset
+    | ErrorMessage
+    | Pong
+)
+
+
+class ProtocolError(Exception):
+    """A message was refused; carries the error to send back."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        reply_to: RequestId | None = None,
+        details: list[ErrorDetail] | None = None,
+        fatal: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.error = ErrorMessage(
+            code=code, message=message, reply_to=reply_to, details=details, fatal=fatal
+        )
+
+
+def _request_id(raw: dict[str, Any]) -> RequestId | None:
+    value = raw.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and 1 <= len(value) <= 64:
+        return value
+    if isinstance(value, int) and 0 <= value <= 2**53:
+        return value
+    return None
+
+
+def parse_client_message(frame: str) -> ClientMessage:
+    """Parse one text frame from a browser, or raise :class:`ProtocolError` saying what is wrong."""
+    try:
+        raw = json.loads(frame)
+    except (json.JSONDecodeError, RecursionError):
+        raise ProtocolError("invalid_json", "the frame is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("invalid_json", "the frame must be a JSON object")
+    reply_to = _request_id(raw)
+    kind = raw.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(
+            "invalid_message",
+            "every message needs a string field 'type'",
+            reply_to=reply_to,
+            details=[ErrorDetail(field="type", problem="missing or not a string")],
+        )
+    if kind not in CLIENT_MESSAGE_TYPES:
+        raise ProtocolError(
+            "unknown_type", f"{kind[:64]!r} is not a message of protocol v1", reply_to=reply_to
+        )
+    try:
+        return _CLIENT_MESSAGE.validate_python(raw)
+    except ValidationError as exc:
+        details = [
+            ErrorDetail(
+                field=".".join(str(part) for part in error["loc"][1:]) or "(message)",
+                problem=error["msg"],
+            )
+            for error in exc.errors(include_url=False)
+        ][:10]
+        summary = "; ".join(f"{d.field}: {d.problem}" for d in details)
+        raise ProtocolError(
+            "invalid_message", f"invalid {kind!r} message ({summary})", reply_to=reply_to,
+            details=details,
+        ) from None
+
+
+def encode(message: ServerMessage) -> str:
+    """Serialise a server message to its JSON frame."""
+    return message.model_dump_json(exclude_none=True)

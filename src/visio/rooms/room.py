@@ -1,0 +1,38 @@
+"""A live meeting: the participants present now and the Janus VideoRoom that carries their media."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+
+from visio.rooms.participant import Participant
+from visio.rooms.protocol import ServerMessage
+
+
+def new_janus_room_id() -> int:
+    return secrets.randbelow(2**53 - 1) + 1
+
+
+@dataclass(eq=False)
+class Room:
+    slug: str
+    participants: dict[str, Participant] = field(default_factory=dict)
+    janus_room_id: int | None = None
+    media_generation: int = 0
+    """The media engine generation the Janus room was created in (0: not created)."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def by_feed(self, feed_id: int) -> Participant | None:
+        for participant in self.participants.values():
+            if participant.feed_id == feed_id:
+                return participant
+        return None
+
+    def others(self, participant: Participant) -> list[Participant]:
+        return [p for p in self.participants.values() if p is not participant]
+
+    def broadcast(self, message: ServerMessage, *, exclude: Participant | None = None) -> None:
+        for participant in list(self.participants.values()):
+            if participant is not exclude:
+                participant.send(message)

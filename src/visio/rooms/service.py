@@ -1,0 +1,426 @@
+"""The room service: joining, publishing, subscribing and leaving, translated into Janus calls.
+
+This is where the room protocol's meaning lives. The WebSocket handler (``signaling``) parses and
+rate-limits frames and calls these methods; they check the request against the room's state,
+drive the Janus VideoRoom plugin and tell the other participants what changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from visio.media.engine import MediaEngine, MediaUnavailableError
+from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
+from visio.rooms.participant import Outbox, Participant
+from visio.rooms.protocol import (
+    IceCandidate,
+    Joined,
+    Limits,
+    MediaInterrupted,
+    MediaReset,
+    ParticipantJoined,
+    ParticipantLeft,
+    ParticipantUpdated,
+    ProtocolError,
+    Publish,
+    ServerTrickle,
+    StreamInfo,
+    SubscriberOffer,
+    Target,
+)
+from visio.rooms.repository import RoomRepository
+from visio.rooms.room import Room, new_janus_room_id
+from visio.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+VIDEOROOM = "janus.plugin.videoroom"
+
+
+class RoomService:
+    """Owns every live room and each participant's media handles."""
+
+    def __init__(self, settings: Settings, repository: RoomRepository, engine: MediaEngine) -> None:
+        self._settings = settings
+        self._repository = repository
+        self._engine = engine
+        self._rooms: dict[str, Room] = {}
+        self._manager: JanusHandle | None = None
+        self._manager_generation = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        engine.on_lost(self._on_media_lost)
+        engine.on_restored(self._on_media_restored)
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    def participant_count(self, slug: str) -> int:
+        room = self._rooms.get(slug)
+        return len(room.participants) if room else 0
+
+    def live_rooms(self) -> int:
+        return len(self._rooms)
+
+    # ---- joining and leaving -----------------------------------------------------------------
+
+    async def join(
+        self, slug: str, name: str, audio: bool, video: bool, outbox: Outbox, reply_to: Any
+    ) -> tuple[Room, Participant]:
+        """Add a participant to a room; they get ``joined`` and the others ``participant.joined``."""
+        if await self._repository.get(slug) is None:
+            raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
+        room = self._rooms.setdefault(slug, Room(slug))
+        if len(room.participants) >= self._settings.room_max_participants:
+            raise ProtocolError(
+                "room_full",
+                f"the room has {self._settings.room_max_participants} participants already",
+                fatal=True,
+            )
+        participant = Participant(name=name, audio=audio, video=video, outbox=outbox)
+        others = [p.info() for p in room.participants.values()]
+        room.participants[participant.id] = participant
+        logger.info("room %s: participant %s joined", slug, participant.id)
+        participant.send(
+            Joined(
+                reply_to=reply_to,
+                participant=participant.info(),
+                participants=others,
+                ice_servers=[s.model_dump(exclude_none=True) for s in self._settings.ice_servers],
+                limits=Limits(
+                    max_message_bytes=self._settings.protocol_max_message_bytes,
+                    rate_per_second=self._settings.protocol_rate_per_second,
+                    rate_burst=self._settings.protocol_rate_burst,
+                ),
+            )
+        )
+        room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
+        self._spawn(self._sync_subscriptions(room, participant))
+        return room, participant
+
+    async def leave(self, room: Room, participant: Participant, reason: str) -> None:
+        """Remove a participant; the others see them go at once."""
+        if participant.gone:
+            return
+        participant.gone = True
+        room.participants.pop(participant.id, None)
+        room.broadcast(
+            ParticipantLeft(
+                participant_id=participant.id,
+                reason="left" if reason == "left" else "disconnected",
+            )
+        )
+        logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
+        for handle in (participant.publisher, participant.subscriber):
+            if handle is not None:
+                await handle.detach()
+        participant.publisher = participant.subscriber = None
+        if not room.participants:
+            await self._close_room(room)
+        else:
+            for other in room.others(participant):
+                self._spawn(self._sync_subscriptions(room, other))
+
+    async def _close_room(self, room: Room) -> None:
+        self._rooms.pop(room.slug, None)
+        if room.janus_room_id is None or room.media_generation != self._engine.generation:
+            return
+        with contextlib.suppress(JanusError, MediaUnavailableError):
+            manager = await self._manager_handle()
+            await manager.message({"request": "destroy", "room": room.janus_room_id})
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def set_media_state(self, room: Room, participant: Participant, audio: bool, video: bool) -> None:
+        if (participant.audio, participant.video) == (audio, video):
+            return
+        participant.audio, participant.video = audio, video
+        room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+
+    # ---- publishing --------------------------------------------------------------------------
+
+    async def publish(self, room: Room, participant: Participant, request: Publish) -> str:
+        """Hand the browser's offer to Janus; return Janus's answer."""
+        descriptions = [{"mid": t.mid, "description": t.source} for t in request.tracks]
+        jsep = {"type": "offer", "sdp": request.sdp}
+        had_screen = participant.screen
+        try:
+            await self._ensure_janus_room(room)
+            if participant.publisher is None:
+                handle = await self._engine.session.attach(
+                    VIDEOROOM, lambda event: self._on_publisher_event(room, participant, event)
+                )
+                try:
+                    _, answer = await handle.message(
+                        {
+                            "request": "joinandconfigure",
+                            "ptype": "publisher",
+                            "room": room.janus_room_id,
+                            "id": participant.feed_id,
+                            "display": participant.id,
+                            "descriptions": descriptions,
+                        },
+                        jsep,
+                    )
+                except JanusError:
+                    await handle.detach()
+                    raise
+                participant.publisher = handle
+            else:
+                _, answer = await participant.publisher.message(
+                    {"request": "configure", "descriptions": descriptions}, jsep
+                )
+        except MediaUnavailableError:
+            raise ProtocolError("media_unavailable", "the media engine is restarting") from None
+        except JanusError as exc:
+            logger.warning("room %s: Janus refused %s's offer: %s", room.slug, participant.id, exc)
+            raise ProtocolError("media_error", f"the media engine refused the offer: {exc.reason}")
+        if answer is None or answer.get("type") != "answer":
+            raise ProtocolError("media_error", "the media engine sent no answer")
+        participant.tracks = {t.mid: t.source for t in request.tracks}
+        for candidate in participant.pending_publisher_candidates:
+            await self.trickle(participant, "publisher", candidate)
+        participant.pending_publisher_candidates.clear()
+        if participant.screen != had_screen:
+            room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        if participant.publishing:
+            self._sync_others(room, participant)
+        return str(answer["sdp"])
+
+    async def _on_publisher_event(
+        self, room: Room, participant: Participant, event: PluginEvent
+    ) -> None:
+        if event.kind == "trickle":
+            participant.send(ServerTrickle(target="publisher", candidate=_candidate(event.data)))
+        elif event.kind == "webrtcup":
+            logger.info("room %s: %s's media is up", room.slug, participant.id)
+            participant.publishing = True
+            self._sync_others(room, participant)
+        elif event.kind == "hangup":
+            participant.publishing = False
+
+    # ---- subscribing -------------------------------------------------------------------------
+
+    def _sync_others(self, room: Room, participant: Participant) -> None:
+        for other in room.others(participant):
+            self._spawn(self._sync_subscriptions(room, other))
+
+    async def _sync_subscriptions(self, room: Room, participant: Participant) -> None:
+        """Make the participant's subscription match the streams the others publish."""
+        async with participant.sync_lock:
+            if participant.gone or not self._engine.connected:
+                return
+            wanted: dict[tuple[int, str], None] = {}
+            for other in room.others(participant):
+                if other.publishing:
+                    for mid in other.tracks:
+                        wanted[(other.feed_id, mid)] = None
+            add = [key for key in wanted if key not in participant.subscribed]
+            live_feeds = {(p.feed_id, mid) for p in room.participants.values() for mid in p.tracks}
+            remove = [k for k in participant.subscribed if k not in wanted and k in live_feeds]
+            if not add and not remove:
+                return
+            try:
+                await self._ensure_janus_room(room)
+                if participant.subscriber is None:
+                    if not add:
+                        return
+                    handle = await self._engine.session.attach(
+                        VIDEOROOM, lambda event: self._on_subscriber_event(room, participant, event)
+                    )
+                    participant.subscriber = handle
+                    data, jsep = await handle.message(
+                        {
+                            "request": "join",
+                            "ptype": "subscriber",
+                            "room": room.janus_room_id,
+                            "streams": [{"feed": feed, "mid": mid} for feed, mid in add],
+                        }
+                    )
+                else:
+                    body: JsonObject = {"request": "update"}
+                    if add:
+                        body["subscribe"] = [{"feed": feed, "mid": mid} for feed, mid in add]
+                    if remove:
+                        body["unsubscribe"] = [{"feed": feed, "mid": mid} for feed, mid in remove]
+                    data, jsep = await participant.subscriber.message(body)
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.warning(
+                    "room %s: could not update %s's subscription: %s",
+                    room.slug,
+                    participant.id,
+                    exc,
+                )
+                return
+            self._offer_if_any(room, participant, data, jsep)
+
+    async def _on_subscriber_event(
+        self, room: Room, participant: Participant, event: PluginEvent
+    ) -> None:
+        if event.kind == "trickle":
+            participant.send(ServerTrickle(target="subscriber", candidate=_candidate(event.data)))
+        elif event.kind == "event":
+            self._offer_if_any(room, participant, event.data, event.jsep)
+
+    def _offer_if_any(
+        self, room: Room, participant: Participant, data: JsonObject, jsep: JsonObject | None
+    ) -> None:
+        streams = data.get("streams")
+        if isinstance(streams, list):
+            participant.subscribed = {
+                (int(s["feed_id"]), str(s["feed_mid"]))
+                for s in streams
+                if s.get("active", True) and "feed_id" in s and "feed_mid" in s
+            }
+        if jsep is None or jsep.get("type") != "offer":
+            return
+        participant.offer_pending = True
+        participant.send(
+            SubscriberOffer(sdp=str(jsep["sdp"]), streams=self._stream_infos(room, streams or []))
+        )
+
+    def _stream_infos(self, room: Room, streams: list[JsonObject]) -> list[StreamInfo]:
+        infos = []
+        for stream in streams:
+            if not stream.get("active", True) or "feed_id" not in stream:
+                continue
+            owner = room.by_feed(int(stream["feed_id"]))
+            source = owner.tracks.get(str(stream.get("feed_mid"))) if owner else None
+            kind = stream.get("type")
+            if owner is None or source is None or kind not in ("audio", "video"):
+                continue
+            infos.append(
+                StreamInfo(mid=str(stream["mid"]), participant_id=owner.id, source=source, kind=kind)
+            )
+        return infos
+
+    async def subscriber_answer(self, room: Room, participant: Participant, sdp: str) -> None:
+        if not participant.offer_pending or participant.subscriber is None:
+            raise ProtocolError("out_of_order", "no subscriber offer is waiting for an answer")
+        participant.offer_pending = False
+        try:
+            await participant.subscriber.message(
+                {"request": "start"}, {"type": "answer", "sdp": sdp}
+            )
+        except MediaUnavailableError:
+            raise ProtocolError("media_unavailable", "the media engine is restarting") from None
+        except JanusError as exc:
+            raise ProtocolError("media_error", f"the media engine refused the answer: {exc.reason}")
+
+    async def restart_subscriber_ice(self, room: Room, participant: Participant) -> None:
+        if participant.subscriber is None:
+            raise ProtocolError("out_of_order", "there is no subscriber connection to restart")
+        try:
+            data, jsep = await participant.subscriber.message(
+                {"request": "configure", "restart": True}
+            )
+        except (JanusError, MediaUnavailableError) as exc:
+            raise ProtocolError("media_error", f"ICE restart failed: {exc}") from None
+        self._offer_if_any(room, participant, data, jsep)
+
+    # ---- ICE ---------------------------------------------------------------------------------
+
+    async def trickle(
+        self, participant: Participant, target: Target, candidate: IceCandidate | None
+    ) -> None:
+        handle = participant.publisher if target == "publisher" else participant.subscriber
+        if handle is None:
+            if target == "publisher":
+                participant.pending_publisher_candidates.append(candidate)
+            return
+        try:
+            await handle.trickle(_candidate_json(candidate))
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.debug("trickle for %s dropped: %s", participant.id, exc)
+
+    # ---- the media engine coming and going ----------------------------------------------------
+
+    async def _ensure_janus_room(self, room: Room) -> None:
+        async with room.lock:
+            if room.janus_room_id is not None and room.media_generation == self._engine.generation:
+                return
+            manager = await self._manager_handle()
+            room_id = new_janus_room_id()
+            request: JsonObject = {"request": "create"}
+            if self._engine.room_admin_key:
+                request["admin_key"] = self._engine.room_admin_key
+            await manager.message(
+                {
+                    **request,
+                    "room": room_id,
+                    "description": room.slug,
+                    "publishers": self._settings.room_max_participants,
+                    "audiocodec": "opus",
+                    "videocodec": "vp8",
+                    "fir_freq": 10,
+                    "notify_joining": False,
+                    "is_private": True,
+                    "permanent": False,
+                }
+            )
+            room.janus_room_id = room_id
+            room.media_generation = self._engine.generation
+            logger.info("room %s: created Janus room %s", room.slug, room_id)
+
+    async def _manager_handle(self) -> JanusHandle:
+        if self._manager is None or self._manager_generation != self._engine.generation:
+            self._manager = await self._engine.session.attach(VIDEOROOM, _ignore_event)
+            self._manager_generation = self._engine.generation
+        return self._manager
+
+    async def _on_media_lost(self) -> None:
+        for room in self._rooms.values():
+            room.janus_room_id = None
+            for participant in room.participants.values():
+                for handle in (participant.publisher, participant.subscriber):
+                    if handle is not None:
+                        handle.forget()
+                participant.publisher = participant.subscriber = None
+                participant.publishing = participant.offer_pending = False
+                participant.subscribed = set()
+                participant.pending_publisher_candidates.clear()
+                participant.send(MediaInterrupted(reason="media_engine_unreachable"))
+
+    async def _on_media_restored(self) -> None:
+        for room in list(self._rooms.values()):
+            try:
+                await self._ensure_janus_room(room)
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.error("room %s: could not recreate the Janus room: %s", room.slug, exc)
+                continue
+            room.broadcast(MediaReset(reason="media_engine_restarted"))
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for room in list(self._rooms.values()):
+            for participant in list(room.participants.values()):
+                participant.outbox.close()
+
+
+async def _ignore_event(_: PluginEvent) -> None:
+    return None
+
+
+def _candidate(message: JsonObject) -> IceCandidate | None:
+    candidate = message.get("candidate", {})
+    if not isinstance(candidate, dict) or candidate.get("completed"):
+        return None
+    return IceCandidate(
+        candidate=str(candidate.get("candidate", "")),
+        sdpMid=str(candidate["sdpMid"]) if candidate.get("sdpMid") is not None else None,
+        sdpMLineIndex=candidate.get("sdpMLineIndex"),
+    )
+
+
+def _candidate_json(candidate: IceCandidate | None) -> JsonObject | None:
+    return None if candidate is None else candidate.model_dump(exclude_none=True)

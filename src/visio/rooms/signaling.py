@@ -1,0 +1,186 @@
+"""The participant WebSocket: frames in, limits and parsing at the edge, room service calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from visio.rooms.participant import Outbox, Participant
+from visio.rooms.protocol import (
+    PROTOCOL_VERSION,
+    ClientMessage,
+    IceRestart,
+    Join,
+    Leave,
+    MediaState,
+    Ping,
+    Pong,
+    ProtocolError,
+    Publish,
+    PublishAnswer,
+    SubscriberAnswer,
+    Trickle,
+    parse_client_message,
+)
+from visio.rooms.ratelimit import TokenBucket
+from visio.rooms.room import Room
+from visio.rooms.service import RoomService
+from visio.rooms.slugs import normalise_slug
+from visio.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NORMAL = 1000
+CLOSE_FATAL = 4000
+CLOSE_TOO_SLOW = 4008
+
+
+class RoomConnection:
+    """One participant's WebSocket, from ``join`` to ``leave`` or disconnection."""
+
+    def __init__(
+        self, websocket: WebSocket, slug: str, service: RoomService, settings: Settings
+    ) -> None:
+        self._ws = websocket
+        self._slug = slug
+        self._service = service
+        self._settings = settings
+        self._outbox = Outbox()
+        self._bucket = TokenBucket(settings.protocol_rate_per_second, settings.protocol_rate_burst)
+        self._room: Room | None = None
+        self._participant: Participant | None = None
+        self._leave_reason = "disconnected"
+
+    async def run(self) -> None:
+        await self._ws.accept()
+        writer = asyncio.create_task(self._write_loop(), name="ws-writer")
+        try:
+            await self._read_loop()
+        finally:
+            if self._room is not None and self._participant is not None:
+                await self._service.leave(self._room, self._participant, self._leave_reason)
+            self._outbox.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, 5)
+            writer.cancel()
+
+    async def _read_loop(self) -> None:
+        slug = normalise_slug(self._slug)
+        if slug is None:
+            await self._fail(ProtocolError("room_not_found", "this is not a room link", fatal=True))
+            return
+        while True:
+            try:
+                event = await self._ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            if event["type"] == "websocket.disconnect":
+                return
+            if self._outbox.overflowed.is_set():
+                return
+            text = event.get("text")
+            if text is None:
+                self._error(ProtocolError("binary_not_supported", "send JSON text frames only"))
+                continue
+            if len(text.encode("utf-8", "surrogatepass")) > self._settings.protocol_max_message_bytes:
+                limit = self._settings.protocol_max_message_bytes
+                self._error(
+                    ProtocolError("message_too_large", f"frames are limited to {limit} bytes")
+                )
+                continue
+            if not self._bucket.allow():
+                self._error(ProtocolError("rate_limited", "too many messages; slow down"))
+                continue
+            try:
+                message = parse_client_message(text)
+                done = await self._handle(slug, message)
+            except ProtocolError as exc:
+                if exc.error.fatal:
+                    await self._fail(exc)
+                    return
+                self._error(exc)
+                continue
+            except Exception:
+                logger.exception(
+                    "room %s participant %s: unexpected error",
+                    slug,
+                    self._participant.id if self._participant else "-",
+                )
+                self._error(ProtocolError("internal", "the server failed; this was logged"))
+                continue
+            if done:
+                return
+
+    async def _handle(self, slug: str, message: ClientMessage) -> bool:
+        """Act on one valid message; return True when the connection should close."""
+        if isinstance(message, Join):
+            if self._participant is not None:
+                raise ProtocolError("already_joined", "join was already accepted", reply_to=message.id)
+            if message.version != PROTOCOL_VERSION:
+                raise ProtocolError(
+                    "unsupported_version",
+                    f"this server speaks protocol version {PROTOCOL_VERSION}",
+                    reply_to=message.id,
+                    fatal=True,
+                )
+            try:
+                self._room, self._participant = await self._service.join(
+                    slug, message.name, message.audio, message.video, self._outbox, message.id
+                )
+            except ProtocolError as exc:
+                exc.error = exc.error.model_copy(update={"reply_to": message.id})
+                raise
+            return False
+        if self._room is None or self._participant is None:
+            raise ProtocolError("not_joined", "send join first", reply_to=message.id)
+        room, participant = self._room, self._participant
+        try:
+            if isinstance(message, Publish):
+                sdp = await self._service.publish(room, participant, message)
+                self._outbox.send(PublishAnswer(reply_to=message.id, sdp=sdp))
+            elif isinstance(message, SubscriberAnswer):
+                await self._service.subscriber_answer(room, participant, message.sdp)
+            elif isinstance(message, Trickle):
+                await self._service.trickle(participant, message.target, message.candidate)
+            elif isinstance(message, MediaState):
+                self._service.set_media_state(room, participant, message.audio, message.video)
+            elif isinstance(message, IceRestart):
+                await self._service.restart_subscriber_ice(room, participant)
+            elif isinstance(message, Leave):
+                self._leave_reason = "left"
+                return True
+            elif isinstance(message, Ping):
+                self._outbox.send(Pong(reply_to=message.id))
+        except ProtocolError as exc:
+            if exc.error.reply_to is None and message.id is not None:
+                exc.error = exc.error.model_copy(update={"reply_to": message.id})
+            raise
+        return False
+
+    def _error(self, exc: ProtocolError) -> None:
+        self._outbox.send(exc.error)
+
+    async def _fail(self, exc: ProtocolError) -> None:
+        """Send a fatal error and close the socket."""
+        self._error(exc)
+        self._outbox.close()
+        await asyncio.sleep(0)
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                frame = await self._outbox.frames.get()
+                if self._outbox.overflowed.is_set():
+                    logger.warning("participant too slow to read; disconnecting")
+                    await self._ws.close(CLOSE_TOO_SLOW)
+                    return
+                if frame is None:
+                    break
+                await self._ws.send_text(frame)
+            if self._ws.client_state == WebSocketState.CONNECTED:
+                await self._ws.close(CLOSE_NORMAL if self._leave_reason == "left" else CLOSE_FATAL)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return

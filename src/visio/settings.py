@@ -1,0 +1,163 @@
+"""Visio's settings: environment variables prefixed ``VISIO_`` (or a ``.env`` file).
+
+Every setting is validated at start-up; a bad value stops the server with a message that names
+the variable and says what is expected.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
+_INTERFACE_ITEM = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+class IceServer(BaseModel):
+    """One STUN or TURN server handed to browsers (the fields of ``RTCIceServer``)."""
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
+
+    @field_validator("urls")
+    @classmethod
+    def _urls_are_stun_or_turn(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^(stun|stuns|turn|turns):", url):
+                raise ValueError(f"{url!r} is not a stun:, stuns:, turn: or turns: URL")
+        return urls
+
+
+class Settings(BaseSettings):
+    """All of Visio's configuration. See the README's configuration reference."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VISIO_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: AnyHttpUrl | None = None
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    janus_mode: Literal["embedded", "external"] = "embedded"
+    janus_url: str | None = None
+    janus_api_secret: str | None = None
+    janus_videoroom_admin_key: str | None = None
+    janus_binary: Path = Path("/usr/bin/janus")
+    janus_plugins_dir: Path = Path("/usr/lib/x86_64-linux-gnu/janus/plugins")
+    janus_transports_dir: Path = Path("/usr/lib/x86_64-linux-gnu/janus/transports")
+    janus_ws_port: int = Field(default=8188, ge=1, le=65535)
+    janus_admin_port: int = Field(default=7188, ge=1, le=65535)
+    janus_ice_interfaces: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    janus_ice_ignore: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["vmnet"])
+    janus_nat_1_1_mapping: str | None = None
+    janus_rtp_port_range: str = "20000-40000"
+    janus_stun_server: str | None = None
+    janus_debug_level: int = Field(default=3, ge=0, le=7)
+
+    ice_servers: Annotated[list[IceServer], NoDecode] = Field(default_factory=list)
+
+    room_max_participants: int = Field(default=100, ge=2, le=1000)
+    protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
+    protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)
+    protocol_rate_burst: int = Field(default=60, ge=1, le=100000)
+
+    @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
+    @classmethod
+    def _split_interface_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, str) or not _INTERFACE_ITEM.match(item):
+                    raise ValueError(
+                        f"{item!r} is not an interface name or IP address (comma-separated list)"
+                    )
+        return value
+
+    @field_validator("ice_servers", mode="before")
+    @classmethod
+    def _parse_ice_servers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return []
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    'must be a JSON list such as [{"urls": ["turn:turn.example.org:3478"], '
+                    f'"username": "u", "credential": "c"}}] ({exc.msg})'
+                ) from exc
+        return value
+
+    @field_validator("janus_nat_1_1_mapping")
+    @classmethod
+    def _check_nat_mapping(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        for item in value.split(","):
+            try:
+                ipaddress.ip_address(item.strip())
+            except ValueError as exc:
+                raise ValueError(f"{item.strip()!r} is not an IP address") from exc
+        return value.strip()
+
+    @field_validator("janus_rtp_port_range")
+    @classmethod
+    def _check_port_range(cls, value: str) -> str:
+        match = _PORT_RANGE.match(value.strip())
+        if not match:
+            raise ValueError("must look like 20000-40000")
+        low, high = int(match.group(1)), int(match.group(2))
+        if not 1024 <= low < high <= 65535:
+            raise ValueError("must be two ports between 1024 and 65535, the first below the second")
+        return f"{low}-{high}"
+
+    @field_validator("janus_url")
+    @classmethod
+    def _check_janus_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^wss?://", value):
+            raise ValueError("must be a ws:// or wss:// URL of Janus's WebSocket API")
+        return value
+
+    @model_validator(mode="after")
+    def _external_janus_needs_url(self) -> Settings:
+        if self.janus_mode == "external" and not self.janus_url:
+            raise ValueError("VISIO_JANUS_URL is required when VISIO_JANUS_MODE=external")
+        if self.janus_ws_port == self.janus_admin_port:
+            raise ValueError("VISIO_JANUS_WS_PORT and VISIO_JANUS_ADMIN_PORT must differ")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'visio.db').resolve()}"
+
+
+class SettingsError(Exception):
+    """Raised when the configuration is invalid; the message lists every problem."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings, turning validation errors into one readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = ["Invalid configuration:"]
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"])
+            name = f"VISIO_{location.upper()}" if location else "settings"
+            lines.append(f"  {name}: {error['msg']}")
+        raise SettingsError("\n".join(lines)) from None

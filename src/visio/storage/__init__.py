@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy engine, the tables and their Alembic migrations."""

@@ -1,0 +1,312 @@
+/**
+ * The messages of the Visio room protocol, version 1 (docs/protocol.md).
+ *
+ * Client messages are built by this app and typed exactly: the server refuses unknown fields.
+ * Server messages are parsed from untrusted text with `parseServerMessage`, which checks the fields
+ * this client uses and returns null for anything it does not understand.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+export type Source = 'microphone' | 'camera' | 'screen';
+export type MediaKind = 'audio' | 'video';
+export type Target = 'publisher' | 'subscriber';
+export type RequestId = string | number;
+
+export interface Participant {
+  id: string;
+  name: string;
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+  joined_at: string;
+}
+
+/** Exactly the three fields the protocol allows (RTCIceCandidate.toJSON adds usernameFragment). */
+export interface IceCandidateFields {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+export interface PublishedTrack {
+  mid: string;
+  source: Source;
+}
+
+export interface StreamDescription {
+  mid: string;
+  participant_id: string;
+  source: Source;
+  kind: MediaKind;
+}
+
+// ---- client → server ----
+
+export interface JoinMessage {
+  type: 'join';
+  id?: RequestId;
+  version: typeof PROTOCOL_VERSION;
+  name: string;
+  audio: boolean;
+  video: boolean;
+}
+export interface PublishMessage {
+  type: 'publish';
+  id?: RequestId;
+  sdp: string;
+  tracks: PublishedTrack[];
+}
+export interface SubscriberAnswerMessage {
+  type: 'subscriber.answer';
+  id?: RequestId;
+  sdp: string;
+}
+export interface ClientTrickleMessage {
+  type: 'trickle';
+  id?: RequestId;
+  target: Target;
+  candidate: IceCandidateFields | null;
+}
+export interface MediaStateMessage {
+  type: 'media.state';
+  id?: RequestId;
+  audio: boolean;
+  video: boolean;
+}
+export interface IceRestartMessage {
+  type: 'ice.restart';
+  id?: RequestId;
+  target: 'subscriber';
+}
+export interface LeaveMessage {
+  type: 'leave';
+  id?: RequestId;
+}
+export interface PingMessage {
+  type: 'ping';
+  id?: RequestId;
+}
+
+export type ClientMessage =
+  | JoinMessage
+  | PublishMessage
+  | SubscriberAnswerMessage
+  | ClientTrickleMessage
+  | MediaStateMessage
+  | IceRestartMessage
+  | LeaveMessage
+  | PingMessage;
+
+// ---- server → client ----
+
+interface Reply {
+  reply_to?: RequestId;
+}
+
+export interface ProtocolLimits {
+  max_message_bytes: number;
+  rate_per_second: number;
+  rate_burst: number;
+}
+
+export interface JoinedMessage extends Reply {
+  type: 'joined';
+  participant: Participant;
+  participants: Participant[];
+  ice_servers: RTCIceServer[];
+  limits?: ProtocolLimits;
+}
+export interface ParticipantJoinedMessage extends Reply {
+  type: 'participant.joined';
+  participant: Participant;
+}
+export interface ParticipantUpdatedMessage extends Reply {
+  type: 'participant.updated';
+  participant: Participant;
+}
+export interface ParticipantLeftMessage extends Reply {
+  type: 'participant.left';
+  participant_id: string;
+  reason: 'left' | 'disconnected' | string;
+}
+export interface PublishAnswerMessage extends Reply {
+  type: 'publish.answer';
+  sdp: string;
+}
+export interface SubscriberOfferMessage extends Reply {
+  type: 'subscriber.offer';
+  sdp: string;
+  streams: StreamDescription[];
+}
+export interface ServerTrickleMessage extends Reply {
+  type: 'trickle';
+  target: Target;
+  candidate: IceCandidateFields | null;
+}
+export interface MediaInterruptedMessage extends Reply {
+  type: 'media.interrupted';
+  reason: string;
+}
+export interface MediaResetMessage extends Reply {
+  type: 'media.reset';
+  reason: string;
+}
+
+export type ErrorCode =
+  | 'invalid_json'
+  | 'invalid_message'
+  | 'unknown_type'
+  | 'message_too_large'
+  | 'rate_limited'
+  | 'binary_not_supported'
+  | 'not_joined'
+  | 'already_joined'
+  | 'unsupported_version'
+  | 'room_not_found'
+  | 'room_full'
+  | 'out_of_order'
+  | 'media_unavailable'
+  | 'media_error'
+  | 'internal';
+
+export interface ErrorMessage extends Reply {
+  type: 'error';
+  /** One of `ErrorCode`; kept a string so a newer server's codes still reach the UI. */
+  code: ErrorCode | (string & {});
+  message: string;
+  fatal: boolean;
+  details?: { field: string; problem: string }[];
+}
+export interface PongMessage extends Reply {
+  type: 'pong';
+}
+
+export type ServerMessage =
+  | JoinedMessage
+  | ParticipantJoinedMessage
+  | ParticipantUpdatedMessage
+  | ParticipantLeftMessage
+  | PublishAnswerMessage
+  | SubscriberOfferMessage
+  | ServerTrickleMessage
+  | MediaInterruptedMessage
+  | MediaResetMessage
+  | ErrorMessage
+  | PongMessage;
+
+/** WebSocket close codes the server uses. */
+export const CloseCode = {
+  /** After `leave`. */
+  normal: 1000,
+  /** The server shuts down: reconnect later. */
+  serverShutdown: 1011,
+  /** After a fatal `error` frame. */
+  fatalError: 4000,
+} as const;
+
+// ---- parsing ----
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+const SOURCES: readonly string[] = ['microphone', 'camera', 'screen'];
+const KINDS: readonly string[] = ['audio', 'video'];
+const TARGETS: readonly string[] = ['publisher', 'subscriber'];
+
+export function isParticipant(value: unknown): value is Participant {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.name) &&
+    isBoolean(value.audio) &&
+    isBoolean(value.video) &&
+    isBoolean(value.screen) &&
+    isString(value.joined_at)
+  );
+}
+
+function isCandidate(value: unknown): value is IceCandidateFields | null {
+  if (value === null) return true;
+  return (
+    isObject(value) &&
+    isString(value.candidate) &&
+    (value.sdpMid === null || value.sdpMid === undefined || isString(value.sdpMid)) &&
+    (value.sdpMLineIndex === null ||
+      value.sdpMLineIndex === undefined ||
+      typeof value.sdpMLineIndex === 'number')
+  );
+}
+
+function isStreamDescription(value: unknown): value is StreamDescription {
+  return (
+    isObject(value) &&
+    isString(value.mid) &&
+    isString(value.participant_id) &&
+    isString(value.source) &&
+    SOURCES.includes(value.source) &&
+    isString(value.kind) &&
+    KINDS.includes(value.kind)
+  );
+}
+
+function isValidServerMessage(m: Json): boolean {
+  switch (m.type) {
+    case 'joined':
+      return (
+        isParticipant(m.participant) &&
+        Array.isArray(m.participants) &&
+        m.participants.every(isParticipant) &&
+        (m.ice_servers === undefined || Array.isArray(m.ice_servers))
+      );
+    case 'participant.joined':
+    case 'participant.updated':
+      return isParticipant(m.participant);
+    case 'participant.left':
+      return isString(m.participant_id);
+    case 'publish.answer':
+      return isString(m.sdp);
+    case 'subscriber.offer':
+      return isString(m.sdp) && Array.isArray(m.streams) && m.streams.every(isStreamDescription);
+    case 'trickle':
+      return isString(m.target) && TARGETS.includes(m.target) && isCandidate(m.candidate);
+    case 'media.interrupted':
+    case 'media.reset':
+    case 'pong':
+      return true;
+    case 'error':
+      return isString(m.code) && isBoolean(m.fatal);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Parses one WebSocket frame from the server. Returns null when the frame is not a message this
+ * client understands (bad JSON, unknown type, missing fields); the caller logs and ignores it.
+ */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(value) || !isString(value.type) || !isValidServerMessage(value)) return null;
+  const message = value as unknown as ServerMessage;
+  if (message.type === 'joined' && message.ice_servers === undefined) message.ice_servers = [];
+  if (message.type === 'error' && !isString(message.message)) message.message = '';
+  return message;
+}
+
+/** The candidate fields the protocol allows, from a browser's RTCIceCandidate. */
+export function candidateFields(candidate: RTCIceCandidateInit): IceCandidateFields {
+  return {
+    candidate: candidate.candidate ?? '',
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+  };
+}

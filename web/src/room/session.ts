@@ -1,0 +1,812 @@
+import { setPreferredCodec } from './codecs';
+import { Emitter } from './emitter';
+import { PendingQueue } from './pendingQueue';
+import {
+  candidateFields,
+  PROTOCOL_VERSION,
+  type ErrorMessage,
+  type IceCandidateFields,
+  type JoinedMessage,
+  type Participant,
+  type PublishedTrack,
+  type RequestId,
+  type ServerMessage,
+  type SubscriberOfferMessage,
+  type Target,
+} from './protocol';
+import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
+import { SignalingChannel, type SignalingCloseInfo } from './signaling';
+
+/**
+ * - `connecting`: before the first `joined`;
+ * - `connected`: in the room, media flowing or being set up;
+ * - `reconnecting`: the WebSocket dropped, the media engine restarts, or ICE is being restarted;
+ *   the session recovers by itself;
+ * - `left`: after `leave()`;
+ * - `failed`: the server ended the session (a fatal error, see the `error` event).
+ */
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'left' | 'failed';
+
+export interface LocalMediaState {
+  /** Microphone unmuted. */
+  audio: boolean;
+  /** Camera on. */
+  video: boolean;
+  microphoneTrack: MediaStreamTrack | null;
+  cameraTrack: MediaStreamTrack | null;
+  /** The screen being shared, if any. */
+  screenTrack: MediaStreamTrack | null;
+}
+
+export interface SessionError {
+  /** A protocol error code, or `connection_closed`, `media_failed`, `camera_failed`, `screen_failed`. */
+  code: string;
+  message: string;
+  fatal: boolean;
+}
+
+export type RoomSessionEvents = {
+  status: (status: ConnectionStatus) => void;
+  /** You, as the server knows you (null before `joined`). */
+  self: (participant: Participant | null) => void;
+  /** Everyone else in the room, in order of arrival. */
+  participants: (participants: Participant[]) => void;
+  'participant-joined': (participant: Participant) => void;
+  'participant-left': (participant: Participant, reason: string) => void;
+  /** Every remote track received now, each with its participant and source. */
+  tracks: (tracks: RemoteTrack[]) => void;
+  local: (state: LocalMediaState) => void;
+  error: (error: SessionError) => void;
+};
+
+export interface RoomSessionOptions {
+  /** The room's WebSocket URL (`roomSocketUrl(slug)`). */
+  url: string;
+  name: string;
+  /** Initial microphone and camera states. */
+  audio: boolean;
+  video: boolean;
+  /** Tracks already captured (by the pre-join screen); the session owns and stops them from now on. */
+  microphoneTrack?: MediaStreamTrack | null;
+  cameraTrack?: MediaStreamTrack | null;
+  /** Captures a camera track when the camera is turned back on. */
+  acquireCamera: () => Promise<MediaStreamTrack>;
+  /** Captures a microphone track when unmuting without one. */
+  acquireMicrophone: () => Promise<MediaStreamTrack>;
+  /** Captures the screen; defaults to getDisplayMedia. */
+  acquireScreen?: () => Promise<MediaStreamTrack>;
+  createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
+  signaling?: SignalingChannel;
+}
+
+/** Camera simulcast layers (docs/protocol.md). */
+export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { rid: 'h', maxBitrate: 900_000 },
+  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 300_000 },
+  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 100_000 },
+];
+
+const PUBLISH_ANSWER_TIMEOUT_MS = 20_000;
+/** How long a peer connection may stay `disconnected` before an ICE restart. */
+const ICE_DISCONNECTED_GRACE_MS = 3_000;
+
+interface PendingAnswer {
+  id: RequestId;
+  resolve: (sdp: string) => void;
+  reject: (error: SessionError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Publisher {
+  pc: RTCPeerConnection;
+  microphone: RTCRtpTransceiver;
+  camera: RTCRtpTransceiver;
+  screen: RTCRtpTransceiver | null;
+  /** An offer made before `joined` (while the WebSocket opens) to save time. */
+  preparedOffer: Promise<RTCSessionDescriptionInit> | null;
+  remoteCandidates: PendingQueue<IceCandidateFields | null>;
+  localCandidates: PendingQueue<IceCandidateFields | null>;
+  pendingAnswer: PendingAnswer | null;
+  /** Publisher negotiations run one after the other. */
+  chain: Promise<void>;
+}
+
+interface Subscriber {
+  pc: RTCPeerConnection;
+  remoteCandidates: PendingQueue<IceCandidateFields | null>;
+  localCandidates: PendingQueue<IceCandidateFields | null>;
+  chain: Promise<void>;
+}
+
+/**
+ * One participant's presence in one room: the WebSocket, the publisher and subscriber peer
+ * connections, and the local tracks. Plain TypeScript; the UI subscribes to its events.
+ *
+ * Recovery is automatic: when the WebSocket drops, the session rejoins (a fresh participant id) and
+ * publishes again; on `media.reset` it closes both peer connections and publishes again.
+ */
+export class RoomSession extends Emitter<RoomSessionEvents> {
+  participantId: string | null = null;
+  self: Participant | null = null;
+  participants: Participant[] = [];
+  remoteTracks: RemoteTrack[] = [];
+  status: ConnectionStatus = 'connecting';
+
+  private readonly signaling: SignalingChannel;
+  private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
+  private readonly remoteStreams = new RemoteStreamMap<MediaStreamTrack, MediaStream>(
+    (track) => new MediaStream([track]),
+  );
+  private pub: Publisher | null = null;
+  private sub: Subscriber | null = null;
+  private iceServers: RTCIceServer[] = [];
+  /** Bumped whenever the peer connections are replaced; stale async work checks it and stops. */
+  private generation = 0;
+  private started = false;
+  private joined = false;
+  private socketDown = false;
+  private mediaInterrupted = false;
+  private finished: 'left' | 'failed' | null = null;
+  private publishRetries = 0;
+  private iceTimers = new Map<RTCPeerConnection, ReturnType<typeof setTimeout>>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  private audio: boolean;
+  private video: boolean;
+  private microphoneTrack: MediaStreamTrack | null;
+  private cameraTrack: MediaStreamTrack | null;
+  private screenTrack: MediaStreamTrack | null = null;
+  private cameraRequest = 0;
+
+  constructor(private readonly options: RoomSessionOptions) {
+    super();
+    this.audio = options.audio;
+    this.video = options.video;
+    this.microphoneTrack = options.microphoneTrack ?? null;
+    this.cameraTrack = options.video ? (options.cameraTrack ?? null) : null;
+    if (!options.video) options.cameraTrack?.stop();
+    if (this.microphoneTrack) this.microphoneTrack.enabled = this.audio;
+    this.signaling = options.signaling ?? new SignalingChannel(options.url);
+    this.createPeerConnection =
+      options.createPeerConnection ?? ((configuration) => new RTCPeerConnection(configuration));
+  }
+
+  /** The publisher peer connection (null between two media setups). */
+  get publisher(): RTCPeerConnection | null {
+    return this.pub?.pc ?? null;
+  }
+
+  /** The subscriber peer connection (null until the first `subscriber.offer` or trickle). */
+  get subscriber(): RTCPeerConnection | null {
+    return this.sub?.pc ?? null;
+  }
+
+  get localState(): LocalMediaState {
+    return {
+      audio: this.audio,
+      video: this.video,
+      microphoneTrack: this.microphoneTrack,
+      cameraTrack: this.cameraTrack,
+      screenTrack: this.screenTrack,
+    };
+  }
+
+  /** Opens the WebSocket and joins. The publisher's offer is prepared while the socket opens. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.pub = this.createPublisher([]);
+    this.pub.preparedOffer = this.pub.pc.createOffer();
+    this.pub.preparedOffer.catch(() => undefined);
+    this.unsubscribe.push(
+      this.signaling.on('open', () => this.onSocketOpen()),
+      this.signaling.on('message', (message) => this.onMessage(message)),
+      this.signaling.on('close', (info) => this.onSocketClose(info)),
+    );
+    this.signaling.connect();
+  }
+
+  /** Leaves the room: tells the server, closes everything and stops the camera and microphone. */
+  leave(): void {
+    if (this.finished) return;
+    this.signaling.send({ type: 'leave' });
+    this.finish('left');
+  }
+
+  // ---- local media controls ----
+
+  setMicrophoneEnabled(enabled: boolean): void {
+    this.audio = enabled;
+    if (this.microphoneTrack) this.microphoneTrack.enabled = enabled;
+    else if (enabled) {
+      this.options.acquireMicrophone().then(
+        (track) => {
+          if (this.finished) return track.stop();
+          this.setMicrophoneTrack(track);
+        },
+        (error: unknown) => this.reportMediaError('microphone_failed', error),
+      );
+    }
+    this.sendMediaState();
+    this.emitLocal();
+  }
+
+  setCameraEnabled(enabled: boolean): void {
+    if (enabled === this.video) return;
+    this.video = enabled;
+    const request = ++this.cameraRequest;
+    if (enabled) {
+      this.options.acquireCamera().then(
+        (track) => {
+          if (request !== this.cameraRequest) return track.stop();
+          this.setCameraTrack(track);
+        },
+        (error: unknown) => {
+          if (request !== this.cameraRequest) return;
+          this.video = false;
+          this.sendMediaState();
+          this.emitLocal();
+          this.reportMediaError('camera_failed', error);
+        },
+      );
+    } else {
+      // Stop the track so that the camera light goes off; the transceiver stays (stable mids).
+      const track = this.cameraTrack;
+      this.cameraTrack = null;
+      void this.pub?.camera.sender.replaceTrack(null).catch(() => undefined);
+      track?.stop();
+    }
+    this.sendMediaState();
+    this.emitLocal();
+  }
+
+  /** Uses this microphone track from now on (a late capture, or another device). */
+  setMicrophoneTrack(track: MediaStreamTrack | null): void {
+    if (track === this.microphoneTrack) return;
+    const old = this.microphoneTrack;
+    this.microphoneTrack = track;
+    if (track) track.enabled = this.audio;
+    void this.pub?.microphone.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
+    old?.stop();
+    this.emitLocal();
+  }
+
+  /**
+   * Uses this camera track from now on (a late capture, or another device). While the camera is
+   * turned off the track is stopped at once: turning the camera on captures a fresh one.
+   */
+  setCameraTrack(track: MediaStreamTrack | null): void {
+    if (track === this.cameraTrack) return;
+    if (track && (!this.video || this.finished)) {
+      track.stop();
+      return;
+    }
+    const old = this.cameraTrack;
+    this.cameraTrack = track;
+    void this.pub?.camera.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
+    old?.stop();
+    this.emitLocal();
+  }
+
+  get canShareScreen(): boolean {
+    return Boolean(this.options.acquireScreen ?? navigator.mediaDevices?.getDisplayMedia);
+  }
+
+  async startScreenShare(): Promise<void> {
+    if (this.screenTrack || this.finished) return;
+    let track: MediaStreamTrack;
+    try {
+      track = await (this.options.acquireScreen ?? acquireScreen)();
+    } catch (error) {
+      // Cancelling the browser's picker is a choice, not an error.
+      if (error instanceof DOMException && error.name === 'NotAllowedError') return;
+      this.reportMediaError('screen_failed', error);
+      return;
+    }
+    if (this.finished) return track.stop();
+    if ('contentHint' in track) track.contentHint = 'detail';
+    // The person may stop sharing from the browser's own bar.
+    track.addEventListener('ended', () => {
+      if (this.screenTrack === track) this.stopScreenShare();
+    });
+    this.screenTrack = track;
+    this.emitLocal();
+    const pub = this.pub;
+    if (pub) this.onPublisher(pub, () => this.attachScreen(pub, track));
+  }
+
+  stopScreenShare(): void {
+    const track = this.screenTrack;
+    if (!track) return;
+    this.screenTrack = null;
+    track.stop();
+    this.emitLocal();
+    const pub = this.pub;
+    if (pub) this.onPublisher(pub, () => this.detachScreen(pub));
+  }
+
+  // ---- signaling ----
+
+  private onSocketOpen(): void {
+    performance.mark('visio:ws-open');
+    this.signaling.send({
+      type: 'join',
+      version: PROTOCOL_VERSION,
+      name: this.options.name,
+      audio: this.audio,
+      video: this.video,
+    });
+  }
+
+  private onSocketClose(info: SignalingCloseInfo): void {
+    if (this.finished) return;
+    if (info.reconnecting) {
+      // The server drops our participant with the socket; we rejoin as a new one.
+      this.socketDown = true;
+      this.joined = false;
+      this.teardownMedia();
+      this.updateStatus();
+      return;
+    }
+    this.emit('error', {
+      code: 'connection_closed',
+      message: `The server closed the connection (${info.code} ${info.reason}).`,
+      fatal: true,
+    });
+    this.finish('failed');
+  }
+
+  private onMessage(message: ServerMessage): void {
+    if (this.finished) return;
+    switch (message.type) {
+      case 'joined':
+        return this.onJoined(message);
+      case 'participant.joined': {
+        if (message.participant.id === this.participantId) return;
+        const known = this.participants.some((p) => p.id === message.participant.id);
+        this.upsertParticipant(message.participant);
+        if (!known) this.emit('participant-joined', message.participant);
+        return;
+      }
+      case 'participant.updated':
+        if (message.participant.id === this.participantId) {
+          this.self = message.participant;
+          this.emit('self', this.self);
+        } else {
+          this.upsertParticipant(message.participant);
+        }
+        return;
+      case 'participant.left': {
+        const gone = this.participants.find((p) => p.id === message.participant_id);
+        if (!gone) return;
+        this.participants = this.participants.filter((p) => p.id !== message.participant_id);
+        this.emit('participants', this.participants);
+        this.emitTracks();
+        this.emit('participant-left', gone, message.reason);
+        return;
+      }
+      case 'publish.answer': {
+        const pending = this.pub?.pendingAnswer;
+        if (pending && (message.reply_to === undefined || message.reply_to === pending.id)) {
+          pending.resolve(message.sdp);
+        }
+        return;
+      }
+      case 'subscriber.offer': {
+        const sub = this.ensureSubscriber();
+        if (sub) this.onSubscriber(sub, () => this.answerSubscriberOffer(sub, message));
+        return;
+      }
+      case 'trickle': {
+        const owner = message.target === 'publisher' ? this.pub : this.ensureSubscriber();
+        owner?.remoteCandidates.push(message.candidate);
+        return;
+      }
+      case 'media.interrupted':
+        this.mediaInterrupted = true;
+        this.updateStatus();
+        return;
+      case 'media.reset':
+        this.mediaInterrupted = false;
+        if (this.joined) this.setupMedia();
+        this.updateStatus();
+        return;
+      case 'error':
+        return this.onError(message);
+      case 'pong':
+        return;
+    }
+  }
+
+  private onJoined(message: JoinedMessage): void {
+    performance.mark('visio:joined');
+    this.joined = true;
+    this.socketDown = false;
+    this.participantId = message.participant.id;
+    this.self = message.participant;
+    this.participants = message.participants.filter((p) => p.id !== message.participant.id);
+    this.iceServers = message.ice_servers;
+    this.emit('self', this.self);
+    this.emit('participants', this.participants);
+    this.setupMedia();
+    this.updateStatus();
+  }
+
+  private onError(message: ErrorMessage): void {
+    const pending = this.pub?.pendingAnswer;
+    if (pending && message.reply_to !== undefined && message.reply_to === pending.id) {
+      pending.reject({ code: message.code, message: message.message, fatal: message.fatal });
+    }
+    if (message.fatal) {
+      this.emit('error', { code: message.code, message: message.message, fatal: true });
+      this.finish('failed');
+      return;
+    }
+    if (message.code === 'media_unavailable') {
+      // The server brings the media engine back and sends `media.reset`.
+      this.mediaInterrupted = true;
+      this.updateStatus();
+      return;
+    }
+    console.warn(`visio: server error ${message.code}: ${message.message}`, message.details ?? '');
+  }
+
+  // ---- peer connections ----
+
+  /** (Re)creates the publisher with the current tracks and publishes; the subscriber follows the server's next offer. */
+  private setupMedia(): void {
+    const prepared = this.generation === 0 && this.pub?.preparedOffer ? this.pub : null;
+    if (prepared) {
+      // Keep the publisher built in start(); now that we know the ICE servers, use them.
+      this.generation++;
+      this.closeSubscriber();
+      try {
+        prepared.pc.setConfiguration({ ...prepared.pc.getConfiguration(), iceServers: this.iceServers });
+      } catch (error) {
+        console.warn('visio: the ICE servers were refused', error);
+      }
+    } else {
+      this.teardownMedia();
+      this.pub = this.createPublisher(this.iceServers);
+    }
+    const pub = this.pub;
+    if (pub) this.onPublisher(pub, () => this.negotiatePublisher(pub));
+    this.emitTracks();
+  }
+
+  private rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
+    return { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+  }
+
+  private createPublisher(iceServers: RTCIceServer[]): Publisher {
+    const pc = this.createPeerConnection(this.rtcConfiguration(iceServers));
+    const microphone = pc.addTransceiver(this.microphoneTrack ?? 'audio', { direction: 'sendonly' });
+    setPreferredCodec(microphone, 'audio', 'audio/opus');
+    const camera = pc.addTransceiver(this.cameraTrack ?? 'video', {
+      direction: 'sendonly',
+      sendEncodings: CAMERA_ENCODINGS.map((encoding) => ({ ...encoding })),
+    });
+    setPreferredCodec(camera, 'video', 'video/VP8');
+    let screen: RTCRtpTransceiver | null = null;
+    if (this.screenTrack) {
+      screen = pc.addTransceiver(this.screenTrack, { direction: 'sendonly' });
+      setPreferredCodec(screen, 'video', 'video/VP8');
+    }
+    const pub: Publisher = {
+      pc,
+      microphone,
+      camera,
+      screen,
+      preparedOffer: null,
+      remoteCandidates: new PendingQueue((candidate) => addRemoteCandidate(pc, candidate)),
+      localCandidates: new PendingQueue((candidate) => this.sendCandidate('publisher', candidate)),
+      pendingAnswer: null,
+      chain: Promise.resolve(),
+    };
+    this.watchPeerConnection(pc, 'publisher', pub.localCandidates);
+    return pub;
+  }
+
+  private ensureSubscriber(): Subscriber | null {
+    if (this.sub) return this.sub;
+    if (!this.joined) return null;
+    const pc = this.createPeerConnection(this.rtcConfiguration(this.iceServers));
+    const sub: Subscriber = {
+      pc,
+      remoteCandidates: new PendingQueue((candidate) => addRemoteCandidate(pc, candidate)),
+      localCandidates: new PendingQueue((candidate) => this.sendCandidate('subscriber', candidate)),
+      chain: Promise.resolve(),
+    };
+    pc.ontrack = () => this.emitTracks();
+    this.watchPeerConnection(pc, 'subscriber', sub.localCandidates);
+    this.sub = sub;
+    return sub;
+  }
+
+  private watchPeerConnection(
+    pc: RTCPeerConnection,
+    target: Target,
+    localCandidates: PendingQueue<IceCandidateFields | null>,
+  ): void {
+    pc.onicecandidate = (event) => {
+      // Chrome may signal the end of a generation with an empty candidate; null says it once.
+      if (event.candidate && !event.candidate.candidate) return;
+      localCandidates.push(event.candidate ? candidateFields(event.candidate.toJSON()) : null);
+    };
+    pc.onconnectionstatechange = () => {
+      this.updateStatus();
+      const timer = this.iceTimers.get(pc);
+      if (timer !== undefined) clearTimeout(timer);
+      this.iceTimers.delete(pc);
+      if (pc.connectionState === 'failed') this.restartIce(pc, target);
+      else if (pc.connectionState === 'disconnected') {
+        this.iceTimers.set(
+          pc,
+          setTimeout(() => {
+            this.iceTimers.delete(pc);
+            if (pc.connectionState === 'disconnected') this.restartIce(pc, target);
+          }, ICE_DISCONNECTED_GRACE_MS),
+        );
+      }
+    };
+  }
+
+  private restartIce(pc: RTCPeerConnection, target: Target): void {
+    if (this.finished || !this.joined || this.mediaInterrupted) return;
+    if (target === 'subscriber') {
+      if (this.sub?.pc === pc) this.signaling.send({ type: 'ice.restart', target: 'subscriber' });
+      return;
+    }
+    const pub = this.pub;
+    if (pub?.pc === pc) this.onPublisher(pub, () => this.negotiatePublisher(pub, { iceRestart: true }));
+  }
+
+  private onPublisher(pub: Publisher, step: () => Promise<void>): void {
+    const generation = this.generation;
+    pub.chain = pub.chain
+      .then(() => (generation === this.generation && this.pub === pub ? step() : undefined))
+      .catch((error: unknown) => this.onPublisherFailure(pub, error));
+  }
+
+  private onSubscriber(sub: Subscriber, step: () => Promise<void>): void {
+    sub.chain = sub.chain
+      .then(() => (this.sub === sub ? step() : undefined))
+      .catch((error: unknown) => {
+        if (this.sub !== sub) return;
+        console.error('visio: subscriber negotiation failed', error);
+        this.emit('error', { code: 'media_failed', message: describe(error), fatal: false });
+      });
+  }
+
+  private async negotiatePublisher(pub: Publisher, options: RTCOfferOptions = {}): Promise<void> {
+    const generation = this.generation;
+    const prepared = pub.preparedOffer;
+    pub.preparedOffer = null;
+    let applied = false;
+    if (prepared && !options.iceRestart) {
+      try {
+        await pub.pc.setLocalDescription(await prepared);
+        applied = true;
+      } catch {
+        // The transceivers changed since the offer was made: make a fresh one below.
+      }
+    }
+    if (!applied) await pub.pc.setLocalDescription(await pub.pc.createOffer(options));
+    if (generation !== this.generation || this.pub !== pub) return;
+    const sdp = pub.pc.localDescription?.sdp;
+    if (!sdp) return;
+    const id = this.signaling.send({ type: 'publish', sdp, tracks: publishedTracks(pub) });
+    if (id === null) return; // The socket dropped; rejoining publishes again.
+    pub.localCandidates.open();
+    const answer = await this.waitForPublishAnswer(pub, id);
+    if (generation !== this.generation || this.pub !== pub) return;
+    await pub.pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    pub.remoteCandidates.open();
+    this.publishRetries = 0;
+  }
+
+  private waitForPublishAnswer(pub: Publisher, id: RequestId): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(pending.timer);
+        if (pub.pendingAnswer === pending) pub.pendingAnswer = null;
+      };
+      const pending: PendingAnswer = {
+        id,
+        resolve: (sdp) => {
+          settle();
+          resolve(sdp);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+        timer: setTimeout(
+          () => pending.reject({ code: 'media_failed', message: 'No answer to publish', fatal: false }),
+          PUBLISH_ANSWER_TIMEOUT_MS,
+        ),
+      };
+      pub.pendingAnswer = pending;
+    });
+  }
+
+  private onPublisherFailure(pub: Publisher, error: unknown): void {
+    if (this.pub !== pub || this.finished) return;
+    const code = isSessionError(error) ? error.code : 'media_failed';
+    if (code === 'media_unavailable') return; // `media.reset` follows.
+    console.error('visio: publishing failed', error);
+    this.emit('error', { code, message: describe(error), fatal: false });
+    // The publisher is left half-negotiated: start it afresh, a few times.
+    if (this.publishRetries < 3 && this.joined) {
+      const generation = this.generation;
+      setTimeout(() => {
+        if (generation !== this.generation || this.pub !== pub || this.finished) return;
+        this.publishRetries++;
+        this.setupMedia();
+      }, 1000 * 2 ** this.publishRetries);
+    }
+  }
+
+  private async attachScreen(pub: Publisher, track: MediaStreamTrack): Promise<void> {
+    if (pub.screen) {
+      pub.screen.direction = 'sendonly';
+      await pub.screen.sender.replaceTrack(track);
+    } else {
+      pub.screen = pub.pc.addTransceiver(track, { direction: 'sendonly' });
+      setPreferredCodec(pub.screen, 'video', 'video/VP8');
+    }
+    await this.negotiatePublisher(pub);
+  }
+
+  private async detachScreen(pub: Publisher): Promise<void> {
+    if (!pub.screen) return;
+    await pub.screen.sender.replaceTrack(null);
+    pub.screen.direction = 'inactive';
+    await this.negotiatePublisher(pub);
+  }
+
+  private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOfferMessage): Promise<void> {
+    // Set the mapping first: `track` events fire during setRemoteDescription.
+    this.remoteStreams.setStreams(offer.streams);
+    await sub.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    sub.remoteCandidates.open();
+    await sub.pc.setLocalDescription(await sub.pc.createAnswer());
+    if (this.sub !== sub) return;
+    const sdp = sub.pc.localDescription?.sdp;
+    if (sdp && this.signaling.send({ type: 'subscriber.answer', sdp }) !== null) sub.localCandidates.open();
+    this.emitTracks();
+  }
+
+  private sendCandidate(target: Target, candidate: IceCandidateFields | null): void {
+    this.signaling.send({ type: 'trickle', target, candidate });
+  }
+
+  private closeSubscriber(): void {
+    if (!this.sub) return;
+    closePeerConnection(this.sub.pc);
+    this.sub = null;
+    this.remoteStreams.clear();
+  }
+
+  /** Closes both peer connections; local tracks stay (they are published again). */
+  private teardownMedia(): void {
+    this.generation++;
+    if (this.pub) {
+      this.pub.pendingAnswer?.reject({ code: 'media_failed', message: 'The publisher was closed', fatal: false });
+      closePeerConnection(this.pub.pc);
+      this.pub = null;
+    }
+    this.closeSubscriber();
+    for (const timer of this.iceTimers.values()) clearTimeout(timer);
+    this.iceTimers.clear();
+    this.emitTracks();
+  }
+
+  private finish(outcome: 'left' | 'failed'): void {
+    if (this.finished) return;
+    this.finished = outcome;
+    this.teardownMedia();
+    this.signaling.close();
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const track of [this.microphoneTrack, this.cameraTrack, this.screenTrack]) track?.stop();
+    this.microphoneTrack = null;
+    this.cameraTrack = null;
+    this.screenTrack = null;
+    this.joined = false;
+    this.updateStatus();
+  }
+
+  // ---- state out ----
+
+  private upsertParticipant(participant: Participant): void {
+    const index = this.participants.findIndex((p) => p.id === participant.id);
+    if (index === -1) this.participants = [...this.participants, participant];
+    else this.participants = this.participants.map((p, i) => (i === index ? participant : p));
+    this.emit('participants', this.participants);
+    // Tracks may have arrived (in a `subscriber.offer`) before the participant was announced.
+    if (index === -1) this.emitTracks();
+  }
+
+  private sendMediaState(): void {
+    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.audio, video: this.video });
+  }
+
+  private emitLocal(): void {
+    this.emit('local', this.localState);
+  }
+
+  private emitTracks(): void {
+    const transceivers = this.sub?.pc.getTransceivers() ?? [];
+    const present = new Set(this.participants.map((p) => p.id));
+    this.remoteTracks = this.remoteStreams.resolve(transceivers).filter((t) => present.has(t.participantId));
+    this.emit('tracks', this.remoteTracks);
+  }
+
+  private reportMediaError(code: string, error: unknown): void {
+    console.warn(`visio: ${code}`, error);
+    this.emit('error', { code, message: describe(error), fatal: false });
+  }
+
+  private updateStatus(): void {
+    const status = this.computeStatus();
+    if (status === this.status) return;
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  private computeStatus(): ConnectionStatus {
+    if (this.finished) return this.finished;
+    if (this.socketDown || this.mediaInterrupted) return 'reconnecting';
+    if (!this.joined) return 'connecting';
+    const states = [this.pub?.pc.connectionState, this.sub?.pc.connectionState];
+    if (states.some((state) => state === 'failed' || state === 'disconnected')) return 'reconnecting';
+    return 'connected';
+  }
+}
+
+/** The `tracks` list of a `publish`: microphone and camera always (stable mids), the screen while shared. */
+function publishedTracks(pub: Publisher): PublishedTrack[] {
+  const tracks: PublishedTrack[] = [];
+  if (pub.microphone.mid !== null) tracks.push({ mid: pub.microphone.mid, source: 'microphone' });
+  if (pub.camera.mid !== null) tracks.push({ mid: pub.camera.mid, source: 'camera' });
+  if (pub.screen?.mid != null && pub.screen.direction === 'sendonly' && pub.screen.sender.track) {
+    tracks.push({ mid: pub.screen.mid, source: 'screen' });
+  }
+  return tracks;
+}
+
+function addRemoteCandidate(pc: RTCPeerConnection, candidate: IceCandidateFields | null): void {
+  if (pc.signalingState === 'closed') return;
+  const added = candidate ? pc.addIceCandidate(candidate) : pc.addIceCandidate();
+  added.catch((error: unknown) => {
+    // A candidate the browser cannot use is not fatal: others will do.
+    if (candidate) console.warn('visio: ignored a remote ICE candidate', candidate.candidate, error);
+  });
+}
+
+function closePeerConnection(pc: RTCPeerConnection): void {
+  pc.onicecandidate = null;
+  pc.onconnectionstatechange = null;
+  pc.ontrack = null;
+  pc.close();
+}
+
+async function acquireScreen(): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getDisplayMedia({
+    video: { frameRate: { ideal: 15, max: 30 } },
+    audio: false,
+  });
+  const track = stream.getVideoTracks()[0];
+  if (!track) throw new Error('The screen capture has no video track');
+  return track;
+}
+
+function isSessionError(value: unknown): value is SessionError {
+  return typeof value === 'object' && value !== null && 'code' in value && 'fatal' in value;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (isSessionError(error)) return error.message;
+  return String(error);
+}
