@@ -134,6 +134,9 @@ class RoomConnection:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})
                 raise
             return False
+        if isinstance(message, Ping):
+            self._outbox.send(Pong(reply_to=message.id))
+            return False
         if self._room is None or self._participant is None:
             raise ProtocolError("not_joined", "send join first", reply_to=message.id)
         room, participant = self._room, self._participant
@@ -152,8 +155,6 @@ class RoomConnection:
             elif isinstance(message, Leave):
                 self._leave_reason = "left"
                 return True
-            elif isinstance(message, Ping):
-                self._outbox.send(Pong(reply_to=message.id))
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -1,0 +1,128 @@
+"""Helpers shared by the tests: free ports, and a real `visio serve` running in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+VISIO = Path(sys.executable).parent / "visio"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def in_media_namespace() -> bool:
+    """True inside scripts/in-netns (a private namespace with the visio0 veth)."""
+    return os.environ.get("VISIO_IN_NETNS") == "1" and Path("/sys/class/net/visio0").exists()
+
+
+@dataclass
+class RunningServer:
+    """A `visio serve` subprocess with its own data directory, ports and Janus."""
+
+    url: str
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ws_base(self) -> str:
+        return self.url.replace("http://", "ws://", 1)
+
+    def create_room(self) -> str:
+        response = httpx.post(f"{self.url}/api/v1/rooms", timeout=10)
+        response.raise_for_status()
+        return str(response.json()["slug"])
+
+    def janus_pid(self) -> int:
+        """The pid of the Janus this server supervises (found by its config folder)."""
+        config = str((self.data_dir / "janus").resolve())
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if cmdline and cmdline[0].endswith(b"janus") and config.encode() in b" ".join(cmdline):
+                return int(entry.name)
+        raise LookupError("no Janus process for this server")
+
+    def kill_janus(self) -> int:
+        pid = self.janus_pid()
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"visio serve exited early:\n{self.log()[-4000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"visio serve not ready after {timeout}s:\n{self.log()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(data_dir: Path, host: str = "127.0.0.1", **settings: str) -> RunningServer:
+    """Start `visio serve` with its own ports and data directory and wait until it is ready."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("VISIO_")
+    } | {
+        "VISIO_HOST": host,
+        "VISIO_PORT": str(port),
+        "VISIO_DATA_DIR": str(data_dir),
+        "VISIO_JANUS_WS_PORT": str(free_port()),
+        "VISIO_JANUS_ADMIN_PORT": str(free_port()),
+        "VISIO_LOG_LEVEL": "INFO",
+    }
+    if in_media_namespace():
+        env["VISIO_JANUS_ICE_INTERFACES"] = "visio0"
+    env.update({f"VISIO_{key.upper()}": value for key, value in settings.items()})
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [str(VISIO), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir
+        )
+    server = RunningServer(f"http://{host}:{port}", data_dir, log_path, process, env)
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def dumps(message: dict[str, object]) -> str:
+    return json.dumps(message)
