@@ -97,9 +97,7 @@ def start_server(data_dir: Path, host: str = "127.0.0.1", **settings: str) -> Ru
     """Start `visio serve` with its own ports and data directory and wait until it is ready."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("VISIO_")
-    } | {
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")} | {
         "VISIO_HOST": host,
         "VISIO_PORT": str(port),
         "VISIO_DATA_DIR": str(data_dir),
@@ -112,7 +110,7 @@ def start_server(data_dir: Path, host: str = "127.0.0.1", **settings: str) -> Ru
     env.update({f"VISIO_{key.upper()}": value for key, value in settings.items()})
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [str(VISIO), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir
         )
     server = RunningServer(f"http://{host}:{port}", data_dir, log_path, process, env)

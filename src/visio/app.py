@@ -115,7 +115,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def web_app(path: str) -> Response:
+    def web_app(path: str) -> Response:
         """Files of the web app; every other path gets index.html (the app routes itself)."""
         index = web_dir / "index.html"
         if not index.is_file():

@@ -82,11 +82,17 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
     if settings.janus_mode == "embedded":
         binary = settings.janus_binary
         found = binary.is_file() or shutil.which(str(binary)) is not None
-        report(found, f"Janus binary at {binary}", "apt-get install janus, or set VISIO_JANUS_BINARY")
+        report(
+            found, f"Janus binary at {binary}", "apt-get install janus, or set VISIO_JANUS_BINARY"
+        )
         if found:
-            version = subprocess.run(  # noqa: S603 - the operator's configured Janus binary
-                [str(binary), "--version"], capture_output=True, text=True, timeout=10
-            ).stdout.strip().splitlines()
+            version = (
+                subprocess.run(  # noqa: S603 - the operator's configured Janus binary
+                    [str(binary), "--version"], capture_output=True, text=True, timeout=10
+                )
+                .stdout.strip()
+                .splitlines()
+            )
             report(bool(version), f"Janus runs: {version[0] if version else 'no version output'}")
         for folder, module in (
             (settings.janus_plugins_dir, "libjanus_videoroom.so"),
@@ -95,7 +101,7 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             report(
                 (folder / module).exists(),
                 f"Janus module {module} in {folder}",
-                "apt-get install janus, or set VISIO_JANUS_PLUGINS_DIR / VISIO_JANUS_TRANSPORTS_DIR",
+                "apt-get install janus, or set VISIO_JANUS_PLUGINS_DIR/VISIO_JANUS_TRANSPORTS_DIR",
             )
         for name, port in (
             ("VISIO_JANUS_WS_PORT", settings.janus_ws_port),
@@ -138,8 +144,11 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             "run `visio migrate`",
         )
     except Exception as exc:
-        report(False, f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
-               "check VISIO_DATABASE_URL")
+        report(
+            False,
+            f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
+            "check VISIO_DATABASE_URL",
+        )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

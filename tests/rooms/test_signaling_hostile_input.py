@@ -29,7 +29,9 @@ def call(ws: ClientConnection, message: dict[str, Any] | str | bytes) -> dict[st
 
 
 def join(ws: ClientConnection, name: str = "Ada") -> dict[str, Any]:
-    return call(ws, {"type": "join", "id": "j", "version": 1, "name": name, "audio": True, "video": True})
+    return call(
+        ws, {"type": "join", "id": "j", "version": 1, "name": name, "audio": True, "video": True}
+    )
 
 
 def assert_alive(ws: ClientConnection) -> None:
@@ -41,7 +43,9 @@ def room(shared_server: RunningServer) -> str:
     return shared_server.create_room()
 
 
-def test_signaling_join_answers_with_participant_and_limits(shared_server: RunningServer, room: str) -> None:
+def test_signaling_join_answers_with_participant_and_limits(
+    shared_server: RunningServer, room: str
+) -> None:
     """join is answered by joined, naming the participant and the protocol limits."""
     with socket_to(shared_server, room) as ws:
         reply = join(ws, "  Ada Lovelace  ")
@@ -62,9 +66,18 @@ def test_signaling_join_answers_with_participant_and_limits(shared_server: Runni
         ('{"type": 42}', "invalid_message"),
         ('{"type": "teleport"}', "unknown_type"),
         ('{"type": "join", "version": 1}', "invalid_message"),
-        ('{"type": "join", "version": 1, "name": "", "audio": true, "video": true}', "invalid_message"),
-        ('{"type": "join", "version": 1, "name": "x", "audio": "yes", "video": true}', "invalid_message"),
-        ('{"type": "join", "version": 1, "name": "a\\u0000b", "audio": true, "video": true}', "invalid_message"),
+        (
+            '{"type": "join", "version": 1, "name": "", "audio": true, "video": true}',
+            "invalid_message",
+        ),
+        (
+            '{"type": "join", "version": 1, "name": "x", "audio": "yes", "video": true}',
+            "invalid_message",
+        ),
+        (
+            '{"type": "join", "version": 1, "name": "a\\u0000b", "audio": true, "video": true}',
+            "invalid_message",
+        ),
         ('{"type": "ping", "extra": 1}', "invalid_message"),
         ("[" * 100000 + "]" * 100000, "message_too_large"),
     ],
@@ -82,10 +95,14 @@ def test_signaling_malformed_frames_get_named_errors(
         assert_alive(ws)
 
 
-def test_signaling_invalid_message_details_name_the_fields(shared_server: RunningServer, room: str) -> None:
+def test_signaling_invalid_message_details_name_the_fields(
+    shared_server: RunningServer, room: str
+) -> None:
     """invalid_message lists each bad field, and echoes the request id."""
     with socket_to(shared_server, room) as ws:
-        reply = call(ws, {"type": "join", "id": 7, "version": 1, "name": "x", "audio": 1, "bogus": 0})
+        reply = call(
+            ws, {"type": "join", "id": 7, "version": 1, "name": "x", "audio": 1, "bogus": 0}
+        )
         assert reply["reply_to"] == 7
         fields = {d["field"] for d in reply["details"]}
         assert {"audio", "video", "bogus"} <= fields
@@ -98,7 +115,9 @@ def test_signaling_binary_frames_are_refused(shared_server: RunningServer, room:
         assert_alive(ws)
 
 
-def test_signaling_messages_before_join_are_out_of_order(shared_server: RunningServer, room: str) -> None:
+def test_signaling_messages_before_join_are_out_of_order(
+    shared_server: RunningServer, room: str
+) -> None:
     """Anything but join (or ping) before join gets not_joined."""
     with socket_to(shared_server, room) as ws:
         reply = call(ws, {"type": "media.state", "id": "m", "audio": False, "video": False})
@@ -114,7 +133,9 @@ def test_signaling_second_join_is_refused(shared_server: RunningServer, room: st
         assert_alive(ws)
 
 
-def test_signaling_answer_without_offer_is_out_of_order(shared_server: RunningServer, room: str) -> None:
+def test_signaling_answer_without_offer_is_out_of_order(
+    shared_server: RunningServer, room: str
+) -> None:
     """subscriber.answer with no offer pending gets out_of_order."""
     with socket_to(shared_server, room) as ws:
         join(ws)
@@ -122,7 +143,9 @@ def test_signaling_answer_without_offer_is_out_of_order(shared_server: RunningSe
         assert_alive(ws)
 
 
-def test_signaling_unusable_sdp_is_refused_by_media_engine(shared_server: RunningServer, room: str) -> None:
+def test_signaling_unusable_sdp_is_refused_by_media_engine(
+    shared_server: RunningServer, room: str
+) -> None:
     """A publish whose SDP Janus cannot parse gets media_error, and a later publish still works."""
     with socket_to(shared_server, room) as ws:
         join(ws)
@@ -151,7 +174,9 @@ def test_signaling_flood_is_rate_limited(shared_server: RunningServer, room: str
         assert "rate_limited" in codes
 
 
-def test_signaling_unsupported_version_closes_with_reason(shared_server: RunningServer, room: str) -> None:
+def test_signaling_unsupported_version_closes_with_reason(
+    shared_server: RunningServer, room: str
+) -> None:
     """A client of another protocol version is told so, then the socket closes."""
     with socket_to(shared_server, room) as ws:
         reply = call(ws, {"type": "join", "version": 2, "name": "x", "audio": True, "video": True})
@@ -184,16 +209,25 @@ def test_signaling_others_see_join_state_and_leave(shared_server: RunningServer,
             bob.send(json.dumps({"type": "media.state", "audio": False, "video": True}))
             updated = json.loads(alice.recv(timeout=5))
             assert updated["type"] == "participant.updated"
-            assert (updated["participant"]["audio"], updated["participant"]["video"]) == (False, True)
+            assert (updated["participant"]["audio"], updated["participant"]["video"]) == (
+                False,
+                True,
+            )
             bob.send(json.dumps({"type": "leave"}))
             with pytest.raises(ConnectionClosed) as closed:
                 bob.recv(timeout=5)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
         left = json.loads(alice.recv(timeout=5))
-        assert left == {"type": "participant.left", "participant_id": joined["participant"]["id"], "reason": "left"}
+        assert left == {
+            "type": "participant.left",
+            "participant_id": joined["participant"]["id"],
+            "reason": "left",
+        }
 
 
-def test_signaling_dropped_connection_leaves_the_room(shared_server: RunningServer, room: str) -> None:
+def test_signaling_dropped_connection_leaves_the_room(
+    shared_server: RunningServer, room: str
+) -> None:
     """A participant whose socket drops without leave is removed as disconnected."""
     with socket_to(shared_server, room) as alice:
         join(alice, "Alice")
@@ -206,22 +240,48 @@ def test_signaling_dropped_connection_leaves_the_room(shared_server: RunningServ
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 message_like = st.fixed_dictionaries(
-    {"type": st.sampled_from(["join", "publish", "trickle", "media.state", "subscriber.answer", "ice.restart", "leave", "ping", "x"])},
+    {
+        "type": st.sampled_from(
+            [
+                "join",
+                "publish",
+                "trickle",
+                "media.state",
+                "subscriber.answer",
+                "ice.restart",
+                "leave",
+                "ping",
+                "x",
+            ]
+        )
+    },
     optional={
-        "id": json_values, "version": json_values, "name": json_values, "audio": json_values,
-        "video": json_values, "sdp": json_values, "tracks": json_values, "target": json_values,
+        "id": json_values,
+        "version": json_values,
+        "name": json_values,
+        "audio": json_values,
+        "video": json_values,
+        "sdp": json_values,
+        "tracks": json_values,
+        "target": json_values,
         "candidate": json_values,
     },
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(messages=st.lists(message_like | json_values, min_size=1, max_size=5))
-def test_signaling_survives_arbitrary_messages(shared_server: RunningServer, messages: list[Any]) -> None:
+def test_signaling_survives_arbitrary_messages(
+    shared_server: RunningServer, messages: list[Any]
+) -> None:
     """Any sequence of JSON values never kills the server: the connection answers or closes cleanly."""
     slug = shared_server.create_room()
     with socket_to(shared_server, slug) as ws:
@@ -241,7 +301,14 @@ def assert_alive_or_closed(ws: ClientConnection) -> None:
     ws.send(json.dumps({"type": "ping", "id": "final"}))
     while True:
         reply = json.loads(ws.recv(timeout=10))
-        assert reply["type"] in {"error", "pong", "joined", "publish.answer", "subscriber.offer", "trickle"}
+        assert reply["type"] in {
+            "error",
+            "pong",
+            "joined",
+            "publish.answer",
+            "subscriber.offer",
+            "trickle",
+        }
         if reply["type"] == "error":
             assert reply["code"] != "internal", reply
         if reply.get("reply_to") == "final" and reply["type"] == "pong":

@@ -24,9 +24,10 @@ from pydantic import (
 
 PROTOCOL_VERSION = 1
 
-RequestId = Annotated[str, StringConstraints(min_length=1, max_length=64)] | Annotated[
-    int, Field(ge=0, le=2**53)
-]
+RequestId = (
+    Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    | Annotated[int, Field(ge=0, le=2**53)]
+)
 Source = Literal["microphone", "camera", "screen"]
 Target = Literal["publisher", "subscriber"]
 
@@ -98,9 +99,9 @@ class SubscriberAnswer(_Request):
 
 class IceCandidate(_Message):
     candidate: Annotated[str, StringConstraints(max_length=1024)]
-    sdpMid: Mid | None = None  # noqa: N815 - the browser's own field name
-    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None  # noqa: N815
-    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None  # noqa: N815
+    sdpMid: Mid | None = None
+    sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
+    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
 
 
 class Trickle(_Request):
@@ -134,7 +135,16 @@ ClientMessage = Annotated[
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 CLIENT_MESSAGE_TYPES = frozenset(
-    {"join", "publish", "subscriber.answer", "trickle", "media.state", "ice.restart", "leave", "ping"}
+    {
+        "join",
+        "publish",
+        "subscriber.answer",
+        "trickle",
+        "media.state",
+        "ice.restart",
+        "leave",
+        "ping",
+    }
 )
 
 # ---- server → client -------------------------------------------------------------------------
@@ -330,7 +340,9 @@ def parse_client_message(frame: str) -> ClientMessage:
         ][:10]
         summary = "; ".join(f"{d.field}: {d.problem}" for d in details)
         raise ProtocolError(
-            "invalid_message", f"invalid {kind!r} message ({summary})", reply_to=reply_to,
+            "invalid_message",
+            f"invalid {kind!r} message ({summary})",
+            reply_to=reply_to,
             details=details,
         ) from None
 

@@ -69,7 +69,7 @@ class RoomService:
     async def join(
         self, slug: str, name: str, audio: bool, video: bool, outbox: Outbox, reply_to: Any
     ) -> tuple[Room, Participant]:
-        """Add a participant to a room; they get ``joined`` and the others ``participant.joined``."""
+        """Add a participant; they get ``joined``, the others ``participant.joined``."""
         if await self._repository.get(slug) is None:
             raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
         room = self._rooms.setdefault(slug, Room(slug))
@@ -133,7 +133,9 @@ class RoomService:
 
     # ---- state -------------------------------------------------------------------------------
 
-    def set_media_state(self, room: Room, participant: Participant, audio: bool, video: bool) -> None:
+    def set_media_state(
+        self, room: Room, participant: Participant, audio: bool, video: bool
+    ) -> None:
         if (participant.audio, participant.video) == (audio, video):
             return
         participant.audio, participant.video = audio, video
@@ -176,7 +178,9 @@ class RoomService:
             raise ProtocolError("media_unavailable", "the media engine is restarting") from None
         except JanusError as exc:
             logger.warning("room %s: Janus refused %s's offer: %s", room.slug, participant.id, exc)
-            raise ProtocolError("media_error", f"the media engine refused the offer: {exc.reason}")
+            raise ProtocolError(
+                "media_error", f"the media engine refused the offer: {exc.reason}"
+            ) from None
         if answer is None or answer.get("type") != "answer":
             raise ProtocolError("media_error", "the media engine sent no answer")
         participant.tracks = {t.mid: t.source for t in request.tracks}
@@ -292,7 +296,9 @@ class RoomService:
             if owner is None or source is None or kind not in ("audio", "video"):
                 continue
             infos.append(
-                StreamInfo(mid=str(stream["mid"]), participant_id=owner.id, source=source, kind=kind)
+                StreamInfo(
+                    mid=str(stream["mid"]), participant_id=owner.id, source=source, kind=kind
+                )
             )
         return infos
 
@@ -307,7 +313,9 @@ class RoomService:
         except MediaUnavailableError:
             raise ProtocolError("media_unavailable", "the media engine is restarting") from None
         except JanusError as exc:
-            raise ProtocolError("media_error", f"the media engine refused the answer: {exc.reason}")
+            raise ProtocolError(
+                "media_error", f"the media engine refused the answer: {exc.reason}"
+            ) from None
 
     async def restart_subscriber_ice(self, room: Room, participant: Participant) -> None:
         if participant.subscriber is None:

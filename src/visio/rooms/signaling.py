@@ -85,7 +85,10 @@ class RoomConnection:
             if text is None:
                 self._error(ProtocolError("binary_not_supported", "send JSON text frames only"))
                 continue
-            if len(text.encode("utf-8", "surrogatepass")) > self._settings.protocol_max_message_bytes:
+            if (
+                len(text.encode("utf-8", "surrogatepass"))
+                > self._settings.protocol_max_message_bytes
+            ):
                 limit = self._settings.protocol_max_message_bytes
                 self._error(
                     ProtocolError("message_too_large", f"frames are limited to {limit} bytes")
@@ -118,7 +121,9 @@ class RoomConnection:
         """Act on one valid message; return True when the connection should close."""
         if isinstance(message, Join):
             if self._participant is not None:
-                raise ProtocolError("already_joined", "join was already accepted", reply_to=message.id)
+                raise ProtocolError(
+                    "already_joined", "join was already accepted", reply_to=message.id
+                )
             if message.version != PROTOCOL_VERSION:
                 raise ProtocolError(
                     "unsupported_version",

@@ -106,9 +106,7 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
                 },
                 "nat": nat,
                 "plugins": {"disable": _others(settings.janus_plugins_dir, _KEEP_PLUGINS)},
-                "transports": {
-                    "disable": _others(settings.janus_transports_dir, _KEEP_TRANSPORTS)
-                },
+                "transports": {"disable": _others(settings.janus_transports_dir, _KEEP_TRANSPORTS)},
                 "events": {"broadcast": False},
             }
         ),

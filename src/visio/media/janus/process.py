@@ -19,6 +19,7 @@ class JanusProcess:
         self._config_dir = config_dir
         self._process: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
+        self._output: asyncio.Task[None] | None = None
         self._stopping = False
         self.restarts = 0
 
@@ -51,7 +52,9 @@ class JanusProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         logger.info("Janus started (pid %s)", self._process.pid)
-        asyncio.create_task(self._forward_output(self._process), name="janus-output")
+        self._output = asyncio.create_task(
+            self._forward_output(self._process), name="janus-output"
+        )
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None

@@ -1,0 +1,71 @@
+"""Browser tests: real Janus, real headless Chromium with fake camera and microphone.
+
+They must run inside scripts/in-netns (Janus cannot use loopback for ICE, and media tests must not
+touch the machine's real network); `./scripts/test` does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Playwright, sync_playwright
+
+from tests.e2e.browser import Participants, write_tone
+from tests.support import RunningServer, in_media_namespace, start_server
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not in_media_namespace():
+        pytest.fail(
+            "browser tests need the private network namespace: run them through "
+            "./scripts/test or scripts/in-netns .venv/bin/pytest"
+        )
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A distinct tone for each participant's fake microphone, so we hear who is who."""
+    folder = tmp_path_factory.mktemp("tones")
+    return {
+        name: write_tone(folder / f"{name}.wav", freq)
+        for name, freq in (("alice", 440.0), ("bob", 660.0), ("carol", 990.0))
+    }
+
+
+@pytest.fixture(scope="module")
+def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = start_server(tmp_path_factory.mktemp("visio-e2e"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def participants(
+    playwright: Playwright, tones: dict[str, Path], request: pytest.FixtureRequest
+) -> Iterator[Participants]:
+    crowd = Participants(playwright, tones)
+    yield crowd
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        crowd.screenshot_all(Path("test-artifacts") / request.node.name)
+    crowd.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)

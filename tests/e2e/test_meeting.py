@@ -1,0 +1,152 @@
+"""A real meeting: three people in Chromium, through Janus, seeing and hearing each other."""
+
+from __future__ import annotations
+
+import time
+
+from tests.e2e.browser import Participants
+from tests.support import RunningServer
+
+TONES = {"Alice": 440.0, "Bob": 660.0, "Carol": 990.0}
+
+
+def test_meeting_three_participants_see_and_hear_each_other(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Each of three participants decodes video and hears the right tone from both others."""
+    slug = media_server.create_room()
+    people = [participants.join(media_server.url, slug, name) for name in TONES]
+    ids = {person.name: person.participant_id for person in people}
+    for person in people:
+        others = {name for name in TONES if name != person.name}
+        person.wait_for_remote_names(others)
+        for other in others:
+            progress = person.wait_video_flowing(ids[other])
+            assert progress["width"] > 0
+            heard = person.wait_audio_tone(ids[other], TONES[other])
+            assert heard["rms"] > 0.01
+        totals = person.inbound_totals()
+        assert totals["video"] >= 2 and totals["audio"] >= 2
+        assert totals["framesDecoded"] > 0 and totals["samples"] > 0
+
+
+def test_meeting_mute_and_camera_off_are_seen_by_others(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Muting and turning the camera off show on the other's screen, and back on again."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice_id = alice.participant_id
+    bob.wait_video_flowing(alice_id)
+
+    alice.page.get_by_test_id("toggle-mic").click()
+    bob.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-audio="off"]', timeout=5000
+    )
+    alice.page.get_by_test_id("toggle-camera").click()
+    bob.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-video="off"]', timeout=5000
+    )
+    tile = bob.tile(alice_id)
+    assert tile is not None and not tile["hasVideo"], "a camera-off tile shows an avatar, not video"
+
+    alice.page.get_by_test_id("toggle-camera").click()
+    alice.page.get_by_test_id("toggle-mic").click()
+    bob.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-video="on"][data-audio="on"]',
+        timeout=5000,
+    )
+    bob.wait_video_flowing(alice_id)
+    bob.wait_audio_tone(alice_id, TONES["Alice"])
+
+
+def test_meeting_screen_share_arrives_as_its_own_tile(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """A shared screen is received by the others as a separate tile, and goes when it stops."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice_id = alice.participant_id
+    bob.wait_video_flowing(alice_id)
+
+    alice.page.get_by_test_id("toggle-screen").click()
+    bob.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-source="screen"]',
+        timeout=15000,
+    )
+    bob.wait_video_flowing(alice_id, source="screen")
+    bob.wait_video_flowing(alice_id, source="camera")
+
+    alice.page.get_by_test_id("toggle-screen").click()
+    bob.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-source="screen"]',
+        state="detached",
+        timeout=10000,
+    )
+
+
+def test_meeting_late_joiner_sees_everyone_already_there(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Someone who joins last sees and hears the two already in the meeting."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice.wait_for_remote_names({"Bob"})
+    time.sleep(1)
+    carol = participants.join(media_server.url, slug, "Carol")
+    carol.wait_for_remote_names({"Alice", "Bob"})
+    carol.wait_video_flowing(alice.participant_id)
+    carol.wait_video_flowing(bob.participant_id)
+    carol.wait_audio_tone(bob.participant_id, TONES["Bob"])
+
+
+def test_meeting_people_who_leave_disappear_within_two_seconds(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Leaving with the button, or closing the tab, removes the tile from the others within 2 s."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    carol = participants.join(media_server.url, slug, "Carol")
+    alice.wait_for_remote_names({"Bob", "Carol"})
+    bob_id, carol_id = bob.participant_id, carol.participant_id
+
+    started = time.monotonic()
+    bob.page.get_by_test_id("leave").click()
+    alice.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{bob_id}"]', state="detached", timeout=2000
+    )
+    assert time.monotonic() - started < 2.0
+
+    started = time.monotonic()
+    carol.page.close()
+    alice.page.wait_for_selector(
+        f'[data-testid="tile"][data-participant-id="{carol_id}"]', state="detached", timeout=2000
+    )
+    assert time.monotonic() - started < 2.0
+    assert alice.remote_tiles() == []
+
+
+def test_meeting_recovers_by_itself_when_janus_is_killed(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Janus killed mid-call: it is restarted and media flows again with nobody clicking anything."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice_id, bob_id = alice.participant_id, bob.participant_id
+    bob.wait_video_flowing(alice_id)
+    alice.wait_video_flowing(bob_id)
+
+    old_pid = media_server.kill_janus()
+    started = time.monotonic()
+    bob.wait_video_flowing(alice_id, timeout=30)
+    alice.wait_video_flowing(bob_id, timeout=30)
+    alice.wait_audio_tone(bob_id, TONES["Bob"])
+    recovered = time.monotonic() - started
+    assert media_server.janus_pid() != old_pid
+    assert alice.participant_id == alice_id, "the participant stayed in the meeting"
+    assert recovered < 30

@@ -1,0 +1,71 @@
+"""The embedded Janus is restarted when it dies, and the media engine reconnects to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from tests.support import free_port
+from visio.media.engine import MediaEngine
+from visio.media.janus.config import write_janus_config
+from visio.media.janus.process import JanusProcess
+from visio.settings import load_settings
+
+
+async def test_janus_killed_is_restarted_and_reconnected(tmp_path: Path) -> None:
+    """SIGKILL on Janus: the supervisor restarts it and the engine tells lost, then restored."""
+    settings = load_settings(
+        _env_file=None, janus_ws_port=free_port(), janus_admin_port=free_port()
+    )
+    runtime = write_janus_config(settings, tmp_path)
+    process = JanusProcess(settings.janus_binary, runtime.config_dir)
+    engine = MediaEngine(runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key)
+    events: list[str] = []
+    restored = asyncio.Event()
+
+    async def lost() -> None:
+        events.append("lost")
+
+    async def back() -> None:
+        events.append("restored")
+        restored.set()
+
+    engine.on_lost(lost)
+    engine.on_restored(back)
+    await process.start()
+    await engine.start()
+    try:
+        await engine.wait_ready(10)
+        first_pid = process.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(restored.wait(), 15)
+        assert events == ["lost", "restored"]
+        assert process.pid not in (None, first_pid)
+        assert process.restarts == 1
+        assert engine.connected
+        assert asyncio.get_running_loop().time() - started < 5
+    finally:
+        await engine.stop()
+        await process.stop()
+
+
+async def test_media_engine_refuses_wrong_secret(tmp_path: Path) -> None:
+    """A client without Janus's API secret cannot open a session."""
+    settings = load_settings(
+        _env_file=None, janus_ws_port=free_port(), janus_admin_port=free_port()
+    )
+    runtime = write_janus_config(settings, tmp_path)
+    process = JanusProcess(settings.janus_binary, runtime.config_dir)
+    engine = MediaEngine(runtime.ws_url, "wrong-secret", None)
+    await process.start()
+    await engine.start()
+    try:
+        await asyncio.sleep(2)
+        assert not engine.connected
+    finally:
+        await engine.stop()
+        await process.stop()
