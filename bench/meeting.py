@@ -1,0 +1,169 @@
+"""Meeting benchmarks: join speed, recovery after a Janus crash, Janus CPU in a three-person call.
+
+Run inside the media network namespace (as root):
+
+    scripts/in-netns .venv/bin/python -m bench.meeting [--joins 10] [--kills 5] [--cpu-seconds 20]
+
+It starts its own `visio serve` (embedded Janus) and headless Chromium participants, and prints
+medians and p90s. Figures depend on the machine; compare runs made on the same one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import Participants, write_tone
+from tests.support import RunningServer, in_media_namespace, start_server
+
+FIRST_FRAME_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const frame = performance.getEntriesByName('visio:first-remote-frame')[0];
+  const joined = performance.getEntriesByName('visio:joined')[0];
+  const click = performance.getEntriesByName('visio:join-clicked')[0];
+  return frame ? {frame: frame.startTime, joined: joined ? joined.startTime : null,
+                  click: click ? click.startTime : null,
+                  domContentLoaded: nav ? nav.domContentLoadedEventEnd : null} : null;
+}"""
+
+
+def quantiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+    return {
+        "n": len(ordered),
+        "median": statistics.median(ordered),
+        "p90": p90,
+        "min": ordered[0],
+        "max": ordered[-1],
+    }
+
+
+def bench_join(server: RunningServer, crowd: Participants, joins: int) -> dict[str, Any]:
+    """Page load → first remote frame painted, for a newcomer joining someone already there."""
+    slug = server.create_room()
+    crowd.join(server.url, slug, "Alice")
+    browser = crowd.launch("Bob")
+    load_to_frame, click_to_frame = [], []
+    for _ in range(joins):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{server.url}/{slug}")
+        page.get_by_test_id("name-input").fill("Bob")
+        page.get_by_test_id("join").click()
+        page.wait_for_function(FIRST_FRAME_JS, timeout=20000)
+        marks = page.evaluate(FIRST_FRAME_JS)
+        load_to_frame.append(marks["frame"] / 1000)
+        if marks["click"] is not None:
+            click_to_frame.append((marks["frame"] - marks["click"]) / 1000)
+        context.close()
+        time.sleep(0.3)
+    browser.close()
+    result = {"load_to_first_remote_frame_s": quantiles(load_to_frame)}
+    if click_to_frame:
+        result["join_click_to_first_remote_frame_s"] = quantiles(click_to_frame)
+    return result
+
+
+def bench_recovery(server: RunningServer, crowd: Participants, kills: int) -> dict[str, Any]:
+    """Seconds from SIGKILL on Janus to video flowing again both ways, with no user action."""
+    slug = server.create_room()
+    alice = crowd.join(server.url, slug, "Alice")
+    bob = crowd.join(server.url, slug, "Bob")
+    a_id, b_id = alice.participant_id, bob.participant_id
+    durations = []
+    for _ in range(kills):
+        bob.wait_video_flowing(a_id)
+        alice.wait_video_flowing(b_id)
+        before = {id(p): p.inbound_totals()["framesDecoded"] for p in (alice, bob)}
+        server.kill_janus()
+        started = time.monotonic()
+        time.sleep(0.2)
+        for person, other in ((bob, a_id), (alice, b_id)):
+            person.wait_video_flowing(other, timeout=30)
+        durations.append(time.monotonic() - started)
+        assert all(p.inbound_totals()["framesDecoded"] != before[id(p)] for p in (alice, bob))
+        time.sleep(1)
+    return {"janus_kill_to_media_restored_s": quantiles(durations)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_janus_cpu(server: RunningServer, crowd: Participants, seconds: float) -> dict[str, Any]:
+    """Janus's CPU (percent of one core) while forwarding a three-person call."""
+    slug = server.create_room()
+    people = [crowd.join(server.url, slug, name) for name in ("Alice", "Bob", "Carol")]
+    for person in people:
+        for other in people:
+            if other is not person:
+                person.wait_video_flowing(other.participant_id)
+    time.sleep(3)
+    pid = server.janus_pid()
+    samples = []
+    for _ in range(max(1, int(seconds // 5))):
+        cpu0, t0 = _cpu_seconds(pid), time.monotonic()
+        time.sleep(5)
+        samples.append(100 * (_cpu_seconds(pid) - cpu0) / (time.monotonic() - t0))
+    return {
+        "janus_cpu_percent_of_one_core_3_person_call": quantiles(samples),
+        "janus_rss_mb": round(_rss_mb(pid), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--joins", type=int, default=10)
+    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--cpu-seconds", type=float, default=20)
+    parser.add_argument("--only", choices=["join", "recovery", "cpu"], action="append")
+    args = parser.parse_args()
+    if not in_media_namespace():
+        raise SystemExit("run inside the media namespace: scripts/in-netns .venv/bin/python -m bench.meeting")
+    chosen = set(args.only or ["join", "recovery", "cpu"])
+    folder = Path(tempfile.mkdtemp(prefix="visio-bench-"))
+    tones = {n: write_tone(folder / f"{n}.wav", f) for n, f in (("alice", 440.0), ("bob", 660.0), ("carol", 990.0))}
+    results: dict[str, Any] = {}
+    with sync_playwright() as playwright:
+        for name, run in (
+            ("join", lambda s, c: bench_join(s, c, args.joins)),
+            ("recovery", lambda s, c: bench_recovery(s, c, args.kills)),
+            ("cpu", lambda s, c: bench_janus_cpu(s, c, args.cpu_seconds)),
+        ):
+            if name not in chosen:
+                continue
+            server = start_server(folder / name)
+            crowd = Participants(playwright, tones)
+            try:
+                results.update(run(server, crowd))
+            finally:
+                crowd.close()
+                server.stop()
+    print(f"{'figure':<48} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} {'n':>4}")
+    for key, value in results.items():
+        if isinstance(value, dict):
+            print(f"{key:<48} {value['median']:>8.3f} {value['p90']:>8.3f} {value['min']:>8.3f} {value['max']:>8.3f} {value['n']:>4}")
+        else:
+            print(f"{key:<48} {value:>8}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
