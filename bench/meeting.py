@@ -136,10 +136,15 @@ def main() -> None:
     parser.add_argument("--only", choices=["join", "recovery", "cpu"], action="append")
     args = parser.parse_args()
     if not in_media_namespace():
-        raise SystemExit("run inside the media namespace: scripts/in-netns .venv/bin/python -m bench.meeting")
+        raise SystemExit(
+            "run inside the media namespace: scripts/in-netns .venv/bin/python -m bench.meeting"
+        )
     chosen = set(args.only or ["join", "recovery", "cpu"])
     folder = Path(tempfile.mkdtemp(prefix="visio-bench-"))
-    tones = {n: write_tone(folder / f"{n}.wav", f) for n, f in (("alice", 440.0), ("bob", 660.0), ("carol", 990.0))}
+    tones = {
+        n: write_tone(folder / f"{n}.wav", f)
+        for n, f in (("alice", 440.0), ("bob", 660.0), ("carol", 990.0))
+    }
     results: dict[str, Any] = {}
     with sync_playwright() as playwright:
         for name, run in (
@@ -159,7 +164,9 @@ def main() -> None:
     print(f"{'figure':<48} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} {'n':>4}")
     for key, value in results.items():
         if isinstance(value, dict):
-            print(f"{key:<48} {value['median']:>8.3f} {value['p90']:>8.3f} {value['min']:>8.3f} {value['max']:>8.3f} {value['n']:>4}")
+            print(
+                f"{key:<48} {value['median']:>8.3f} {value['p90']:>8.3f} {value['min']:>8.3f} {value['max']:>8.3f} {value['n']:>4}"
+            )
         else:
             print(f"{key:<48} {value:>8}")
     print(json.dumps(results))

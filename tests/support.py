@@ -26,7 +26,13 @@ def free_port() -> int:
 
 def in_media_namespace() -> bool:
     """True inside scripts/in-netns (a private namespace with the visio0 veth)."""
-    return os.environ.get("VISIO_IN_NETNS") == "1" and Path("/sys/class/net/visio0").exists()
+    if os.environ.get("VISIO_IN_NETNS") != "1":
+        return False
+    try:
+        socket.if_nametoindex("visio0")  # /sys shows the outer namespace; ask the kernel
+    except OSError:
+        return False
+    return True
 
 
 @dataclass

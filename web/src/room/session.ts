@@ -195,15 +195,18 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.pub = this.createPublisher([]);
-    this.pub.preparedOffer = this.pub.pc.createOffer();
-    this.pub.preparedOffer.catch(() => undefined);
     this.unsubscribe.push(
       this.signaling.on('open', () => this.onSocketOpen()),
       this.signaling.on('message', (message) => this.onMessage(message)),
       this.signaling.on('close', (info) => this.onSocketClose(info)),
     );
-    this.signaling.connect();
+    // The socket may have been opened ahead (while the person typed their name): join at once.
+    if (this.signaling.isOpen) this.onSocketOpen();
+    else this.signaling.connect();
+    // While the server handles `join`, build the publisher and its offer.
+    this.pub = this.createPublisher([]);
+    this.pub.preparedOffer = this.pub.pc.createOffer();
+    this.pub.preparedOffer.catch(() => undefined);
   }
 
   /** Leaves the room: tells the server, closes everything and stops the camera and microphone. */
@@ -328,7 +331,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   // ---- signaling ----
 
   private onSocketOpen(): void {
-    performance.mark('visio:ws-open');
     this.signaling.send({
       type: 'join',
       version: PROTOCOL_VERSION,

@@ -68,7 +68,9 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
     return this.socket?.readyState === OPEN;
   }
 
+  /** Opens the socket; does nothing when it is already open or opening (it may be opened ahead of `join`). */
   connect(): void {
+    if (!this.stopped) return;
     this.stopped = false;
     this.open();
   }
@@ -115,6 +117,7 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
     }
     this.socket = socket;
     socket.onopen = () => {
+      performance.mark('visio:ws-open');
       this.attempt = 0;
       this.lastFrameAt = Date.now();
       this.startPing();

@@ -1,0 +1,88 @@
+/** The REST API for rooms (`/api/v1/rooms`). */
+
+export interface CreatedRoom {
+  slug: string;
+  url: string;
+  created_at: string;
+}
+
+export interface RoomInfo {
+  slug: string;
+  created_at: string;
+  participant_count: number;
+}
+
+/** A failed API call: `code` is the server's error code, or `network` / `http_<status>`. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers } });
+  } catch (error) {
+    throw new ApiError('network', String(error), null);
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    const code = typeof error?.code === 'string' ? error.code : `http_${response.status}`;
+    const message = typeof error?.message === 'string' ? error.message : response.statusText;
+    throw new ApiError(code, message, response.status);
+  }
+  return body as T;
+}
+
+export function createRoom(): Promise<CreatedRoom> {
+  return request<CreatedRoom>('/api/v1/rooms', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+}
+
+export function getRoom(slug: string): Promise<RoomInfo> {
+  return request<RoomInfo>(`/api/v1/rooms/${encodeURIComponent(slug)}`);
+}
+
+/**
+ * The meeting code in what a person typed or pasted: a full link or a code, trimmed and lowercased,
+ * the last path segment (query and fragment ignored). Empty when there is nothing usable.
+ */
+export function normalizeMeetingCode(input: string): string {
+  let text = input.trim();
+  if (!text) return '';
+  try {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = new URL(text).pathname;
+  } catch {
+    // Not a URL after all: treat it as a path or a code.
+  }
+  text = text.split(/[?#]/)[0] ?? '';
+  const segments = text.split('/').filter((segment) => segment.length > 0);
+  const last = segments[segments.length - 1] ?? '';
+  let code: string;
+  try {
+    code = decodeURIComponent(last);
+  } catch {
+    code = last;
+  }
+  return code.trim().toLowerCase();
+}
+
+/** The outcome of a room lookup, as a value: `code` is an ApiError code, or `network`. */
+export type RoomLookup = { ok: true; room: RoomInfo } | { ok: false; code: string };
+
+export function lookUpRoom(slug: string): Promise<RoomLookup> {
+  return getRoom(slug).then(
+    (room) => ({ ok: true, room }),
+    (error: unknown) => ({ ok: false, code: error instanceof ApiError ? error.code : 'network' }),
+  );
+}

@@ -1,0 +1,39 @@
+import { createRoot } from 'react-dom/client';
+import { lookUpRoom, type RoomLookup } from './api/rooms';
+import { I18nProvider } from './i18n/I18nProvider';
+import type { RoomSession } from './room/session';
+import { App } from './ui/App';
+import { matchRoute } from './ui/router';
+import './ui/styles.css';
+
+declare global {
+  interface Window {
+    /** For end-to-end tests and benchmarks: the current room session, or null. */
+    visio: { session: RoomSession | null };
+  }
+}
+
+window.visio = { session: null };
+
+// On a meeting link, look the room up before the first render (capped, in case the server is slow):
+// the page then opens straight on pre-join or on the error, without a loading step.
+const route = matchRoute(window.location.pathname);
+let initialRoom: { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+if (route.page === 'room') {
+  const entry: NonNullable<typeof initialRoom> = { slug: route.slug, lookup: lookUpRoom(route.slug) };
+  initialRoom = entry;
+  await Promise.race([
+    entry.lookup.then((result) => {
+      entry.result = result;
+    }),
+    new Promise((resolve) => setTimeout(resolve, 300)),
+  ]);
+}
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root');
+createRoot(root).render(
+  <I18nProvider>
+    <App initialRoom={initialRoom} />
+  </I18nProvider>,
+);

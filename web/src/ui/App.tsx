@@ -1,0 +1,29 @@
+import type { RoomLookup } from '../api/rooms';
+import { ErrorPage } from './ErrorPage';
+import { HomePage } from './HomePage';
+import { RoomPage } from './RoomPage';
+import { matchRoute, usePath } from './router';
+
+interface AppProps {
+  /** The lookup of the room in the URL the page was loaded with, started before React rendered. */
+  initialRoom?: { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+}
+
+export function App({ initialRoom }: AppProps) {
+  const route = matchRoute(usePath());
+  switch (route.page) {
+    case 'home':
+      return <HomePage />;
+    case 'room':
+      // A new key per room: nothing of one meeting leaks into the next.
+      return (
+        <RoomPage
+          key={route.slug}
+          slug={route.slug}
+          prefetched={initialRoom?.slug === route.slug ? initialRoom : undefined}
+        />
+      );
+    case 'not-found':
+      return <ErrorPage code="page_not_found" />;
+  }
+}

@@ -1,0 +1,115 @@
+import { useState } from 'react';
+import { createRoom } from '../api/rooms';
+import { useI18n } from '../i18n/I18nProvider';
+import type { Messages } from '../i18n/messages';
+import { LanguageSwitch } from './LanguageSwitch';
+import { Logo } from './Logo';
+import { navigate } from './router';
+import { WarningIcon } from './icons';
+
+/** The error codes this page explains; anything else reads as a generic error. */
+export type ErrorPageCode =
+  | 'room_not_found'
+  | 'invalid_room_link'
+  | 'page_not_found'
+  | 'network'
+  | 'no_webrtc'
+  | 'room_full'
+  | 'unsupported_version'
+  | 'connection_closed'
+  | (string & {});
+
+function explain(code: ErrorPageCode, t: Messages): { title: string; text: string } {
+  switch (code) {
+    case 'room_not_found':
+      return { title: t.roomNotFoundTitle, text: t.roomNotFoundText };
+    case 'invalid_room_link':
+      return { title: t.invalidLinkTitle, text: t.invalidLinkText };
+    case 'page_not_found':
+      return { title: t.pageNotFoundTitle, text: t.pageNotFoundText };
+    case 'network':
+      return { title: t.networkErrorTitle, text: t.networkErrorText };
+    case 'no_webrtc':
+      return { title: t.noWebrtcTitle, text: t.noWebrtcText };
+    case 'room_full':
+      return { title: t.roomFullTitle, text: t.roomFullText };
+    case 'unsupported_version':
+      return { title: t.outdatedTitle, text: t.outdatedText };
+    case 'connection_closed':
+      return { title: t.connectionLostTitle, text: t.connectionLostText };
+    default:
+      return { title: t.genericErrorTitle, text: t.genericErrorText };
+  }
+}
+
+interface ErrorPageProps {
+  code: ErrorPageCode;
+  /** Offered as "Try again" (e.g. retry the room lookup or rejoin). */
+  onRetry?: () => void;
+}
+
+/** A whole page that says what went wrong and what to do; never a blank page. */
+export function ErrorPage({ code, onRetry }: ErrorPageProps) {
+  const { t } = useI18n();
+  const { title, text } = explain(code, t);
+  const [creating, setCreating] = useState(false);
+  const offerNewMeeting = code === 'room_not_found' || code === 'invalid_room_link' || code === 'page_not_found';
+
+  const startMeeting = async () => {
+    setCreating(true);
+    try {
+      const room = await createRoom();
+      navigate(`/${room.slug}`);
+    } catch {
+      setCreating(false);
+    }
+  };
+
+  return (
+    <div className="page page--light">
+      <header className="topbar">
+        <a
+          href="/"
+          className="topbar__home"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/');
+          }}
+        >
+          <Logo />
+        </a>
+        <LanguageSwitch />
+      </header>
+      <main className="centered" data-testid="error-page" data-error-code={code}>
+        <div className="message-card">
+          <span className="message-card__icon">
+            <WarningIcon size={32} />
+          </span>
+          <h1>{title}</h1>
+          <p>{text}</p>
+          <div className="button-row">
+            {onRetry && (
+              <button type="button" className="button button--primary" onClick={onRetry}>
+                {code === 'unsupported_version' ? t.reload : t.retry}
+              </button>
+            )}
+            {offerNewMeeting && (
+              <button
+                type="button"
+                className="button button--primary"
+                data-testid="new-meeting"
+                onClick={startMeeting}
+                disabled={creating}
+              >
+                {creating ? t.creatingMeeting : t.newMeeting}
+              </button>
+            )}
+            <button type="button" className="button button--secondary" onClick={() => navigate('/')}>
+              {t.returnHome}
+            </button>
+          </div>
+        </div>
+      </main>
+    </div>
+  );
+}

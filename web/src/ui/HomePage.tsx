@@ -1,0 +1,113 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { createRoom, normalizeMeetingCode } from '../api/rooms';
+import { useI18n } from '../i18n/I18nProvider';
+import { KeyboardIcon, LockIcon, VideoCallIcon } from './icons';
+import { LanguageSwitch } from './LanguageSwitch';
+import { Logo } from './Logo';
+import { navigate } from './router';
+
+export function HomePage() {
+  const { t } = useI18n();
+  const [code, setCode] = useState('');
+  const [creating, setCreating] = useState(false);
+  const [createError, setCreateError] = useState(false);
+  const codeId = useId();
+  const normalized = normalizeMeetingCode(code);
+
+  useEffect(() => {
+    document.title = 'Visio';
+  }, []);
+
+  const startMeeting = async () => {
+    setCreating(true);
+    setCreateError(false);
+    try {
+      const room = await createRoom();
+      navigate(`/${encodeURIComponent(room.slug)}`);
+    } catch (error) {
+      console.error('visio: cannot create a room', error);
+      setCreateError(true);
+      setCreating(false);
+    }
+  };
+
+  const joinMeeting = (event: FormEvent) => {
+    event.preventDefault();
+    if (normalized) navigate(`/${encodeURIComponent(normalized)}`);
+  };
+
+  return (
+    <div className="page page--light home">
+      <header className="topbar">
+        <Logo />
+        <LanguageSwitch />
+      </header>
+      <main className="home__main">
+        <section className="home__hero">
+          <h1 className="home__title">{t.tagline}</h1>
+          <p className="home__intro">{t.homeIntro}</p>
+          <div className="home__actions">
+            <button
+              type="button"
+              className="button button--primary button--large"
+              data-testid="new-meeting"
+              onClick={startMeeting}
+              disabled={creating}
+            >
+              <VideoCallIcon />
+              {creating ? t.creatingMeeting : t.newMeeting}
+            </button>
+            <form className="join-form" onSubmit={joinMeeting}>
+              <label htmlFor={codeId} className="sr-only">
+                {t.meetingCodeLabel}
+              </label>
+              <span className="join-form__field">
+                <KeyboardIcon className="join-form__icon" />
+                <input
+                  id={codeId}
+                  data-testid="meeting-code-input"
+                  className="input"
+                  value={code}
+                  onChange={(event) => setCode(event.target.value)}
+                  placeholder={t.meetingCodeLabel}
+                  autoComplete="off"
+                  autoCapitalize="none"
+                  spellCheck={false}
+                />
+              </span>
+              <button
+                type="submit"
+                className="button button--text"
+                data-testid="join-code"
+                disabled={!normalized}
+              >
+                {t.join}
+              </button>
+            </form>
+          </div>
+          {createError && (
+            <p className="form-error" role="alert">
+              {t.createFailed}
+            </p>
+          )}
+          <hr className="home__rule" />
+          <p className="home__footnote">
+            <LockIcon size={18} />
+            {t.homeFootnote}
+          </p>
+        </section>
+        <section className="home__art" aria-hidden="true">
+          <div className="art-grid">
+            {['#2c5fd8', '#7a5af8', '#0f8a6a', '#c2410c'].map((color, index) => (
+              <div key={color} className="art-tile" style={{ background: color }}>
+                <span className="art-tile__head" />
+                <span className="art-tile__body" />
+                {index === 1 && <span className="art-tile__ring" />}
+              </div>
+            ))}
+          </div>
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,173 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { lookUpRoom, type RoomInfo, type RoomLookup } from '../api/rooms';
+import { useI18n } from '../i18n/I18nProvider';
+import { captureCamera, captureLocalMedia, captureMicrophone, hasWebRTC } from '../media/devices';
+import { RoomSession } from '../room/session';
+import { roomSocketUrl, SignalingChannel } from '../room/signaling';
+import { ErrorPage } from './ErrorPage';
+import { LeftPage } from './LeftPage';
+import { MeetingRoom } from './MeetingRoom';
+import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
+
+type Phase =
+  | { kind: 'checking' }
+  | { kind: 'error'; code: string }
+  | { kind: 'prejoin'; room: RoomInfo }
+  | { kind: 'meeting'; session: RoomSession; settings: JoinSettings }
+  | { kind: 'left'; settings: JoinSettings };
+
+interface RoomPageProps {
+  slug: string;
+  /** The room lookup main.tsx started before the first render, with its result if it came in time. */
+  prefetched?: { lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+}
+
+function phaseOfLookup(result: RoomLookup): Phase {
+  if (result.ok) return { kind: 'prejoin', room: result.room };
+  // A 404 without the API's error body still means "no such meeting"; other HTTP errors read as network trouble.
+  const code = result.code === 'http_404' ? 'room_not_found' : result.code.startsWith('http_') ? 'network' : result.code;
+  return { kind: 'error', code };
+}
+
+/** One meeting link: looks the room up, then pre-join, the meeting, and the "you left" screen. */
+export function RoomPage({ slug, prefetched }: RoomPageProps) {
+  const { t } = useI18n();
+  const [phase, setPhase] = useState<Phase>(() =>
+    prefetched?.result ? phaseOfLookup(prefetched.result) : { kind: 'checking' },
+  );
+  const [lookup, setLookup] = useState(0);
+  const current = useRef<RoomSession | null>(null);
+  /** The room's WebSocket, opened during pre-join so that "Join" does not wait for it. */
+  const earlySocket = useRef<SignalingChannel | null>(null);
+  const prefetch = useRef(prefetched);
+  const webrtc = hasWebRTC();
+
+  useEffect(() => {
+    if (!webrtc) return;
+    const early = prefetch.current;
+    prefetch.current = undefined;
+    if (early?.result) return; // Already shown.
+    let cancelled = false;
+    if (!early) setPhase({ kind: 'checking' });
+    void (early?.lookup ?? lookUpRoom(slug)).then((result) => {
+      if (!cancelled) setPhase(phaseOfLookup(result));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [slug, webrtc, lookup]);
+
+  useEffect(() => {
+    if (phase.kind !== 'prejoin' || earlySocket.current) return;
+    const channel = new SignalingChannel(roomSocketUrl(slug));
+    channel.connect();
+    earlySocket.current = channel;
+  }, [phase.kind, slug]);
+
+  // Leaving the page (back button, another room) leaves the meeting.
+  useEffect(
+    () => () => {
+      earlySocket.current?.close();
+      earlySocket.current = null;
+      current.current?.leave();
+      current.current = null;
+      window.visio.session = null;
+    },
+    [],
+  );
+
+  const join = useCallback(
+    (settings: JoinSettings, media: HandedOverMedia) => {
+      const signaling = earlySocket.current ?? undefined;
+      earlySocket.current = null;
+      const session = new RoomSession({
+        url: roomSocketUrl(slug),
+        signaling,
+        name: settings.name,
+        audio: settings.audio,
+        video: settings.video,
+        microphoneTrack: media.microphone,
+        cameraTrack: media.camera,
+        acquireCamera: () => captureCamera(settings.cameraId),
+        acquireMicrophone: () => captureMicrophone(settings.microphoneId),
+      });
+      session.on('error', (error) => {
+        if (!error.fatal || current.current !== session) return;
+        current.current = null;
+        window.visio.session = null;
+        setPhase({ kind: 'error', code: error.code });
+      });
+      current.current = session;
+      window.visio.session = session;
+      session.start();
+      void media.pending?.then((results) => {
+        for (const captured of results) {
+          if (captured.microphone) session.setMicrophoneTrack(captured.microphone);
+          if (captured.camera) session.setCameraTrack(captured.camera);
+        }
+      });
+      setPhase({ kind: 'meeting', session, settings });
+    },
+    [slug],
+  );
+
+  const leave = useCallback((settings: JoinSettings) => {
+    current.current?.leave();
+    current.current = null;
+    window.visio.session = null;
+    setPhase({ kind: 'left', settings });
+  }, []);
+
+  const rejoin = useCallback(
+    (settings: JoinSettings) => {
+      // Join at once; the camera and microphone follow as soon as they are captured.
+      const pending = captureLocalMedia({
+        audio: true,
+        video: settings.video,
+        microphoneId: settings.microphoneId,
+        cameraId: settings.cameraId,
+      }).then((captured) => [{ microphone: captured.microphone, camera: captured.camera }]);
+      join(settings, { microphone: null, camera: null, pending });
+    },
+    [join],
+  );
+
+  if (!webrtc) return <ErrorPage code="no_webrtc" />;
+
+  switch (phase.kind) {
+    case 'checking':
+      return (
+        <div className="page page--light centered" aria-busy="true">
+          <p className="loading">{t.loading}</p>
+        </div>
+      );
+    case 'error':
+      return (
+        <ErrorPage
+          code={phase.code}
+          onRetry={
+            phase.code === 'network'
+              ? () => setLookup((n) => n + 1)
+              : phase.code === 'unsupported_version'
+                ? () => window.location.reload()
+                : phase.code === 'room_not_found' || phase.code === 'invalid_room_link'
+                  ? undefined
+                  : () => setLookup((n) => n + 1)
+          }
+        />
+      );
+    case 'prejoin':
+      return <PreJoin slug={slug} room={phase.room} onJoin={join} />;
+    case 'meeting':
+      return (
+        <MeetingRoom
+          slug={slug}
+          session={phase.session}
+          settings={phase.settings}
+          onLeave={() => leave(phase.settings)}
+        />
+      );
+    case 'left':
+      return <LeftPage onRejoin={() => rejoin(phase.settings)} />;
+  }
+}

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { matchRoute } from './router';
+
+describe('matchRoute', () => {
+  it('routes / home and one segment to a room', () => {
+    expect(matchRoute('/')).toEqual({ page: 'home' });
+    expect(matchRoute('/abc-defg-hij')).toEqual({ page: 'room', slug: 'abc-defg-hij' });
+    expect(matchRoute('/abc-defg-hij/')).toEqual({ page: 'room', slug: 'abc-defg-hij' });
+  });
+
+  it('sends deeper paths to not-found', () => {
+    expect(matchRoute('/a/b')).toEqual({ page: 'not-found' });
+    expect(matchRoute('/%E0%A4%A')).toEqual({ page: 'not-found' });
+  });
+});

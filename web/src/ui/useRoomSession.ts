@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import type { Participant } from '../room/protocol';
+import type { RemoteTrack } from '../room/remoteStreams';
+import type { ConnectionStatus, LocalMediaState, RoomSession } from '../room/session';
+
+export interface RoomSessionState {
+  status: ConnectionStatus;
+  self: Participant | null;
+  participants: Participant[];
+  tracks: RemoteTrack[];
+  local: LocalMediaState;
+}
+
+function snapshot(session: RoomSession): RoomSessionState {
+  return {
+    status: session.status,
+    self: session.self,
+    participants: session.participants,
+    tracks: session.remoteTracks,
+    local: session.localState,
+  };
+}
+
+/** The session's state as React state, updated on each of its events. */
+export function useRoomSession(session: RoomSession): RoomSessionState {
+  const [state, setState] = useState(() => snapshot(session));
+  useEffect(() => {
+    setState(snapshot(session));
+    const update = <K extends keyof RoomSessionState>(key: K) => (value: RoomSessionState[K]) =>
+      setState((previous) => ({ ...previous, [key]: value }));
+    const offs = [
+      session.on('status', update('status')),
+      session.on('self', update('self')),
+      session.on('participants', update('participants')),
+      session.on('tracks', update('tracks')),
+      session.on('local', update('local')),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [session]);
+  return state;
+}
