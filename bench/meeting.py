@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import sync_playwright
-
 from tests.e2e.browser import Participants, write_tone
 from tests.support import RunningServer, in_media_namespace, start_server
 
@@ -47,28 +46,50 @@ def quantiles(values: list[float]) -> dict[str, float]:
     }
 
 
+# A returning user whose name the browser remembers clicks "Join" the moment it can be clicked.
+# Clicking from inside the page keeps Playwright's own round trips (tens of ms each) out of the
+# figure; "join click → first frame" is reported beside it.
+AUTO_JOIN_JS = """
+window.addEventListener('DOMContentLoaded', () => {
+  const observer = new MutationObserver(() => {
+    const input = document.querySelector('[data-testid="name-input"]');
+    const button = document.querySelector('[data-testid="join"]');
+    if (!input || !button || button.disabled || window.__visioBenchClicked) return;
+    window.__visioBenchClicked = true;
+    observer.disconnect();
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+    setValue.call(input, 'Bob');
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => button.click(), 0);
+  });
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true});
+});
+"""
+
+
 def bench_join(server: RunningServer, crowd: Participants, joins: int) -> dict[str, Any]:
     """Page load → first remote frame painted, for a newcomer joining someone already there."""
     slug = server.create_room()
     crowd.join(server.url, slug, "Alice")
     browser = crowd.launch("Bob")
-    load_to_frame, click_to_frame = [], []
+    load_to_frame, click_to_frame, load_to_click = [], [], []
     for _ in range(joins):
         context = browser.new_context()
+        context.add_init_script(AUTO_JOIN_JS)
         page = context.new_page()
         page.goto(f"{server.url}/{slug}")
-        page.get_by_test_id("name-input").fill("Bob")
-        page.get_by_test_id("join").click()
         page.wait_for_function(FIRST_FRAME_JS, timeout=20000)
         marks = page.evaluate(FIRST_FRAME_JS)
         load_to_frame.append(marks["frame"] / 1000)
         if marks["click"] is not None:
             click_to_frame.append((marks["frame"] - marks["click"]) / 1000)
+            load_to_click.append(marks["click"] / 1000)
         context.close()
-        time.sleep(0.3)
+        time.sleep(0.5)
     browser.close()
     result = {"load_to_first_remote_frame_s": quantiles(load_to_frame)}
     if click_to_frame:
+        result["load_to_join_click_s"] = quantiles(load_to_click)
         result["join_click_to_first_remote_frame_s"] = quantiles(click_to_frame)
     return result
 
