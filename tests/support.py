@@ -89,6 +89,16 @@ class RunningServer:
             time.sleep(0.05)
         raise TimeoutError(f"visio serve not ready after {timeout}s:\n{self.log()[-4000:]}")
 
+    def restart(self) -> None:
+        """Stop the server and start it again on the same port and data (a redeploy)."""
+        self.stop()
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [str(VISIO), "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+            )
+        self.wait_ready()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

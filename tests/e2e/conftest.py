@@ -24,8 +24,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    # Module scope: Playwright's sync API keeps an event loop running while it is open, which
+    # would stop the asyncio tests of later modules from running theirs.
     if not in_media_namespace():
         pytest.fail(
             "browser tests need the private network namespace: run them through "

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import time
 
+import subprocess
+
 from tests.e2e.browser import Participants
 from tests.support import RunningServer
 
 TONES = {"Alice": 440.0, "Bob": 660.0, "Carol": 990.0}
+SIMULCAST_LAYERS_JS = """async () => {
+  const stats = await window.visio.session.publisher.getStats();
+  const rids = [];
+  stats.forEach(s => { if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid && s.bytesSent > 0) rids.push(s.rid); });
+  return rids;
+}"""
 
 
 def test_meeting_three_participants_see_and_hear_each_other(
@@ -28,6 +36,8 @@ def test_meeting_three_participants_see_and_hear_each_other(
         totals = person.inbound_totals()
         assert totals["video"] >= 2 and totals["audio"] >= 2
         assert totals["framesDecoded"] > 0 and totals["samples"] > 0
+        layers = person.page.evaluate(SIMULCAST_LAYERS_JS)
+        assert len(layers) >= 2, f"camera should be sent in simulcast layers, got {layers}"
 
 
 def test_meeting_mute_and_camera_off_are_seen_by_others(
@@ -150,3 +160,55 @@ def test_meeting_recovers_by_itself_when_janus_is_killed(
     assert media_server.janus_pid() != old_pid
     assert alice.participant_id == alice_id, "the participant stayed in the meeting"
     assert recovered < 30
+
+
+def test_meeting_survives_a_network_blip(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """The media network goes away for 3 s: media comes back by itself."""
+    slug = media_server.create_room()
+    alice = participants.join(media_server.url, slug, "Alice")
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice_id, bob_id = alice.participant_id, bob.participant_id
+    bob.wait_video_flowing(alice_id)
+    subprocess.run(["ip", "link", "set", "visio0", "down"], check=True)
+    try:
+        time.sleep(3)
+        assert bob.video_progress(alice_id).get("framesAdvanced", 0) == 0, "the blip cut media"
+    finally:
+        subprocess.run(["ip", "link", "set", "visio0", "up"], check=True)
+    bob.wait_video_flowing(alice_id, timeout=30)
+    alice.wait_video_flowing(bob_id, timeout=30)
+    alice.wait_audio_tone(bob_id, TONES["Bob"])
+
+
+def test_meeting_comes_back_after_the_app_server_restarts(
+    tmp_path: object, participants: Participants
+) -> None:
+    """The app server is restarted mid-call: browsers reconnect, rejoin and see each other again."""
+    from pathlib import Path
+
+    from tests.support import start_server
+
+    server = start_server(Path(str(tmp_path)) / "visio")
+    try:
+        slug = server.create_room()
+        alice = participants.join(server.url, slug, "Alice")
+        bob = participants.join(server.url, slug, "Bob")
+        bob.wait_video_flowing(alice.participant_id)
+        old_ids = {alice.participant_id, bob.participant_id}
+        server.restart()
+        for person in (alice, bob):
+            person.page.wait_for_function(
+                "(old) => { const id = window.visio?.session?.participantId;"
+                " return !!id && !old.includes(id) && window.visio.session.status === 'connected'; }",
+                arg=sorted(old_ids),
+                timeout=30000,
+            )
+        bob.wait_for_remote_names({"Alice"}, timeout=30)
+        alice.wait_for_remote_names({"Bob"}, timeout=30)
+        bob.wait_video_flowing(alice.participant_id, timeout=30)
+        alice.wait_video_flowing(bob.participant_id, timeout=30)
+        assert alice.participant_id not in old_ids
+    finally:
+        server.stop()
