@@ -93,8 +93,11 @@ class RunningServer:
         """Stop the server and start it again on the same port and data (a redeploy)."""
         self.stop()
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
-                [str(VISIO), "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.process = subprocess.Popen(
+                [str(VISIO), "serve"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 cwd=self.data_dir,
             )
         self.wait_ready()

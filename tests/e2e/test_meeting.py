@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import subprocess
+import time
 
 from tests.e2e.browser import Participants
 from tests.support import RunningServer

@@ -52,9 +52,7 @@ class JanusProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         logger.info("Janus started (pid %s)", self._process.pid)
-        self._output = asyncio.create_task(
-            self._forward_output(self._process), name="janus-output"
-        )
+        self._output = asyncio.create_task(self._forward_output(self._process), name="janus-output")
 
     async def _forward_output(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
