@@ -2,6 +2,7 @@ import { createRoot } from 'react-dom/client';
 import { lookUpRoom, type RoomLookup } from './api/rooms';
 import { I18nProvider } from './i18n/I18nProvider';
 import type { RoomSession } from './room/session';
+import { roomSocketUrl, SignalingChannel } from './room/signaling';
 import { App } from './ui/App';
 import { matchRoute } from './ui/router';
 import './ui/styles.css';
@@ -16,11 +17,17 @@ declare global {
 window.visio = { session: null };
 
 // On a meeting link, look the room up before the first render (capped, in case the server is slow):
-// the page then opens straight on pre-join or on the error, without a loading step.
+// the page then opens straight on pre-join or on the error, without a loading step. The room's
+// WebSocket opens at the same time: an unjoined socket announces nobody, and "Join" then never
+// waits for the handshake.
 const route = matchRoute(window.location.pathname);
-let initialRoom: { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+let initialRoom:
+  | { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel }
+  | undefined;
 if (route.page === 'room') {
-  const entry: NonNullable<typeof initialRoom> = { slug: route.slug, lookup: lookUpRoom(route.slug) };
+  const socket = 'RTCPeerConnection' in window ? new SignalingChannel(roomSocketUrl(route.slug)) : undefined;
+  socket?.connect();
+  const entry: NonNullable<typeof initialRoom> = { slug: route.slug, lookup: lookUpRoom(route.slug), socket };
   initialRoom = entry;
   await Promise.race([
     entry.lookup.then((result) => {

@@ -1,3 +1,4 @@
+import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
 import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
@@ -6,7 +7,9 @@ import { matchRoute, usePath } from './router';
 
 interface AppProps {
   /** The lookup of the room in the URL the page was loaded with, started before React rendered. */
-  initialRoom?: { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+  initialRoom?:
+    | { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel | undefined }
+    | undefined;
 }
 
 export function App({ initialRoom }: AppProps) {

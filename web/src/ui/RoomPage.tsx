@@ -19,7 +19,9 @@ type Phase =
 interface RoomPageProps {
   slug: string;
   /** The room lookup main.tsx started before the first render, with its result if it came in time. */
-  prefetched?: { lookup: Promise<RoomLookup>; result?: RoomLookup } | undefined;
+  prefetched?:
+    | { lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel | undefined }
+    | undefined;
 }
 
 function phaseOfLookup(result: RoomLookup): Phase {
@@ -37,8 +39,8 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
   );
   const [lookup, setLookup] = useState(0);
   const current = useRef<RoomSession | null>(null);
-  /** The room's WebSocket, opened during pre-join so that "Join" does not wait for it. */
-  const earlySocket = useRef<SignalingChannel | null>(null);
+  /** The room's WebSocket, opened before joining (at page load) so that "Join" does not wait for it. */
+  const earlySocket = useRef<SignalingChannel | null>(prefetched?.socket ?? null);
   const prefetch = useRef(prefetched);
   const webrtc = hasWebRTC();
 
@@ -58,6 +60,10 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
   }, [slug, webrtc, lookup]);
 
   useEffect(() => {
+    if (phase.kind === 'error') {
+      earlySocket.current?.close();
+      earlySocket.current = null;
+    }
     if (phase.kind !== 'prejoin' || earlySocket.current) return;
     const channel = new SignalingChannel(roomSocketUrl(slug));
     channel.connect();
