@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visio import __version__
+from visio.captions.endpoint import router as speech_router
 from visio.container import Container
 from visio.rooms.rest import error_response
 from visio.rooms.rest import router as rooms_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         container = Container(settings)
         app.state.container = container
         await container.start()
+        await container.start_background_workers()
         try:
             yield
         finally:
@@ -82,6 +84,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.include_router(rooms_router)
+    app.include_router(speech_router)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import sys
 
+from visio.captions.pool import SpeechWorkerPool
+from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine
-from visio.media.janus.config import write_janus_config
-from visio.media.janus.process import JanusProcess
+from visio.media.janus.config import janus_command, write_janus_config
+from visio.media.videoroom import VideoRoomAdmin
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.settings import Settings
 from visio.storage.database import create_engine, migrate, session_factory
+from visio.supervision import SupervisedProcess
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +28,12 @@ class Container:
         self.settings = settings
         self.database = create_engine(settings.effective_database_url)
         self.room_repository = RoomRepository(session_factory(self.database))
-        self.janus_process: JanusProcess | None = None
+        self.janus_process: SupervisedProcess | None = None
         if settings.janus_mode == "embedded":
             runtime = write_janus_config(settings, settings.data_dir.resolve() / "janus")
-            self.janus_process = JanusProcess(settings.janus_binary, runtime.config_dir)
+            self.janus_process = SupervisedProcess(
+                "janus", janus_command(settings.janus_binary, runtime.config_dir)
+            )
             self.media_engine = MediaEngine(
                 runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key
             )
@@ -34,7 +42,44 @@ class Container:
             self.media_engine = MediaEngine(
                 settings.janus_url, settings.janus_api_secret, settings.janus_videoroom_admin_key
             )
-        self.room_service = RoomService(settings, self.room_repository, self.media_engine)
+        self.videoroom = VideoRoomAdmin(self.media_engine)
+        self.speech_pool = SpeechWorkerPool()
+        self.speech_worker_secret = (
+            settings.speech_worker_secret.get_secret_value()
+            if settings.speech_worker_secret
+            else secrets.token_urlsafe(32)
+        )
+        self.speech_workers = [
+            SupervisedProcess(
+                f"speech-worker-{index}",
+                [sys.executable, "-m", "visio", "speech-worker"],
+                env=self._speech_worker_env(index),
+            )
+            for index in range(settings.speech_embedded_workers)
+        ]
+        self.room_service = RoomService(
+            settings,
+            self.room_repository,
+            self.media_engine,
+            self.videoroom,
+            Subtitler(self.speech_pool, self.videoroom, self.media_engine),
+        )
+
+    def _speech_worker_env(self, index: int) -> dict[str, str]:
+        """An embedded worker talks to this server over loopback, with this run's secret."""
+        host = self.settings.host
+        if host in ("0.0.0.0", "::", "", "localhost"):  # noqa: S104 - comparing, not binding
+            host = "127.0.0.1"
+        return {
+            **os.environ,
+            "VISIO_SPEECH_SERVER_URL": (
+                f"ws://{host}:{self.settings.port}/api/v1/speech/workers/ws"
+            ),
+            "VISIO_SPEECH_WORKER_SECRET": self.speech_worker_secret,
+            "VISIO_SPEECH_WORKER_HOST": "127.0.0.1",
+            "VISIO_SPEECH_WORKER_ID": f"embedded-{index}",
+            "VISIO_SPEECH_WORKER_CAPACITY": str(self.settings.speech_worker_capacity),
+        }
 
     async def start(self) -> None:
         if self.settings.database_url is None:
@@ -47,7 +92,14 @@ class Container:
         except TimeoutError:
             logger.error("Janus is not answering yet; meetings will start once it does")
 
+    async def start_background_workers(self) -> None:
+        """Start the embedded speech workers (once the server accepts their connections)."""
+        for worker in self.speech_workers:
+            await worker.start()
+
     async def stop(self) -> None:
+        for worker in self.speech_workers:
+            await worker.stop()
         await self.room_service.close()
         await self.media_engine.stop()
         if self.janus_process is not None:

@@ -73,6 +73,8 @@ class Participant:
     pending_publisher_candidates: list[IceCandidate | None] = field(default_factory=list)
     sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     gone: bool = False
+    moderator: bool = False
+    """Until rooms have owners, the earliest participant present moderates the meeting."""
 
     @property
     def screen(self) -> bool:
@@ -85,6 +87,7 @@ class Participant:
             audio=self.audio,
             video=self.video,
             screen=self.screen,
+            moderator=self.moderator,
             joined_at=self.joined_at,
         )
 

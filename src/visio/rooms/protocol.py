@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ RequestId = (
     | Annotated[int, Field(ge=0, le=2**53)]
 )
 Source = Literal["microphone", "camera", "screen"]
+CaptionLanguage = Literal["fr", "en", "auto"]
 Target = Literal["publisher", "subscriber"]
 
 
@@ -121,6 +122,12 @@ class IceRestart(_Request):
     target: Literal["subscriber"]
 
 
+class CaptionsSet(_Request):
+    type: Literal["captions.set"]
+    enabled: bool
+    language: CaptionLanguage = "auto"
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -130,22 +137,23 @@ class Ping(_Request):
 
 
 ClientMessage = Annotated[
-    Join | Publish | SubscriberAnswer | Trickle | MediaState | IceRestart | Leave | Ping,
+    Join
+    | Publish
+    | SubscriberAnswer
+    | Trickle
+    | MediaState
+    | IceRestart
+    | CaptionsSet
+    | Leave
+    | Ping,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 CLIENT_MESSAGE_TYPES = frozenset(
-    {
-        "join",
-        "publish",
-        "subscriber.answer",
-        "trickle",
-        "media.state",
-        "ice.restart",
-        "leave",
-        "ping",
-    }
+    model.model_fields["type"].annotation.__args__[0]
+    for model in get_args(get_args(ClientMessage)[0])
 )
+
 
 # ---- server → client -------------------------------------------------------------------------
 
@@ -156,7 +164,15 @@ class ParticipantInfo(_Message):
     audio: bool
     video: bool
     screen: bool
+    moderator: bool
     joined_at: datetime
+
+
+class CaptionsInfo(_Message):
+    enabled: bool
+    language: CaptionLanguage
+    set_by: str | None = None
+    """The participant who last turned subtitles on or off."""
 
 
 class Limits(_Message):
@@ -175,6 +191,7 @@ class Joined(_Reply):
     participants: list[ParticipantInfo]
     ice_servers: list[dict[str, Any]]
     limits: Limits
+    captions: CaptionsInfo
 
 
 class ParticipantJoined(_Message):
@@ -227,6 +244,27 @@ class MediaReset(_Message):
     reason: str
 
 
+class CaptionsState(_Message):
+    type: Literal["captions.state"] = "captions.state"
+    captions: CaptionsInfo
+
+
+class CaptionWord(_Message):
+    text: str
+    start: float
+    end: float
+
+
+class Caption(_Message):
+    type: Literal["caption"] = "caption"
+    participant_id: str
+    segment_id: str
+    kind: Literal["partial", "final"]
+    text: str
+    language: str | None = None
+    words: list[CaptionWord] = []
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -247,6 +285,8 @@ ErrorCode = Literal[
     "out_of_order",
     "media_unavailable",
     "media_error",
+    "forbidden",
+    "captions_unavailable",
     "internal",
 ]
 
@@ -273,6 +313,8 @@ ServerMessage = (
     | ServerTrickle
     | MediaInterrupted
     | MediaReset
+    | CaptionsState
+    | Caption
     | ErrorMessage
     | Pong
 )

@@ -13,10 +13,13 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine, MediaUnavailableError
-from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
+from visio.media.janus.client import JanusError, JsonObject, PluginEvent
+from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
+    CaptionLanguage,
     IceCandidate,
     Joined,
     Limits,
@@ -38,19 +41,24 @@ from visio.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-VIDEOROOM = "janus.plugin.videoroom"
-
 
 class RoomService:
     """Owns every live room and each participant's media handles."""
 
-    def __init__(self, settings: Settings, repository: RoomRepository, engine: MediaEngine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repository: RoomRepository,
+        engine: MediaEngine,
+        videoroom: VideoRoomAdmin,
+        subtitler: Subtitler,
+    ) -> None:
         self._settings = settings
         self._repository = repository
         self._engine = engine
         self._rooms: dict[str, Room] = {}
-        self._manager: JanusHandle | None = None
-        self._manager_generation = 0
+        self._videoroom = videoroom
+        self._subtitler = subtitler
         self._tasks: set[asyncio.Task[None]] = set()
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
@@ -79,7 +87,13 @@ class RoomService:
                 f"the room has {self._settings.room_max_participants} participants already",
                 fatal=True,
             )
-        participant = Participant(name=name, audio=audio, video=video, outbox=outbox)
+        participant = Participant(
+            name=name,
+            audio=audio,
+            video=video,
+            outbox=outbox,
+            moderator=not room.participants,
+        )
         others = [p.info() for p in room.participants.values()]
         room.participants[participant.id] = participant
         logger.info("room %s: participant %s joined", slug, participant.id)
@@ -94,6 +108,7 @@ class RoomService:
                     rate_per_second=self._settings.protocol_rate_per_second,
                     rate_burst=self._settings.protocol_rate_burst,
                 ),
+                captions=room.captions,
             )
         )
         room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
@@ -113,6 +128,11 @@ class RoomService:
             )
         )
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
+        await self._subtitler.participant_gone(room, participant)
+        if participant.moderator and room.participants:
+            successor = min(room.participants.values(), key=lambda p: p.joined_at)
+            successor.moderator = True
+            room.broadcast(ParticipantUpdated(participant=successor.info()))
         for handle in (participant.publisher, participant.subscriber):
             if handle is not None:
                 await handle.detach()
@@ -128,8 +148,7 @@ class RoomService:
         if room.janus_room_id is None or room.media_generation != self._engine.generation:
             return
         with contextlib.suppress(JanusError, MediaUnavailableError):
-            manager = await self._manager_handle()
-            await manager.message({"request": "destroy", "room": room.janus_room_id})
+            await self._videoroom.destroy_room(room.janus_room_id)
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -140,6 +159,12 @@ class RoomService:
             return
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+
+    async def set_captions(
+        self, room: Room, participant: Participant, enabled: bool, language: CaptionLanguage
+    ) -> None:
+        """A moderator turns the room's subtitles on or off."""
+        await self._subtitler.set(room, participant, enabled, language)
 
     # ---- publishing --------------------------------------------------------------------------
 
@@ -202,6 +227,7 @@ class RoomService:
             logger.info("room %s: %s's media is up", room.slug, participant.id)
             participant.publishing = True
             self._sync_others(room, participant)
+            self._subtitler.participant_media_up(room, participant)
         elif event.kind == "hangup":
             participant.publishing = False
 
@@ -349,38 +375,18 @@ class RoomService:
         async with room.lock:
             if room.janus_room_id is not None and room.media_generation == self._engine.generation:
                 return
-            manager = await self._manager_handle()
             room_id = new_janus_room_id()
-            request: JsonObject = {"request": "create"}
-            if self._engine.room_admin_key:
-                request["admin_key"] = self._engine.room_admin_key
-            await manager.message(
-                {
-                    **request,
-                    "room": room_id,
-                    "description": room.slug,
-                    "publishers": self._settings.room_max_participants,
-                    "audiocodec": "opus",
-                    "videocodec": "vp8",
-                    "fir_freq": 10,
-                    "notify_joining": False,
-                    "is_private": True,
-                    "permanent": False,
-                }
+            await self._videoroom.create_room(
+                room_id, room.slug, self._settings.room_max_participants
             )
             room.janus_room_id = room_id
             room.media_generation = self._engine.generation
             logger.info("room %s: created Janus room %s", room.slug, room_id)
 
-    async def _manager_handle(self) -> JanusHandle:
-        if self._manager is None or self._manager_generation != self._engine.generation:
-            self._manager = await self._engine.session.attach(VIDEOROOM, _ignore_event)
-            self._manager_generation = self._engine.generation
-        return self._manager
-
     async def _on_media_lost(self) -> None:
         for room in self._rooms.values():
             room.janus_room_id = None
+            self._subtitler.media_lost(room)
             for participant in room.participants.values():
                 for handle in (participant.publisher, participant.subscriber):
                     if handle is not None:
@@ -413,10 +419,6 @@ class RoomService:
         for room in list(self._rooms.values()):
             for participant in list(room.participants.values()):
                 participant.outbox.close()
-
-
-async def _ignore_event(_: PluginEvent) -> None:
-    return None
 
 
 def _candidate(message: JsonObject) -> IceCandidate | None:

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
+    CaptionsSet,
     ClientMessage,
     IceRestart,
     Join,
@@ -155,6 +156,10 @@ class RoomConnection:
                 await self._service.trickle(participant, message.target, message.candidate)
             elif isinstance(message, MediaState):
                 self._service.set_media_state(room, participant, message.audio, message.video)
+            elif isinstance(message, CaptionsSet):
+                await self._service.set_captions(
+                    room, participant, message.enabled, message.language
+                )
             elif isinstance(message, IceRestart):
                 await self._service.restart_subscriber_ice(room, participant)
             elif isinstance(message, Leave):
