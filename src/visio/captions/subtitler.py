@@ -90,7 +90,10 @@ class Subtitler:
         microphone = next((m for m, s in participant.tracks.items() if s == "microphone"), None)
         if microphone is None or participant.id in room.caption_streams or participant.gone:
             return
-        stream = CaptionStream(stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}")
+        stream = CaptionStream(
+            stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}",
+            feed_id=participant.feed_id,
+        )
         room.caption_streams[participant.id] = stream
 
         def on_caption(caption: WorkerCaption) -> None:
@@ -126,16 +129,14 @@ class Subtitler:
         if stream is None:
             return
         self._pool.close_stream(stream.stream_id)
-        participant = room.participants.get(participant_id)
         if (
             stream.forwarder_id is not None
             and stream.janus_room_id is not None
             and stream.media_generation == self._engine.generation
-            and participant is not None
         ):
             try:
                 await self._videoroom.stop_forwarding(
-                    stream.janus_room_id, participant.feed_id, stream.forwarder_id
+                    stream.janus_room_id, stream.feed_id, stream.forwarder_id
                 )
             except (JanusError, MediaUnavailableError) as exc:
                 logger.debug("room %s: forwarder already gone: %s", room.slug, exc)

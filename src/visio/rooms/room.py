@@ -19,6 +19,7 @@ class CaptionStream:
     """One participant's microphone on its way to a speech worker."""
 
     stream_id: str
+    feed_id: int
     forwarder_id: int | None = None
     janus_room_id: int | None = None
     media_generation: int = 0

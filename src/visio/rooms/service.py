@@ -144,7 +144,8 @@ class RoomService:
                 self._spawn(self._sync_subscriptions(room, other))
 
     async def _close_room(self, room: Room) -> None:
-        self._rooms.pop(room.slug, None)
+        if self._rooms.get(room.slug) is room:
+            del self._rooms[room.slug]
         if room.janus_room_id is None or room.media_generation != self._engine.generation:
             return
         with contextlib.suppress(JanusError, MediaUnavailableError):
