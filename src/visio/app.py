@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -109,6 +111,18 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
             {"status": "ready" if media else "degraded", "media_engine": media},
             status_code=200 if media else 503,
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics; behind a bearer token when VISIO_METRICS_TOKEN is set."""
+        container: Container = request.app.state.container
+        token = settings.metrics_token
+        if token is not None and not hmac.compare_digest(
+            request.headers.get("authorization", "").encode(),
+            f"Bearer {token.get_secret_value()}".encode(),
+        ):
+            return error_response(401, "unauthorised", "a bearer token is needed for /metrics")
+        return Response(container.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def unknown_api(rest: str) -> JSONResponse:

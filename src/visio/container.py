@@ -12,6 +12,7 @@ from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.videoroom import VideoRoomAdmin
+from visio.observability import Metrics, Snapshot
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.settings import Settings
@@ -63,6 +64,18 @@ class Container:
             self.media_engine,
             self.videoroom,
             Subtitler(self.speech_pool, self.videoroom, self.media_engine),
+        )
+        self.metrics = Metrics(self.snapshot)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            rooms=self.room_service.live_rooms(),
+            participants=self.room_service.participants_total(),
+            media_engine_up=self.media_engine.connected,
+            media_engine_connections=self.media_engine.generation,
+            janus_restarts=self.janus_process.restarts if self.janus_process else 0,
+            speech_workers=len(self.speech_pool.workers()),
+            caption_streams=self.room_service.caption_streams_total(),
         )
 
     def _speech_worker_env(self, index: int) -> dict[str, str]:

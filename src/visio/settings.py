@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     speech_embedded_workers: int = Field(default=1, ge=0, le=16)
     speech_worker_capacity: int = Field(default=4, ge=1, le=64)
 
+    metrics_token: SecretStr | None = None
+
     room_max_participants: int = Field(default=100, ge=2, le=1000)
     protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)

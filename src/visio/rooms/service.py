@@ -72,6 +72,12 @@ class RoomService:
     def live_rooms(self) -> int:
         return len(self._rooms)
 
+    def participants_total(self) -> int:
+        return sum(len(room.participants) for room in self._rooms.values())
+
+    def caption_streams_total(self) -> int:
+        return sum(len(room.caption_streams) for room in self._rooms.values())
+
     # ---- joining and leaving -----------------------------------------------------------------
 
     async def join(

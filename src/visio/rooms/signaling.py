@@ -8,6 +8,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from visio.observability import Metrics
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
@@ -43,8 +44,14 @@ class RoomConnection:
     """One participant's WebSocket, from ``join`` to ``leave`` or disconnection."""
 
     def __init__(
-        self, websocket: WebSocket, slug: str, service: RoomService, settings: Settings
+        self,
+        websocket: WebSocket,
+        slug: str,
+        service: RoomService,
+        settings: Settings,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._ws = websocket
         self._slug = slug
         self._service = service
@@ -136,6 +143,7 @@ class RoomConnection:
                 self._room, self._participant = await self._service.join(
                     slug, message.name, message.audio, message.video, self._outbox, message.id
                 )
+                self._metrics.joins.inc()
             except ProtocolError as exc:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})
                 raise
@@ -172,6 +180,7 @@ class RoomConnection:
         return False
 
     def _error(self, exc: ProtocolError) -> None:
+        self._metrics.protocol_errors.labels(exc.error.code).inc()
         self._outbox.send(exc.error)
 
     async def _fail(self, exc: ProtocolError) -> None:
