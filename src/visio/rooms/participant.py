@@ -73,6 +73,9 @@ class Participant:
     pending_publisher_candidates: list[IceCandidate | None] = field(default_factory=list)
     sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     gone: bool = False
+    paused_sources: set[Source] = field(default_factory=set)
+    """Sources a moderator turned off, which Janus does not relay until their owner turns them
+    back on themselves."""
     moderator: bool = False
     """Until rooms have owners, the earliest participant present moderates the meeting."""
 

@@ -128,6 +128,25 @@ class CaptionsSet(_Request):
     language: CaptionLanguage = "auto"
 
 
+ModerationAction = Literal["mute", "camera_off", "stop_screen", "remove", "promote"]
+
+
+class Moderate(_Request):
+    type: Literal["moderate"]
+    action: ModerationAction
+    participant_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    """Whom to act on; None (only for mute and camera_off) means everyone but moderators."""
+
+
+class RoomLock(_Request):
+    type: Literal["room.lock"]
+    locked: bool
+
+
+class RoomEnd(_Request):
+    type: Literal["room.end"]
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -144,6 +163,9 @@ ClientMessage = Annotated[
     | MediaState
     | IceRestart
     | CaptionsSet
+    | Moderate
+    | RoomLock
+    | RoomEnd
     | Leave
     | Ping,
     Field(discriminator="type"),
@@ -192,6 +214,7 @@ class Joined(_Reply):
     ice_servers: list[dict[str, Any]]
     limits: Limits
     captions: CaptionsInfo
+    locked: bool
 
 
 class ParticipantJoined(_Message):
@@ -207,7 +230,7 @@ class ParticipantUpdated(_Message):
 class ParticipantLeft(_Message):
     type: Literal["participant.left"] = "participant.left"
     participant_id: str
-    reason: Literal["left", "disconnected"]
+    reason: Literal["left", "disconnected", "removed"]
 
 
 class PublishAnswer(_Reply):
@@ -242,6 +265,20 @@ class MediaInterrupted(_Message):
 class MediaReset(_Message):
     type: Literal["media.reset"] = "media.reset"
     reason: str
+
+
+class Moderated(_Message):
+    """To the participant a moderator acted on: do it (turn the microphone off, ...)."""
+
+    type: Literal["moderated"] = "moderated"
+    action: ModerationAction
+    by: str
+
+
+class RoomState(_Message):
+    type: Literal["room.state"] = "room.state"
+    locked: bool
+    set_by: str | None = None
 
 
 class CaptionsState(_Message):
@@ -286,6 +323,10 @@ ErrorCode = Literal[
     "media_unavailable",
     "media_error",
     "forbidden",
+    "participant_not_found",
+    "room_locked",
+    "removed",
+    "meeting_ended",
     "captions_unavailable",
     "internal",
 ]
@@ -313,6 +354,8 @@ ServerMessage = (
     | ServerTrickle
     | MediaInterrupted
     | MediaReset
+    | Moderated
+    | RoomState
     | CaptionsState
     | Caption
     | ErrorMessage

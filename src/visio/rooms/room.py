@@ -37,6 +37,8 @@ class Room:
         default_factory=lambda: CaptionsInfo(enabled=False, language="auto")
     )
     caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
+    locked: bool = False
+    """A locked room lets nobody new in."""
     """Participant id → the stream carrying their microphone to recognition."""
 
     def by_feed(self, feed_id: int) -> Participant | None:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Literal
 
 from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine, MediaUnavailableError
@@ -20,17 +20,23 @@ from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
     CaptionLanguage,
+    ErrorCode,
+    ErrorMessage,
     IceCandidate,
     Joined,
     Limits,
     MediaInterrupted,
     MediaReset,
+    Moderated,
+    ModerationAction,
     ParticipantJoined,
     ParticipantLeft,
     ParticipantUpdated,
     ProtocolError,
     Publish,
+    RoomState,
     ServerTrickle,
+    Source,
     StreamInfo,
     SubscriberOffer,
     Target,
@@ -40,6 +46,8 @@ from visio.rooms.room import Room, new_janus_room_id
 from visio.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+LeaveReason = Literal["left", "disconnected", "removed"]
 
 
 class RoomService:
@@ -87,6 +95,8 @@ class RoomService:
         if await self._repository.get(slug) is None:
             raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
         room = self._rooms.setdefault(slug, Room(slug))
+        if room.locked:
+            raise ProtocolError("room_locked", "a moderator locked this meeting", fatal=True)
         if len(room.participants) >= self._settings.room_max_participants:
             raise ProtocolError(
                 "room_full",
@@ -115,13 +125,14 @@ class RoomService:
                     rate_burst=self._settings.protocol_rate_burst,
                 ),
                 captions=room.captions,
+                locked=room.locked,
             )
         )
         room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
         self._spawn(self._sync_subscriptions(room, participant))
         return room, participant
 
-    async def leave(self, room: Room, participant: Participant, reason: str) -> None:
+    async def leave(self, room: Room, participant: Participant, reason: LeaveReason) -> None:
         """Remove a participant; the others see them go at once."""
         if participant.gone:
             return
@@ -130,7 +141,7 @@ class RoomService:
         room.broadcast(
             ParticipantLeft(
                 participant_id=participant.id,
-                reason="left" if reason == "left" else "disconnected",
+                reason=reason,
             )
         )
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
@@ -159,13 +170,115 @@ class RoomService:
 
     # ---- state -------------------------------------------------------------------------------
 
-    def set_media_state(
+    async def set_media_state(
         self, room: Room, participant: Participant, audio: bool, video: bool
     ) -> None:
         if (participant.audio, participant.video) == (audio, video):
             return
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        # Someone a moderator muted turned their own microphone or camera back on.
+        resumed: set[Source] = set()
+        if audio:
+            resumed.add("microphone")
+        if video:
+            resumed.add("camera")
+        for source in resumed & participant.paused_sources:
+            await self._set_relay(room, participant, source, relay=True)
+
+    # ---- moderation --------------------------------------------------------------------------
+
+    async def moderate(
+        self,
+        room: Room,
+        moderator: Participant,
+        action: ModerationAction,
+        target_id: str | None,
+    ) -> None:
+        """A moderator acts on one participant (or, for mute and camera_off, everyone else)."""
+        _require_moderator(moderator)
+        if target_id is None:
+            if action not in ("mute", "camera_off"):
+                raise ProtocolError("invalid_message", f"{action} needs a participant_id")
+            targets = [p for p in room.others(moderator) if not p.moderator]
+        else:
+            target = room.participants.get(target_id)
+            if target is None:
+                raise ProtocolError("participant_not_found", "nobody with that id is in the room")
+            targets = [target]
+        logger.info(
+            "room %s: %s does %s to %s",
+            room.slug,
+            moderator.id,
+            action,
+            ",".join(t.id for t in targets) or "nobody",
+        )
+        for target in targets:
+            if action == "remove":
+                await self.remove(room, target, "removed", by=moderator)
+                continue
+            if action == "promote":
+                if not target.moderator:
+                    target.moderator = True
+                    room.broadcast(ParticipantUpdated(participant=target.info()))
+                continue
+            target.send(Moderated(action=action, by=moderator.id))
+            source = _SOURCE_OF_ACTION[action]
+            if action == "mute":
+                target.audio = False
+            elif action == "camera_off":
+                target.video = False
+            room.broadcast(ParticipantUpdated(participant=target.info()))
+            await self._set_relay(room, target, source, relay=False)
+
+    async def lock(self, room: Room, moderator: Participant, locked: bool) -> None:
+        _require_moderator(moderator)
+        room.locked = locked
+        room.broadcast(RoomState(locked=locked, set_by=moderator.id))
+
+    async def end(self, room: Room, moderator: Participant) -> None:
+        """End the meeting for everyone."""
+        _require_moderator(moderator)
+        logger.info("room %s: meeting ended by %s", room.slug, moderator.id)
+        for participant in list(room.participants.values()):
+            await self.remove(room, participant, "meeting_ended", by=moderator)
+
+    async def remove(self, room: Room, participant: Participant, why: str, by: Participant) -> None:
+        """Take someone out of the meeting: they are told why and their connection closes."""
+        code: ErrorCode = "removed" if why == "removed" else "meeting_ended"
+        message = (
+            "a moderator removed you from the meeting"
+            if code == "removed"
+            else "a moderator ended the meeting"
+        )
+        participant.send(ErrorMessage(code=code, message=message, fatal=True))
+        await self.leave(room, participant, "removed" if code == "removed" else "left")
+        participant.outbox.close()
+
+    async def _set_relay(
+        self, room: Room, participant: Participant, source: Source, relay: bool
+    ) -> None:
+        """Tell Janus to relay one of a participant's sources to the others, or not."""
+        if relay:
+            participant.paused_sources.discard(source)
+        else:
+            participant.paused_sources.add(source)
+        mid = next((m for m, s in participant.tracks.items() if s == source), None)
+        if mid is None or participant.publisher is None:
+            return
+        try:
+            await participant.publisher.message(
+                {"request": "configure", "streams": [{"mid": mid, "send": relay}]}
+            )
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.warning(
+                "room %s: could not %s %s's %s: %s",
+                room.slug,
+                "resume" if relay else "pause",
+                participant.id,
+                source,
+                exc,
+            )
 
     async def set_captions(
         self, room: Room, participant: Participant, enabled: bool, language: CaptionLanguage
@@ -426,6 +539,18 @@ class RoomService:
         for room in list(self._rooms.values()):
             for participant in list(room.participants.values()):
                 participant.outbox.close()
+
+
+_SOURCE_OF_ACTION: dict[ModerationAction, Source] = {
+    "mute": "microphone",
+    "camera_off": "camera",
+    "stop_screen": "screen",
+}
+
+
+def _require_moderator(participant: Participant) -> None:
+    if not participant.moderator:
+        raise ProtocolError("forbidden", "only a moderator can do this")
 
 
 def _candidate(message: JsonObject) -> IceCandidate | None:

@@ -18,18 +18,21 @@ from visio.rooms.protocol import (
     Join,
     Leave,
     MediaState,
+    Moderate,
     Ping,
     Pong,
     ProtocolError,
     Publish,
     PublishAnswer,
+    RoomEnd,
+    RoomLock,
     SubscriberAnswer,
     Trickle,
     parse_client_message,
 )
 from visio.rooms.ratelimit import TokenBucket
 from visio.rooms.room import Room
-from visio.rooms.service import RoomService
+from visio.rooms.service import LeaveReason, RoomService
 from visio.rooms.slugs import normalise_slug
 from visio.settings import Settings
 
@@ -60,7 +63,7 @@ class RoomConnection:
         self._bucket = TokenBucket(settings.protocol_rate_per_second, settings.protocol_rate_burst)
         self._room: Room | None = None
         self._participant: Participant | None = None
-        self._leave_reason = "disconnected"
+        self._leave_reason: LeaveReason = "disconnected"
 
     async def run(self) -> None:
         await self._ws.accept()
@@ -163,7 +166,16 @@ class RoomConnection:
             elif isinstance(message, Trickle):
                 await self._service.trickle(participant, message.target, message.candidate)
             elif isinstance(message, MediaState):
-                self._service.set_media_state(room, participant, message.audio, message.video)
+                await self._service.set_media_state(room, participant, message.audio, message.video)
+            elif isinstance(message, Moderate):
+                await self._service.moderate(
+                    room, participant, message.action, message.participant_id
+                )
+            elif isinstance(message, RoomLock):
+                await self._service.lock(room, participant, message.locked)
+            elif isinstance(message, RoomEnd):
+                await self._service.end(room, participant)
+                return True
             elif isinstance(message, CaptionsSet):
                 await self._service.set_captions(
                     room, participant, message.enabled, message.language
