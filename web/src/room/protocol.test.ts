@@ -26,6 +26,25 @@ describe('parseServerMessage', () => {
     ).toEqual({ type: 'captions.state', captions: { enabled: false, language: 'fr' } });
   });
 
+  it('reads whether the room is locked on joining, unlocked for older servers', () => {
+    const joined = (extra: object) =>
+      parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [], ...extra }));
+    expect(joined({ locked: true })).toMatchObject({ locked: true });
+    expect(joined({})).toMatchObject({ locked: false });
+  });
+
+  it('parses moderated and room.state, dropping a null set_by', () => {
+    expect(parseServerMessage('{"type":"moderated","action":"camera_off","by":"p_m"}')).toEqual({
+      type: 'moderated',
+      action: 'camera_off',
+      by: 'p_m',
+    });
+    expect(parseServerMessage('{"type":"room.state","locked":false,"set_by":null}')).toEqual({
+      type: 'room.state',
+      locked: false,
+    });
+  });
+
   it('parses a caption with its words', () => {
     const caption = {
       type: 'caption',
@@ -75,6 +94,9 @@ describe('parseServerMessage', () => {
     ['a trickle for an unknown target', '{"type":"trickle","target":"both","candidate":null}'],
     ['subtitles in an unknown language', '{"type":"captions.state","captions":{"enabled":true,"language":"de"}}'],
     ['a caption of an unknown kind', '{"type":"caption","participant_id":"p","segment_id":"s","kind":"draft","text":"x"}'],
+    ['a moderated action a client cannot obey', '{"type":"moderated","action":"remove","by":"p_m"}'],
+    ['a moderated without who did it', '{"type":"moderated","action":"mute"}'],
+    ['a room state without locked', '{"type":"room.state","set_by":"p_m"}'],
     ['a moderator flag that is not a boolean', JSON.stringify({ type: 'participant.updated', participant: { ...alice, moderator: 'yes' } })],
   ])('returns null for %s', (_, text) => {
     expect(parseServerMessage(text)).toBeNull();

@@ -15,6 +15,10 @@ export type RequestId = string | number;
 /** The language subtitles are recognised in; `auto` lets the recogniser detect it. */
 export type CaptionLanguage = 'fr' | 'en' | 'auto';
 export type CaptionKind = 'partial' | 'final';
+/** What a moderator can do to a participant. */
+export type ModerationAction = 'mute' | 'camera_off' | 'stop_screen' | 'remove' | 'promote';
+/** The actions that reach their target as `moderated`: turn this off yourself. */
+export type ModeratedAction = Extract<ModerationAction, 'mute' | 'camera_off' | 'stop_screen'>;
 
 export interface Participant {
   id: string;
@@ -104,6 +108,22 @@ export interface CaptionsSetMessage {
   enabled: boolean;
   language: CaptionLanguage;
 }
+export interface ModerateMessage {
+  type: 'moderate';
+  id?: RequestId;
+  action: ModerationAction;
+  /** Whom; left out for `mute` and `camera_off`, it means everyone who is not a moderator. */
+  participant_id?: string;
+}
+export interface RoomLockMessage {
+  type: 'room.lock';
+  id?: RequestId;
+  locked: boolean;
+}
+export interface RoomEndMessage {
+  type: 'room.end';
+  id?: RequestId;
+}
 export interface LeaveMessage {
   type: 'leave';
   id?: RequestId;
@@ -121,6 +141,9 @@ export type ClientMessage =
   | MediaStateMessage
   | IceRestartMessage
   | CaptionsSetMessage
+  | ModerateMessage
+  | RoomLockMessage
+  | RoomEndMessage
   | LeaveMessage
   | PingMessage;
 
@@ -144,6 +167,8 @@ export interface JoinedMessage extends Reply {
   limits?: ProtocolLimits;
   /** The meeting's subtitles when you arrive (off when an older server leaves it out). */
   captions: CaptionsInfo;
+  /** Whether a moderator locked the room (false when an older server leaves it out). */
+  locked: boolean;
 }
 export interface ParticipantJoinedMessage extends Reply {
   type: 'participant.joined';
@@ -156,7 +181,7 @@ export interface ParticipantUpdatedMessage extends Reply {
 export interface ParticipantLeftMessage extends Reply {
   type: 'participant.left';
   participant_id: string;
-  reason: 'left' | 'disconnected' | string;
+  reason: 'left' | 'disconnected' | 'removed' | (string & {});
 }
 export interface PublishAnswerMessage extends Reply {
   type: 'publish.answer';
@@ -179,6 +204,18 @@ export interface MediaInterruptedMessage extends Reply {
 export interface MediaResetMessage extends Reply {
   type: 'media.reset';
   reason: string;
+}
+/** A moderator turned off one of your sources: turn it off in the UI too. */
+export interface ModeratedMessage extends Reply {
+  type: 'moderated';
+  action: ModeratedAction;
+  /** The moderator's participant id. */
+  by: string;
+}
+export interface RoomStateMessage extends Reply {
+  type: 'room.state';
+  locked: boolean;
+  set_by?: string;
 }
 export interface CaptionsStateMessage extends Reply {
   type: 'captions.state';
@@ -211,6 +248,10 @@ export type ErrorCode =
   | 'media_unavailable'
   | 'media_error'
   | 'forbidden'
+  | 'participant_not_found'
+  | 'room_locked'
+  | 'removed'
+  | 'meeting_ended'
   | 'captions_unavailable'
   | 'internal';
 
@@ -236,6 +277,8 @@ export type ServerMessage =
   | ServerTrickleMessage
   | MediaInterruptedMessage
   | MediaResetMessage
+  | ModeratedMessage
+  | RoomStateMessage
   | CaptionsStateMessage
   | CaptionMessage
   | ErrorMessage
@@ -264,6 +307,7 @@ const KINDS: readonly string[] = ['audio', 'video'];
 const TARGETS: readonly string[] = ['publisher', 'subscriber'];
 const CAPTION_LANGUAGES: readonly string[] = ['fr', 'en', 'auto'];
 const CAPTION_KINDS: readonly string[] = ['partial', 'final'];
+const MODERATED_ACTIONS: readonly string[] = ['mute', 'camera_off', 'stop_screen'];
 
 export function isParticipant(value: unknown): value is Participant {
   return (
@@ -324,7 +368,8 @@ function isValidServerMessage(m: Json): boolean {
         Array.isArray(m.participants) &&
         m.participants.every(isParticipant) &&
         (m.ice_servers === undefined || Array.isArray(m.ice_servers)) &&
-        (m.captions === undefined || isCaptionsInfo(m.captions))
+        (m.captions === undefined || isCaptionsInfo(m.captions)) &&
+        (m.locked === undefined || isBoolean(m.locked))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -337,6 +382,10 @@ function isValidServerMessage(m: Json): boolean {
       return isString(m.sdp) && Array.isArray(m.streams) && m.streams.every(isStreamDescription);
     case 'trickle':
       return isString(m.target) && TARGETS.includes(m.target) && isCandidate(m.candidate);
+    case 'moderated':
+      return isString(m.action) && MODERATED_ACTIONS.includes(m.action) && isString(m.by);
+    case 'room.state':
+      return isBoolean(m.locked) && (m.set_by === undefined || m.set_by === null || isString(m.set_by));
     case 'captions.state':
       return isCaptionsInfo(m.captions);
     case 'caption':
@@ -377,6 +426,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
     case 'joined':
       if (message.ice_servers === undefined) message.ice_servers = [];
       message.captions = normaliseCaptions(message.captions ?? { enabled: false, language: 'auto' });
+      if (message.locked === undefined) message.locked = false;
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;
@@ -386,6 +436,9 @@ export function parseServerMessage(text: string): ServerMessage | null {
       break;
     case 'captions.state':
       message.captions = normaliseCaptions(message.captions);
+      break;
+    case 'room.state':
+      if (!message.set_by) delete message.set_by;
       break;
     case 'caption':
       if (message.words === undefined) message.words = [];

@@ -7,9 +7,12 @@ import {
   type CaptionLanguage,
   type CaptionMessage,
   type CaptionsInfo,
+  type ClientMessage,
   type ErrorMessage,
   type IceCandidateFields,
   type JoinedMessage,
+  type ModeratedAction,
+  type ModerationAction,
   type Participant,
   type PublishedTrack,
   type RequestId,
@@ -43,12 +46,33 @@ export interface LocalMediaState {
 
 export interface SessionError {
   /**
-   * A protocol error code (fatal ones, and `forbidden` or `captions_unavailable` in reply to
-   * `setCaptions`), or `connection_closed`, `media_failed`, `camera_failed`, `screen_failed`.
+   * A protocol error code (fatal ones such as `removed` or `meeting_ended`; `forbidden`,
+   * `participant_not_found` or `captions_unavailable` in reply to a request), or
+   * `connection_closed`, `media_failed`, `camera_failed`, `screen_failed`.
    */
   code: string;
   message: string;
   fatal: boolean;
+  /** Which of this person's requests the server refused, when it says. */
+  request?: SessionRequest;
+}
+
+/** The kinds of request a person makes that the server may refuse. */
+export type SessionRequest = 'captions' | 'moderation';
+
+/** A moderator turned off one of your sources; the session already did it. */
+export interface ModeratedEvent {
+  action: ModeratedAction;
+  /** The moderator's participant id. */
+  by: string;
+  /** False when it was already off (e.g. "mute everyone" reaching someone already muted). */
+  changed: boolean;
+}
+
+/** The room's lock, and who set it last (absent until someone does). */
+export interface RoomLockState {
+  locked: boolean;
+  setBy?: string;
 }
 
 export type RoomSessionEvents = {
@@ -66,11 +90,17 @@ export type RoomSessionEvents = {
   captions: (captions: CaptionsInfo) => void;
   /** Recognised speech from one participant's microphone. */
   caption: (caption: CaptionMessage) => void;
+  /** A moderator turned off your microphone, camera or screen share (already done here). */
+  moderated: (event: ModeratedEvent) => void;
+  /** A moderator locked or unlocked the room (also once on joining). */
+  lock: (state: RoomLockState) => void;
   error: (error: SessionError) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
-const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'captions_unavailable']);
+const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'participant_not_found', 'captions_unavailable']);
+/** How many recent requests to remember, to say which one an error answers. */
+const REMEMBERED_REQUESTS = 32;
 
 export const CAPTIONS_OFF: CaptionsInfo = { enabled: false, language: 'auto' };
 
@@ -148,6 +178,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   status: ConnectionStatus = 'connecting';
   /** The meeting's subtitles, as the server last said. */
   captions: CaptionsInfo = CAPTIONS_OFF;
+  /** Whether a moderator locked the room, as the server last said. */
+  lock: RoomLockState = { locked: false };
 
   private readonly signaling: SignalingChannel;
   private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -166,6 +198,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private finished: 'left' | 'failed' | null = null;
   private publishRetries = 0;
   private iceTimers = new Map<RTCPeerConnection, ReturnType<typeof setTimeout>>();
+  /** Recent requests a person made, so that an error in reply can say which one it refuses. */
+  private readonly requests = new Map<RequestId, SessionRequest>();
   private readonly unsubscribe: (() => void)[] = [];
 
   private audio: boolean;
@@ -196,6 +230,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** The subscriber peer connection (null until the first `subscriber.offer` or trickle). */
   get subscriber(): RTCPeerConnection | null {
     return this.sub?.pc ?? null;
+  }
+
+  /** Whether a moderator locked the room. */
+  get locked(): boolean {
+    return this.lock.locked;
   }
 
   get localState(): LocalMediaState {
@@ -353,8 +392,61 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
    * the `captions` event. Returns false when not in the room right now.
    */
   setCaptions(enabled: boolean, language: CaptionLanguage): boolean {
+    return this.request('captions', { type: 'captions.set', enabled, language });
+  }
+
+  // ---- moderation (moderators only; the server refuses others with `forbidden`) ----
+
+  /**
+   * Acts on one participant, or with no id (only for `mute` and `camera_off`) on everyone who is
+   * not a moderator. The effect comes back as room events (`participants`, `participant-left`).
+   * Returns false when not in the room right now.
+   */
+  moderate(action: ModerationAction, participantId?: string): boolean {
+    return this.request('moderation', {
+      type: 'moderate',
+      action,
+      ...(participantId === undefined ? {} : { participant_id: participantId }),
+    });
+  }
+
+  /** Locks the room (nobody new gets in) or unlocks it; everyone then gets the `lock` event. */
+  lockRoom(locked: boolean): boolean {
+    return this.request('moderation', { type: 'room.lock', locked });
+  }
+
+  /** Ends the meeting for everyone, this person included (a fatal `meeting_ended` error follows). */
+  endMeeting(): boolean {
+    return this.request('moderation', { type: 'room.end' });
+  }
+
+  private request(kind: SessionRequest, message: ClientMessage): boolean {
     if (!this.joined || this.finished) return false;
-    return this.signaling.send({ type: 'captions.set', enabled, language }) !== null;
+    const id = this.signaling.send(message);
+    if (id === null) return false;
+    this.requests.set(id, kind);
+    if (this.requests.size > REMEMBERED_REQUESTS) this.requests.delete(this.requests.keys().next().value!);
+    return true;
+  }
+
+  /** Does what a moderator asked: as if the person had pressed the button themselves. */
+  private obey(action: ModeratedAction, by: string): void {
+    let changed: boolean;
+    switch (action) {
+      case 'mute':
+        changed = this.audio;
+        this.setMicrophoneEnabled(false);
+        break;
+      case 'camera_off':
+        changed = this.video;
+        this.setCameraEnabled(false);
+        break;
+      case 'stop_screen':
+        changed = this.screenTrack !== null;
+        this.stopScreenShare();
+        break;
+    }
+    this.emit('moderated', { action, by, changed });
   }
 
   // ---- signaling ----
@@ -449,6 +541,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'caption':
         this.emit('caption', message);
         return;
+      case 'moderated':
+        return this.obey(message.action, message.by);
+      case 'room.state':
+        this.lock = message.set_by ? { locked: message.locked, setBy: message.set_by } : { locked: message.locked };
+        this.emit('lock', this.lock);
+        return;
       case 'error':
         return this.onError(message);
       case 'pong':
@@ -465,9 +563,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.participants = message.participants.filter((p) => p.id !== message.participant.id);
     this.iceServers = message.ice_servers;
     this.captions = message.captions;
+    this.lock = { locked: message.locked };
     this.emit('self', this.self);
     this.emit('participants', this.participants);
     this.emit('captions', this.captions);
+    this.emit('lock', this.lock);
     this.setupMedia();
     this.updateStatus();
   }
@@ -478,6 +578,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       pending.reject({ code: message.code, message: message.message, fatal: message.fatal });
     }
     if (message.fatal) {
+      // `removed`, `meeting_ended`, `room_locked` and the like: the server closes the socket and
+      // the channel does not reconnect; neither does the session rejoin.
       this.emit('error', { code: message.code, message: message.message, fatal: true });
       this.finish('failed');
       return;
@@ -489,8 +591,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       return;
     }
     console.warn(`visio: server error ${message.code}: ${message.message}`, message.details ?? '');
+    const request = message.reply_to === undefined ? undefined : this.requests.get(message.reply_to);
+    if (message.reply_to !== undefined) this.requests.delete(message.reply_to);
     if (REPORTED_ERROR_CODES.has(message.code)) {
-      this.emit('error', { code: message.code, message: message.message, fatal: false });
+      this.emit('error', { code: message.code, message: message.message, fatal: false, ...(request ? { request } : {}) });
     }
   }
 

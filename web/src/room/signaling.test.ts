@@ -92,6 +92,22 @@ describe('SignalingChannel', () => {
     }
   });
 
+  it.each(['removed', 'meeting_ended', 'room_locked'])(
+    'does not reconnect after a fatal %s, even when the close that follows looks abnormal',
+    (code) => {
+      const { channel, sockets } = makeChannel();
+      const closes: boolean[] = [];
+      channel.on('close', (info) => closes.push(info.reconnecting));
+      channel.connect();
+      sockets[0]!.open();
+      sockets[0]!.receive({ type: 'error', code, message: '', fatal: true });
+      sockets[0]!.drop(1006);
+      vi.advanceTimersByTime(60_000);
+      expect(closes).toEqual([false]);
+      expect(sockets).toHaveLength(1);
+    },
+  );
+
   it('stays closed after close()', () => {
     const { channel, sockets } = makeChannel();
     channel.connect();

@@ -1,9 +1,11 @@
 import { useI18n } from '../i18n/I18nProvider';
+import { MenuButton } from './Menu';
 import {
   CallEndIcon,
   CameraIcon,
   CameraOffIcon,
   ClosedCaptionIcon,
+  ExpandLessIcon,
   ClosedCaptionOffIcon,
   MicIcon,
   MicOffIcon,
@@ -34,6 +36,8 @@ interface ControlsBarProps {
   onToggleScreen: () => void;
   onTogglePanel: () => void;
   onLeave: () => void;
+  /** Offered to moderators, next to Leave: end the meeting for everyone (asks first). */
+  onEndMeeting?: (() => void) | undefined;
 }
 
 /**
@@ -120,16 +124,48 @@ export function ControlsBar(props: ControlsBarProps) {
       >
         <SubtitlesIcon />
       </button>
-      <button
-        type="button"
-        className="control control--leave"
-        data-testid="leave"
-        aria-label={t.leave}
-        title={t.leave}
-        onClick={props.onLeave}
-      >
-        <CallEndIcon />
-      </button>
+      <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
+  );
+}
+
+/** Leave; for moderators, with a second button beside it for "Leave" or "End meeting for everyone". */
+function LeaveButton({ onLeave, onEndMeeting }: Pick<ControlsBarProps, 'onLeave' | 'onEndMeeting'>) {
+  const { t } = useI18n();
+  const leave = (
+    <button
+      type="button"
+      className={`control control--leave ${onEndMeeting ? 'control--leave-split' : ''}`}
+      data-testid="leave"
+      aria-label={t.leave}
+      title={t.leave}
+      onClick={onLeave}
+    >
+      <CallEndIcon />
+    </button>
+  );
+  if (!onEndMeeting) return leave;
+  return (
+    <span className="leave-group">
+      {leave}
+      <MenuButton
+        label={t.leaveOptions}
+        testId="leave-menu"
+        className="control control--leave control--leave-more"
+        items={[
+          { key: 'leave', label: t.leave, icon: <CallEndIcon size={20} />, testId: 'leave-only', onSelect: onLeave },
+          {
+            key: 'end',
+            label: t.endMeetingForEveryone,
+            icon: <CallEndIcon size={20} />,
+            testId: 'end-meeting',
+            danger: true,
+            onSelect: onEndMeeting,
+          },
+        ]}
+      >
+        <ExpandLessIcon size={20} />
+      </MenuButton>
+    </span>
   );
 }

@@ -5,7 +5,7 @@ import type { Messages } from '../i18n/messages';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Logo } from './Logo';
 import { navigate } from './router';
-import { WarningIcon } from './icons';
+import { CallEndIcon, LockIcon, PersonRemoveIcon, WarningIcon } from './icons';
 
 /** The error codes this page explains; anything else reads as a generic error. */
 export type ErrorPageCode =
@@ -17,6 +17,9 @@ export type ErrorPageCode =
   | 'room_full'
   | 'unsupported_version'
   | 'connection_closed'
+  | 'removed'
+  | 'meeting_ended'
+  | 'room_locked'
   | (string & {});
 
 function explain(code: ErrorPageCode, t: Messages): { title: string; text: string } {
@@ -37,6 +40,12 @@ function explain(code: ErrorPageCode, t: Messages): { title: string; text: strin
       return { title: t.outdatedTitle, text: t.outdatedText };
     case 'connection_closed':
       return { title: t.connectionLostTitle, text: t.connectionLostText };
+    case 'removed':
+      return { title: t.removedTitle, text: t.removedText };
+    case 'meeting_ended':
+      return { title: t.meetingEndedTitle, text: t.meetingEndedText };
+    case 'room_locked':
+      return { title: t.roomLockedTitle, text: t.roomLockedText };
     default:
       return { title: t.genericErrorTitle, text: t.genericErrorText };
   }
@@ -83,7 +92,15 @@ export function ErrorPage({ code, onRetry }: ErrorPageProps) {
       <main className="centered" data-testid="error-page" data-error-code={code}>
         <div className="message-card">
           <span className="message-card__icon">
-            <WarningIcon size={32} />
+            {code === 'meeting_ended' ? (
+              <CallEndIcon size={32} />
+            ) : code === 'room_locked' ? (
+              <LockIcon size={32} />
+            ) : code === 'removed' ? (
+              <PersonRemoveIcon size={32} />
+            ) : (
+              <WarningIcon size={32} />
+            )}
           </span>
           <h1>{title}</h1>
           <p>{text}</p>

@@ -2,16 +2,17 @@ import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSP
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
 import type { RemoteTrack } from '../room/remoteStreams';
-import type { CaptionLanguage, CaptionsInfo } from '../room/protocol';
-import type { RoomSession, SessionError } from '../room/session';
+import type { CaptionLanguage, CaptionsInfo, ModerationAction } from '../room/protocol';
+import type { ModeratedEvent, RoomSession, SessionError } from '../room/session';
 import { captionLanguageName } from './captionLanguages';
 import { CaptionsIndicator, CaptionsOverlay } from './CaptionsOverlay';
 import { CaptionsPanel, type CaptionsPending } from './CaptionsPanel';
 import { ControlsBar } from './ControlsBar';
+import { ConfirmDialog } from './ConfirmDialog';
 import { CopyLinkButton } from './CopyLinkButton';
-import { CloseIcon } from './icons';
+import { CloseIcon, LockIcon } from './icons';
 import { bestGrid } from './layout';
-import { ParticipantsPanel, type ParticipantRow } from './ParticipantsPanel';
+import { ParticipantsPanel, type PanelModeration, type ParticipantRow } from './ParticipantsPanel';
 import { CAPTION_TEXT_SCALES, loadCaptionPreferences, saveCaptionPreferences, type CaptionPreferences } from './preferences';
 import type { JoinSettings } from './PreJoin';
 import { RemoteAudio } from './RemoteAudio';
@@ -35,7 +36,9 @@ function errorText(error: SessionError, t: Messages): string {
     case 'screen_failed':
       return t.screenFailed;
     case 'forbidden':
-      return t.captionsForbidden;
+      return error.request === 'moderation' ? t.moderationForbidden : t.captionsForbidden;
+    case 'participant_not_found':
+      return t.participantNotFound;
     case 'captions_unavailable':
       return t.captionsUnavailable;
     default:
@@ -54,6 +57,20 @@ function trackOf(tracks: RemoteTrack[], participantId: string, source: RemoteTra
 
 type PanelName = 'participants' | 'captions';
 
+/** What a moderator hears announced right after acting on someone. */
+function moderationAnnouncement(action: ModerationAction, name: string, t: Messages): string | null {
+  switch (action) {
+    case 'mute':
+      return t.participantMuted(name);
+    case 'camera_off':
+      return t.participantCameraTurnedOff(name);
+    case 'stop_screen':
+      return t.participantScreenStopped(name);
+    default:
+      return null; // Removal and promotion are announced when the server confirms them.
+  }
+}
+
 /** What to announce when the meeting's subtitles change, or null when nothing a person notices changed. */
 function captionsAnnouncement(previous: CaptionsInfo, next: CaptionsInfo, by: string | null, t: Messages): string | null {
   if (next.enabled) {
@@ -69,6 +86,8 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const [panel, setPanel] = useState<PanelName | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [toast, setToast] = useState<SessionError | null>(null);
+  const [notice, setNotice] = useState<ModeratedEvent | null>(null);
+  const [confirmingEnd, setConfirmingEnd] = useState(false);
   const [captionPreferences, setCaptionPreferences] = useState<CaptionPreferences>(loadCaptionPreferences);
   const [captionsPending, setCaptionsPending] = useState<CaptionsPending>(null);
   const { store: captionStore, snapshot: captionSnapshot } = useCaptionStore(session);
@@ -86,12 +105,39 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   useEffect(() => {
     const offs = [
       session.on('participant-joined', (p) => setAnnouncement(messages.current.participantJoined(p.name))),
-      session.on('participant-left', (p) => setAnnouncement(messages.current.participantLeft(p.name))),
+      session.on('participant-left', (p, reason) =>
+        setAnnouncement(
+          reason === 'removed' ? messages.current.participantRemoved(p.name) : messages.current.participantLeft(p.name),
+        ),
+      ),
       session.on('error', (error) => {
         if (!error.fatal) setToast(error);
-        if (error.code === 'forbidden' || error.code === 'captions_unavailable') setCaptionsPending(null);
+        if (error.request === 'captions' || error.code === 'captions_unavailable') setCaptionsPending(null);
+      }),
+      session.on('moderated', (event) => {
+        if (event.changed) setNotice(event);
+      }),
+      session.on('lock', ({ locked, setBy }) => {
+        if (!setBy) return; // The state on joining: nothing happened.
+        const by = setBy === session.participantId ? null : (session.participants.find((p) => p.id === setBy)?.name ?? null);
+        setAnnouncement(locked ? messages.current.meetingLockedBy(by) : messages.current.meetingUnlockedBy(by));
       }),
     ];
+    // Promotions: someone already here (or you) became a moderator; arriving as one is no news.
+    let known = new Map(session.participants.map((p) => [p.id, p.moderator]));
+    let self = session.self;
+    offs.push(
+      session.on('participants', (participants) => {
+        const promoted = participants.filter((p) => p.moderator && known.get(p.id) === false);
+        known = new Map(participants.map((p) => [p.id, p.moderator]));
+        const last = promoted[promoted.length - 1];
+        if (last) setAnnouncement(messages.current.nowModerator(last.name));
+      }),
+      session.on('self', (next) => {
+        if (next?.moderator && self?.id === next.id && !self.moderator) setAnnouncement(messages.current.youAreNowModerator);
+        self = next;
+      }),
+    );
     let previousCaptions = session.captions;
     offs.push(
       session.on('captions', (captions) => {
@@ -143,7 +189,20 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     return () => clearTimeout(timer);
   }, [toast]);
 
-  const { local, participants, tracks, status, captions } = state;
+  const { local, participants, tracks, status, captions, lock } = state;
+
+  // The notice goes once the person turned back on what a moderator turned off, or after a while.
+  const noticeResolved =
+    notice !== null &&
+    ((notice.action === 'mute' && local.audio) ||
+      (notice.action === 'camera_off' && local.video) ||
+      (notice.action === 'stop_screen' && local.screenTrack !== null));
+  useEffect(() => {
+    if (!notice) return;
+    if (noticeResolved) return setNotice(null);
+    const timer = setTimeout(() => setNotice(null), 20_000);
+    return () => clearTimeout(timer);
+  }, [notice, noticeResolved]);
   const localCamera = useTrackStream(local.video ? local.cameraTrack : null);
   const localScreen = useTrackStream(local.screenTrack);
   const selfId = state.self?.id ?? session.participantId ?? 'local';
@@ -216,6 +275,20 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   });
 
   const moderator = Boolean(state.self?.moderator);
+  const moderation: PanelModeration | null = moderator
+    ? {
+        locked: lock.locked,
+        onModerate: (action, participant) => {
+          if (!session.moderate(action, participant.id)) return;
+          const text = moderationAnnouncement(action, participant.name, t);
+          if (text) setAnnouncement(text);
+        },
+        onMuteAll: () => {
+          if (session.moderate('mute')) setAnnouncement(t.everyoneMuted);
+        },
+        onLock: (locked) => session.lockRoom(locked),
+      }
+    : null;
   const rows: ParticipantRow[] = [
     {
       id: selfId,
@@ -283,10 +356,20 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
               <CopyLinkButton slug={slug} className="button button--secondary-dark" />
             </div>
           )}
-          <CaptionsIndicator captions={captions} />
+          <div className="stage__indicators">
+            {lock.locked && (
+              <p className="stage-indicator" data-testid="room-locked">
+                <LockIcon size={16} />
+                <span>{t.meetingLocked}</span>
+              </p>
+            )}
+            <CaptionsIndicator captions={captions} />
+          </div>
           {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} />}
         </main>
-        {panel === 'participants' && <ParticipantsPanel id={panelId} rows={rows} onClose={() => setPanel(null)} />}
+        {panel === 'participants' && (
+          <ParticipantsPanel id={panelId} rows={rows} moderation={moderation} onClose={() => setPanel(null)} />
+        )}
         {panel === 'captions' && (
           <CaptionsPanel
             id={captionsPanelId}
@@ -328,16 +411,44 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           onToggleScreen={() => (local.screenTrack ? session.stopScreenShare() : void session.startScreenShare())}
           onTogglePanel={() => togglePanel('participants')}
           onLeave={onLeave}
+          onEndMeeting={moderator ? () => setConfirmingEnd(true) : undefined}
         />
         <div className="meeting__spacer" />
       </footer>
-      {toast && (
-        <div className="toast" role="alert">
-          <span>{errorText(toast, t)}</span>
-          <button type="button" className="icon-button" aria-label={t.dismiss} onClick={() => setToast(null)}>
-            <CloseIcon size={20} />
-          </button>
-        </div>
+      <div className="toasts">
+        {notice && (
+          <ModeratedNotice
+            event={notice}
+            onTurnBackOn={
+              notice.action === 'mute'
+                ? () => session.setMicrophoneEnabled(true)
+                : notice.action === 'camera_off'
+                  ? () => session.setCameraEnabled(true)
+                  : undefined
+            }
+            onDismiss={() => setNotice(null)}
+          />
+        )}
+        {toast && (
+          <div className="toast" role="alert">
+            <span>{errorText(toast, t)}</span>
+            <button type="button" className="icon-button" aria-label={t.dismiss} onClick={() => setToast(null)}>
+              <CloseIcon size={20} />
+            </button>
+          </div>
+        )}
+      </div>
+      {confirmingEnd && moderator && (
+        <ConfirmDialog
+          title={t.endConfirmTitle}
+          text={t.endConfirmText}
+          confirmLabel={t.endMeeting}
+          onCancel={() => setConfirmingEnd(false)}
+          onConfirm={() => {
+            setConfirmingEnd(false);
+            session.endMeeting();
+          }}
+        />
       )}
       <div className="sr-only" aria-live="polite" data-testid="announcements">
         {announcement}
@@ -347,6 +458,40 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           <RemoteAudio key={audio.participantId} participantId={audio.participantId} stream={audio.stream} speakerId={settings.speakerId} />
         ))}
       </div>
+    </div>
+  );
+}
+
+interface ModeratedNoticeProps {
+  event: ModeratedEvent;
+  /** Offered as a button (microphone, camera); sharing again needs the browser's picker, from the toolbar. */
+  onTurnBackOn: (() => void) | undefined;
+  onDismiss: () => void;
+}
+
+/** "A moderator muted you": what happened, and that turning it back on is up to the person. */
+function ModeratedNotice({ event, onTurnBackOn, onDismiss }: ModeratedNoticeProps) {
+  const { t } = useI18n();
+  const [title, hint, action] =
+    event.action === 'mute'
+      ? [t.moderatedMute, t.moderatedMuteHint, t.turnOnMic]
+      : event.action === 'camera_off'
+        ? [t.moderatedCameraOff, t.moderatedCameraOffHint, t.turnOnCamera]
+        : [t.moderatedStopScreen, t.moderatedStopScreenHint, null];
+  return (
+    <div className="toast toast--notice" role="alert" data-testid="moderated-notice" data-action={event.action}>
+      <span className="toast__text">
+        <strong>{title}</strong>
+        <span>{hint}</span>
+      </span>
+      {onTurnBackOn && action && (
+        <button type="button" className="button button--primary toast__action" data-testid="moderated-turn-back-on" onClick={onTurnBackOn}>
+          {action}
+        </button>
+      )}
+      <button type="button" className="icon-button" aria-label={t.dismiss} onClick={onDismiss}>
+        <CloseIcon size={20} />
+      </button>
     </div>
   );
 }

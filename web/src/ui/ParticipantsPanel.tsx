@@ -1,6 +1,25 @@
+import { useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
+import type { Messages } from '../i18n/messages';
+import type { ModerationAction } from '../room/protocol';
 import { Avatar } from './Avatar';
-import { CameraIcon, CameraOffIcon, CloseIcon, MicIcon, MicOffIcon, ScreenShareIcon } from './icons';
+import { ConfirmDialog } from './ConfirmDialog';
+import {
+  CameraIcon,
+  CameraOffIcon,
+  CloseIcon,
+  LockIcon,
+  LockOpenIcon,
+  MicIcon,
+  MicOffIcon,
+  MoreVertIcon,
+  PersonRemoveIcon,
+  ScreenShareIcon,
+  ShieldIcon,
+  StopScreenShareIcon,
+} from './icons';
+import { MenuButton, type MenuItem } from './Menu';
+import { moderationActions } from './moderation';
 
 export interface ParticipantRow {
   id: string;
@@ -12,26 +31,110 @@ export interface ParticipantRow {
   screen: boolean;
 }
 
+/** What a moderator can do from the panel; absent for everyone else, who see no such controls. */
+export interface PanelModeration {
+  locked: boolean;
+  onModerate: (action: ModerationAction, participant: ParticipantRow) => void;
+  onMuteAll: () => void;
+  onLock: (locked: boolean) => void;
+}
+
 interface ParticipantsPanelProps {
   id: string;
   rows: ParticipantRow[];
+  moderation: PanelModeration | null;
   onClose: () => void;
 }
 
-/** The list of people in the meeting with their microphone and camera states: a labelled region. */
-export function ParticipantsPanel({ id, rows, onClose }: ParticipantsPanelProps) {
+const ACTION_TEST_IDS: Record<ModerationAction, string> = {
+  mute: 'moderate-mute',
+  camera_off: 'moderate-camera-off',
+  stop_screen: 'moderate-stop-screen',
+  promote: 'moderate-promote',
+  remove: 'moderate-remove',
+};
+
+function actionLabel(action: ModerationAction, t: Messages): string {
+  switch (action) {
+    case 'mute':
+      return t.moderateMute;
+    case 'camera_off':
+      return t.moderateCameraOff;
+    case 'stop_screen':
+      return t.moderateStopScreen;
+    case 'promote':
+      return t.moderatePromote;
+    case 'remove':
+      return t.moderateRemove;
+  }
+}
+
+const ACTION_ICONS: Record<ModerationAction, ReactNode> = {
+  mute: <MicOffIcon size={20} />,
+  camera_off: <CameraOffIcon size={20} />,
+  stop_screen: <StopScreenShareIcon size={20} />,
+  promote: <ShieldIcon size={20} />,
+  remove: <PersonRemoveIcon size={20} />,
+};
+
+/**
+ * The list of people in the meeting with their microphone and camera states: a labelled region.
+ * Moderators also get "Mute everyone", the room lock, and a menu of actions on each person.
+ */
+export function ParticipantsPanel({ id, rows, moderation, onClose }: ParticipantsPanelProps) {
   const { t } = useI18n();
   const headingId = `${id}-heading`;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [removing, setRemoving] = useState<ParticipantRow | null>(null);
+  const othersUnmuted = rows.some((row) => !row.local && !row.moderator && row.audio);
+
+  const menuItems = (row: ParticipantRow, controls: PanelModeration): MenuItem[] =>
+    moderationActions(row).map((action) => ({
+      key: action,
+      label: actionLabel(action, t),
+      icon: ACTION_ICONS[action],
+      testId: ACTION_TEST_IDS[action],
+      danger: action === 'remove',
+      onSelect: () => (action === 'remove' ? setRemoving(row) : controls.onModerate(action, row)),
+    }));
+
   return (
     <aside id={id} className="panel" role="region" aria-labelledby={headingId}>
       <div className="panel__header">
-        <h2 id={headingId}>
+        <h2 id={headingId} ref={heading} tabIndex={-1}>
           {t.participants} <span className="panel__count">({rows.length})</span>
         </h2>
         <button type="button" className="icon-button" aria-label={t.closePanel} title={t.closePanel} onClick={onClose}>
           <CloseIcon />
         </button>
       </div>
+      {moderation && (
+        <div className="moderation-bar" role="group" aria-label={t.moderatorControls}>
+          <button
+            type="button"
+            className="chip-button"
+            data-testid="mute-all"
+            title={t.muteEveryoneHint}
+            disabled={!othersUnmuted}
+            onClick={moderation.onMuteAll}
+          >
+            <MicOffIcon size={18} />
+            {t.muteEveryone}
+          </button>
+          <button
+            type="button"
+            className={`chip-button ${moderation.locked ? 'chip-button--on' : ''}`}
+            data-testid="lock-room"
+            aria-pressed={moderation.locked}
+            title={moderation.locked ? t.unlockMeetingHint : t.lockMeetingHint}
+            onClick={() => moderation.onLock(!moderation.locked)}
+          >
+            {moderation.locked ? <LockIcon size={18} /> : <LockOpenIcon size={18} />}
+            {t.lockMeeting}
+          </button>
+        </div>
+      )}
+      {moderation?.locked && <p className="panel__note">{t.meetingLockedNote}</p>}
       <ul className="panel__list" data-testid="participants-list">
         {rows.map((row) => (
           <li
@@ -44,8 +147,10 @@ export function ParticipantsPanel({ id, rows, onClose }: ParticipantsPanelProps)
           >
             <Avatar name={row.name} size="small" />
             <span className="person__name">
-              {row.name}
-              {row.local && <span className="person__you"> {t.youSuffix}</span>}
+              <span className="person__label">
+                {row.name}
+                {row.local && <span className="person__you"> {t.youSuffix}</span>}
+              </span>
               {row.moderator && <span className="person__role">{t.moderatorBadge}</span>}
             </span>
             <span className="person__states">
@@ -61,9 +166,35 @@ export function ParticipantsPanel({ id, rows, onClose }: ParticipantsPanelProps)
                 {row.video ? <CameraIcon size={18} /> : <CameraOffIcon size={18} />}
               </span>
             </span>
+            {moderation &&
+              (row.local ? (
+                <span className="person__actions-spacer" aria-hidden="true" />
+              ) : (
+                <MenuButton
+                  label={t.moreActionsFor(row.name)}
+                  testId="moderate-menu"
+                  className="icon-button person__actions"
+                  items={menuItems(row, moderation)}
+                >
+                  <MoreVertIcon size={20} />
+                </MenuButton>
+              ))}
           </li>
         ))}
       </ul>
+      {moderation && removing && rows.some((row) => row.id === removing.id) && (
+        <ConfirmDialog
+          title={t.removeConfirmTitle(removing.name)}
+          text={t.removeConfirmText(removing.name)}
+          confirmLabel={t.remove}
+          focusAfterConfirm={heading}
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => {
+            moderation.onModerate('remove', removing);
+            setRemoving(null);
+          }}
+        />
+      )}
     </aside>
   );
 }

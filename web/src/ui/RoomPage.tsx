@@ -24,6 +24,13 @@ interface RoomPageProps {
     | undefined;
 }
 
+/**
+ * Ends offered no "Try again": the room does not exist, or a moderator took the person out or ended
+ * the meeting (never rejoined by itself). A locked room offers it: it goes back to the pre-join
+ * screen, for when a moderator has unlocked it.
+ */
+const NO_RETRY: ReadonlySet<string> = new Set(['room_not_found', 'invalid_room_link', 'removed', 'meeting_ended']);
+
 function phaseOfLookup(result: RoomLookup): Phase {
   if (result.ok) return { kind: 'prejoin', room: result.room };
   // A 404 without the API's error body still means "no such meeting"; other HTTP errors read as network trouble.
@@ -156,7 +163,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
               ? () => setLookup((n) => n + 1)
               : phase.code === 'unsupported_version'
                 ? () => window.location.reload()
-                : phase.code === 'room_not_found' || phase.code === 'invalid_room_link'
+                : NO_RETRY.has(phase.code)
                   ? undefined
                   : () => setLookup((n) => n + 1)
           }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CaptionsInfo, Participant } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
-import type { ConnectionStatus, LocalMediaState, RoomSession } from '../room/session';
+import type { ConnectionStatus, LocalMediaState, RoomLockState, RoomSession } from '../room/session';
 
 export interface RoomSessionState {
   status: ConnectionStatus;
@@ -11,6 +11,8 @@ export interface RoomSessionState {
   local: LocalMediaState;
   /** The meeting's subtitles: on or off, and in which language. */
   captions: CaptionsInfo;
+  /** Whether a moderator locked the room, and who. */
+  lock: RoomLockState;
 }
 
 function snapshot(session: RoomSession): RoomSessionState {
@@ -21,6 +23,7 @@ function snapshot(session: RoomSession): RoomSessionState {
     tracks: session.remoteTracks,
     local: session.localState,
     captions: session.captions,
+    lock: session.lock,
   };
 }
 
@@ -38,6 +41,7 @@ export function useRoomSession(session: RoomSession): RoomSessionState {
       session.on('tracks', update('tracks')),
       session.on('local', update('local')),
       session.on('captions', update('captions')),
+      session.on('lock', update('lock')),
     ];
     return () => offs.forEach((off) => off());
   }, [session]);

@@ -1,0 +1,167 @@
+"""Moderation in the browser: a moderator's controls, obeyed by everyone's real clients."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.browser import Participant, Participants
+from tests.e2e.test_accessibility import assert_all_controls_named
+from tests.support import RunningServer
+
+
+def open_participants(person: Participant) -> None:
+    person.page.get_by_test_id("toggle-participants").click()
+    expect(person.page.get_by_test_id("participants-list")).to_be_visible()
+
+
+def moderate(moderator: Participant, target_id: str, action: str) -> None:
+    """Pick an action from the menu on the target's row of the moderator's participants panel."""
+    row = moderator.page.locator(f'li[data-participant-id="{target_id}"]')
+    row.get_by_test_id("moderate-menu").click()
+    row.get_by_test_id(action).click()
+
+
+def wait_silent(listener: Participant, speaker_id: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    last: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        last = listener.audio_from(speaker_id)
+        if last.get("found") and float(str(last.get("rms", 1))) < 0.001:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{listener.name} still hears {speaker_id}: {last}")
+
+
+def expect_end_page(page: Page, code: str) -> None:
+    expect(page.get_by_test_id("error-page")).to_have_attribute(
+        "data-error-code", code, timeout=10000
+    )
+
+
+def test_mute_everyone_is_obeyed_by_every_client_who_can_unmute_themselves(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Alice mutes everyone: Bob's and Carol's own microphones turn off (buttons, tiles, silence),
+    they are told so; Bob turns his microphone back on and Alice hears him again."""
+    slug = media_server.create_room()
+    alice, bob, carol = participants.meeting(media_server.url, slug, "Alice", "Bob", "Carol")
+    bob_id, carol_id = bob.participant_id, carol.participant_id
+    alice.wait_audio_tone(bob_id, 660.0)
+
+    open_participants(alice)
+    alice.page.get_by_test_id("mute-all").click()
+
+    for person in (bob, carol):
+        expect(person.page.get_by_test_id("toggle-mic")).to_have_attribute("aria-pressed", "false")
+        expect(person.page.get_by_test_id("moderated-notice")).to_have_attribute(
+            "data-action", "mute"
+        )
+    expect(alice.page.get_by_test_id("toggle-mic")).to_have_attribute("aria-pressed", "true")
+    expect(alice.page.get_by_test_id("moderated-notice")).to_have_count(0)
+    for person_id in (bob_id, carol_id):
+        tile = alice.page.locator(
+            f'[data-testid="tile"][data-participant-id="{person_id}"][data-source="camera"]'
+        )
+        expect(tile).to_have_attribute("data-audio", "off")
+        expect(alice.page.locator(f'li[data-participant-id="{person_id}"]')).to_have_attribute(
+            "data-audio", "off"
+        )
+        wait_silent(alice, person_id)
+
+    bob.page.get_by_test_id("toggle-mic").click()
+    expect(bob.page.get_by_test_id("moderated-notice")).to_have_count(0)
+    alice.wait_audio_tone(bob_id, 660.0)
+    assert alice.audio_from(carol_id)["rms"] < 0.001, "Carol stays muted"
+
+
+def test_moderator_turns_off_a_camera_and_removes_someone_for_good(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Camera off reaches only Bob; Carol, removed after a confirmation, sees the removed page,
+    does not come back, and her tile leaves everyone's screen."""
+    slug = media_server.create_room()
+    alice, bob, carol = participants.meeting(media_server.url, slug, "Alice", "Bob", "Carol")
+    bob_id, carol_id = bob.participant_id, carol.participant_id
+    open_participants(alice)
+
+    moderate(alice, bob_id, "moderate-camera-off")
+    expect(bob.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "false")
+    expect(bob.page.get_by_test_id("moderated-notice")).to_have_attribute(
+        "data-action", "camera_off"
+    )
+    bob_tile = f'[data-testid="tile"][data-participant-id="{bob_id}"][data-source="camera"]'
+    for person in (alice, carol):
+        expect(person.page.locator(bob_tile)).to_have_attribute("data-video", "off")
+    expect(carol.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "true")
+    assert bob.page.evaluate("() => window.visio.session.localState.cameraTrack") is None
+
+    moderate(alice, carol_id, "moderate-remove")
+    dialog = alice.page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("confirm-cancel")).to_be_focused()
+    dialog.get_by_test_id("confirm").click()
+
+    expect_end_page(carol.page, "removed")
+    expect(carol.page.get_by_role("heading", level=1)).to_contain_text("removed")
+    carol_tile = f'[data-testid="tile"][data-participant-id="{carol_id}"]'
+    for person in (alice, bob):
+        expect(person.page.locator(carol_tile)).to_have_count(0)
+    expect(alice.page.get_by_test_id("announcements")).to_contain_text("Carol was removed")
+
+    time.sleep(3)
+    expect_end_page(carol.page, "removed")
+    assert carol.page.evaluate("() => window.visio.session") is None
+    assert {t["name"] for t in alice.remote_tiles()} == {"Bob"}
+
+
+def test_promoted_moderator_locks_the_room_and_ends_the_meeting(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Alice's menu works from the keyboard; Bob, made moderator by her, gets the controls; his
+    lock shows for everyone and turns a newcomer away; ending the meeting sends everyone to the
+    ended page."""
+    slug = media_server.create_room()
+    alice, bob = participants.meeting(media_server.url, slug, "Alice", "Bob")
+    open_participants(bob)
+    expect(bob.page.get_by_test_id("mute-all")).to_have_count(0)
+    expect(bob.page.get_by_test_id("moderate-menu")).to_have_count(0)
+    expect(bob.page.get_by_test_id("leave-menu")).to_have_count(0)
+
+    open_participants(alice)
+    menu_button = alice.page.locator(
+        f'li[data-participant-id="{bob.participant_id}"]'
+    ).get_by_test_id("moderate-menu")
+    expect(menu_button).to_have_accessible_name("More actions for Bob")
+    menu_button.focus()
+    alice.page.keyboard.press("Enter")
+    expect(alice.page.get_by_role("menuitem").first).to_be_focused()
+    assert_all_controls_named(alice.page)
+    alice.page.keyboard.press("End")
+    expect(alice.page.get_by_test_id("moderate-remove")).to_be_focused()
+    alice.page.keyboard.press("Escape")
+    expect(alice.page.get_by_role("menu")).to_have_count(0)
+    expect(menu_button).to_be_focused()
+
+    moderate(alice, bob.participant_id, "moderate-promote")
+    expect(bob.page.get_by_test_id("lock-room")).to_be_visible()
+    expect(bob.page.get_by_test_id("moderate-menu")).to_have_count(1)
+    expect(bob.page.get_by_test_id("leave-menu")).to_be_visible()
+
+    bob.page.get_by_test_id("lock-room").click()
+    expect(bob.page.get_by_test_id("lock-room")).to_have_attribute("aria-pressed", "true")
+    for person in (alice, bob):
+        expect(person.page.get_by_test_id("room-locked")).to_be_visible()
+    expect(alice.page.get_by_test_id("announcements")).to_contain_text("Bob locked the meeting")
+
+    dave = participants.open(f"{media_server.url}/{slug}", "Dave")
+    dave.page.get_by_test_id("name-input").fill("Dave")
+    dave.page.get_by_test_id("join").click()
+    expect_end_page(dave.page, "room_locked")
+
+    bob.page.get_by_test_id("leave-menu").click()
+    bob.page.get_by_test_id("end-meeting").click()
+    bob.page.get_by_test_id("confirm").click()
+    for person in (alice, bob):
+        expect_end_page(person.page, "meeting_ended")
