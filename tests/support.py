@@ -112,10 +112,12 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, host: str = "127.0.0.1", **settings: str) -> RunningServer:
+def start_server(
+    data_dir: Path, host: str = "127.0.0.1", port: int | None = None, **settings: str
+) -> RunningServer:
     """Start `visio serve` with its own ports and data directory and wait until it is ready."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")} | {
         "VISIO_HOST": host,
         "VISIO_PORT": str(port),

@@ -14,7 +14,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visio import __version__
+from visio.audit.rest import router as audit_router
+from visio.auth.rest import api as auth_api_router
+from visio.auth.rest import browser as auth_browser_router
 from visio.container import Container
+from visio.errors import ApiProblem
 from visio.rooms.rest import error_response
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
@@ -82,6 +86,13 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.include_router(rooms_router)
+    app.include_router(auth_api_router)
+    app.include_router(auth_browser_router)
+    app.include_router(audit_router)
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

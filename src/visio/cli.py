@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from visio import __version__
+from visio.auth.redaction import RedactAuthQueries
 from visio.settings import Settings, SettingsError, load_settings
 from visio.storage.database import create_engine, current_revision, head_revision, migrate
 from visio.web import DIST_DIR
@@ -21,6 +22,7 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactAuthQueries())
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
