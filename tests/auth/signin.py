@@ -96,6 +96,8 @@ def audit_events(server: RunningServer, provider: TestProvider, event: str) -> l
 def last_refusal(server: RunningServer, provider: TestProvider) -> dict[str, Any]:
     """The most recent failed sign-in in the audit trail (the provider behaves again first)."""
     provider.set_mode("normal")
-    failures = [e for e in audit_events(server, provider, "auth.login") if e["outcome"] == "failure"]
+    failures = [
+        e for e in audit_events(server, provider, "auth.login") if e["outcome"] == "failure"
+    ]
     assert failures, "no failed sign-in was audited"
     return failures[-1]

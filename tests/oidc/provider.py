@@ -23,7 +23,7 @@ from tests.support import free_port
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "visio-test"
-CLIENT_SECRET = "visio-test-secret-0123456789abcdef0123"  # noqa: S105 - a throwaway test secret
+CLIENT_SECRET = "visio-test-secret-0123456789abcdef0123"
 PROVIDER_ID = "proconnect"
 
 
@@ -70,7 +70,7 @@ def start_provider(visio_url: str, port: int | None = None) -> TestProvider:
     if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("the test OIDC provider needs node and `npm --prefix tests/oidc ci`")
     port = port or free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own test script
+    process = subprocess.Popen(
         [
             node,
             str(HERE / "server.mjs"),
