@@ -25,23 +25,36 @@ from visio.settings import Settings
 from visio.web import DIST_DIR
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:{logo_origins}; "
     "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
-]
+
+
+def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries; the CSP admits the sign-in providers' logos."""
+    logo_origins = sorted(
+        {
+            "/".join(p.logo_url.split("/", 3)[:3])
+            for p in settings.oidc_providers
+            if p.logo_url and p.logo_url.startswith(("http://", "https://"))
+        }
+    )
+    policy = CONTENT_SECURITY_POLICY.format(logo_origins="".join(f" {o}" for o in logo_origins))
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+    ]
 
 
 class SecurityHeaders:
     """Adds the security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
         self._app = app
+        self._headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +63,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + self._headers
             await send(message)
 
         await self._app(scope, receive, send_with_headers)
@@ -84,7 +97,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings))
     app.include_router(rooms_router)
     app.include_router(auth_api_router)
     app.include_router(auth_browser_router)

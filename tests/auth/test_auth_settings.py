@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from visio.app import security_headers
 from visio.settings import SettingsError, load_settings
 
 PROVIDER = {
@@ -72,3 +73,12 @@ def test_auth_settings_cookies_are_secure_behind_https() -> None:
     """Secure cookies whenever the public URL is https."""
     assert load_settings(public_url="https://visio.example.gouv.fr").secure_cookies
     assert not load_settings(public_url="http://localhost:8000").secure_cookies
+
+
+def test_auth_settings_provider_logos_are_allowed_by_the_csp() -> None:
+    """An https logo's origin is added to img-src, and nothing else is loosened."""
+    logo = {**PROVIDER, "logo_url": "https://cdn.example.gouv.fr/img/proconnect.svg"}
+    headers = dict(security_headers(load_settings(oidc_providers=json.dumps([logo]))))
+    policy = headers[b"content-security-policy"].decode()
+    assert "img-src 'self' data: blob: https://cdn.example.gouv.fr;" in policy
+    assert "script-src 'self';" in policy

@@ -118,7 +118,7 @@ def test_auth_providers_are_listed_for_the_home_page(server: RunningServer) -> N
             {
                 "id": "proconnect",
                 "display_name": "ProConnect",
-                "logo_url": "/proconnect.svg",
+                "logo_url": "/signin.svg",
                 "login_url": "/auth/proconnect/login",
             }
         ]

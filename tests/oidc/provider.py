@@ -46,7 +46,7 @@ class TestProvider:
         provider: dict[str, object] = {
             "id": PROVIDER_ID,
             "display_name": "ProConnect",
-            "logo_url": "/proconnect.svg",
+            "logo_url": "/signin.svg",
             "issuer": self.issuer,
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,

@@ -2,9 +2,10 @@
 
 Discovery gives the endpoints; the authorization-code flow carries ``state`` and ``nonce`` (48
 characters) and PKCE (S256) when the provider's switch is on; the code is exchanged with the
-client secret in the POST body (Authlib); the ID token's signature is checked against the
-provider's JWKS (fetched again when an unknown ``kid`` shows up, so key rotation just works), and
-so are its issuer, audience, expiry and nonce; userinfo is accepted as JSON or as a signed JWT and
+client secret in the POST body (Authlib's OAuth 2 and PKCE helpers, over the server's httpx
+client); the ID token's signature is checked against the provider's JWKS (fetched again when an
+unknown ``kid`` shows up, so key rotation just works), and so are its issuer, audience, expiry
+and nonce (joserfc); userinfo is accepted as JSON or as a signed JWT and
 refused when its ``sub`` is not the ID token's.
 """
 
@@ -20,7 +21,9 @@ from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import Key, KeySet
@@ -194,29 +197,28 @@ class OidcClient:
 
     # -- the flow ----------------------------------------------------------------------------
 
-    def _oauth_client(self, redirect_uri: str) -> AsyncOAuth2Client:
-        return AsyncOAuth2Client(
-            client_id=self.config.client_id,
-            client_secret=self.config.client_secret.get_secret_value(),
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            scope=" ".join(self.config.scopes),
-            redirect_uri=redirect_uri,
-            code_challenge_method="S256" if self.config.pkce else None,
-            timeout=10,
-        )
-
     async def authorization_request(self, redirect_uri: str) -> AuthorizationRequest:
         """A fresh authorization URL with its state, nonce and PKCE verifier."""
         metadata = await self.metadata()
         state, nonce = generate_token(TOKEN_LENGTH), generate_token(TOKEN_LENGTH)
         verifier = generate_token(TOKEN_LENGTH) if self.config.pkce else None
         extra: dict[str, str] = {"nonce": nonce}
+        if verifier is not None:
+            extra |= {
+                "code_challenge": create_s256_code_challenge(verifier),
+                "code_challenge_method": "S256",
+            }
         if self.config.acr_values:
             extra["acr_values"] = self.config.acr_values
-        async with self._oauth_client(redirect_uri) as client:
-            url, _ = client.create_authorization_url(
-                metadata.authorization_endpoint, state=state, code_verifier=verifier, **extra
-            )
+        url = prepare_grant_uri(
+            metadata.authorization_endpoint,
+            client_id=self.config.client_id,
+            response_type="code",
+            redirect_uri=redirect_uri,
+            scope=" ".join(self.config.scopes),
+            state=state,
+            **extra,
+        )
         return AuthorizationRequest(str(url), state, nonce, verifier)
 
     async def complete(
@@ -240,24 +242,38 @@ class OidcClient:
     async def _exchange_code(
         self, metadata: ProviderMetadata, code: str, redirect_uri: str, verifier: str | None
     ) -> dict[str, Any]:
+        """The token request, with the client secret in the POST body (client_secret_post)."""
         extra = {"code_verifier": verifier} if verifier else {}
+        body = prepare_token_request(
+            "authorization_code", code=code, redirect_uri=redirect_uri, **extra
+        )
+        client_auth = ClientAuth(
+            self.config.client_id,
+            self.config.client_secret.get_secret_value(),
+            "client_secret_post",
+        )
+        url, headers, body = client_auth.prepare(
+            "POST",
+            metadata.token_endpoint,
+            {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"},
+            body,
+        )
+        name = self.config.display_name
         try:
-            async with self._oauth_client(redirect_uri) as client:
-                token = await client.fetch_token(
-                    metadata.token_endpoint, grant_type="authorization_code", code=code, **extra
-                )
-        except OAuthError as exc:
-            raise OidcError(
-                "token_request_refused",
-                f"{self.config.display_name} refused to complete the sign-in ({exc.error})",
-            ) from None
+            response = await self._http.post(url, headers=headers, content=body)
+            token = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise OidcError(
                 "provider_unreachable",
-                f"could not reach {self.config.display_name}'s token endpoint "
-                f"({type(exc).__name__})",
+                f"could not reach {name}'s token endpoint ({type(exc).__name__})",
             ) from None
-        return dict(token)
+        if response.status_code != 200 or not isinstance(token, dict) or "error" in token:
+            error = token.get("error") if isinstance(token, dict) else None
+            reason = str(error or response.status_code)[:64]
+            raise OidcError(
+                "token_request_refused", f"{name} refused to complete the sign-in ({reason})"
+            )
+        return token
 
     def _check_id_token_claims(
         self, claims: dict[str, Any], metadata: ProviderMetadata, nonce: str
