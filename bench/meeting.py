@@ -96,9 +96,7 @@ def bench_join(server: RunningServer, crowd: Participants, joins: int) -> dict[s
 
 def bench_recovery(server: RunningServer, crowd: Participants, kills: int) -> dict[str, Any]:
     """Seconds from SIGKILL on Janus to video flowing again both ways, with no user action."""
-    slug = server.create_room()
-    alice = crowd.join(server.url, slug, "Alice")
-    bob = crowd.join(server.url, slug, "Bob")
+    alice, bob = crowd.meeting(server.url, server.create_room(), "Alice", "Bob")
     a_id, b_id = alice.participant_id, bob.participant_id
     durations = []
     for _ in range(kills):
@@ -130,12 +128,7 @@ def _rss_mb(pid: int) -> float:
 
 def bench_janus_cpu(server: RunningServer, crowd: Participants, seconds: float) -> dict[str, Any]:
     """Janus's CPU (percent of one core) while forwarding a three-person call."""
-    slug = server.create_room()
-    people = [crowd.join(server.url, slug, name) for name in ("Alice", "Bob", "Carol")]
-    for person in people:
-        for other in people:
-            if other is not person:
-                person.wait_video_flowing(other.participant_id)
+    crowd.meeting(server.url, server.create_room(), "Alice", "Bob", "Carol")
     time.sleep(3)
     pid = server.janus_pid()
     samples = []

@@ -125,6 +125,8 @@ def start_server(
         "VISIO_JANUS_WS_PORT": str(free_port()),
         "VISIO_JANUS_ADMIN_PORT": str(free_port()),
         "VISIO_LOG_LEVEL": "INFO",
+        # Speech workers load recognition models (hundreds of MB): only tests of subtitles ask.
+        "VISIO_SPEECH_EMBEDDED_WORKERS": "0",
     }
     if in_media_namespace():
         env["VISIO_JANUS_ICE_INTERFACES"] = "visio0"

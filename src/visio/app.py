@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +19,7 @@ from visio import __version__
 from visio.audit.rest import router as audit_router
 from visio.auth.rest import api as auth_api_router
 from visio.auth.rest import browser as auth_browser_router
+from visio.captions.endpoint import router as speech_router
 from visio.container import Container
 from visio.errors import ApiProblem
 from visio.rooms.rest import error_response
@@ -84,6 +87,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         container = Container(settings)
         app.state.container = container
         await container.start()
+        await container.start_background_workers()
         try:
             yield
         finally:
@@ -99,6 +103,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
     app.include_router(rooms_router)
+    app.include_router(speech_router)
     app.include_router(auth_api_router)
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
@@ -130,6 +135,18 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
             {"status": "ready" if media else "degraded", "media_engine": media},
             status_code=200 if media else 503,
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics; behind a bearer token when VISIO_METRICS_TOKEN is set."""
+        container: Container = request.app.state.container
+        token = settings.metrics_token
+        if token is not None and not hmac.compare_digest(
+            request.headers.get("authorization", "").encode(),
+            f"Bearer {token.get_secret_value()}".encode(),
+        ):
+            return error_response(401, "unauthorised", "a bearer token is needed for /metrics")
+        return Response(container.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def unknown_api(rest: str) -> JSONResponse:

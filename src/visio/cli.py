@@ -32,6 +32,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(settings)
     logging.getLogger(__name__).info("Visio %s on http://%s:%s", __version__, host, port)
     uvicorn.run(

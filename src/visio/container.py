@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import sys
 from datetime import timedelta
 
 import httpx
@@ -14,13 +17,17 @@ from visio.auth.oidc import OidcClient
 from visio.auth.service import AuthService
 from visio.auth.sessions import SessionStore
 from visio.auth.users import UserRepository
+from visio.captions.pool import SpeechWorkerPool
+from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine
-from visio.media.janus.config import write_janus_config
-from visio.media.janus.process import JanusProcess
+from visio.media.janus.config import janus_command, write_janus_config
+from visio.media.videoroom import VideoRoomAdmin
+from visio.observability import Metrics, Snapshot
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.settings import Settings
 from visio.storage.database import create_engine, migrate, session_factory
+from visio.supervision import SupervisedProcess
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +55,12 @@ class Container:
             database_sessions,
         )
         self._housekeeping: asyncio.Task[None] | None = None
-        self.janus_process: JanusProcess | None = None
+        self.janus_process: SupervisedProcess | None = None
         if settings.janus_mode == "embedded":
             runtime = write_janus_config(settings, settings.data_dir.resolve() / "janus")
-            self.janus_process = JanusProcess(settings.janus_binary, runtime.config_dir)
+            self.janus_process = SupervisedProcess(
+                "janus", janus_command(settings.janus_binary, runtime.config_dir)
+            )
             self.media_engine = MediaEngine(
                 runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key
             )
@@ -60,7 +69,56 @@ class Container:
             self.media_engine = MediaEngine(
                 settings.janus_url, settings.janus_api_secret, settings.janus_videoroom_admin_key
             )
-        self.room_service = RoomService(settings, self.room_repository, self.media_engine)
+        self.videoroom = VideoRoomAdmin(self.media_engine)
+        self.speech_pool = SpeechWorkerPool()
+        self.speech_worker_secret = (
+            settings.speech_worker_secret.get_secret_value()
+            if settings.speech_worker_secret
+            else secrets.token_urlsafe(32)
+        )
+        self.speech_workers = [
+            SupervisedProcess(
+                f"speech-worker-{index}",
+                [sys.executable, "-m", "visio", "speech-worker"],
+                env=self._speech_worker_env(index),
+            )
+            for index in range(settings.speech_embedded_workers)
+        ]
+        self.room_service = RoomService(
+            settings,
+            self.room_repository,
+            self.media_engine,
+            self.videoroom,
+            Subtitler(self.speech_pool, self.videoroom, self.media_engine),
+        )
+        self.metrics = Metrics(self.snapshot)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            rooms=self.room_service.live_rooms(),
+            participants=self.room_service.participants_total(),
+            media_engine_up=self.media_engine.connected,
+            media_engine_connections=self.media_engine.generation,
+            janus_restarts=self.janus_process.restarts if self.janus_process else 0,
+            speech_workers=len(self.speech_pool.workers()),
+            caption_streams=self.room_service.caption_streams_total(),
+        )
+
+    def _speech_worker_env(self, index: int) -> dict[str, str]:
+        """An embedded worker talks to this server over loopback, with this run's secret."""
+        host = self.settings.host
+        if host in ("0.0.0.0", "::", "", "localhost"):  # noqa: S104 - comparing, not binding
+            host = "127.0.0.1"
+        return {
+            **os.environ,
+            "VISIO_SPEECH_SERVER_URL": (
+                f"ws://{host}:{self.settings.port}/api/v1/speech/workers/ws"
+            ),
+            "VISIO_SPEECH_WORKER_SECRET": self.speech_worker_secret,
+            "VISIO_SPEECH_WORKER_HOST": "127.0.0.1",
+            "VISIO_SPEECH_WORKER_ID": f"embedded-{index}",
+            "VISIO_SPEECH_WORKER_CAPACITY": str(self.settings.speech_worker_capacity),
+        }
 
     async def start(self) -> None:
         if self.settings.database_url is None:
@@ -73,6 +131,11 @@ class Container:
             await self.media_engine.wait_ready(timeout=10)
         except TimeoutError:
             logger.error("Janus is not answering yet; meetings will start once it does")
+
+    async def start_background_workers(self) -> None:
+        """Start the embedded speech workers (once the server accepts their connections)."""
+        for worker in self.speech_workers:
+            await worker.start()
 
     async def _keep_house(self) -> None:
         """Apply the audit retention period and drop expired sessions, once an hour."""
@@ -92,6 +155,8 @@ class Container:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._housekeeping
+        for worker in self.speech_workers:
+            await worker.stop()
         await self.room_service.close()
         await self.media_engine.stop()
         if self.janus_process is not None:

@@ -12,7 +12,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from visio.auth.providers import OidcProviderConfig
@@ -68,6 +76,12 @@ class Settings(BaseSettings):
     janus_debug_level: int = Field(default=3, ge=0, le=7)
 
     ice_servers: Annotated[list[IceServer], NoDecode] = Field(default_factory=list)
+
+    speech_worker_secret: SecretStr | None = None
+    speech_embedded_workers: int = Field(default=1, ge=0, le=16)
+    speech_worker_capacity: int = Field(default=4, ge=1, le=64)
+
+    metrics_token: SecretStr | None = None
 
     room_max_participants: int = Field(default=100, ge=2, le=1000)
     protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)

@@ -141,6 +141,15 @@ class Participants:
         page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
         return person
 
+    def meeting(self, base_url: str, slug: str, *names: str) -> list[Participant]:
+        """Join everyone named, then wait until each receives every other's video."""
+        people = [self.join(base_url, slug, name) for name in names]
+        for person in people:
+            for other in people:
+                if other is not person:
+                    person.wait_video_flowing(other.participant_id)
+        return people
+
     def screenshot_all(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for person in self.people:

@@ -43,11 +43,8 @@ def test_meeting_mute_and_camera_off_are_seen_by_others(
     media_server: RunningServer, participants: Participants
 ) -> None:
     """Muting and turning the camera off show on the other's screen, and back on again."""
-    slug = media_server.create_room()
-    alice = participants.join(media_server.url, slug, "Alice")
-    bob = participants.join(media_server.url, slug, "Bob")
+    alice, bob = participants.meeting(media_server.url, media_server.create_room(), "Alice", "Bob")
     alice_id = alice.participant_id
-    bob.wait_video_flowing(alice_id)
 
     alice.page.get_by_test_id("toggle-mic").click()
     bob.page.wait_for_selector(
@@ -74,11 +71,8 @@ def test_meeting_screen_share_arrives_as_its_own_tile(
     media_server: RunningServer, participants: Participants
 ) -> None:
     """A shared screen is received by the others as a separate tile, and goes when it stops."""
-    slug = media_server.create_room()
-    alice = participants.join(media_server.url, slug, "Alice")
-    bob = participants.join(media_server.url, slug, "Bob")
+    alice, bob = participants.meeting(media_server.url, media_server.create_room(), "Alice", "Bob")
     alice_id = alice.participant_id
-    bob.wait_video_flowing(alice_id)
 
     alice.page.get_by_test_id("toggle-screen").click()
     bob.page.wait_for_selector(
@@ -143,12 +137,8 @@ def test_meeting_recovers_by_itself_when_janus_is_killed(
     media_server: RunningServer, participants: Participants
 ) -> None:
     """Janus killed mid-call: it is restarted and media flows again with nobody clicking anything."""
-    slug = media_server.create_room()
-    alice = participants.join(media_server.url, slug, "Alice")
-    bob = participants.join(media_server.url, slug, "Bob")
+    alice, bob = participants.meeting(media_server.url, media_server.create_room(), "Alice", "Bob")
     alice_id, bob_id = alice.participant_id, bob.participant_id
-    bob.wait_video_flowing(alice_id)
-    alice.wait_video_flowing(bob_id)
 
     old_pid = media_server.kill_janus()
     started = time.monotonic()
@@ -165,11 +155,8 @@ def test_meeting_survives_a_network_blip(
     media_server: RunningServer, participants: Participants
 ) -> None:
     """The media network goes away for 3 s: media comes back by itself."""
-    slug = media_server.create_room()
-    alice = participants.join(media_server.url, slug, "Alice")
-    bob = participants.join(media_server.url, slug, "Bob")
+    alice, bob = participants.meeting(media_server.url, media_server.create_room(), "Alice", "Bob")
     alice_id, bob_id = alice.participant_id, bob.participant_id
-    bob.wait_video_flowing(alice_id)
     subprocess.run(["ip", "link", "set", "visio0", "down"], check=True)
     try:
         time.sleep(3)
@@ -191,10 +178,7 @@ def test_meeting_comes_back_after_the_app_server_restarts(
 
     server = start_server(Path(str(tmp_path)) / "visio")
     try:
-        slug = server.create_room()
-        alice = participants.join(server.url, slug, "Alice")
-        bob = participants.join(server.url, slug, "Bob")
-        bob.wait_video_flowing(alice.participant_id)
+        alice, bob = participants.meeting(server.url, server.create_room(), "Alice", "Bob")
         old_ids = {alice.participant_id, bob.participant_id}
         server.restart()
         for person in (alice, bob):

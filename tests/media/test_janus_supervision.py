@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tests.support import free_port
 from visio.media.engine import MediaEngine
-from visio.media.janus.config import write_janus_config
-from visio.media.janus.process import JanusProcess
+from visio.media.janus.config import janus_command, write_janus_config
 from visio.settings import load_settings
+from visio.supervision import SupervisedProcess
 
 
 async def test_janus_killed_is_restarted_and_reconnected(tmp_path: Path) -> None:
@@ -20,7 +20,7 @@ async def test_janus_killed_is_restarted_and_reconnected(tmp_path: Path) -> None
         _env_file=None, janus_ws_port=free_port(), janus_admin_port=free_port()
     )
     runtime = write_janus_config(settings, tmp_path)
-    process = JanusProcess(settings.janus_binary, runtime.config_dir)
+    process = SupervisedProcess("janus", janus_command(settings.janus_binary, runtime.config_dir))
     engine = MediaEngine(runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key)
     events: list[str] = []
     restored = asyncio.Event()
@@ -59,7 +59,7 @@ async def test_media_engine_refuses_wrong_secret(tmp_path: Path) -> None:
         _env_file=None, janus_ws_port=free_port(), janus_admin_port=free_port()
     )
     runtime = write_janus_config(settings, tmp_path)
-    process = JanusProcess(settings.janus_binary, runtime.config_dir)
+    process = SupervisedProcess("janus", janus_command(settings.janus_binary, runtime.config_dir))
     engine = MediaEngine(runtime.ws_url, "wrong-secret", None)
     await process.start()
     await engine.start()

@@ -73,6 +73,11 @@ class Participant:
     pending_publisher_candidates: list[IceCandidate | None] = field(default_factory=list)
     sync_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     gone: bool = False
+    paused_sources: set[Source] = field(default_factory=set)
+    """Sources a moderator turned off, which Janus does not relay until their owner turns them
+    back on themselves."""
+    moderator: bool = False
+    """Until rooms have owners, the earliest participant present moderates the meeting."""
 
     @property
     def screen(self) -> bool:
@@ -85,6 +90,7 @@ class Participant:
             audio=self.audio,
             video=self.video,
             screen=self.screen,
+            moderator=self.moderator,
             joined_at=self.joined_at,
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ RequestId = (
     | Annotated[int, Field(ge=0, le=2**53)]
 )
 Source = Literal["microphone", "camera", "screen"]
+CaptionLanguage = Literal["fr", "en", "auto"]
 Target = Literal["publisher", "subscriber"]
 
 
@@ -121,6 +122,31 @@ class IceRestart(_Request):
     target: Literal["subscriber"]
 
 
+class CaptionsSet(_Request):
+    type: Literal["captions.set"]
+    enabled: bool
+    language: CaptionLanguage = "auto"
+
+
+ModerationAction = Literal["mute", "camera_off", "stop_screen", "remove", "promote"]
+
+
+class Moderate(_Request):
+    type: Literal["moderate"]
+    action: ModerationAction
+    participant_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    """Whom to act on; None (only for mute and camera_off) means everyone but moderators."""
+
+
+class RoomLock(_Request):
+    type: Literal["room.lock"]
+    locked: bool
+
+
+class RoomEnd(_Request):
+    type: Literal["room.end"]
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -130,22 +156,26 @@ class Ping(_Request):
 
 
 ClientMessage = Annotated[
-    Join | Publish | SubscriberAnswer | Trickle | MediaState | IceRestart | Leave | Ping,
+    Join
+    | Publish
+    | SubscriberAnswer
+    | Trickle
+    | MediaState
+    | IceRestart
+    | CaptionsSet
+    | Moderate
+    | RoomLock
+    | RoomEnd
+    | Leave
+    | Ping,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 CLIENT_MESSAGE_TYPES = frozenset(
-    {
-        "join",
-        "publish",
-        "subscriber.answer",
-        "trickle",
-        "media.state",
-        "ice.restart",
-        "leave",
-        "ping",
-    }
+    model.model_fields["type"].annotation.__args__[0]
+    for model in get_args(get_args(ClientMessage)[0])
 )
+
 
 # ---- server → client -------------------------------------------------------------------------
 
@@ -156,7 +186,15 @@ class ParticipantInfo(_Message):
     audio: bool
     video: bool
     screen: bool
+    moderator: bool
     joined_at: datetime
+
+
+class CaptionsInfo(_Message):
+    enabled: bool
+    language: CaptionLanguage
+    set_by: str | None = None
+    """The participant who last turned subtitles on or off."""
 
 
 class Limits(_Message):
@@ -175,6 +213,8 @@ class Joined(_Reply):
     participants: list[ParticipantInfo]
     ice_servers: list[dict[str, Any]]
     limits: Limits
+    captions: CaptionsInfo
+    locked: bool
 
 
 class ParticipantJoined(_Message):
@@ -190,7 +230,7 @@ class ParticipantUpdated(_Message):
 class ParticipantLeft(_Message):
     type: Literal["participant.left"] = "participant.left"
     participant_id: str
-    reason: Literal["left", "disconnected"]
+    reason: Literal["left", "disconnected", "removed"]
 
 
 class PublishAnswer(_Reply):
@@ -227,6 +267,41 @@ class MediaReset(_Message):
     reason: str
 
 
+class Moderated(_Message):
+    """To the participant a moderator acted on: do it (turn the microphone off, ...)."""
+
+    type: Literal["moderated"] = "moderated"
+    action: ModerationAction
+    by: str
+
+
+class RoomState(_Message):
+    type: Literal["room.state"] = "room.state"
+    locked: bool
+    set_by: str | None = None
+
+
+class CaptionsState(_Message):
+    type: Literal["captions.state"] = "captions.state"
+    captions: CaptionsInfo
+
+
+class CaptionWord(_Message):
+    text: str
+    start: float
+    end: float
+
+
+class Caption(_Message):
+    type: Literal["caption"] = "caption"
+    participant_id: str
+    segment_id: str
+    kind: Literal["partial", "final"]
+    text: str
+    language: str | None = None
+    words: list[CaptionWord] = []
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -247,6 +322,12 @@ ErrorCode = Literal[
     "out_of_order",
     "media_unavailable",
     "media_error",
+    "forbidden",
+    "participant_not_found",
+    "room_locked",
+    "removed",
+    "meeting_ended",
+    "captions_unavailable",
     "internal",
 ]
 
@@ -273,6 +354,10 @@ ServerMessage = (
     | ServerTrickle
     | MediaInterrupted
     | MediaReset
+    | Moderated
+    | RoomState
+    | CaptionsState
+    | Caption
     | ErrorMessage
     | Pong
 )

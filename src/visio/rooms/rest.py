@@ -93,4 +93,6 @@ async def get_room(slug: str, request: Request) -> RoomStatus | JSONResponse:
 async def room_socket(websocket: WebSocket, slug: str) -> None:
     """The participant's signaling connection: docs/protocol.md."""
     container = _container(websocket)
-    await RoomConnection(websocket, slug, container.room_service, container.settings).run()
+    await RoomConnection(
+        websocket, slug, container.room_service, container.settings, container.metrics
+    ).run()

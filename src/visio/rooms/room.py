@@ -7,11 +7,22 @@ import secrets
 from dataclasses import dataclass, field
 
 from visio.rooms.participant import Participant
-from visio.rooms.protocol import ServerMessage
+from visio.rooms.protocol import CaptionsInfo, ServerMessage
 
 
 def new_janus_room_id() -> int:
     return secrets.randbelow(2**53 - 1) + 1
+
+
+@dataclass(eq=False)
+class CaptionStream:
+    """One participant's microphone on its way to a speech worker."""
+
+    stream_id: str
+    feed_id: int
+    forwarder_id: int | None = None
+    janus_room_id: int | None = None
+    media_generation: int = 0
 
 
 @dataclass(eq=False)
@@ -22,6 +33,13 @@ class Room:
     media_generation: int = 0
     """The media engine generation the Janus room was created in (0: not created)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    captions: CaptionsInfo = field(
+        default_factory=lambda: CaptionsInfo(enabled=False, language="auto")
+    )
+    caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
+    locked: bool = False
+    """A locked room lets nobody new in."""
+    """Participant id → the stream carrying their microphone to recognition."""
 
     def by_feed(self, feed_id: int) -> Participant | None:
         for participant in self.participants.values():

@@ -11,23 +11,32 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Literal
 
+from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine, MediaUnavailableError
-from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
+from visio.media.janus.client import JanusError, JsonObject, PluginEvent
+from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
+    CaptionLanguage,
+    ErrorCode,
+    ErrorMessage,
     IceCandidate,
     Joined,
     Limits,
     MediaInterrupted,
     MediaReset,
+    Moderated,
+    ModerationAction,
     ParticipantJoined,
     ParticipantLeft,
     ParticipantUpdated,
     ProtocolError,
     Publish,
+    RoomState,
     ServerTrickle,
+    Source,
     StreamInfo,
     SubscriberOffer,
     Target,
@@ -38,19 +47,26 @@ from visio.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-VIDEOROOM = "janus.plugin.videoroom"
+LeaveReason = Literal["left", "disconnected", "removed"]
 
 
 class RoomService:
     """Owns every live room and each participant's media handles."""
 
-    def __init__(self, settings: Settings, repository: RoomRepository, engine: MediaEngine) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repository: RoomRepository,
+        engine: MediaEngine,
+        videoroom: VideoRoomAdmin,
+        subtitler: Subtitler,
+    ) -> None:
         self._settings = settings
         self._repository = repository
         self._engine = engine
         self._rooms: dict[str, Room] = {}
-        self._manager: JanusHandle | None = None
-        self._manager_generation = 0
+        self._videoroom = videoroom
+        self._subtitler = subtitler
         self._tasks: set[asyncio.Task[None]] = set()
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
@@ -64,6 +80,12 @@ class RoomService:
     def live_rooms(self) -> int:
         return len(self._rooms)
 
+    def participants_total(self) -> int:
+        return sum(len(room.participants) for room in self._rooms.values())
+
+    def caption_streams_total(self) -> int:
+        return sum(len(room.caption_streams) for room in self._rooms.values())
+
     # ---- joining and leaving -----------------------------------------------------------------
 
     async def join(
@@ -73,13 +95,21 @@ class RoomService:
         if await self._repository.get(slug) is None:
             raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
         room = self._rooms.setdefault(slug, Room(slug))
+        if room.locked:
+            raise ProtocolError("room_locked", "a moderator locked this meeting", fatal=True)
         if len(room.participants) >= self._settings.room_max_participants:
             raise ProtocolError(
                 "room_full",
                 f"the room has {self._settings.room_max_participants} participants already",
                 fatal=True,
             )
-        participant = Participant(name=name, audio=audio, video=video, outbox=outbox)
+        participant = Participant(
+            name=name,
+            audio=audio,
+            video=video,
+            outbox=outbox,
+            moderator=not room.participants,
+        )
         others = [p.info() for p in room.participants.values()]
         room.participants[participant.id] = participant
         logger.info("room %s: participant %s joined", slug, participant.id)
@@ -94,13 +124,15 @@ class RoomService:
                     rate_per_second=self._settings.protocol_rate_per_second,
                     rate_burst=self._settings.protocol_rate_burst,
                 ),
+                captions=room.captions,
+                locked=room.locked,
             )
         )
         room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
         self._spawn(self._sync_subscriptions(room, participant))
         return room, participant
 
-    async def leave(self, room: Room, participant: Participant, reason: str) -> None:
+    async def leave(self, room: Room, participant: Participant, reason: LeaveReason) -> None:
         """Remove a participant; the others see them go at once."""
         if participant.gone:
             return
@@ -109,10 +141,15 @@ class RoomService:
         room.broadcast(
             ParticipantLeft(
                 participant_id=participant.id,
-                reason="left" if reason == "left" else "disconnected",
+                reason=reason,
             )
         )
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
+        await self._subtitler.participant_gone(room, participant)
+        if participant.moderator and room.participants:
+            successor = min(room.participants.values(), key=lambda p: p.joined_at)
+            successor.moderator = True
+            room.broadcast(ParticipantUpdated(participant=successor.info()))
         for handle in (participant.publisher, participant.subscriber):
             if handle is not None:
                 await handle.detach()
@@ -124,22 +161,130 @@ class RoomService:
                 self._spawn(self._sync_subscriptions(room, other))
 
     async def _close_room(self, room: Room) -> None:
-        self._rooms.pop(room.slug, None)
+        if self._rooms.get(room.slug) is room:
+            del self._rooms[room.slug]
         if room.janus_room_id is None or room.media_generation != self._engine.generation:
             return
         with contextlib.suppress(JanusError, MediaUnavailableError):
-            manager = await self._manager_handle()
-            await manager.message({"request": "destroy", "room": room.janus_room_id})
+            await self._videoroom.destroy_room(room.janus_room_id)
 
     # ---- state -------------------------------------------------------------------------------
 
-    def set_media_state(
+    async def set_media_state(
         self, room: Room, participant: Participant, audio: bool, video: bool
     ) -> None:
         if (participant.audio, participant.video) == (audio, video):
             return
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        # Someone a moderator muted turned their own microphone or camera back on.
+        resumed: set[Source] = set()
+        if audio:
+            resumed.add("microphone")
+        if video:
+            resumed.add("camera")
+        for source in resumed & participant.paused_sources:
+            await self._set_relay(room, participant, source, relay=True)
+
+    # ---- moderation --------------------------------------------------------------------------
+
+    async def moderate(
+        self,
+        room: Room,
+        moderator: Participant,
+        action: ModerationAction,
+        target_id: str | None,
+    ) -> None:
+        """A moderator acts on one participant (or, for mute and camera_off, everyone else)."""
+        _require_moderator(moderator)
+        if target_id is None:
+            if action not in ("mute", "camera_off"):
+                raise ProtocolError("invalid_message", f"{action} needs a participant_id")
+            targets = [p for p in room.others(moderator) if not p.moderator]
+        else:
+            target = room.participants.get(target_id)
+            if target is None:
+                raise ProtocolError("participant_not_found", "nobody with that id is in the room")
+            targets = [target]
+        logger.info(
+            "room %s: %s does %s to %s",
+            room.slug,
+            moderator.id,
+            action,
+            ",".join(t.id for t in targets) or "nobody",
+        )
+        for target in targets:
+            if action == "remove":
+                await self.remove(room, target, "removed", by=moderator)
+                continue
+            if action == "promote":
+                if not target.moderator:
+                    target.moderator = True
+                    room.broadcast(ParticipantUpdated(participant=target.info()))
+                continue
+            target.send(Moderated(action=action, by=moderator.id))
+            source = _SOURCE_OF_ACTION[action]
+            if action == "mute":
+                target.audio = False
+            elif action == "camera_off":
+                target.video = False
+            room.broadcast(ParticipantUpdated(participant=target.info()))
+            await self._set_relay(room, target, source, relay=False)
+
+    async def lock(self, room: Room, moderator: Participant, locked: bool) -> None:
+        _require_moderator(moderator)
+        room.locked = locked
+        room.broadcast(RoomState(locked=locked, set_by=moderator.id))
+
+    async def end(self, room: Room, moderator: Participant) -> None:
+        """End the meeting for everyone."""
+        _require_moderator(moderator)
+        logger.info("room %s: meeting ended by %s", room.slug, moderator.id)
+        for participant in list(room.participants.values()):
+            await self.remove(room, participant, "meeting_ended", by=moderator)
+
+    async def remove(self, room: Room, participant: Participant, why: str, by: Participant) -> None:
+        """Take someone out of the meeting: they are told why and their connection closes."""
+        code: ErrorCode = "removed" if why == "removed" else "meeting_ended"
+        message = (
+            "a moderator removed you from the meeting"
+            if code == "removed"
+            else "a moderator ended the meeting"
+        )
+        participant.send(ErrorMessage(code=code, message=message, fatal=True))
+        await self.leave(room, participant, "removed" if code == "removed" else "left")
+        participant.outbox.close()
+
+    async def _set_relay(
+        self, room: Room, participant: Participant, source: Source, relay: bool
+    ) -> None:
+        """Tell Janus to relay one of a participant's sources to the others, or not."""
+        if relay:
+            participant.paused_sources.discard(source)
+        else:
+            participant.paused_sources.add(source)
+        mid = next((m for m, s in participant.tracks.items() if s == source), None)
+        if mid is None or participant.publisher is None:
+            return
+        try:
+            await participant.publisher.message(
+                {"request": "configure", "streams": [{"mid": mid, "send": relay}]}
+            )
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.warning(
+                "room %s: could not %s %s's %s: %s",
+                room.slug,
+                "resume" if relay else "pause",
+                participant.id,
+                source,
+                exc,
+            )
+
+    async def set_captions(
+        self, room: Room, participant: Participant, enabled: bool, language: CaptionLanguage
+    ) -> None:
+        """A moderator turns the room's subtitles on or off."""
+        await self._subtitler.set(room, participant, enabled, language)
 
     # ---- publishing --------------------------------------------------------------------------
 
@@ -202,6 +347,7 @@ class RoomService:
             logger.info("room %s: %s's media is up", room.slug, participant.id)
             participant.publishing = True
             self._sync_others(room, participant)
+            self._subtitler.participant_media_up(room, participant)
         elif event.kind == "hangup":
             participant.publishing = False
 
@@ -349,38 +495,18 @@ class RoomService:
         async with room.lock:
             if room.janus_room_id is not None and room.media_generation == self._engine.generation:
                 return
-            manager = await self._manager_handle()
             room_id = new_janus_room_id()
-            request: JsonObject = {"request": "create"}
-            if self._engine.room_admin_key:
-                request["admin_key"] = self._engine.room_admin_key
-            await manager.message(
-                {
-                    **request,
-                    "room": room_id,
-                    "description": room.slug,
-                    "publishers": self._settings.room_max_participants,
-                    "audiocodec": "opus",
-                    "videocodec": "vp8",
-                    "fir_freq": 10,
-                    "notify_joining": False,
-                    "is_private": True,
-                    "permanent": False,
-                }
+            await self._videoroom.create_room(
+                room_id, room.slug, self._settings.room_max_participants
             )
             room.janus_room_id = room_id
             room.media_generation = self._engine.generation
             logger.info("room %s: created Janus room %s", room.slug, room_id)
 
-    async def _manager_handle(self) -> JanusHandle:
-        if self._manager is None or self._manager_generation != self._engine.generation:
-            self._manager = await self._engine.session.attach(VIDEOROOM, _ignore_event)
-            self._manager_generation = self._engine.generation
-        return self._manager
-
     async def _on_media_lost(self) -> None:
         for room in self._rooms.values():
             room.janus_room_id = None
+            self._subtitler.media_lost(room)
             for participant in room.participants.values():
                 for handle in (participant.publisher, participant.subscriber):
                     if handle is not None:
@@ -415,8 +541,16 @@ class RoomService:
                 participant.outbox.close()
 
 
-async def _ignore_event(_: PluginEvent) -> None:
-    return None
+_SOURCE_OF_ACTION: dict[ModerationAction, Source] = {
+    "mute": "microphone",
+    "camera_off": "camera",
+    "stop_screen": "screen",
+}
+
+
+def _require_moderator(participant: Participant) -> None:
+    if not participant.moderator:
+        raise ProtocolError("forbidden", "only a moderator can do this")
 
 
 def _candidate(message: JsonObject) -> IceCandidate | None:

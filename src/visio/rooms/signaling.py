@@ -8,26 +8,31 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from visio.observability import Metrics
 from visio.rooms.participant import Outbox, Participant
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
+    CaptionsSet,
     ClientMessage,
     IceRestart,
     Join,
     Leave,
     MediaState,
+    Moderate,
     Ping,
     Pong,
     ProtocolError,
     Publish,
     PublishAnswer,
+    RoomEnd,
+    RoomLock,
     SubscriberAnswer,
     Trickle,
     parse_client_message,
 )
 from visio.rooms.ratelimit import TokenBucket
 from visio.rooms.room import Room
-from visio.rooms.service import RoomService
+from visio.rooms.service import LeaveReason, RoomService
 from visio.rooms.slugs import normalise_slug
 from visio.settings import Settings
 
@@ -42,8 +47,14 @@ class RoomConnection:
     """One participant's WebSocket, from ``join`` to ``leave`` or disconnection."""
 
     def __init__(
-        self, websocket: WebSocket, slug: str, service: RoomService, settings: Settings
+        self,
+        websocket: WebSocket,
+        slug: str,
+        service: RoomService,
+        settings: Settings,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._ws = websocket
         self._slug = slug
         self._service = service
@@ -52,7 +63,7 @@ class RoomConnection:
         self._bucket = TokenBucket(settings.protocol_rate_per_second, settings.protocol_rate_burst)
         self._room: Room | None = None
         self._participant: Participant | None = None
-        self._leave_reason = "disconnected"
+        self._leave_reason: LeaveReason = "disconnected"
 
     async def run(self) -> None:
         await self._ws.accept()
@@ -135,6 +146,7 @@ class RoomConnection:
                 self._room, self._participant = await self._service.join(
                     slug, message.name, message.audio, message.video, self._outbox, message.id
                 )
+                self._metrics.joins.inc()
             except ProtocolError as exc:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})
                 raise
@@ -154,7 +166,20 @@ class RoomConnection:
             elif isinstance(message, Trickle):
                 await self._service.trickle(participant, message.target, message.candidate)
             elif isinstance(message, MediaState):
-                self._service.set_media_state(room, participant, message.audio, message.video)
+                await self._service.set_media_state(room, participant, message.audio, message.video)
+            elif isinstance(message, Moderate):
+                await self._service.moderate(
+                    room, participant, message.action, message.participant_id
+                )
+            elif isinstance(message, RoomLock):
+                await self._service.lock(room, participant, message.locked)
+            elif isinstance(message, RoomEnd):
+                await self._service.end(room, participant)
+                return True
+            elif isinstance(message, CaptionsSet):
+                await self._service.set_captions(
+                    room, participant, message.enabled, message.language
+                )
             elif isinstance(message, IceRestart):
                 await self._service.restart_subscriber_ice(room, participant)
             elif isinstance(message, Leave):
@@ -167,6 +192,7 @@ class RoomConnection:
         return False
 
     def _error(self, exc: ProtocolError) -> None:
+        self._metrics.protocol_errors.labels(exc.error.code).inc()
         self._outbox.send(exc.error)
 
     async def _fail(self, exc: ProtocolError) -> None:

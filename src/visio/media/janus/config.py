@@ -145,3 +145,14 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
         admin_secret=admin_secret,
         videoroom_admin_key=videoroom_admin_key,
     )
+
+
+def janus_command(binary: Path, config_dir: Path) -> list[str]:
+    """The command line that starts Janus on a configuration from :func:`write_janus_config`."""
+    return [
+        str(binary),
+        "--config",
+        str(config_dir / "janus.jcfg"),
+        "--configs-folder",
+        str(config_dir),
+    ]

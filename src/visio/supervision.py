@@ -1,4 +1,4 @@
-"""Run an embedded Janus as a child process and bring it back when it dies."""
+"""Child processes that Visio runs itself (Janus, speech workers), brought back when they die."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ import asyncio
 import contextlib
 import logging
 import signal
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
 
-class JanusProcess:
-    """Starts ``janus`` with a generated configuration and restarts it if it exits."""
+class SupervisedProcess:
+    """Starts a command and restarts it whenever it exits, until :meth:`stop`."""
 
-    def __init__(self, binary: Path, config_dir: Path) -> None:
-        self._binary = binary
-        self._config_dir = config_dir
+    def __init__(
+        self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self._argv = list(argv)
+        self._env = dict(env) if env is not None else None
         self._process: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._output: asyncio.Task[None] | None = None
@@ -28,9 +31,9 @@ class JanusProcess:
         return self._process.pid if self._process and self._process.returncode is None else None
 
     async def start(self) -> None:
-        """Start Janus and keep it running until :meth:`stop`."""
+        """Start the process and keep it running until :meth:`stop`."""
         await self._spawn()
-        self._supervisor = asyncio.create_task(self._supervise(), name="janus-supervisor")
+        self._supervisor = asyncio.create_task(self._supervise(), name=f"{self.name}-supervisor")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -42,11 +45,8 @@ class JanusProcess:
 
     async def _spawn(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
-            str(self._binary),
-            "--config",
-            str(self._config_dir / "janus.jcfg"),
-            "--configs-folder",
-            str(self._config_dir),
+            *self._argv,
+            env=self._env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -60,8 +60,8 @@ class JanusProcess:
             line = raw.decode("utf-8", "replace").rstrip()
             if not line:
                 continue
-            level = logging.WARNING if ("[ERR]" in line or "[WARN]" in line) else logging.DEBUG
-            logger.log(level, "janus: %s", line)
+            level = logging.WARNING if _looks_like_a_problem(line) else logging.DEBUG
+            logger.log(level, "%s: %s", self.name, line)
 
     async def _supervise(self) -> None:
         delay = 0.1
@@ -71,7 +71,7 @@ class JanusProcess:
             code = await self._process.wait()
             if self._stopping:
                 return
-            logger.error("Janus exited with code %s; restarting it", code)
+            logger.error("%s exited with code %s; restarting it", self.name, code)
             if asyncio.get_running_loop().time() - started > 30:
                 delay = 0.1
             await asyncio.sleep(delay)
@@ -89,3 +89,7 @@ class JanusProcess:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def _looks_like_a_problem(line: str) -> bool:
+    return any(mark in line for mark in ("[ERR]", "[WARN]", "ERROR", "WARNING", "Traceback"))

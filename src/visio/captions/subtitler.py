@@ -1,0 +1,158 @@
+"""Subtitles in a room: which participants' microphones go to which speech worker, and back.
+
+Audio leaves Janus for recognition only while a room's subtitles are on: a forwarder per
+publishing participant is created when they are turned on (or when someone's media comes up
+while they are on) and removed when they are turned off or the participant leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Coroutine
+from typing import Any
+
+from visio.captions.pool import CaptionsUnavailableError, SpeechWorkerPool
+from visio.captions.worker_protocol import WorkerCaption
+from visio.media.engine import MediaEngine, MediaUnavailableError
+from visio.media.janus.client import JanusError
+from visio.media.videoroom import VideoRoomAdmin
+from visio.rooms.participant import Participant
+from visio.rooms.protocol import (
+    Caption,
+    CaptionLanguage,
+    CaptionsInfo,
+    CaptionsState,
+    CaptionWord,
+    ProtocolError,
+)
+from visio.rooms.room import CaptionStream, Room
+
+logger = logging.getLogger(__name__)
+
+OPUS_PAYLOAD_TYPE = 111
+
+
+class Subtitler:
+    """Turns a room's subtitles on and off and keeps one recognition stream per speaker."""
+
+    def __init__(
+        self, pool: SpeechWorkerPool, videoroom: VideoRoomAdmin, engine: MediaEngine
+    ) -> None:
+        self._pool = pool
+        self._videoroom = videoroom
+        self._engine = engine
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def set(
+        self, room: Room, by: Participant, enabled: bool, language: CaptionLanguage
+    ) -> None:
+        """A moderator turns subtitles on (in a language) or off, for everyone in the room."""
+        if not by.moderator:
+            raise ProtocolError("forbidden", "only a moderator can turn subtitles on or off")
+        if enabled and not self._pool.available:
+            raise ProtocolError(
+                "captions_unavailable", "no speech worker is available for subtitles right now"
+            )
+        restart = enabled and room.captions.enabled and room.captions.language != language
+        room.captions = CaptionsInfo(enabled=enabled, language=language, set_by=by.id)
+        room.broadcast(CaptionsState(captions=room.captions))
+        logger.info(
+            "room %s: subtitles %s (%s) by %s",
+            room.slug,
+            "on" if enabled else "off",
+            language,
+            by.id,
+        )
+        if not enabled or restart:
+            for participant_id in list(room.caption_streams):
+                await self._stop(room, participant_id)
+        if enabled:
+            for participant in room.participants.values():
+                self.participant_media_up(room, participant)
+
+    def participant_media_up(self, room: Room, participant: Participant) -> None:
+        """Someone's media reached Janus: caption them if the room has subtitles on."""
+        if room.captions.enabled and participant.id not in room.caption_streams:
+            self._spawn(self._start(room, participant))
+
+    async def participant_gone(self, room: Room, participant: Participant) -> None:
+        await self._stop(room, participant.id)
+
+    def media_lost(self, room: Room) -> None:
+        """Janus went away, and its forwarders with it; streams restart when media comes back."""
+        for stream in room.caption_streams.values():
+            self._pool.close_stream(stream.stream_id)
+        room.caption_streams.clear()
+
+    async def _start(self, room: Room, participant: Participant) -> None:
+        microphone = next((m for m, s in participant.tracks.items() if s == "microphone"), None)
+        if microphone is None or participant.id in room.caption_streams or participant.gone:
+            return
+        stream = CaptionStream(
+            stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}",
+            feed_id=participant.feed_id,
+        )
+        room.caption_streams[participant.id] = stream
+
+        def on_caption(caption: WorkerCaption) -> None:
+            if room.caption_streams.get(participant.id) is stream and not participant.gone:
+                room.broadcast(_to_room_caption(participant, caption))
+
+        async def on_lost() -> None:
+            if room.caption_streams.get(participant.id) is stream:
+                await self._stop(room, participant.id)
+                self.participant_media_up(room, participant)
+
+        try:
+            host, port = await self._pool.open_stream(
+                stream.stream_id, room.captions.language, on_caption, on_lost
+            )
+            if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
+                self._pool.close_stream(stream.stream_id)
+                return
+            stream.forwarder_id = await self._videoroom.forward_rtp(
+                room.janus_room_id, participant.feed_id, microphone, host, port, OPUS_PAYLOAD_TYPE
+            )
+            stream.janus_room_id = room.janus_room_id
+            stream.media_generation = self._engine.generation
+            logger.info("room %s: captioning %s on %s:%s", room.slug, participant.id, host, port)
+        except (CaptionsUnavailableError, JanusError, MediaUnavailableError) as exc:
+            logger.warning("room %s: cannot caption %s: %s", room.slug, participant.id, exc)
+            if room.caption_streams.get(participant.id) is stream:
+                del room.caption_streams[participant.id]
+            self._pool.close_stream(stream.stream_id)
+
+    async def _stop(self, room: Room, participant_id: str) -> None:
+        stream = room.caption_streams.pop(participant_id, None)
+        if stream is None:
+            return
+        self._pool.close_stream(stream.stream_id)
+        if (
+            stream.forwarder_id is not None
+            and stream.janus_room_id is not None
+            and stream.media_generation == self._engine.generation
+        ):
+            try:
+                await self._videoroom.stop_forwarding(
+                    stream.janus_room_id, stream.feed_id, stream.forwarder_id
+                )
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.debug("room %s: forwarder already gone: %s", room.slug, exc)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _to_room_caption(participant: Participant, caption: WorkerCaption) -> Caption:
+    return Caption(
+        participant_id=participant.id,
+        segment_id=caption.segment_id,
+        kind=caption.kind,
+        text=caption.text,
+        language=caption.language,
+        words=[CaptionWord(text=w.text, start=w.start, end=w.end) for w in caption.words],
+    )

@@ -1,0 +1,98 @@
+"""Administrative requests to Janus's VideoRoom plugin: rooms and RTP forwarders.
+
+They go through one "manager" handle per Janus session and carry the plugin's ``admin_key``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from visio.media.engine import MediaEngine
+from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
+
+VIDEOROOM = "janus.plugin.videoroom"
+
+
+async def _ignore_event(_: PluginEvent) -> None:
+    return None
+
+
+class VideoRoomAdmin:
+    """Creates and destroys VideoRoom rooms and the RTP forwarders of their publishers."""
+
+    def __init__(self, engine: MediaEngine) -> None:
+        self._engine = engine
+        self._handle: JanusHandle | None = None
+        self._generation = 0
+        self._lock = asyncio.Lock()
+
+    async def _manager(self) -> JanusHandle:
+        async with self._lock:
+            if self._handle is None or self._generation != self._engine.generation:
+                self._handle = await self._engine.session.attach(VIDEOROOM, _ignore_event)
+                self._generation = self._engine.generation
+            return self._handle
+
+    async def _request(self, body: JsonObject) -> JsonObject:
+        if self._engine.room_admin_key:
+            body = {**body, "admin_key": self._engine.room_admin_key}
+        data, _ = await (await self._manager()).message(body)
+        return data
+
+    async def create_room(self, room_id: int, description: str, max_publishers: int) -> None:
+        await self._request(
+            {
+                "request": "create",
+                "room": room_id,
+                "description": description,
+                "publishers": max_publishers,
+                "audiocodec": "opus",
+                "videocodec": "vp8",
+                "fir_freq": 10,
+                "notify_joining": False,
+                "is_private": True,
+                "permanent": False,
+            }
+        )
+
+    async def destroy_room(self, room_id: int) -> None:
+        await self._request({"request": "destroy", "room": room_id})
+
+    async def forward_rtp(
+        self, room_id: int, feed_id: int, mid: str, host: str, port: int, payload_type: int
+    ) -> int:
+        """Send one publisher stream as plain RTP to ``host:port``; return the forwarder id."""
+        data = await self._request(
+            {
+                "request": "rtp_forward",
+                "room": room_id,
+                "publisher_id": feed_id,
+                "host": host,
+                "host_family": "ipv6" if ":" in host else "ipv4",
+                "streams": [{"mid": mid, "port": port, "pt": payload_type}],
+            }
+        )
+        forwarders = data.get("forwarders") or []
+        if not forwarders or "stream_id" not in forwarders[0]:
+            raise JanusError(0, "Janus created no forwarder")
+        return int(forwarders[0]["stream_id"])
+
+    async def stop_forwarding(self, room_id: int, feed_id: int, forwarder_id: int) -> None:
+        await self._request(
+            {
+                "request": "stop_rtp_forward",
+                "room": room_id,
+                "publisher_id": feed_id,
+                "stream_id": forwarder_id,
+            }
+        )
+
+    async def list_forwarders(self, room_id: int) -> list[JsonObject]:
+        """Every RTP forwarder of the room's publishers (what leaves Janus besides WebRTC)."""
+        data = await self._request({"request": "listforwarders", "room": room_id})
+        publishers = data.get("publishers") or []
+        return [
+            {"publisher_id": p.get("publisher_id"), **f}
+            for p in publishers
+            for f in (p.get("forwarders") or [])
+        ]

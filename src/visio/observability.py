@@ -1,0 +1,70 @@
+"""Prometheus metrics: what an operator watches (rooms, people, the media engine, workers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Point-in-time figures read from the running services at each scrape."""
+
+    rooms: int
+    participants: int
+    media_engine_up: bool
+    media_engine_connections: int
+    janus_restarts: int
+    speech_workers: int
+    caption_streams: int
+
+
+class _SnapshotCollector(Collector):
+    def __init__(self, read: Callable[[], Snapshot]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        s = self._read()
+        figures = [
+            ("visio_rooms_live", "Rooms with at least one participant", s.rooms),
+            ("visio_participants", "Participants connected", s.participants),
+            (
+                "visio_media_engine_up",
+                "1 when the app server is connected to Janus",
+                int(s.media_engine_up),
+            ),
+            (
+                "visio_media_engine_connections",
+                "Janus sessions opened since start (reconnects + 1)",
+                s.media_engine_connections,
+            ),
+            ("visio_janus_restarts", "Times the embedded Janus was restarted", s.janus_restarts),
+            ("visio_speech_workers", "Speech workers connected", s.speech_workers),
+            ("visio_caption_streams", "Microphones being captioned", s.caption_streams),
+        ]
+        for name, documentation, value in figures:
+            yield GaugeMetricFamily(name, documentation, value=value)
+
+
+class Metrics:
+    """The server's metrics registry (one per server, no global state)."""
+
+    def __init__(self, read: Callable[[], Snapshot]) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(_SnapshotCollector(read))
+        self.joins = Counter(
+            "visio_joins", "Participants who joined a room", registry=self.registry
+        )
+        self.protocol_errors = Counter(
+            "visio_protocol_errors",
+            "Room protocol errors sent to clients, by code",
+            ["code"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,137 @@
+"""A minimal speech worker for testing the app server's side of the worker protocol.
+
+It speaks docs/speech.md over a real WebSocket, binds real UDP ports and records the RTP packets
+Janus forwards to it; it recognises nothing (the real worker is `visio speech-worker`).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+
+@dataclass
+class ReceivedStream:
+    stream_id: str
+    language: str
+    sock: socket.socket
+    packets: list[tuple[float, int, int]] = field(default_factory=list)
+    """(arrival time, payload type, sequence number) of each RTP packet."""
+    stopped: bool = False
+
+
+class ProtocolWorker:
+    """Connects to a Visio server as a speech worker and records streams and their RTP."""
+
+    def __init__(
+        self, ws_url: str, secret: str, worker_id: str = "test-worker", capacity: int = 8
+    ) -> None:
+        self.ws: ClientConnection = connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {secret}"}
+        ).__enter__()
+        self.ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "version": 1,
+                    "worker_id": worker_id,
+                    "host": "127.0.0.1",
+                    "capacity": capacity,
+                    "models": ["test"],
+                }
+            )
+        )
+        welcome = json.loads(self.ws.recv(timeout=5))
+        assert welcome == {"type": "welcome", "worker_id": worker_id}
+        self.streams: dict[str, ReceivedStream] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closed:
+            try:
+                message: dict[str, Any] = json.loads(self.ws.recv())
+            except Exception:
+                return
+            if message["type"] == "ping":
+                self.ws.send(json.dumps({"type": "pong"}))
+            elif message["type"] == "stream.start":
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sock.bind(("127.0.0.1", 0))
+                stream = ReceivedStream(message["stream_id"], message["language"], sock)
+                with self._lock:
+                    self.streams[stream.stream_id] = stream
+                threading.Thread(target=self._receive_rtp, args=(stream,), daemon=True).start()
+                self.ws.send(
+                    json.dumps(
+                        {
+                            "type": "stream.ready",
+                            "stream_id": stream.stream_id,
+                            "port": sock.getsockname()[1],
+                        }
+                    )
+                )
+            elif message["type"] == "stream.stop":
+                with self._lock:
+                    stream = self.streams.get(message["stream_id"])
+                if stream is not None:
+                    stream.stopped = True
+
+    def _receive_rtp(self, stream: ReceivedStream) -> None:
+        stream.sock.settimeout(0.5)
+        while not self._closed:
+            try:
+                data = stream.sock.recv(2048)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if len(data) >= 12:
+                payload_type = data[1] & 0x7F
+                (sequence,) = struct.unpack("!H", data[2:4])
+                stream.packets.append((time.monotonic(), payload_type, sequence))
+
+    def send_caption(self, stream_id: str, text: str, kind: str = "final") -> None:
+        self.ws.send(
+            json.dumps(
+                {
+                    "type": "caption",
+                    "stream_id": stream_id,
+                    "segment_id": "s1",
+                    "kind": kind,
+                    "text": text,
+                    "language": "en",
+                    "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
+                }
+            )
+        )
+
+    def active_streams(self) -> list[ReceivedStream]:
+        with self._lock:
+            return [s for s in self.streams.values() if not s.stopped]
+
+    def wait_for_streams(self, count: int, timeout: float = 20) -> list[ReceivedStream]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            active = self.active_streams()
+            if len(active) >= count and all(len(s.packets) > 20 for s in active):
+                return active
+            time.sleep(0.1)
+        raise AssertionError(
+            f"expected {count} streams with RTP, got {[(s.stream_id, len(s.packets)) for s in self.active_streams()]}"
+        )
+
+    def close(self) -> None:
+        self._closed = True
+        self.ws.close()
+        for stream in self.streams.values():
+            stream.sock.close()

@@ -1,0 +1,169 @@
+"""Subtitles on the server side: who may turn them on, and audio reaching workers only while on."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.captions.protocol_worker import ProtocolWorker
+from tests.support import RunningServer, start_server
+
+SECRET = "worker-secret-for-tests-0123456789"
+
+
+def join(server: RunningServer, slug: str, name: str) -> tuple[ClientConnection, dict[str, Any]]:
+    ws = connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
+    ws.send(json.dumps({"type": "join", "version": 1, "name": name, "audio": True, "video": True}))
+    return ws, wait_for(ws, "joined")
+
+
+def wait_for(ws: ClientConnection, kind: str, timeout: float = 15, **match: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message: dict[str, Any] = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if message["type"] == kind and all(message.get(k) == v for k, v in match.items()):
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
+def worker_url(server: RunningServer) -> str:
+    return f"{server.ws_base}/api/v1/speech/workers/ws"
+
+
+@pytest.fixture(scope="module")
+def speech_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    server = start_server(tmp_path_factory.mktemp("visio"), speech_worker_secret=SECRET)
+    yield server
+    server.stop()
+
+
+def test_speech_worker_without_the_secret_is_refused(speech_server: RunningServer) -> None:
+    """A worker that does not present the shared secret cannot connect."""
+    with pytest.raises(InvalidStatus):
+        ProtocolWorker(worker_url(speech_server), "wrong-secret")
+    with pytest.raises(InvalidStatus):
+        connect(worker_url(speech_server))
+
+
+def test_first_participant_moderates_and_hands_over_on_leaving(
+    speech_server: RunningServer,
+) -> None:
+    """The earliest participant is moderator; when they leave the next one becomes moderator."""
+    slug = speech_server.create_room()
+    first, joined_first = join(speech_server, slug, "First")
+    second, joined_second = join(speech_server, slug, "Second")
+    assert joined_first["participant"]["moderator"] is True
+    assert joined_second["participant"]["moderator"] is False
+    first.send(json.dumps({"type": "leave"}))
+    updated = wait_for(second, "participant.updated")
+    assert updated["participant"]["id"] == joined_second["participant"]["id"]
+    assert updated["participant"]["moderator"] is True
+    second.close()
+
+
+def test_only_a_moderator_can_turn_subtitles_on(speech_server: RunningServer) -> None:
+    """A participant who is not moderator gets forbidden."""
+    slug = speech_server.create_room()
+    first, _ = join(speech_server, slug, "First")
+    second, _ = join(speech_server, slug, "Second")
+    second.send(json.dumps({"type": "captions.set", "id": 1, "enabled": True, "language": "en"}))
+    error = wait_for(second, "error")
+    assert (error["code"], error["reply_to"]) == ("forbidden", 1)
+    first.close()
+    second.close()
+
+
+def test_subtitles_need_a_speech_worker(speech_server: RunningServer) -> None:
+    """With no worker connected, turning subtitles on says they are unavailable."""
+    slug = speech_server.create_room()
+    moderator, joined = join(speech_server, slug, "Mod")
+    assert joined["captions"] == {"enabled": False, "language": "auto"}
+    moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
+    assert wait_for(moderator, "error")["code"] == "captions_unavailable"
+    moderator.close()
+
+
+def test_subtitles_on_forward_each_microphone_and_off_stops_it(
+    speech_server: RunningServer, participants: Any
+) -> None:
+    """On: every speaker's microphone reaches a worker as Opus RTP and captions come back under
+    their name. Off: the streams stop and no more audio leaves Janus."""
+    worker = ProtocolWorker(worker_url(speech_server), SECRET)
+    try:
+        slug = speech_server.create_room()
+        moderator, _ = join(speech_server, slug, "Mod")
+        alice = participants.join(speech_server.url, slug, "Alice")
+        bob = participants.join(speech_server.url, slug, "Bob")
+        bob.wait_video_flowing(alice.participant_id)
+        alice.wait_video_flowing(bob.participant_id)
+        assert worker.active_streams() == [], "no audio leaves Janus while subtitles are off"
+
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "en"}))
+        state = wait_for(moderator, "captions.state")
+        assert state["captions"]["enabled"] is True and state["captions"]["language"] == "en"
+        streams = worker.wait_for_streams(2)
+        assert {s.language for s in streams} == {"en"}
+        for stream in streams:
+            assert {pt for _, pt, _ in stream.packets} == {111}, "Opus with payload type 111"
+        by_participant = {
+            pid: s
+            for s in streams
+            for pid in (alice.participant_id, bob.participant_id)
+            if pid in s.stream_id
+        }
+        assert set(by_participant) == {alice.participant_id, bob.participant_id}
+
+        worker.send_caption(by_participant[bob.participant_id].stream_id, "bonjour tout le monde")
+        caption = wait_for(moderator, "caption")
+        assert caption["participant_id"] == bob.participant_id
+        assert caption["text"] == "bonjour tout le monde" and caption["kind"] == "final"
+
+        moderator.send(json.dumps({"type": "captions.set", "enabled": False}))
+        assert wait_for(moderator, "captions.state")["captions"]["enabled"] is False
+        deadline = time.monotonic() + 5
+        while worker.active_streams() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert worker.active_streams() == []
+        time.sleep(0.5)
+        counts = [len(s.packets) for s in streams]
+        time.sleep(1.5)
+        assert [len(s.packets) for s in streams] == counts, "audio kept flowing after subtitles off"
+        moderator.close()
+    finally:
+        worker.close()
+
+
+def test_streams_of_a_dead_worker_move_to_another(tmp_path: Path, participants: Any) -> None:
+    """A worker that disconnects has its streams taken over by another worker."""
+    server = start_server(tmp_path / "visio", speech_worker_secret=SECRET)
+    first = ProtocolWorker(worker_url(server), SECRET, worker_id="w1", capacity=1)
+    second = ProtocolWorker(worker_url(server), SECRET, worker_id="w2", capacity=1)
+    try:
+        slug = server.create_room()
+        moderator, _ = join(server, slug, "Mod")
+        alice = participants.join(server.url, slug, "Alice")
+        alice.page.wait_for_function(
+            "() => window.visio.session.publisher?.connectionState === 'connected'"
+        )
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
+        deadline = time.monotonic() + 20
+        while (
+            not (first.active_streams() or second.active_streams()) and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        holder, spare = (first, second) if first.active_streams() else (second, first)
+        holder.wait_for_streams(1)
+        holder.close()
+        moved = spare.wait_for_streams(1)
+        assert alice.participant_id in moved[0].stream_id
+        moderator.close()
+    finally:
+        first.close()
+        second.close()
+        server.stop()

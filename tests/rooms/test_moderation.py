@@ -1,0 +1,149 @@
+"""Moderation over the room protocol: mute, camera off, remove, promote, lock, end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from tests.captions.test_subtitles_server import wait_for
+from tests.support import RunningServer
+
+
+class Member:
+    def __init__(self, server: RunningServer, slug: str, name: str) -> None:
+        self.ws: ClientConnection = connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
+        self.ws.send(
+            json.dumps({"type": "join", "version": 1, "name": name, "audio": True, "video": True})
+        )
+        joined = wait_for(self.ws, "joined")
+        self.id: str = joined["participant"]["id"]
+        self.joined = joined
+
+    def send(self, **message: Any) -> None:
+        self.ws.send(json.dumps(message))
+
+    def expect(self, kind: str, **match: Any) -> dict[str, Any]:
+        return wait_for(self.ws, kind, **match)
+
+    def expect_closed(self) -> int:
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                self.ws.recv(timeout=5)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code
+
+
+@pytest.fixture
+def room(shared_server: RunningServer) -> Iterator[tuple[RunningServer, str]]:
+    yield shared_server, shared_server.create_room()
+
+
+def meeting(room: tuple[RunningServer, str], *names: str) -> list[Member]:
+    server, slug = room
+    return [Member(server, slug, name) for name in names]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"type": "moderate", "action": "mute"},
+        {"type": "moderate", "action": "remove", "participant_id": "p_x"},
+        {"type": "moderate", "action": "promote", "participant_id": "p_x"},
+        {"type": "room.lock", "locked": True},
+        {"type": "room.end"},
+    ],
+)
+def test_moderation_is_refused_to_non_moderators(
+    room: tuple[RunningServer, str], message: dict[str, Any]
+) -> None:
+    """Only a moderator may moderate: everyone else gets forbidden, and nothing happens."""
+    _moderator, guest = meeting(room, "Mod", "Guest")
+    guest.send(id="m", **message)
+    error = guest.expect("error")
+    assert (error["code"], error["reply_to"]) == ("forbidden", "m")
+    guest.send(type="ping", id="still")
+    assert guest.expect("pong")["reply_to"] == "still"
+
+
+def test_moderator_mutes_one_participant(room: tuple[RunningServer, str]) -> None:
+    """The muted person is asked to mute, and everyone sees them muted."""
+    mod, alice, bob = meeting(room, "Mod", "Alice", "Bob")
+    mod.send(type="moderate", action="mute", participant_id=alice.id)
+    assert alice.expect("moderated") == {"type": "moderated", "action": "mute", "by": mod.id}
+    updated = bob.expect("participant.updated")
+    assert updated["participant"]["id"] == alice.id and updated["participant"]["audio"] is False
+
+
+def test_moderator_mutes_everyone_else(room: tuple[RunningServer, str]) -> None:
+    """Mute all reaches every participant who is not a moderator."""
+    mod, alice, bob = meeting(room, "Mod", "Alice", "Bob")
+    mod.send(type="moderate", action="mute")
+    for member in (alice, bob):
+        assert member.expect("moderated")["action"] == "mute"
+    mod.send(type="ping", id="after")
+    replies = []
+    while True:
+        reply = json.loads(mod.ws.recv(timeout=5))
+        replies.append(reply["type"])
+        if reply["type"] == "pong":
+            break
+    assert "moderated" not in replies, "the moderator is not muted by mute-all"
+
+
+def test_moderator_removes_a_participant(room: tuple[RunningServer, str]) -> None:
+    """The removed person is told why and disconnected; the others see them removed."""
+    mod, alice, bob = meeting(room, "Mod", "Alice", "Bob")
+    mod.send(type="moderate", action="remove", participant_id=alice.id)
+    error = alice.expect("error")
+    assert (error["code"], error["fatal"]) == ("removed", True)
+    assert alice.expect_closed() == 4000
+    left = bob.expect("participant.left")
+    assert (left["participant_id"], left["reason"]) == (alice.id, "removed")
+
+
+def test_moderator_promotes_someone(room: tuple[RunningServer, str]) -> None:
+    """A promoted participant becomes moderator and can then moderate."""
+    mod, alice, bob = meeting(room, "Mod", "Alice", "Bob")
+    mod.send(type="moderate", action="promote", participant_id=alice.id)
+    assert alice.expect("participant.updated")["participant"]["moderator"] is True
+    alice.send(type="moderate", action="mute", participant_id=bob.id)
+    assert bob.expect("moderated")["by"] == alice.id
+
+
+def test_locked_room_refuses_newcomers(room: tuple[RunningServer, str]) -> None:
+    """Nobody new gets into a locked room; unlocking lets them in again."""
+    server, slug = room
+    (mod,) = meeting(room, "Mod")
+    mod.send(type="room.lock", locked=True)
+    assert mod.expect("room.state") == {"type": "room.state", "locked": True, "set_by": mod.id}
+    with connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws") as ws:
+        ws.send(
+            json.dumps({"type": "join", "version": 1, "name": "Late", "audio": True, "video": True})
+        )
+        error = wait_for(ws, "error")
+        assert (error["code"], error["fatal"]) == ("room_locked", True)
+    mod.send(type="room.lock", locked=False)
+    assert Member(server, slug, "Late").joined["locked"] is False
+
+
+def test_moderator_ends_the_meeting_for_everyone(room: tuple[RunningServer, str]) -> None:
+    """Ending the meeting tells everyone and closes every connection."""
+    members = meeting(room, "Mod", "Alice", "Bob")
+    members[0].send(type="room.end")
+    for member in members:
+        assert member.expect("error")["code"] == "meeting_ended"
+        member.expect_closed()
+
+
+def test_moderating_an_unknown_participant_is_a_clear_error(
+    room: tuple[RunningServer, str],
+) -> None:
+    """Acting on someone who is not in the room gets participant_not_found."""
+    (mod,) = meeting(room, "Mod")
+    mod.send(type="moderate", action="remove", participant_id="p_nobody")
+    assert mod.expect("error")["code"] == "participant_not_found"
