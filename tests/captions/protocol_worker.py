@@ -82,9 +82,9 @@ class ProtocolWorker:
                 )
             elif message["type"] == "stream.stop":
                 with self._lock:
-                    stream = self.streams.get(message["stream_id"])
-                if stream is not None:
-                    stream.stopped = True
+                    stopping = self.streams.get(message["stream_id"])
+                if stopping is not None:
+                    stopping.stopped = True
 
     def _receive_rtp(self, stream: ReceivedStream) -> None:
         stream.sock.settimeout(0.5)

@@ -9,6 +9,38 @@ describe('parseServerMessage', () => {
     expect(message).toMatchObject({ type: 'joined', reply_to: 1, participant: alice, ice_servers: [] });
   });
 
+  it('reads the moderator flag and the subtitles state on joining, with defaults for older servers', () => {
+    const captions = { enabled: true, language: 'en', set_by: 'p_a' };
+    const joined = parseServerMessage(
+      JSON.stringify({ type: 'joined', participant: { ...alice, moderator: true }, participants: [alice], captions }),
+    );
+    expect(joined).toMatchObject({ participant: { moderator: true }, participants: [{ moderator: false }], captions });
+    expect(parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [] }))).toMatchObject({
+      captions: { enabled: false, language: 'auto' },
+    });
+  });
+
+  it('parses captions.state and drops a null set_by', () => {
+    expect(
+      parseServerMessage('{"type":"captions.state","captions":{"enabled":false,"language":"fr","set_by":null}}'),
+    ).toEqual({ type: 'captions.state', captions: { enabled: false, language: 'fr' } });
+  });
+
+  it('parses a caption with its words', () => {
+    const caption = {
+      type: 'caption',
+      participant_id: 'p_b',
+      segment_id: 's1',
+      kind: 'partial',
+      text: 'hello there',
+      language: 'en',
+      words: [{ text: 'hello', start: 0, end: 0.4 }],
+    };
+    expect(parseServerMessage(JSON.stringify(caption))).toEqual(caption);
+    const { words: _, ...bare } = caption;
+    expect(parseServerMessage(JSON.stringify(bare))).toEqual({ ...bare, words: [] });
+  });
+
   it('parses a subscriber offer with its streams', () => {
     const streams = [{ mid: '0', participant_id: 'p_b', source: 'microphone', kind: 'audio' }];
     expect(parseServerMessage(JSON.stringify({ type: 'subscriber.offer', sdp: 'v=0', streams }))).toEqual({
@@ -41,6 +73,9 @@ describe('parseServerMessage', () => {
     ['a participant without a name', JSON.stringify({ type: 'participant.joined', participant: { ...alice, name: 3 } })],
     ['a stream with an unknown source', '{"type":"subscriber.offer","sdp":"v=0","streams":[{"mid":"0","participant_id":"p","source":"radio","kind":"audio"}]}'],
     ['a trickle for an unknown target', '{"type":"trickle","target":"both","candidate":null}'],
+    ['subtitles in an unknown language', '{"type":"captions.state","captions":{"enabled":true,"language":"de"}}'],
+    ['a caption of an unknown kind', '{"type":"caption","participant_id":"p","segment_id":"s","kind":"draft","text":"x"}'],
+    ['a moderator flag that is not a boolean', JSON.stringify({ type: 'participant.updated', participant: { ...alice, moderator: 'yes' } })],
   ])('returns null for %s', (_, text) => {
     expect(parseServerMessage(text)).toBeNull();
   });

@@ -12,6 +12,9 @@ export type Source = 'microphone' | 'camera' | 'screen';
 export type MediaKind = 'audio' | 'video';
 export type Target = 'publisher' | 'subscriber';
 export type RequestId = string | number;
+/** The language subtitles are recognised in; `auto` lets the recogniser detect it. */
+export type CaptionLanguage = 'fr' | 'en' | 'auto';
+export type CaptionKind = 'partial' | 'final';
 
 export interface Participant {
   id: string;
@@ -19,7 +22,23 @@ export interface Participant {
   audio: boolean;
   video: boolean;
   screen: boolean;
+  /** Whether they moderate the meeting (false when an older server leaves it out). */
+  moderator: boolean;
   joined_at: string;
+}
+
+/** The meeting's subtitles: on or off, in which language, and who last changed them. */
+export interface CaptionsInfo {
+  enabled: boolean;
+  language: CaptionLanguage;
+  /** The participant id of whoever last turned them on or off; absent until someone does. */
+  set_by?: string;
+}
+
+export interface CaptionWord {
+  text: string;
+  start: number;
+  end: number;
 }
 
 /** Exactly the three fields the protocol allows (RTCIceCandidate.toJSON adds usernameFragment). */
@@ -79,6 +98,12 @@ export interface IceRestartMessage {
   id?: RequestId;
   target: 'subscriber';
 }
+export interface CaptionsSetMessage {
+  type: 'captions.set';
+  id?: RequestId;
+  enabled: boolean;
+  language: CaptionLanguage;
+}
 export interface LeaveMessage {
   type: 'leave';
   id?: RequestId;
@@ -95,6 +120,7 @@ export type ClientMessage =
   | ClientTrickleMessage
   | MediaStateMessage
   | IceRestartMessage
+  | CaptionsSetMessage
   | LeaveMessage
   | PingMessage;
 
@@ -116,6 +142,8 @@ export interface JoinedMessage extends Reply {
   participants: Participant[];
   ice_servers: RTCIceServer[];
   limits?: ProtocolLimits;
+  /** The meeting's subtitles when you arrive (off when an older server leaves it out). */
+  captions: CaptionsInfo;
 }
 export interface ParticipantJoinedMessage extends Reply {
   type: 'participant.joined';
@@ -152,6 +180,20 @@ export interface MediaResetMessage extends Reply {
   type: 'media.reset';
   reason: string;
 }
+export interface CaptionsStateMessage extends Reply {
+  type: 'captions.state';
+  captions: CaptionsInfo;
+}
+/** Recognised speech from one participant's microphone; partials of a segment are refined until its final. */
+export interface CaptionMessage extends Reply {
+  type: 'caption';
+  participant_id: string;
+  segment_id: string;
+  kind: CaptionKind;
+  text: string;
+  language?: string;
+  words: CaptionWord[];
+}
 
 export type ErrorCode =
   | 'invalid_json'
@@ -168,6 +210,8 @@ export type ErrorCode =
   | 'out_of_order'
   | 'media_unavailable'
   | 'media_error'
+  | 'forbidden'
+  | 'captions_unavailable'
   | 'internal';
 
 export interface ErrorMessage extends Reply {
@@ -192,6 +236,8 @@ export type ServerMessage =
   | ServerTrickleMessage
   | MediaInterruptedMessage
   | MediaResetMessage
+  | CaptionsStateMessage
+  | CaptionMessage
   | ErrorMessage
   | PongMessage;
 
@@ -216,6 +262,8 @@ const isBoolean = (value: unknown): value is boolean => typeof value === 'boolea
 const SOURCES: readonly string[] = ['microphone', 'camera', 'screen'];
 const KINDS: readonly string[] = ['audio', 'video'];
 const TARGETS: readonly string[] = ['publisher', 'subscriber'];
+const CAPTION_LANGUAGES: readonly string[] = ['fr', 'en', 'auto'];
+const CAPTION_KINDS: readonly string[] = ['partial', 'final'];
 
 export function isParticipant(value: unknown): value is Participant {
   return (
@@ -225,8 +273,23 @@ export function isParticipant(value: unknown): value is Participant {
     isBoolean(value.audio) &&
     isBoolean(value.video) &&
     isBoolean(value.screen) &&
+    (value.moderator === undefined || isBoolean(value.moderator)) &&
     isString(value.joined_at)
   );
+}
+
+function isCaptionsInfo(value: unknown): value is CaptionsInfo {
+  return (
+    isObject(value) &&
+    isBoolean(value.enabled) &&
+    isString(value.language) &&
+    CAPTION_LANGUAGES.includes(value.language) &&
+    (value.set_by === undefined || value.set_by === null || isString(value.set_by))
+  );
+}
+
+function isCaptionWord(value: unknown): boolean {
+  return isObject(value) && isString(value.text) && typeof value.start === 'number' && typeof value.end === 'number';
 }
 
 function isCandidate(value: unknown): value is IceCandidateFields | null {
@@ -260,7 +323,8 @@ function isValidServerMessage(m: Json): boolean {
         isParticipant(m.participant) &&
         Array.isArray(m.participants) &&
         m.participants.every(isParticipant) &&
-        (m.ice_servers === undefined || Array.isArray(m.ice_servers))
+        (m.ice_servers === undefined || Array.isArray(m.ice_servers)) &&
+        (m.captions === undefined || isCaptionsInfo(m.captions))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -273,6 +337,18 @@ function isValidServerMessage(m: Json): boolean {
       return isString(m.sdp) && Array.isArray(m.streams) && m.streams.every(isStreamDescription);
     case 'trickle':
       return isString(m.target) && TARGETS.includes(m.target) && isCandidate(m.candidate);
+    case 'captions.state':
+      return isCaptionsInfo(m.captions);
+    case 'caption':
+      return (
+        isString(m.participant_id) &&
+        isString(m.segment_id) &&
+        isString(m.kind) &&
+        CAPTION_KINDS.includes(m.kind) &&
+        isString(m.text) &&
+        (m.language === undefined || m.language === null || isString(m.language)) &&
+        (m.words === undefined || (Array.isArray(m.words) && m.words.every(isCaptionWord)))
+      );
     case 'media.interrupted':
     case 'media.reset':
     case 'pong':
@@ -297,9 +373,39 @@ export function parseServerMessage(text: string): ServerMessage | null {
   }
   if (!isObject(value) || !isString(value.type) || !isValidServerMessage(value)) return null;
   const message = value as unknown as ServerMessage;
-  if (message.type === 'joined' && message.ice_servers === undefined) message.ice_servers = [];
-  if (message.type === 'error' && !isString(message.message)) message.message = '';
+  switch (message.type) {
+    case 'joined':
+      if (message.ice_servers === undefined) message.ice_servers = [];
+      message.captions = normaliseCaptions(message.captions ?? { enabled: false, language: 'auto' });
+      normaliseParticipant(message.participant);
+      message.participants.forEach(normaliseParticipant);
+      break;
+    case 'participant.joined':
+    case 'participant.updated':
+      normaliseParticipant(message.participant);
+      break;
+    case 'captions.state':
+      message.captions = normaliseCaptions(message.captions);
+      break;
+    case 'caption':
+      if (message.words === undefined) message.words = [];
+      if (message.language === null) delete message.language;
+      break;
+    case 'error':
+      if (!isString(message.message)) message.message = '';
+      break;
+  }
   return message;
+}
+
+function normaliseParticipant(participant: Participant): void {
+  if (participant.moderator === undefined) participant.moderator = false;
+}
+
+/** Drops a null `set_by` so that "nobody yet" has one spelling. */
+function normaliseCaptions(captions: CaptionsInfo): CaptionsInfo {
+  const { enabled, language, set_by } = captions;
+  return set_by ? { enabled, language, set_by } : { enabled, language };
 }
 
 /** The candidate fields the protocol allows, from a browser's RTCIceCandidate. */

@@ -4,6 +4,9 @@ import { PendingQueue } from './pendingQueue';
 import {
   candidateFields,
   PROTOCOL_VERSION,
+  type CaptionLanguage,
+  type CaptionMessage,
+  type CaptionsInfo,
   type ErrorMessage,
   type IceCandidateFields,
   type JoinedMessage,
@@ -39,7 +42,10 @@ export interface LocalMediaState {
 }
 
 export interface SessionError {
-  /** A protocol error code, or `connection_closed`, `media_failed`, `camera_failed`, `screen_failed`. */
+  /**
+   * A protocol error code (fatal ones, and `forbidden` or `captions_unavailable` in reply to
+   * `setCaptions`), or `connection_closed`, `media_failed`, `camera_failed`, `screen_failed`.
+   */
   code: string;
   message: string;
   fatal: boolean;
@@ -56,8 +62,17 @@ export type RoomSessionEvents = {
   /** Every remote track received now, each with its participant and source. */
   tracks: (tracks: RemoteTrack[]) => void;
   local: (state: LocalMediaState) => void;
+  /** The meeting's subtitles were turned on or off (also once on joining). */
+  captions: (captions: CaptionsInfo) => void;
+  /** Recognised speech from one participant's microphone. */
+  caption: (caption: CaptionMessage) => void;
   error: (error: SessionError) => void;
 };
+
+/** Errors a person caused with a request and should be told about; the others only go to the console. */
+const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'captions_unavailable']);
+
+export const CAPTIONS_OFF: CaptionsInfo = { enabled: false, language: 'auto' };
 
 export interface RoomSessionOptions {
   /** The room's WebSocket URL (`roomSocketUrl(slug)`). */
@@ -131,6 +146,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   participants: Participant[] = [];
   remoteTracks: RemoteTrack[] = [];
   status: ConnectionStatus = 'connecting';
+  /** The meeting's subtitles, as the server last said. */
+  captions: CaptionsInfo = CAPTIONS_OFF;
 
   private readonly signaling: SignalingChannel;
   private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -328,6 +345,18 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (pub) this.onPublisher(pub, () => this.detachScreen(pub));
   }
 
+  // ---- subtitles ----
+
+  /**
+   * Asks the server to turn the meeting's subtitles on (in `language`) or off for everyone.
+   * Only a moderator may: others get a `forbidden` error event. Everyone, you included, then gets
+   * the `captions` event. Returns false when not in the room right now.
+   */
+  setCaptions(enabled: boolean, language: CaptionLanguage): boolean {
+    if (!this.joined || this.finished) return false;
+    return this.signaling.send({ type: 'captions.set', enabled, language }) !== null;
+  }
+
   // ---- signaling ----
 
   private onSocketOpen(): void {
@@ -413,6 +442,13 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         if (this.joined) this.setupMedia();
         this.updateStatus();
         return;
+      case 'captions.state':
+        this.captions = message.captions;
+        this.emit('captions', this.captions);
+        return;
+      case 'caption':
+        this.emit('caption', message);
+        return;
       case 'error':
         return this.onError(message);
       case 'pong':
@@ -428,8 +464,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.self = message.participant;
     this.participants = message.participants.filter((p) => p.id !== message.participant.id);
     this.iceServers = message.ice_servers;
+    this.captions = message.captions;
     this.emit('self', this.self);
     this.emit('participants', this.participants);
+    this.emit('captions', this.captions);
     this.setupMedia();
     this.updateStatus();
   }
@@ -451,6 +489,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       return;
     }
     console.warn(`visio: server error ${message.code}: ${message.message}`, message.details ?? '');
+    if (REPORTED_ERROR_CODES.has(message.code)) {
+      this.emit('error', { code: message.code, message: message.message, fatal: false });
+    }
   }
 
   // ---- peer connections ----

@@ -3,11 +3,14 @@ import {
   CallEndIcon,
   CameraIcon,
   CameraOffIcon,
+  ClosedCaptionIcon,
+  ClosedCaptionOffIcon,
   MicIcon,
   MicOffIcon,
   PeopleIcon,
   ScreenShareIcon,
   StopScreenShareIcon,
+  SubtitlesIcon,
 } from './icons';
 
 interface ControlsBarProps {
@@ -18,6 +21,14 @@ interface ControlsBarProps {
   panelOpen: boolean;
   participantCount: number;
   panelId: string;
+  /** Subtitles are on for the meeting and this person shows them. */
+  captionsShown: boolean;
+  /** Subtitles are on for the meeting. */
+  captionsEnabled: boolean;
+  captionsPanelOpen: boolean;
+  captionsPanelId: string;
+  onToggleCaptions: () => void;
+  onToggleCaptionsPanel: () => void;
   onToggleMic: () => void;
   onToggleCamera: () => void;
   onToggleScreen: () => void;
@@ -27,8 +38,8 @@ interface ControlsBarProps {
 
 /**
  * The meeting's buttons. Toggle buttons keep one name and say their state with `aria-pressed`
- * (pressed: the microphone or camera is on, the screen is shared, the panel is open); the tooltip
- * says what a click does.
+ * (pressed: the microphone or camera is on, the screen is shared, subtitles show, the panel is
+ * open); the tooltip says what a click does.
  */
 export function ControlsBar(props: ControlsBarProps) {
   const { t } = useI18n();
@@ -71,6 +82,19 @@ export function ControlsBar(props: ControlsBarProps) {
       )}
       <button
         type="button"
+        className={`control ${props.captionsShown ? 'control--active' : ''}`}
+        data-testid="toggle-captions"
+        aria-label={t.subtitles}
+        aria-pressed={props.captionsShown}
+        title={
+          !props.captionsEnabled ? t.subtitlesOffForMeetingHint : props.captionsShown ? t.hideSubtitles : t.showSubtitles
+        }
+        onClick={props.onToggleCaptions}
+      >
+        {props.captionsShown ? <ClosedCaptionIcon /> : <ClosedCaptionOffIcon />}
+      </button>
+      <button
+        type="button"
         className={`control ${props.panelOpen ? 'control--active' : ''}`}
         data-testid="toggle-participants"
         aria-label={t.participants}
@@ -83,6 +107,18 @@ export function ControlsBar(props: ControlsBarProps) {
         <span className="control__badge" aria-hidden="true">
           {props.participantCount}
         </span>
+      </button>
+      <button
+        type="button"
+        className={`control ${props.captionsPanelOpen ? 'control--active' : ''}`}
+        data-testid="toggle-captions-panel"
+        aria-label={t.subtitlesPanel}
+        aria-pressed={props.captionsPanelOpen}
+        aria-controls={props.captionsPanelId}
+        title={props.captionsPanelOpen ? t.hideSubtitlesPanel : t.showSubtitlesPanel}
+        onClick={props.onToggleCaptionsPanel}
+      >
+        <SubtitlesIcon />
       </button>
       <button
         type="button"

@@ -1,16 +1,22 @@
-import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
 import type { RemoteTrack } from '../room/remoteStreams';
+import type { CaptionLanguage, CaptionsInfo } from '../room/protocol';
 import type { RoomSession, SessionError } from '../room/session';
+import { captionLanguageName } from './captionLanguages';
+import { CaptionsIndicator, CaptionsOverlay } from './CaptionsOverlay';
+import { CaptionsPanel, type CaptionsPending } from './CaptionsPanel';
 import { ControlsBar } from './ControlsBar';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CloseIcon } from './icons';
 import { bestGrid } from './layout';
 import { ParticipantsPanel, type ParticipantRow } from './ParticipantsPanel';
+import { CAPTION_TEXT_SCALES, loadCaptionPreferences, saveCaptionPreferences, type CaptionPreferences } from './preferences';
 import type { JoinSettings } from './PreJoin';
 import { RemoteAudio } from './RemoteAudio';
 import { Tile, type TileModel } from './Tile';
+import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
 
 interface MeetingRoomProps {
@@ -28,6 +34,10 @@ function errorText(error: SessionError, t: Messages): string {
       return t.microphoneFailed;
     case 'screen_failed':
       return t.screenFailed;
+    case 'forbidden':
+      return t.captionsForbidden;
+    case 'captions_unavailable':
+      return t.captionsUnavailable;
     default:
       return t.mediaFailed;
   }
@@ -42,13 +52,30 @@ function trackOf(tracks: RemoteTrack[], participantId: string, source: RemoteTra
   return tracks.find((track) => track.participantId === participantId && track.source === source);
 }
 
+type PanelName = 'participants' | 'captions';
+
+/** What to announce when the meeting's subtitles change, or null when nothing a person notices changed. */
+function captionsAnnouncement(previous: CaptionsInfo, next: CaptionsInfo, by: string | null, t: Messages): string | null {
+  if (next.enabled) {
+    if (previous.enabled && previous.language === next.language) return null;
+    return t.subtitlesOnAnnouncement(captionLanguageName(next.language, t), by);
+  }
+  return previous.enabled ? t.subtitlesOffAnnouncement(by) : null;
+}
+
 export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomProps) {
   const { t } = useI18n();
   const state = useRoomSession(session);
-  const [panelOpen, setPanelOpen] = useState(false);
+  const [panel, setPanel] = useState<PanelName | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [toast, setToast] = useState<SessionError | null>(null);
-  const panelId = useId().replace(/:/g, '') + 'participants';
+  const [captionPreferences, setCaptionPreferences] = useState<CaptionPreferences>(loadCaptionPreferences);
+  const [captionsPending, setCaptionsPending] = useState<CaptionsPending>(null);
+  const { store: captionStore, snapshot: captionSnapshot } = useCaptionStore(session);
+  const overlayLines = useOverlayLines(captionSnapshot);
+  const baseId = useId().replace(/:/g, '');
+  const panelId = baseId + 'participants';
+  const captionsPanelId = baseId + 'captions';
   const messages = useRef(t);
   messages.current = t;
 
@@ -62,10 +89,53 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       session.on('participant-left', (p) => setAnnouncement(messages.current.participantLeft(p.name))),
       session.on('error', (error) => {
         if (!error.fatal) setToast(error);
+        if (error.code === 'forbidden' || error.code === 'captions_unavailable') setCaptionsPending(null);
       }),
     ];
+    let previousCaptions = session.captions;
+    offs.push(
+      session.on('captions', (captions) => {
+        setCaptionsPending(null);
+        // Someone else's change is worth their name; your own is just confirmed.
+        const by = captions.set_by && captions.set_by !== session.participantId ? captionStore.nameOf(captions.set_by) || null : null;
+        const text = captionsAnnouncement(previousCaptions, captions, by, messages.current);
+        previousCaptions = captions;
+        if (text) setAnnouncement(text);
+      }),
+    );
     return () => offs.forEach((off) => off());
-  }, [session]);
+  }, [session, captionStore]);
+
+  useEffect(() => {
+    if (!captionsPending) return;
+    // No answer (e.g. the connection dropped meanwhile): let the moderator try again.
+    const timer = setTimeout(() => setCaptionsPending(null), 10_000);
+    return () => clearTimeout(timer);
+  }, [captionsPending]);
+
+  const updateCaptionPreferences = (change: Partial<CaptionPreferences>) =>
+    setCaptionPreferences((previous) => {
+      const next = { ...previous, ...change };
+      saveCaptionPreferences(next);
+      return next;
+    });
+
+  const setCaptions = (enabled: boolean, language: CaptionLanguage) => {
+    if (session.setCaptions(enabled, language)) setCaptionsPending(enabled ? 'on' : 'off');
+  };
+
+  const toggleCaptions = () => {
+    if (!state.captions.enabled) {
+      // Nothing to show until the meeting has subtitles: open the panel that says so (and lets a
+      // moderator turn them on), and show them once they come.
+      updateCaptionPreferences({ visible: true });
+      setPanel('captions');
+      return;
+    }
+    updateCaptionPreferences({ visible: !captionPreferences.visible });
+  };
+
+  const togglePanel = (name: PanelName) => setPanel((open) => (open === name ? null : name));
 
   useEffect(() => {
     if (!toast) return;
@@ -73,7 +143,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     return () => clearTimeout(timer);
   }, [toast]);
 
-  const { local, participants, tracks, status } = state;
+  const { local, participants, tracks, status, captions } = state;
   const localCamera = useTrackStream(local.video ? local.cameraTrack : null);
   const localScreen = useTrackStream(local.screenTrack);
   const selfId = state.self?.id ?? session.participantId ?? 'local';
@@ -145,15 +215,37 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     return microphone ? [{ participantId: participant.id, stream: microphone.stream }] : [];
   });
 
+  const moderator = Boolean(state.self?.moderator);
   const rows: ParticipantRow[] = [
-    { id: selfId, name: settings.name, local: true, audio: local.audio, video: local.video, screen: Boolean(local.screenTrack) },
-    ...participants.map((p) => ({ id: p.id, name: p.name, local: false, audio: p.audio, video: p.video, screen: p.screen })),
+    {
+      id: selfId,
+      name: settings.name,
+      local: true,
+      moderator,
+      audio: local.audio,
+      video: local.video,
+      screen: Boolean(local.screenTrack),
+    },
+    ...participants.map((p) => ({
+      id: p.id,
+      name: p.name,
+      local: false,
+      moderator: p.moderator,
+      audio: p.audio,
+      video: p.video,
+      screen: p.screen,
+    })),
   ];
 
   const presenting = stageTiles.length > 0;
+  const captionsShown = captions.enabled && captionPreferences.visible;
+  const captionScale = CAPTION_TEXT_SCALES[captionPreferences.textSize] ?? 1;
 
   return (
-    <div className={`meeting ${panelOpen ? 'meeting--panel' : ''}`}>
+    <div
+      className={`meeting ${panel ? 'meeting--panel' : ''}`}
+      style={{ '--caption-scale': captionScale } as CSSProperties}
+    >
       {status === 'reconnecting' && (
         <div className="banner" data-testid="reconnecting" role="status">
           <span className="spinner" aria-hidden="true" />
@@ -191,8 +283,25 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
               <CopyLinkButton slug={slug} className="button button--secondary-dark" />
             </div>
           )}
+          <CaptionsIndicator captions={captions} />
+          {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} />}
         </main>
-        {panelOpen && <ParticipantsPanel id={panelId} rows={rows} onClose={() => setPanelOpen(false)} />}
+        {panel === 'participants' && <ParticipantsPanel id={panelId} rows={rows} onClose={() => setPanel(null)} />}
+        {panel === 'captions' && (
+          <CaptionsPanel
+            id={captionsPanelId}
+            captions={captions}
+            history={captionSnapshot.history}
+            selfId={selfId}
+            moderator={moderator}
+            pending={captionsPending}
+            visible={captionPreferences.visible}
+            textSize={captionPreferences.textSize}
+            onTextSize={(textSize) => updateCaptionPreferences({ textSize })}
+            onSetCaptions={setCaptions}
+            onClose={() => setPanel(null)}
+          />
+        )}
       </div>
       <footer className="meeting__footer">
         <div className="meeting__info">
@@ -205,13 +314,19 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           video={local.video}
           sharing={Boolean(local.screenTrack)}
           canShare={session.canShareScreen}
-          panelOpen={panelOpen}
+          panelOpen={panel === 'participants'}
           participantCount={rows.length}
           panelId={panelId}
+          captionsShown={captionsShown}
+          captionsEnabled={captions.enabled}
+          captionsPanelOpen={panel === 'captions'}
+          captionsPanelId={captionsPanelId}
+          onToggleCaptions={toggleCaptions}
+          onToggleCaptionsPanel={() => togglePanel('captions')}
           onToggleMic={() => session.setMicrophoneEnabled(!local.audio)}
           onToggleCamera={() => session.setCameraEnabled(!local.video)}
           onToggleScreen={() => (local.screenTrack ? session.stopScreenShare() : void session.startScreenShare())}
-          onTogglePanel={() => setPanelOpen((open) => !open)}
+          onTogglePanel={() => togglePanel('participants')}
           onLeave={onLeave}
         />
         <div className="meeting__spacer" />

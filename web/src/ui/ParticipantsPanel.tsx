@@ -6,6 +6,7 @@ export interface ParticipantRow {
   id: string;
   name: string;
   local: boolean;
+  moderator: boolean;
   audio: boolean;
   video: boolean;
   screen: boolean;
@@ -37,6 +38,7 @@ export function ParticipantsPanel({ id, rows, onClose }: ParticipantsPanelProps)
             key={row.id}
             className="person"
             data-participant-id={row.id}
+            data-moderator={String(row.moderator)}
             data-audio={row.audio ? 'on' : 'off'}
             data-video={row.video ? 'on' : 'off'}
           >
@@ -44,6 +46,7 @@ export function ParticipantsPanel({ id, rows, onClose }: ParticipantsPanelProps)
             <span className="person__name">
               {row.name}
               {row.local && <span className="person__you"> {t.youSuffix}</span>}
+              {row.moderator && <span className="person__role">{t.moderatorBadge}</span>}
             </span>
             <span className="person__states">
               {row.screen && (

@@ -1,4 +1,4 @@
-/** What the app remembers in localStorage: the person's name and chosen devices. */
+/** What the app remembers in localStorage: the person's name, chosen devices and subtitle settings. */
 
 const NAME_KEY = 'visio.name';
 const DEVICES_KEY = 'visio.devices';
@@ -42,3 +42,36 @@ export function loadDevicePreferences(): DevicePreferences {
 
 export const saveDevicePreferences = (preferences: DevicePreferences): void =>
   write(DEVICES_KEY, JSON.stringify(preferences));
+
+const CAPTIONS_KEY = 'visio.captions';
+
+/** Subtitle text sizes, as multiples of the normal size: the A−/A+ buttons step through them. */
+export const CAPTION_TEXT_SCALES = [0.85, 1, 1.2, 1.4, 1.7] as const;
+export const DEFAULT_CAPTION_TEXT_SIZE = 1;
+
+export interface CaptionPreferences {
+  /** Whether this person shows subtitles over the video (when the meeting has them on). */
+  visible: boolean;
+  /** An index into CAPTION_TEXT_SCALES. */
+  textSize: number;
+}
+
+export function loadCaptionPreferences(): CaptionPreferences {
+  const preferences: CaptionPreferences = { visible: true, textSize: DEFAULT_CAPTION_TEXT_SIZE };
+  try {
+    const value: unknown = JSON.parse(read(CAPTIONS_KEY) ?? '{}');
+    if (typeof value !== 'object' || value === null) return preferences;
+    const record = value as Record<string, unknown>;
+    if (typeof record.visible === 'boolean') preferences.visible = record.visible;
+    const size = record.textSize;
+    if (typeof size === 'number' && Number.isInteger(size) && size >= 0 && size < CAPTION_TEXT_SCALES.length) {
+      preferences.textSize = size;
+    }
+  } catch {
+    // A broken value: start from the defaults.
+  }
+  return preferences;
+}
+
+export const saveCaptionPreferences = (preferences: CaptionPreferences): void =>
+  write(CAPTIONS_KEY, JSON.stringify(preferences));

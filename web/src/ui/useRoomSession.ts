@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Participant } from '../room/protocol';
+import type { CaptionsInfo, Participant } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
 import type { ConnectionStatus, LocalMediaState, RoomSession } from '../room/session';
 
@@ -9,6 +9,8 @@ export interface RoomSessionState {
   participants: Participant[];
   tracks: RemoteTrack[];
   local: LocalMediaState;
+  /** The meeting's subtitles: on or off, and in which language. */
+  captions: CaptionsInfo;
 }
 
 function snapshot(session: RoomSession): RoomSessionState {
@@ -18,6 +20,7 @@ function snapshot(session: RoomSession): RoomSessionState {
     participants: session.participants,
     tracks: session.remoteTracks,
     local: session.localState,
+    captions: session.captions,
   };
 }
 
@@ -34,6 +37,7 @@ export function useRoomSession(session: RoomSession): RoomSessionState {
       session.on('participants', update('participants')),
       session.on('tracks', update('tracks')),
       session.on('local', update('local')),
+      session.on('captions', update('captions')),
     ];
     return () => offs.forEach((off) => off());
   }, [session]);
