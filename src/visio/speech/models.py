@@ -266,7 +266,9 @@ class ModelCatalog:
         """One line of facts per model; with ``verify``, hash every model file."""
         infos: list[ModelInfo] = []
         for model in PACKAGED_MODELS:
-            source = " + ".join(f"{dist}=={version} (PyPI)" for dist, version in model.distributions)
+            source = " + ".join(
+                f"{dist}=={version} (PyPI)" for dist, version in model.distributions
+            )
             try:
                 parts = _part_paths(model)
                 _companion_paths(model)

@@ -50,7 +50,7 @@ class RecognitionStream(Protocol):
     """One speaker's audio going into a recogniser."""
 
     def feed(self, pcm: NDArray[np.float32]) -> None:
-        """Queue mono float32 samples at the recogniser's ``sample_rate``; never blocks on decoding."""
+        """Queue mono float32 PCM at the recogniser's ``sample_rate``; never waits on decoding."""
 
     def close(self) -> None:
         """End the stream: speech still pending is decoded and delivered as a final."""
@@ -63,7 +63,9 @@ class Recogniser(Protocol):
     def sample_rate(self) -> int:
         """The rate, in Hz, that ``RecognitionStream.feed`` expects."""
 
-    def open_stream(self, language: Language, model: str | None, sink: CaptionSink) -> RecognitionStream:
+    def open_stream(
+        self, language: Language, model: str | None, sink: CaptionSink
+    ) -> RecognitionStream:
         """Start recognising one speaker; ``model`` None means the recogniser's default."""
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Voice-activity detection: the Silero VAD v6 model that faster-whisper bundles, run as a stream."""
+"""Voice-activity detection: the Silero VAD v6 model bundled with faster-whisper, streaming."""
 
 from __future__ import annotations
 

@@ -283,9 +283,11 @@ class _WhisperStream:
         if self.committed:
             # After the committed words comes whatever the new decode heard after them.
             boundary = self.committed[-1].end - 0.05
-            tail = words[len(self.committed) :] if consistent else [
-                w for w in words if w.start >= boundary
-            ]
+            tail = (
+                words[len(self.committed) :]
+                if consistent
+                else [w for w in words if w.start >= boundary]
+            )
         else:
             tail = words
         shown = self.committed + tail
@@ -452,7 +454,9 @@ class WhisperRecogniser:
         for job in jobs:
             groups.setdefault((job.stream.model, job.final), []).append(job)
         size = self.options.max_batch
-        return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
+        return [
+            group[i : i + size] for group in groups.values() for i in range(0, len(group), size)
+        ]
 
     def _model(self, name: str) -> _LoadedModel:
         if name not in self._models:
@@ -596,7 +600,7 @@ def _align(
     for index in wanted:
         by_language.setdefault(languages[index], []).append(index)
     whole = len(by_language) == 1 and len(wanted) == len(texts)
-    array = None if whole else np.array(encoded)
+    array = np.zeros(0) if whole else np.array(encoded)
     for language, indices in by_language.items():
         subset = encoded if whole else ctranslate2.StorageView.from_array(array[indices])
         alignments = model.whisper.find_alignment(
