@@ -42,7 +42,9 @@ def print_models(catalog: ModelCatalog, verify: bool) -> int:
             check = "not pinned" if verify else "not checked"
         else:
             check = "ok" if info.hash_ok else "MISMATCH"
-        rows.append((info.name, ",".join(info.languages) or "-", _size(info.size), check, info.source))
+        rows.append(
+            (info.name, ",".join(info.languages) or "-", _size(info.size), check, info.source)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -66,9 +68,13 @@ def build_recogniser(settings: SpeechWorkerSettings) -> tuple[Recogniser, list[s
         from visio.speech.kyutai import KyutaiRecogniser
 
         if settings.speech_kyutai_url is None:
-            raise ModelError("VISIO_SPEECH_KYUTAI_URL is required with VISIO_SPEECH_RECOGNISER=kyutai")
+            raise ModelError(
+                "VISIO_SPEECH_KYUTAI_URL is required with VISIO_SPEECH_RECOGNISER=kyutai"
+            )
         key = settings.speech_kyutai_api_key
-        kyutai = KyutaiRecogniser(settings.speech_kyutai_url, key.get_secret_value() if key else None)
+        kyutai = KyutaiRecogniser(
+            settings.speech_kyutai_url, key.get_secret_value() if key else None
+        )
         return kyutai, ["kyutai"]
     catalog = settings.catalog()
     whisper = WhisperRecogniser(
