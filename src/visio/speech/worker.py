@@ -13,6 +13,7 @@ import contextlib
 import logging
 import random
 from dataclasses import dataclass
+from typing import cast
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
@@ -62,8 +63,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
         self.rejected = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
         try:
@@ -133,6 +133,7 @@ class SpeechWorker:
             finally:
                 self.connected.clear()
                 self._close_streams()
+                await asyncio.sleep(0)  # let the UDP transports finish closing
             if welcomed:
                 delay = 0.5
             wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
