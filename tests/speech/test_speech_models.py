@@ -12,6 +12,7 @@ from visio.speech.models import (
     PACKAGED_MODELS,
     FolderModel,
     ModelCatalog,
+    ModelError,
     ModelIntegrityError,
     prepare_packaged_model,
     sha256_of,
@@ -91,5 +92,5 @@ def test_models_command_lists_models_with_hash_status(
 
 def test_models_catalog_rejects_unknown_names(tmp_path: Path) -> None:
     """Asking for a model nobody installed names the ones that exist."""
-    with pytest.raises(Exception, match="whisper-tiny.en, whisper-base"):
+    with pytest.raises(ModelError, match=r"known: whisper-tiny\.en, whisper-base"):
         ModelCatalog(tmp_path).prepare("whisper-large")

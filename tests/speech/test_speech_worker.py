@@ -33,10 +33,13 @@ class StandInServer:
         self.connections: asyncio.Queue[ServerConnection] = asyncio.Queue()
         self.hellos: list[dict[str, Any]] = []
         self.refused = 0
+        self.refused_twice = asyncio.Event()
 
     def check_auth(self, connection: ServerConnection, request: Request) -> Response | None:
         if request.headers.get("Authorization") != f"Bearer {SECRET}":
             self.refused += 1
+            if self.refused >= 2:
+                self.refused_twice.set()
             return connection.respond(401, "bad worker secret\n")
         return None
 
@@ -210,8 +213,6 @@ async def test_worker_with_wrong_secret_is_refused_and_keeps_trying(
             f"ws://127.0.0.1:{port}/ws", "wrong", identity, whisper, max_backoff=0.5
         )
         async with running(worker, stand_in):
-            async with asyncio.timeout(10):
-                while stand_in.refused < 2:
-                    await asyncio.sleep(0.05)
+            await asyncio.wait_for(stand_in.refused_twice.wait(), 10)
         assert stand_in.hellos == []
         assert "VISIO_SPEECH_WORKER_SECRET" in caplog.text

@@ -45,6 +45,7 @@ class KyutaiStream:
         language: Language,
         sink: CaptionSink,
         pause: float,
+        delay: float,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._url = url
@@ -52,6 +53,8 @@ class KyutaiStream:
         self._language = "fr" if language == "fr" else "en"
         self._sink = sink
         self._pause = pause
+        self._delay = delay
+        self._word_open = False
         self._loop = loop
         self._audio: asyncio.Queue[NDArray[np.float32] | None] = asyncio.Queue()
         self._prefix = uuid.uuid4().hex[:8]
@@ -120,14 +123,18 @@ class KyutaiStream:
             if kind == "Word":
                 start = float(message["start_time"])
                 self._words.append(Word(str(message["text"]), start, start))
+                self._word_open = True
                 self._partial()
             elif kind == "EndWord" and self._words:
                 last = self._words[-1]
                 self._words[-1] = Word(last.text, last.start, float(message["stop_time"]))
+                self._word_open = False
                 self._partial()
             elif kind == "Step":
-                self._clock = (int(message["step_idx"]) + 1) * _STEP_SECONDS
-                if self._words and self._clock - self._words[-1].end > self._pause:
+                # Audio time the model has decided on: what it received, less its delay.
+                self._clock = (int(message["step_idx"]) + 1) * _STEP_SECONDS - self._delay
+                quiet = self._clock - self._words[-1].end if self._words else 0.0
+                if self._words and not self._word_open and quiet > self._pause:
                     self._final()
             elif kind == "Marker":
                 return
@@ -177,15 +184,24 @@ class KyutaiRecogniser:
 
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, url: str, api_key: str | None = None, pause: float = 0.8) -> None:
+    def __init__(
+        self, url: str, api_key: str | None = None, pause: float = 0.8, delay: float = 0.5
+    ) -> None:
         self.url = url
         self.api_key = api_key
         self.pause = pause
+        self.delay = delay  # the model's answer delay: 0.5 s for stt-1b-en_fr, 2.5 s for 2.6b
         self._streams: list[KyutaiStream] = []
 
     def open_stream(self, language: Language, model: str | None, sink: CaptionSink) -> KyutaiStream:
         stream = KyutaiStream(
-            self.url, self.api_key, language, sink, self.pause, asyncio.get_running_loop()
+            self.url,
+            self.api_key,
+            language,
+            sink,
+            self.pause,
+            self.delay,
+            asyncio.get_running_loop(),
         )
         self._streams.append(stream)
         return stream
