@@ -1,4 +1,4 @@
-"""The ``visio`` command: serve, check, migrate."""
+"""The ``visio`` command: serve, check, migrate, models, speech-worker."""
 
 from __future__ import annotations
 
@@ -165,7 +165,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port to listen on (default VISIO_PORT)")
     commands.add_parser("check", help="verify the installation and configuration")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    models = commands.add_parser("models", help="list the speech models and check their hashes")
+    models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
+    commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
     args = parser.parse_args(argv)
+    if args.command in ("models", "speech-worker"):  # speech has its own settings
+        from visio.speech import commands as speech
+
+        if args.command == "models":
+            return speech.cmd_models(verify=not args.no_verify)
+        return speech.cmd_speech_worker()
     try:
         settings = load_settings()
     except SettingsError as exc:
