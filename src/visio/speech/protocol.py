@@ -24,7 +24,7 @@ class Hello(_Message):
     worker_id: str = Field(min_length=1, max_length=128)
     host: str = Field(min_length=1, max_length=255)
     capacity: int = Field(ge=0)
-    models: list[str]
+    models: list[str] = Field(max_length=64)
 
 
 class StreamReady(_Message):
@@ -34,7 +34,7 @@ class StreamReady(_Message):
 
 
 class CaptionWord(_Message):
-    text: str
+    text: str = Field(max_length=256)
     start: float
     end: float
 
@@ -44,17 +44,17 @@ class CaptionMessage(_Message):
     stream_id: StreamId
     segment_id: str = Field(min_length=1, max_length=128)
     kind: Literal["partial", "final"]
-    text: str
-    language: str
+    text: str = Field(max_length=4096)
+    language: str = Field(max_length=16)
     start: float
     end: float
-    words: list[CaptionWord]
+    words: list[CaptionWord] = Field(max_length=1000)
 
 
 class StreamError(_Message):
     type: Literal["stream.error"] = "stream.error"
     stream_id: StreamId
-    message: str
+    message: str = Field(max_length=1024)
 
 
 class Pong(_Message):
