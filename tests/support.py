@@ -54,6 +54,9 @@ class RunningServer:
         response.raise_for_status()
         return str(response.json()["slug"])
 
+    def metrics(self) -> str:
+        return httpx.get(f"{self.url}/metrics", timeout=5).text
+
     def janus_pid(self) -> int:
         """The pid of the Janus this server supervises (found by its config folder)."""
         config = str((self.data_dir / "janus").resolve())
