@@ -54,6 +54,9 @@ class RunningServer:
         response.raise_for_status()
         return str(response.json()["slug"])
 
+    def metrics(self) -> str:
+        return httpx.get(f"{self.url}/metrics", timeout=5).text
+
     def janus_pid(self) -> int:
         """The pid of the Janus this server supervises (found by its config folder)."""
         config = str((self.data_dir / "janus").resolve())
@@ -112,10 +115,12 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, host: str = "127.0.0.1", **settings: str) -> RunningServer:
+def start_server(
+    data_dir: Path, host: str = "127.0.0.1", port: int | None = None, **settings: str
+) -> RunningServer:
     """Start `visio serve` with its own ports and data directory and wait until it is ready."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")} | {
         "VISIO_HOST": host,
         "VISIO_PORT": str(port),

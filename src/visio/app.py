@@ -16,31 +16,48 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visio import __version__
+from visio.audit.rest import router as audit_router
+from visio.auth.rest import api as auth_api_router
+from visio.auth.rest import browser as auth_browser_router
 from visio.captions.endpoint import router as speech_router
 from visio.container import Container
+from visio.errors import ApiProblem
 from visio.rooms.rest import error_response
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.web import DIST_DIR
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:{logo_origins}; "
     "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
-]
+
+
+def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries; the CSP admits the sign-in providers' logos."""
+    logo_origins = sorted(
+        {
+            "/".join(p.logo_url.split("/", 3)[:3])
+            for p in settings.oidc_providers
+            if p.logo_url and p.logo_url.startswith(("http://", "https://"))
+        }
+    )
+    policy = CONTENT_SECURITY_POLICY.format(logo_origins="".join(f" {o}" for o in logo_origins))
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+    ]
 
 
 class SecurityHeaders:
     """Adds the security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
         self._app = app
+        self._headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,7 +66,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + self._headers
             await send(message)
 
         await self._app(scope, receive, send_with_headers)
@@ -84,9 +101,16 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, headers=security_headers(settings))
     app.include_router(rooms_router)
     app.include_router(speech_router)
+    app.include_router(auth_api_router)
+    app.include_router(auth_browser_router)
+    app.include_router(audit_router)
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

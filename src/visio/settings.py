@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from visio.auth.providers import OidcProviderConfig
+
 _PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
 _INTERFACE_ITEM = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
@@ -86,6 +88,11 @@ class Settings(BaseSettings):
     protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)
     protocol_rate_burst: int = Field(default=60, ge=1, le=100000)
 
+    oidc_providers: Annotated[list[OidcProviderConfig], NoDecode] = Field(default_factory=list)
+    session_lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 90)
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:
@@ -112,6 +119,34 @@ class Settings(BaseSettings):
                     'must be a JSON list such as [{"urls": ["turn:turn.example.org:3478"], '
                     f'"username": "u", "credential": "c"}}] ({exc.msg})'
                 ) from exc
+        return value
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _parse_oidc_providers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                return []
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    'must be a JSON list such as [{"id": "proconnect", "display_name": '
+                    '"ProConnect", "issuer": "https://auth.agentconnect.gouv.fr/api/v2", '
+                    f'"client_id": "...", "client_secret": "..."}}] ({exc.msg})'
+                ) from None
+        if isinstance(value, list):
+            ids = [item.get("id") for item in value if isinstance(item, dict)]
+            duplicates = sorted({str(i) for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"provider ids must be unique: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("janus_nat_1_1_mapping")
@@ -152,6 +187,15 @@ class Settings(BaseSettings):
             raise ValueError("VISIO_JANUS_WS_PORT and VISIO_JANUS_ADMIN_PORT must differ")
         return self
 
+    def oidc_provider(self, provider_id: str) -> OidcProviderConfig | None:
+        """The configured provider with this id, if any."""
+        return next((p for p in self.oidc_providers if p.id == provider_id), None)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are marked Secure when people reach Visio over https."""
+        return self.public_url is not None and self.public_url.scheme == "https"
+
     @property
     def effective_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data directory."""
@@ -164,6 +208,16 @@ class SettingsError(Exception):
     """Raised when the configuration is invalid; the message lists every problem."""
 
 
+def _variable_name(location: tuple[int | str, ...]) -> str:
+    """``('oidc_providers', 0, 'scopes')`` → ``VISIO_OIDC_PROVIDERS[0].scopes``."""
+    if not location:
+        return "settings"
+    head, *rest = location
+    return f"VISIO_{str(head).upper()}" + "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest
+    )
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read and validate the settings, turning validation errors into one readable message."""
     try:
@@ -171,7 +225,6 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = ["Invalid configuration:"]
         for error in exc.errors():
-            location = ".".join(str(part) for part in error["loc"])
-            name = f"VISIO_{location.upper()}" if location else "settings"
+            name = _variable_name(error["loc"])
             lines.append(f"  {name}: {error['msg']}")
         raise SettingsError("\n".join(lines)) from None

@@ -110,6 +110,8 @@ class ProtocolWorker:
                     "kind": kind,
                     "text": text,
                     "language": "en",
+                    "start": 0.0,
+                    "end": 0.5 * len(text.split()),
                     "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
                 }
             )

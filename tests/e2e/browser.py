@@ -125,16 +125,24 @@ class Participants:
             executable_path=CHROMIUM, args=[*(args if args is not None else MEDIA_ARGS), *extra]
         )
 
-    def open(self, url: str, name: str, args: list[str] | None = None) -> Participant:
+    def open(
+        self, url: str, name: str, args: list[str] | None = None, init_script: str | None = None
+    ) -> Participant:
+        """A new Chromium for this person, on ``url`` (``init_script`` runs before the page's)."""
         browser = self.launch(name, args)
-        page = browser.new_context(viewport={"width": 1024, "height": 700}).new_page()
+        context = browser.new_context(viewport={"width": 1024, "height": 700})
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
         page.goto(url)
         person = Participant(name, browser, page)
         self.people.append(person)
         return person
 
-    def join(self, base_url: str, slug: str, name: str) -> Participant:
-        person = self.open(f"{base_url}/{slug}", name)
+    def join(
+        self, base_url: str, slug: str, name: str, init_script: str | None = None
+    ) -> Participant:
+        person = self.open(f"{base_url}/{slug}", name, init_script=init_script)
         page = person.page
         page.get_by_test_id("name-input").fill(name)
         page.get_by_test_id("join").click()

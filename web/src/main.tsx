@@ -4,6 +4,7 @@ import { I18nProvider } from './i18n/I18nProvider';
 import type { RoomSession } from './room/session';
 import { roomSocketUrl, SignalingChannel } from './room/signaling';
 import { App } from './ui/App';
+import { AuthProvider } from './ui/AuthProvider';
 import { matchRoute } from './ui/router';
 import './ui/styles.css';
 
@@ -41,6 +42,8 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <I18nProvider>
-    <App initialRoom={initialRoom} />
+    <AuthProvider>
+      <App initialRoom={initialRoom} />
+    </AuthProvider>
   </I18nProvider>,
 );

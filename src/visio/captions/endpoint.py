@@ -13,13 +13,13 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from visio.captions.pool import SpeechWorkerPool, WorkerConnection
-from visio.captions.worker_protocol import (
-    WORKER_MESSAGE,
-    WORKER_PROTOCOL_VERSION,
+from visio.speech.protocol import (
+    PROTOCOL_VERSION,
     Hello,
     Ping,
     Pong,
     Welcome,
+    worker_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,11 +51,11 @@ async def serve_worker(websocket: WebSocket, pool: SpeechWorkerPool, secret: str
         return
     await websocket.accept()
     try:
-        first = WORKER_MESSAGE.validate_json(await asyncio.wait_for(websocket.receive_text(), 10))
+        first = worker_message.validate_json(await asyncio.wait_for(websocket.receive_text(), 10))
     except (TimeoutError, ValidationError, WebSocketDisconnect, KeyError):
         await websocket.close(CLOSE_PROTOCOL)
         return
-    if not isinstance(first, Hello) or first.version != WORKER_PROTOCOL_VERSION:
+    if not isinstance(first, Hello) or first.version != PROTOCOL_VERSION:
         await websocket.close(CLOSE_PROTOCOL)
         return
     worker = WorkerConnection(first.worker_id, first.host, first.capacity, list(first.models))
@@ -67,7 +67,7 @@ async def serve_worker(websocket: WebSocket, pool: SpeechWorkerPool, secret: str
         while True:
             raw = await asyncio.wait_for(websocket.receive_text(), SILENCE_LIMIT)
             try:
-                message = WORKER_MESSAGE.validate_json(raw)
+                message = worker_message.validate_json(raw)
             except ValidationError as exc:
                 logger.warning(
                     "speech worker %s sent an invalid message: %s",

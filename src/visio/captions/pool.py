@@ -8,18 +8,20 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from visio.captions.worker_protocol import (
-    ServerMessage,
+from visio.speech.protocol import (
+    CaptionMessage,
+    Ping,
     StreamError,
     StreamReady,
     StreamStart,
     StreamStop,
-    WorkerCaption,
+    Welcome,
 )
 
 logger = logging.getLogger(__name__)
 
-CaptionListener = Callable[[WorkerCaption], None]
+ServerMessage = Welcome | StreamStart | StreamStop | Ping
+CaptionListener = Callable[[CaptionMessage], None]
 LostListener = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -133,7 +135,7 @@ class SpeechWorkerPool:
         stream.worker.send(StreamStop(stream_id=stream_id))
 
     def on_message(
-        self, worker: WorkerConnection, message: StreamReady | WorkerCaption | StreamError
+        self, worker: WorkerConnection, message: StreamReady | CaptionMessage | StreamError
     ) -> None:
         stream = self._streams.get(message.stream_id)
         if stream is None or stream.worker is not worker:
@@ -142,7 +144,7 @@ class SpeechWorkerPool:
             future = worker.ready.get(message.stream_id)
             if future is not None and not future.done():
                 future.set_result(message.port)
-        elif isinstance(message, WorkerCaption):
+        elif isinstance(message, CaptionMessage):
             stream.on_caption(message)
         else:
             logger.warning(

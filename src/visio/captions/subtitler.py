@@ -14,7 +14,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 from visio.captions.pool import CaptionsUnavailableError, SpeechWorkerPool
-from visio.captions.worker_protocol import WorkerCaption
 from visio.media.engine import MediaEngine, MediaUnavailableError
 from visio.media.janus.client import JanusError
 from visio.media.videoroom import VideoRoomAdmin
@@ -28,6 +27,7 @@ from visio.rooms.protocol import (
     ProtocolError,
 )
 from visio.rooms.room import CaptionStream, Room
+from visio.speech.protocol import CaptionMessage
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Subtitler:
         )
         room.caption_streams[participant.id] = stream
 
-        def on_caption(caption: WorkerCaption) -> None:
+        def on_caption(caption: CaptionMessage) -> None:
             if room.caption_streams.get(participant.id) is stream and not participant.gone:
                 room.broadcast(_to_room_caption(participant, caption))
 
@@ -147,7 +147,7 @@ class Subtitler:
         task.add_done_callback(self._tasks.discard)
 
 
-def _to_room_caption(participant: Participant, caption: WorkerCaption) -> Caption:
+def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Caption:
     return Caption(
         participant_id=participant.id,
         segment_id=caption.segment_id,

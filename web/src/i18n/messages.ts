@@ -18,6 +18,14 @@ const en = {
   join: 'Join',
   createFailed: 'The meeting could not be created. Check your connection and try again.',
   homeFootnote: 'Hosted by your administration. Audio, video and data stay on its servers.',
+  logInWith: (provider: string) => `Log in with ${provider}`,
+  accountMenu: 'Account menu',
+  logOut: 'Log out',
+  logOutFailed: 'Logging out failed. Check your connection and try again.',
+  loginFailed: (code: string) =>
+    `Signing in failed (${code}). Try again; if it keeps failing, contact your support team.`,
+  loginCancelled: 'Signing in was cancelled. You can try again.',
+  signedOut: 'You are signed out.',
 
   loading: 'Loading…',
   home: 'Home',
@@ -213,6 +221,14 @@ const fr: Messages = {
   join: 'Rejoindre',
   createFailed: "La réunion n'a pas pu être créée. Vérifiez votre connexion et réessayez.",
   homeFootnote: 'Hébergé par votre administration. Le son, la vidéo et les données restent sur ses serveurs.',
+  logInWith: (provider: string) => `Se connecter avec ${provider}`,
+  accountMenu: 'Menu du compte',
+  logOut: 'Se déconnecter',
+  logOutFailed: 'La déconnexion a échoué. Vérifiez votre connexion et réessayez.',
+  loginFailed: (code: string) =>
+    `La connexion a échoué (${code}). Réessayez ; si cela se reproduit, contactez votre support.`,
+  loginCancelled: 'La connexion a été annulée. Vous pouvez réessayer.',
+  signedOut: 'Vous êtes déconnecté·e.',
 
   loading: 'Chargement…',
   home: 'Accueil',

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { createRoom, normalizeMeetingCode } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
+import { AccountMenu } from './AccountMenu';
 import { KeyboardIcon, LockIcon, VideoCallIcon } from './icons';
 import { LanguageSwitch } from './LanguageSwitch';
 import { Logo } from './Logo';
@@ -13,10 +14,13 @@ export function HomePage() {
   const [createError, setCreateError] = useState(false);
   const codeId = useId();
   const normalized = normalizeMeetingCode(code);
+  const [notice] = useState(() => signInNotice(new URLSearchParams(window.location.search)));
 
   useEffect(() => {
     document.title = 'Visio';
-  }, []);
+    // The notice is read once; a reload should not show it again.
+    if (notice) window.history.replaceState(null, '', '/');
+  }, [notice]);
 
   const startMeeting = async () => {
     setCreating(true);
@@ -40,10 +44,26 @@ export function HomePage() {
     <div className="page page--light home">
       <header className="topbar">
         <Logo />
-        <LanguageSwitch />
+        <div className="topbar__end">
+          <AccountMenu />
+          <LanguageSwitch />
+        </div>
       </header>
       <main className="home__main">
         <section className="home__hero">
+          {notice && (
+            <p
+              className={notice.error ? 'form-error home__notice' : 'home__notice'}
+              role={notice.error ? 'alert' : 'status'}
+              data-testid="signin-notice"
+            >
+              {notice.kind === 'signed_out'
+                ? t.signedOut
+                : notice.kind === 'provider_error'
+                  ? t.loginCancelled
+                  : t.loginFailed(notice.kind)}
+            </p>
+          )}
           <h1 className="home__title">{t.tagline}</h1>
           <p className="home__intro">{t.homeIntro}</p>
           <div className="home__actions">
@@ -110,4 +130,12 @@ export function HomePage() {
       </main>
     </div>
   );
+}
+
+/** What the server's sign-in redirects tell the home page: `?login_error=code` or `?signed_out=1`. */
+function signInNotice(query: URLSearchParams): { kind: string; error: boolean } | null {
+  const error = query.get('login_error');
+  if (error) return { kind: error.replace(/[^a-z_]/g, '').slice(0, 40) || 'unknown', error: true };
+  if (query.get('signed_out')) return { kind: 'signed_out', error: false };
+  return null;
 }

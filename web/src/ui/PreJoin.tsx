@@ -12,6 +12,8 @@ import {
   type DeviceLists,
   type MediaErrorCode,
 } from '../media/devices';
+import { AccountMenu } from './AccountMenu';
+import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon, WarningIcon } from './icons';
@@ -62,7 +64,9 @@ const cleanName = (value: string) => value.replace(/[\u0000-\u001f\u007f-\u009f]
 
 export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   const { t } = useI18n();
-  const [name, setName] = useState(() => loadName());
+  const { me } = useAuth();
+  const [name, setName] = useState(() => me?.user.full_name || loadName());
+  const nameTouched = useRef(false);
   const [nameError, setNameError] = useState<string | null>(null);
   const [audio, setAudio] = useState(true);
   const [video, setVideo] = useState(true);
@@ -223,6 +227,11 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     );
   };
 
+  // Signed-in people join under their own name (once known), unless they already typed one.
+  useEffect(() => {
+    if (me && !nameTouched.current) setName(cleanName(me.user.full_name));
+  }, [me]);
+
   const notice = mediaError ? mediaNotice(mediaError, t) : null;
   // Shown even before the devices are listed: a control appearing later would move the form.
   const showSpeakers = canChooseSpeaker();
@@ -240,7 +249,10 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
         >
           <Logo />
         </a>
-        <LanguageSwitch />
+        <div className="topbar__end">
+          <AccountMenu />
+          <LanguageSwitch />
+        </div>
       </header>
       <main className="prejoin__main">
         <section className="prejoin__preview">
@@ -316,6 +328,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
               className="input input--boxed"
               value={name}
               onChange={(event) => {
+                nameTouched.current = true;
                 setName(cleanName(event.target.value));
                 setNameError(null);
               }}

@@ -1,0 +1,1 @@
+"""Live subtitles: speech models, recognisers and the speech worker process."""

@@ -1,0 +1,96 @@
+"""The worker protocol (version 1): JSON messages between the app server and speech workers.
+
+docs/speech.md is the reference; these models are its executable form, for both ends.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+StreamId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- worker → server ---------------------------------------------------------------------------
+class Hello(_Message):
+    type: Literal["hello"] = "hello"
+    version: Literal[1] = 1
+    worker_id: str = Field(min_length=1, max_length=128)
+    host: str = Field(min_length=1, max_length=255)
+    capacity: int = Field(ge=0)
+    models: list[str] = Field(max_length=64)
+
+
+class StreamReady(_Message):
+    type: Literal["stream.ready"] = "stream.ready"
+    stream_id: StreamId
+    port: int = Field(ge=1, le=65535)
+
+
+class CaptionWord(_Message):
+    text: str = Field(max_length=256)
+    start: float
+    end: float
+
+
+class CaptionMessage(_Message):
+    type: Literal["caption"] = "caption"
+    stream_id: StreamId
+    segment_id: str = Field(min_length=1, max_length=128)
+    kind: Literal["partial", "final"]
+    text: str = Field(max_length=4096)
+    language: str = Field(max_length=16)
+    start: float
+    end: float
+    words: list[CaptionWord] = Field(max_length=1000)
+
+
+class StreamError(_Message):
+    type: Literal["stream.error"] = "stream.error"
+    stream_id: StreamId
+    message: str = Field(max_length=1024)
+
+
+class Pong(_Message):
+    type: Literal["pong"] = "pong"
+
+
+WorkerMessage = Annotated[
+    Hello | StreamReady | CaptionMessage | StreamError | Pong, Field(discriminator="type")
+]
+
+
+# --- server → worker ---------------------------------------------------------------------------
+class Welcome(_Message):
+    type: Literal["welcome"] = "welcome"
+    worker_id: str
+
+
+class StreamStart(_Message):
+    type: Literal["stream.start"] = "stream.start"
+    stream_id: StreamId
+    language: Literal["fr", "en", "auto"] = "auto"
+    model: str | None = None
+    payload_type: int = Field(default=111, ge=0, le=127)
+    sample_rate: Literal[48000] = 48000
+
+
+class StreamStop(_Message):
+    type: Literal["stream.stop"] = "stream.stop"
+    stream_id: StreamId
+
+
+class Ping(_Message):
+    type: Literal["ping"] = "ping"
+
+
+ServerMessage = Annotated[Welcome | StreamStart | StreamStop | Ping, Field(discriminator="type")]
+
+worker_message = TypeAdapter[WorkerMessage](WorkerMessage)
+server_message = TypeAdapter[ServerMessage](ServerMessage)

@@ -1,0 +1,72 @@
+"""The one small interface every speech recogniser implements.
+
+A recogniser takes one stream of mono audio per speaker and calls a sink with captions: partial
+text that is refined while the person speaks, then one final text per utterance. The sink may be
+called from any thread (recognisers decode off the event loop); callers marshal it where they need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+CaptionKind = Literal["partial", "final"]
+Language = Literal["fr", "en", "auto"]
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word and when it was spoken, in seconds on the stream's clock."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Caption:
+    """Recognised speech for one utterance (``segment_id``), partial or final.
+
+    A final with empty ``text`` withdraws the utterance's partials (it was not speech after all).
+    """
+
+    segment_id: str
+    kind: CaptionKind
+    text: str
+    language: str
+    start: float
+    end: float
+    words: tuple[Word, ...] = field(default=())
+
+
+CaptionSink = Callable[[Caption], None]
+
+
+class RecognitionStream(Protocol):
+    """One speaker's audio going into a recogniser."""
+
+    def feed(self, pcm: NDArray[np.float32]) -> None:
+        """Queue mono float32 PCM at the recogniser's ``sample_rate``; never waits on decoding."""
+
+    def close(self) -> None:
+        """End the stream: speech still pending is decoded and delivered as a final."""
+
+
+class Recogniser(Protocol):
+    """A speech recogniser shared by the streams of one worker."""
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate, in Hz, that ``RecognitionStream.feed`` expects."""
+
+    def open_stream(
+        self, language: Language, model: str | None, sink: CaptionSink
+    ) -> RecognitionStream:
+        """Start recognising one speaker; ``model`` None means the recogniser's default."""
+
+    def close(self) -> None:
+        """Stop decoding and release the model."""

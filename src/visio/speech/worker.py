@@ -1,0 +1,239 @@
+"""``visio speech-worker``: takes streams from the app server, captions them, sends captions back.
+
+One asyncio loop holds the WebSocket to the app server and the UDP sockets that receive each
+stream's RTP. Depacketizing and Opus decoding (tens of microseconds per 20 ms packet) run on the
+loop; recognition runs on the recogniser's own thread, and captions come back through
+``call_soon_threadsafe``. See docs/speech.md for the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from typing import cast
+
+from pydantic import ValidationError
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from visio.speech.audio import OpusDepacketizer
+from visio.speech.protocol import (
+    CaptionMessage,
+    CaptionWord,
+    Hello,
+    Ping,
+    Pong,
+    StreamError,
+    StreamReady,
+    StreamStart,
+    StreamStop,
+    Welcome,
+    WorkerMessage,
+    server_message,
+)
+from visio.speech.recogniser import Caption, Recogniser, RecognitionStream
+from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerIdentity:
+    """What a worker announces in its ``hello``."""
+
+    worker_id: str
+    host: str
+    capacity: int
+    models: list[str]
+
+
+class _StreamReceiver(asyncio.DatagramProtocol):
+    """One stream's UDP port: RTP in, PCM to the recogniser."""
+
+    def __init__(self, start: StreamStart, recognition: RecognitionStream, rate: int) -> None:
+        self.start = start
+        self.recognition = recognition
+        self.reorder = ReorderBuffer()
+        self.depacketizer = OpusDepacketizer(rate)
+        self.transport: asyncio.DatagramTransport | None = None
+        self.packets = 0
+        self.rejected = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
+        try:
+            packet = RtpPacket.parse(data)
+        except RtpError:
+            self.rejected += 1
+            return
+        if packet.payload_type != self.start.payload_type:
+            self.rejected += 1
+            return
+        self.packets += 1
+        for ready in self.reorder.push(packet):
+            try:
+                pcm = self.depacketizer.decode(ready)
+            except Exception as exc:  # a corrupt payload must not end the stream
+                self.rejected += 1
+                log.debug("stream %s: undecodable Opus packet: %s", self.start.stream_id, exc)
+                continue
+            if pcm.size:
+                self.recognition.feed(pcm)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        self.recognition.close()
+
+
+class SpeechWorker:
+    """Connects to the app server, keeps connecting, and serves the streams it is given."""
+
+    def __init__(
+        self,
+        server_url: str,
+        secret: str,
+        identity: WorkerIdentity,
+        recogniser: Recogniser,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.server_url = server_url
+        self.secret = secret
+        self.identity = identity
+        self.recogniser = recogniser
+        self.max_backoff = max_backoff
+        self.streams: dict[str, _StreamReceiver] = {}
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Serve until cancelled, reconnecting with exponential backoff (and jitter)."""
+        delay = 0.5
+        while True:
+            welcomed = False
+            try:
+                async with connect(
+                    self.server_url,
+                    additional_headers={"Authorization": f"Bearer {self.secret}"},
+                    open_timeout=10,
+                    ping_interval=20,
+                    ping_timeout=20,
+                ) as websocket:
+                    welcomed = await self._session(websocket)
+            except InvalidStatus as exc:
+                code = exc.response.status_code
+                hint = " (check VISIO_SPEECH_WORKER_SECRET)" if code in (401, 403) else ""
+                log.error("app server refused the speech worker: HTTP %s%s", code, hint)
+            except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError) as exc:
+                log.warning("speech worker connection to %s lost: %s", self.server_url, exc)
+            finally:
+                self.connected.clear()
+                self._close_streams()
+                await asyncio.sleep(0)  # let the UDP transports finish closing
+            if welcomed:
+                delay = 0.5
+            wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+            log.info("reconnecting to the app server in %.1f s", wait)
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, self.max_backoff)
+
+    async def _session(self, websocket: ClientConnection) -> bool:
+        outbox: asyncio.Queue[WorkerMessage] = asyncio.Queue()
+        identity = self.identity
+        hello = Hello(
+            worker_id=identity.worker_id,
+            host=identity.host,
+            capacity=identity.capacity,
+            models=identity.models,
+        )
+        await websocket.send(hello.model_dump_json())
+        first = server_message.validate_json(await websocket.recv())
+        if not isinstance(first, Welcome):
+            raise ConnectionClosed(None, None)
+        log.info("speech worker %s welcomed by %s", first.worker_id, self.server_url)
+        self.connected.set()
+        sender = asyncio.create_task(self._send_loop(websocket, outbox))
+        try:
+            async for raw in websocket:
+                try:
+                    message = server_message.validate_json(raw)
+                except ValidationError as exc:
+                    log.warning("ignoring an invalid message from the app server: %s", exc)
+                    continue
+                if isinstance(message, Ping):
+                    outbox.put_nowait(Pong())
+                elif isinstance(message, StreamStart):
+                    await self._start_stream(message, outbox)
+                elif isinstance(message, StreamStop):
+                    receiver = self.streams.pop(message.stream_id, None)
+                    if receiver is not None:
+                        receiver.close()
+                        log.info("stream %s stopped", message.stream_id)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+        return True
+
+    async def _send_loop(
+        self, websocket: ClientConnection, outbox: asyncio.Queue[WorkerMessage]
+    ) -> None:
+        while True:
+            message = await outbox.get()
+            await websocket.send(message.model_dump_json())
+
+    async def _start_stream(self, start: StreamStart, outbox: asyncio.Queue[WorkerMessage]) -> None:
+        stream_id = start.stream_id
+        if stream_id in self.streams:
+            self.streams.pop(stream_id).close()  # the server restarts it: start afresh
+        if len(self.streams) >= self.identity.capacity:
+            outbox.put_nowait(StreamError(stream_id=stream_id, message="worker at capacity"))
+            return
+        loop = asyncio.get_running_loop()
+
+        def deliver(caption: Caption) -> None:
+            message = CaptionMessage(
+                stream_id=stream_id,
+                segment_id=caption.segment_id,
+                kind=caption.kind,
+                text=caption.text,
+                language=caption.language,
+                start=round(caption.start, 3),
+                end=round(caption.end, 3),
+                words=[
+                    CaptionWord(text=w.text, start=round(w.start, 3), end=round(w.end, 3))
+                    for w in caption.words
+                ],
+            )
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the worker is stopping
+                loop.call_soon_threadsafe(outbox.put_nowait, message)
+
+        try:
+            recognition = self.recogniser.open_stream(start.language, start.model, deliver)
+        except ValueError as exc:
+            outbox.put_nowait(StreamError(stream_id=stream_id, message=str(exc)))
+            return
+        receiver = _StreamReceiver(start, recognition, self.recogniser.sample_rate)
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: receiver, local_addr=(self.identity.host, 0)
+            )
+        except OSError as exc:
+            recognition.close()
+            outbox.put_nowait(StreamError(stream_id=stream_id, message=f"no UDP port: {exc}"))
+            return
+        port = transport.get_extra_info("sockname")[1]
+        self.streams[stream_id] = receiver
+        log.info(
+            "stream %s (%s) listening on %s:%s", stream_id, start.language, self.identity.host, port
+        )
+        outbox.put_nowait(StreamReady(stream_id=stream_id, port=port))
+
+    def _close_streams(self) -> None:
+        for receiver in self.streams.values():
+            receiver.close()
+        self.streams.clear()

@@ -1,0 +1,101 @@
+"""The embedded streaming recogniser on real recorded speech, silence and noise."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from tests.speech.recordings import Recording, babble_noise, silence, white_noise
+from visio.speech.recogniser import Caption
+from visio.speech.scoring import word_error_rate
+from visio.speech.whisper import WhisperRecogniser
+
+
+class Collector:
+    """Captions with the monotonic time they arrived."""
+
+    def __init__(self) -> None:
+        self.captions: list[tuple[float, Caption]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, caption: Caption) -> None:
+        with self.lock:
+            self.captions.append((time.monotonic(), caption))
+
+    def finals(self) -> list[Caption]:
+        return [c for _, c in self.captions if c.kind == "final"]
+
+
+def feed_in_real_time(stream: object, audio: np.ndarray, start: float) -> None:
+    for offset in range(0, audio.size, 320):  # 20 ms, like RTP
+        stream.feed(audio[offset : offset + 320])  # type: ignore[attr-defined]
+        time.sleep(max(0.0, start + (offset + 320) / 16000 - time.monotonic()))
+
+
+def wait_for(condition: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.05)
+
+
+def test_streaming_partials_while_speaking_then_stable_finals(
+    whisper: WhisperRecogniser, librivox: list[Recording]
+) -> None:
+    """Two sentences with a pause: partials during each, then one final each close to the transcript."""
+    first, second = librivox[0], librivox[1]
+    audio = np.concatenate([silence(0.5), first.audio, silence(1.5), second.audio, silence(1.5)])
+    collector = Collector()
+    stream = whisper.open_stream("en", None, collector)
+    start = time.monotonic()
+    feed_in_real_time(stream, audio, start)
+    wait_for(lambda: len(collector.finals()) >= 2, timeout=10)
+    stream.close()
+
+    finals = collector.finals()
+    assert len(finals) == 2, [c.text for c in finals]
+    assert finals[0].segment_id != finals[1].segment_id
+    for final, recording in zip(finals, (first, second), strict=True):
+        assert word_error_rate(recording.transcript, final.text) <= 0.25, final.text
+        assert final.words and final.words[0].start <= final.words[-1].end
+        assert " ".join(w.text for w in final.words) == final.text
+    # Word timings are on the stream's clock: the second sentence starts after the first + pause.
+    assert 0.3 < finals[0].start < 1.2
+    assert finals[1].start > 0.5 + first.seconds + 1.0
+    # Partials arrive while the person is still speaking, under the same segment id.
+    first_speech_ends = start + 0.5 + first.seconds
+    early = [
+        c
+        for t, c in collector.captions
+        if c.kind == "partial" and c.segment_id == finals[0].segment_id and t < first_speech_ends
+    ]
+    assert len(early) >= 3
+    # Each segment's captions end with exactly one final, after its partials.
+    for final in finals:
+        kinds = [c.kind for _, c in collector.captions if c.segment_id == final.segment_id]
+        assert kinds[-1] == "final" and kinds.count("final") == 1
+
+
+def test_streaming_silence_and_noise_produce_no_text(whisper: WhisperRecogniser) -> None:
+    """Ten seconds each of silence, hiss and room-like noise give no caption at all."""
+    collector = Collector()
+    stream = whisper.open_stream("en", None, collector)
+    for audio in (silence(10), white_noise(10, level=0.02), babble_noise(10, level=0.05)):
+        for offset in range(0, audio.size, 16000):
+            stream.feed(audio[offset : offset + 16000])
+    stream.close()
+    time.sleep(3)
+    assert [c.text for _, c in collector.captions if c.text] == []
+
+
+def test_streaming_close_flushes_speech_in_progress(
+    whisper: WhisperRecogniser, librivox: list[Recording]
+) -> None:
+    """Closing a stream mid-sentence still delivers a final for what was said."""
+    collector = Collector()
+    stream = whisper.open_stream("en", None, collector)
+    stream.feed(librivox[4].audio)
+    stream.close()
+    wait_for(lambda: collector.finals(), timeout=10)
+    assert word_error_rate(librivox[4].transcript, collector.finals()[0].text) <= 0.3

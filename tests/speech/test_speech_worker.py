@@ -1,0 +1,218 @@
+"""The speech worker end to end: worker protocol over a WebSocket, Opus RTP over UDP, captions back.
+
+A small WebSocket server in the test stands in for the app server's worker endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from tests.speech.recordings import Recording, silence
+from visio.speech.audio import OpusPacketizer
+from visio.speech.scoring import word_error_rate
+from visio.speech.whisper import WhisperRecogniser
+from visio.speech.worker import SpeechWorker, WorkerIdentity
+
+SECRET = "worker-secret-for-tests"
+
+
+class StandInServer:
+    """Accepts workers with the right bearer token and records what they send."""
+
+    def __init__(self) -> None:
+        self.connections: asyncio.Queue[ServerConnection] = asyncio.Queue()
+        self.hellos: list[dict[str, Any]] = []
+        self.refused = 0
+        self.refused_twice = asyncio.Event()
+
+    def check_auth(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Authorization") != f"Bearer {SECRET}":
+            self.refused += 1
+            if self.refused >= 2:
+                self.refused_twice.set()
+            return connection.respond(401, "bad worker secret\n")
+        return None
+
+    async def handler(self, connection: ServerConnection) -> None:
+        hello = json.loads(await connection.recv())
+        self.hellos.append(hello)
+        await connection.send(json.dumps({"type": "welcome", "worker_id": hello["worker_id"]}))
+        await self.connections.put(connection)
+        await connection.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    worker: SpeechWorker, stand_in: StandInServer
+) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(worker.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def next_message(
+    connection: ServerConnection, kind: str, timeout: float = 15
+) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = json.loads(await connection.recv())
+            if message["type"] == kind:
+                return message
+
+
+async def test_worker_captions_opus_rtp_sent_to_its_port(
+    whisper: WhisperRecogniser, librivox: list[Recording]
+) -> None:
+    """stream.start → stream.ready with a port; Opus RTP sent there comes back as captions."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-a", "127.0.0.1", 2, ["whisper-tiny.en", "whisper-base"])
+        worker = SpeechWorker(
+            f"ws://127.0.0.1:{port}/api/v1/speech/workers/ws", SECRET, identity, whisper
+        )
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            assert stand_in.hellos[0] == {
+                "type": "hello",
+                "version": 1,
+                "worker_id": "worker-a",
+                "host": "127.0.0.1",
+                "capacity": 2,
+                "models": ["whisper-tiny.en", "whisper-base"],
+            }
+            await connection.send(json.dumps({"type": "ping"}))
+            assert await next_message(connection, "pong")
+            await connection.send(
+                json.dumps(
+                    {
+                        "type": "stream.start",
+                        "stream_id": "alice-mic",
+                        "language": "en",
+                        "model": None,
+                        "payload_type": 109,
+                        "sample_rate": 48000,
+                    }
+                )
+            )
+            ready = await next_message(connection, "stream.ready")
+            assert ready["stream_id"] == "alice-mic" and ready["port"] > 0
+
+            recording = librivox[2]
+            audio = np.concatenate([silence(0.3), recording.audio, silence(1.5)])
+            packets = [
+                p.serialize() for p in OpusPacketizer(payload_type=109).packets(audio, 16000)
+            ]
+            for i in range(0, len(packets) - 2, 9):  # a little reordering, as networks do
+                packets[i], packets[i + 1] = packets[i + 1], packets[i]
+            captions: list[dict[str, Any]] = []
+
+            async def collect() -> None:
+                while True:
+                    message = await next_message(connection, "caption", timeout=30)
+                    captions.append(message)
+                    if message["kind"] == "final":
+                        return
+
+            collector = asyncio.create_task(collect())
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.sendto(b"not rtp", ("127.0.0.1", ready["port"]))
+                loop = asyncio.get_running_loop()
+                start = loop.time()
+                for index, data in enumerate(packets):
+                    udp.sendto(data, ("127.0.0.1", ready["port"]))
+                    await asyncio.sleep(max(0.0, start + (index + 1) * 0.02 - loop.time()))
+            await asyncio.wait_for(collector, 30)
+
+            final = captions[-1]
+            assert final["stream_id"] == "alice-mic" and final["kind"] == "final"
+            assert word_error_rate(recording.transcript, final["text"]) <= 0.25, final["text"]
+            assert [w["text"] for w in final["words"]] == final["text"].split()
+            assert 0.1 < final["start"] < final["end"] <= audio.size / 16000 + 0.5
+            assert final["language"] == "en"
+            partials = [c for c in captions if c["kind"] == "partial"]
+            assert partials and {c["segment_id"] for c in captions} == {final["segment_id"]}
+
+            await connection.send(json.dumps({"type": "stream.stop", "stream_id": "alice-mic"}))
+            await asyncio.sleep(0.2)
+            assert worker.streams == {}
+
+
+async def test_worker_refuses_streams_beyond_capacity_and_reconnects(
+    whisper: WhisperRecogniser,
+) -> None:
+    """A stream over capacity gets stream.error; a dropped connection is re-established."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-b", "127.0.0.1", 1, ["whisper-tiny.en"])
+        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper, max_backoff=1)
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            for stream_id in ("one", "two"):
+                await connection.send(
+                    json.dumps({"type": "stream.start", "stream_id": stream_id, "language": "en"})
+                )
+            assert (await next_message(connection, "stream.ready"))["stream_id"] == "one"
+            error = await next_message(connection, "stream.error")
+            assert error == {
+                "type": "stream.error",
+                "stream_id": "two",
+                "message": "worker at capacity",
+            }
+            await connection.send(json.dumps({"type": "stream.stop", "stream_id": "one"}))
+            await connection.send(
+                json.dumps(
+                    {
+                        "type": "stream.start",
+                        "stream_id": "three",
+                        "language": "fr",
+                        "model": "whisper-tiny.en",
+                    }
+                )
+            )
+            error = await next_message(connection, "stream.error")
+            assert error["stream_id"] == "three" and "only knows English" in error["message"]
+
+            await connection.close()
+            again = await asyncio.wait_for(stand_in.connections.get(), 10)
+            assert len(stand_in.hellos) == 2
+            assert worker.streams == {}  # streams die with the connection; the server reassigns
+            await again.close()
+
+
+async def test_worker_with_wrong_secret_is_refused_and_keeps_trying(
+    whisper: WhisperRecogniser, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bad secret gets HTTP 401; the worker logs what to fix and retries with backoff."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-c", "127.0.0.1", 1, [])
+        worker = SpeechWorker(
+            f"ws://127.0.0.1:{port}/ws", "wrong", identity, whisper, max_backoff=0.5
+        )
+        async with running(worker, stand_in):
+            await asyncio.wait_for(stand_in.refused_twice.wait(), 10)
+        assert stand_in.hellos == []
+        assert "VISIO_SPEECH_WORKER_SECRET" in caplog.text
