@@ -34,3 +34,23 @@ def test_muted_participant_is_silenced_by_janus_until_they_unmute(
     alice.page.get_by_test_id("toggle-mic").click()
     expect(alice.page.get_by_test_id("toggle-mic")).to_have_attribute("aria-pressed", "true")
     bob.wait_audio_tone(alice.participant_id, 440.0)
+
+
+def test_screen_share_stopped_by_a_moderator_can_be_shared_again(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """A moderator stops Alice's share; when Alice shares again, the others receive it."""
+    slug = media_server.create_room()
+    moderator = Member(media_server, slug, "Mod")
+    alice, bob = participants.meeting(media_server.url, slug, "Alice", "Bob")
+    alice_id = alice.participant_id
+    screen_tile = f'[data-testid="tile"][data-participant-id="{alice_id}"][data-source="screen"]'
+    alice.page.get_by_test_id("toggle-screen").click()
+    bob.wait_video_flowing(alice_id, source="screen")
+
+    moderator.send(type="moderate", action="stop_screen", participant_id=alice_id)
+    bob.page.wait_for_selector(screen_tile, state="detached", timeout=10000)
+
+    alice.page.get_by_test_id("toggle-screen").click()
+    bob.page.wait_for_selector(screen_tile, timeout=15000)
+    bob.wait_video_flowing(alice_id, source="screen")

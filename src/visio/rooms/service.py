@@ -332,6 +332,9 @@ class RoomService:
         for candidate in participant.pending_publisher_candidates:
             await self.trickle(participant, "publisher", candidate)
         participant.pending_publisher_candidates.clear()
+        if participant.screen and "screen" in participant.paused_sources:
+            # A moderator stopped the previous share; sharing again is the person's own choice.
+            await self._set_relay(room, participant, "screen", relay=True)
         if participant.screen != had_screen:
             room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
         if participant.publishing:
