@@ -89,7 +89,7 @@ class Container:
             self.room_repository,
             self.media_engine,
             self.videoroom,
-            Subtitler(self.speech_pool, self.videoroom, self.media_engine),
+            Subtitler(self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp),
         )
         self.metrics = Metrics(self.snapshot)
 

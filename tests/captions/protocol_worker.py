@@ -14,7 +14,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pylibsrtp
 from websockets.sync.client import ClientConnection, connect
+
+from visio.speech.worker import srtp_session
 
 
 @dataclass
@@ -22,8 +25,11 @@ class ReceivedStream:
     stream_id: str
     language: str
     sock: socket.socket
+    srtp_key: str | None = None
     packets: list[tuple[float, int, int]] = field(default_factory=list)
     """(arrival time, payload type, sequence number) of each RTP packet."""
+    authenticated: int = 0
+    """Packets that decrypted and authenticated with the stream's SRTP key."""
     stopped: bool = False
 
 
@@ -67,7 +73,10 @@ class ProtocolWorker:
             elif message["type"] == "stream.start":
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 sock.bind(("127.0.0.1", 0))
-                stream = ReceivedStream(message["stream_id"], message["language"], sock)
+                srtp = message.get("srtp")
+                stream = ReceivedStream(
+                    message["stream_id"], message["language"], sock, srtp["key"] if srtp else None
+                )
                 with self._lock:
                     self.streams[stream.stream_id] = stream
                 threading.Thread(target=self._receive_rtp, args=(stream,), daemon=True).start()
@@ -87,6 +96,7 @@ class ProtocolWorker:
                     stopping.stopped = True
 
     def _receive_rtp(self, stream: ReceivedStream) -> None:
+        session = srtp_session(stream.srtp_key) if stream.srtp_key else None
         stream.sock.settimeout(0.5)
         while not self._closed:
             try:
@@ -99,6 +109,12 @@ class ProtocolWorker:
                 payload_type = data[1] & 0x7F
                 (sequence,) = struct.unpack("!H", data[2:4])
                 stream.packets.append((time.monotonic(), payload_type, sequence))
+                if session is not None:
+                    try:
+                        session.unprotect(data)
+                    except pylibsrtp.Error:
+                        continue
+                    stream.authenticated += 1
 
     def send_caption(self, stream_id: str, text: str, kind: str = "final") -> None:
         self.ws.send(

@@ -111,6 +111,8 @@ def test_subtitles_on_forward_each_microphone_and_off_stops_it(
         assert {s.language for s in streams} == {"en"}
         for stream in streams:
             assert {pt for _, pt, _ in stream.packets} == {111}, "Opus with payload type 111"
+            assert stream.srtp_key, "audio for recognition is encrypted by default"
+            assert stream.authenticated >= len(stream.packets) - 2, "SRTP with the stream's key"
         by_participant = {
             pid: s
             for s in streams

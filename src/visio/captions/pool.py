@@ -11,6 +11,7 @@ from typing import Any, Literal
 from visio.speech.protocol import (
     CaptionMessage,
     Ping,
+    Srtp,
     StreamError,
     StreamReady,
     StreamStart,
@@ -104,6 +105,7 @@ class SpeechWorkerPool:
         language: Literal["fr", "en", "auto"],
         on_caption: CaptionListener,
         on_lost: LostListener,
+        srtp: Srtp | None = None,
     ) -> tuple[str, int]:
         """Ask the least-loaded worker to take a stream; return where Janus must send its RTP."""
         candidates = [w for w in self._workers.values() if len(w.streams) < w.capacity]
@@ -115,7 +117,7 @@ class SpeechWorkerPool:
         worker.streams.add(stream_id)
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         worker.ready[stream_id] = ready
-        worker.send(StreamStart(stream_id=stream_id, language=language))
+        worker.send(StreamStart(stream_id=stream_id, language=language, srtp=srtp))
         try:
             port = await asyncio.wait_for(ready, self._ready_timeout)
         except (TimeoutError, CaptionsUnavailableError) as exc:

@@ -8,6 +8,7 @@ while they are on) and removed when they are turned off or the participant leave
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import secrets
 from collections.abc import Coroutine
@@ -27,7 +28,7 @@ from visio.rooms.protocol import (
     ProtocolError,
 )
 from visio.rooms.room import CaptionStream, Room
-from visio.speech.protocol import CaptionMessage
+from visio.speech.protocol import CaptionMessage, Srtp
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,13 @@ class Subtitler:
     """Turns a room's subtitles on and off and keeps one recognition stream per speaker."""
 
     def __init__(
-        self, pool: SpeechWorkerPool, videoroom: VideoRoomAdmin, engine: MediaEngine
+        self,
+        pool: SpeechWorkerPool,
+        videoroom: VideoRoomAdmin,
+        engine: MediaEngine,
+        encrypt: bool = True,
     ) -> None:
+        self._encrypt = encrypt
         self._pool = pool
         self._videoroom = videoroom
         self._engine = engine
@@ -105,15 +111,27 @@ class Subtitler:
                 await self._stop(room, participant.id)
                 self.participant_media_up(room, participant)
 
+        # A fresh key per stream: what leaves Janus for recognition is encrypted and authenticated.
+        key = base64.b64encode(secrets.token_bytes(30)).decode() if self._encrypt else None
         try:
             host, port = await self._pool.open_stream(
-                stream.stream_id, room.captions.language, on_caption, on_lost
+                stream.stream_id,
+                room.captions.language,
+                on_caption,
+                on_lost,
+                Srtp(key=key) if key else None,
             )
             if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
                 self._pool.close_stream(stream.stream_id)
                 return
             stream.forwarder_id = await self._videoroom.forward_rtp(
-                room.janus_room_id, participant.feed_id, microphone, host, port, OPUS_PAYLOAD_TYPE
+                room.janus_room_id,
+                participant.feed_id,
+                microphone,
+                host,
+                port,
+                OPUS_PAYLOAD_TYPE,
+                srtp_key=key,
             )
             stream.janus_room_id = room.janus_room_id
             stream.media_generation = self._engine.generation

@@ -59,19 +59,29 @@ class VideoRoomAdmin:
         await self._request({"request": "destroy", "room": room_id})
 
     async def forward_rtp(
-        self, room_id: int, feed_id: int, mid: str, host: str, port: int, payload_type: int
+        self,
+        room_id: int,
+        feed_id: int,
+        mid: str,
+        host: str,
+        port: int,
+        payload_type: int,
+        srtp_key: str | None = None,
     ) -> int:
-        """Send one publisher stream as plain RTP to ``host:port``; return the forwarder id."""
-        data = await self._request(
-            {
-                "request": "rtp_forward",
-                "room": room_id,
-                "publisher_id": feed_id,
-                "host": host,
-                "host_family": "ipv6" if ":" in host else "ipv4",
-                "streams": [{"mid": mid, "port": port, "pt": payload_type}],
-            }
-        )
+        """Send one publisher stream to ``host:port``, as SRTP when given a key (base64 of the
+        AES_CM_128_HMAC_SHA1_80 master key and salt) or else as plain RTP; return the forwarder id.
+        """
+        request: JsonObject = {
+            "request": "rtp_forward",
+            "room": room_id,
+            "publisher_id": feed_id,
+            "host": host,
+            "host_family": "ipv6" if ":" in host else "ipv4",
+            "streams": [{"mid": mid, "port": port, "pt": payload_type}],
+        }
+        if srtp_key is not None:
+            request |= {"srtp_suite": 80, "srtp_crypto": srtp_key}
+        data = await self._request(request)
         forwarders = data.get("forwarders") or []
         if not forwarders or "stream_id" not in forwarders[0]:
             raise JanusError(0, "Janus created no forwarder")

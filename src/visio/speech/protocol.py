@@ -72,6 +72,14 @@ class Welcome(_Message):
     worker_id: str
 
 
+class Srtp(_Message):
+    """How the RTP is encrypted: SRTP AES_CM_128_HMAC_SHA1_80, key as in SDES (base64 of the
+    16-byte master key followed by the 14-byte master salt)."""
+
+    suite: Literal["AES_CM_128_HMAC_SHA1_80"] = "AES_CM_128_HMAC_SHA1_80"
+    key: str = Field(min_length=40, max_length=40)
+
+
 class StreamStart(_Message):
     type: Literal["stream.start"] = "stream.start"
     stream_id: StreamId
@@ -79,6 +87,8 @@ class StreamStart(_Message):
     model: str | None = None
     payload_type: int = Field(default=111, ge=0, le=127)
     sample_rate: Literal[48000] = 48000
+    srtp: Srtp | None = None
+    """Present when the audio arrives encrypted (the server's default)."""
 
 
 class StreamStop(_Message):

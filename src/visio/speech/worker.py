@@ -9,12 +9,14 @@ loop; recognition runs on the recogniser's own thread, and captions come back th
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
 from dataclasses import dataclass
 from typing import cast
 
+import pylibsrtp
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -40,6 +42,16 @@ from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
 log = logging.getLogger(__name__)
 
 
+def srtp_session(key: str) -> pylibsrtp.Session:
+    """An SRTP session that decrypts and authenticates the stream Janus sends us."""
+    policy = pylibsrtp.Policy(
+        key=base64.b64decode(key),
+        ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND,
+        srtp_profile=pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80,
+    )
+    return pylibsrtp.Session(policy=policy)
+
+
 @dataclass(frozen=True)
 class WorkerIdentity:
     """What a worker announces in its ``hello``."""
@@ -61,11 +73,18 @@ class _StreamReceiver(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.packets = 0
         self.rejected = 0
+        self.srtp = srtp_session(start.srtp.key) if start.srtp else None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
+        if self.srtp is not None:
+            try:
+                data = self.srtp.unprotect(data)
+            except pylibsrtp.Error:  # not ours, tampered with, or replayed
+                self.rejected += 1
+                return
         try:
             packet = RtpPacket.parse(data)
         except RtpError:
