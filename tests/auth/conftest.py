@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.oidc.provider import TestProvider, start_provider
-from tests.support import RunningServer, free_port, start_server
+from tests.oidc.provider import TestProvider, visio_with_provider
+from tests.support import RunningServer
 
 ADMIN_EMAIL = "rssi@numerique.gouv.fr"
 
@@ -15,21 +15,8 @@ def oidc_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[RunningServer, TestProvider]]:
     """A real `visio serve` signing people in through a real OIDC provider (ProConnect-like)."""
-    port = free_port()
-    provider = start_provider(f"http://127.0.0.1:{port}")
-    try:
-        server = start_server(
-            tmp_path_factory.mktemp("visio-auth"),
-            port=port,
-            oidc_providers=provider.settings_json(),
-            admins=ADMIN_EMAIL,
-        )
-    except BaseException:
-        provider.stop()
-        raise
-    yield server, provider
-    server.stop()
-    provider.stop()
+    with visio_with_provider(tmp_path_factory.mktemp("visio-auth"), admins=ADMIN_EMAIL) as pair:
+        yield pair
 
 
 @pytest.fixture

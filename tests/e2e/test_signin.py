@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import Participants
-from tests.oidc.provider import TestProvider, start_provider
-from tests.support import RunningServer, free_port, start_server
+from tests.oidc.provider import TestProvider, visio_with_provider
+from tests.support import RunningServer
 
 SCREENSHOTS = Path("test-artifacts") / "signin"
 
@@ -20,20 +20,8 @@ SCREENSHOTS = Path("test-artifacts") / "signin"
 def signin_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[RunningServer, TestProvider]]:
-    port = free_port()
-    provider = start_provider(f"http://127.0.0.1:{port}")
-    try:
-        server = start_server(
-            tmp_path_factory.mktemp("visio-signin"),
-            port=port,
-            oidc_providers=provider.settings_json(),
-        )
-    except BaseException:
-        provider.stop()
-        raise
-    yield server, provider
-    server.stop()
-    provider.stop()
+    with visio_with_provider(tmp_path_factory.mktemp("visio-signin")) as pair:
+        yield pair
 
 
 def test_signin_through_the_browser_then_join_under_own_name_then_logout(

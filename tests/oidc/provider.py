@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +21,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from tests.support import free_port
+from tests.support import RunningServer, free_port, start_server
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "visio-test"
@@ -106,6 +108,27 @@ def start_provider(visio_url: str, port: int | None = None) -> TestProvider:
     process.wait()
     process.stdout.close()
     raise RuntimeError(f"test OIDC provider did not start: {''.join(seen)}")
+
+
+@contextmanager
+def visio_with_provider(
+    folder: Path, **settings: str
+) -> Iterator[tuple[RunningServer, TestProvider]]:
+    """A real `visio serve` whose people sign in through a real (ProConnect-like) provider."""
+    port = free_port()
+    provider = start_provider(f"http://127.0.0.1:{port}")
+    try:
+        server = start_server(
+            folder, port=port, oidc_providers=provider.settings_json(), **settings
+        )
+    except BaseException:
+        provider.stop()
+        raise
+    try:
+        yield server, provider
+    finally:
+        server.stop()
+        provider.stop()
 
 
 def _drain_output(process: subprocess.Popen[str]) -> threading.Thread:
