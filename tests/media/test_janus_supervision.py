@@ -69,3 +69,30 @@ async def test_media_engine_refuses_wrong_secret(tmp_path: Path) -> None:
     finally:
         await engine.stop()
         await process.stop()
+
+
+async def test_media_engine_keeps_trying_when_the_handshake_is_cut_short(tmp_path: Path) -> None:
+    """A port that accepts and hangs up (Janus half up while it starts) does not stop the engine:
+    once the real Janus listens there, the engine connects."""
+    port = free_port()
+
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    impostor = await asyncio.start_server(hang_up, "127.0.0.1", port)
+    settings = load_settings(_env_file=None, janus_ws_port=port, janus_admin_port=free_port())
+    runtime = write_janus_config(settings, tmp_path)
+    engine = MediaEngine(runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key)
+    process = SupervisedProcess("janus", janus_command(settings.janus_binary, runtime.config_dir))
+    await engine.start()
+    try:
+        await asyncio.sleep(1)
+        assert not engine.connected
+        impostor.close()
+        await impostor.wait_closed()
+        await process.start()
+        await engine.wait_ready(15)
+        assert engine.connected
+    finally:
+        await engine.stop()
+        await process.stop()

@@ -11,6 +11,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from websockets.exceptions import WebSocketException
+
 from visio.media.janus.client import JanusConnection, JanusError, JanusSession
 
 logger = logging.getLogger(__name__)
@@ -77,11 +79,17 @@ class MediaEngine:
             try:
                 await connection.connect()
                 session = await JanusSession.create(connection)
-            except (OSError, TimeoutError, JanusError) as exc:
+            except Exception as exc:
+                # Usually Janus is not listening yet, or half up (a handshake cut short while it
+                # starts); whatever it is, the engine must keep trying rather than die.
                 failures += 1
-                if failures in (1, 20) or failures % 200 == 0:
+                expected = isinstance(exc, OSError | TimeoutError | JanusError | WebSocketException)
+                if not expected:
+                    logger.exception("unexpected error reaching Janus at %s", self._url)
+                elif failures in (1, 20) or failures % 200 == 0:
                     logger.warning("cannot reach Janus at %s yet: %s", self._url, exc)
-                await connection.close()
+                with contextlib.suppress(Exception):
+                    await connection.close()
                 await asyncio.sleep(delay)
                 delay = min(delay * 1.5, 1.0)
                 continue
