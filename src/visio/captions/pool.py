@@ -18,6 +18,7 @@ from visio.speech.protocol import (
     StreamStop,
     Welcome,
 )
+from visio.tasks import BackgroundTasks
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class SpeechWorkerPool:
         self._workers: dict[str, WorkerConnection] = {}
         self._streams: dict[str, _Stream] = {}
         self._ready_timeout = ready_timeout
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks("speech worker pool")
 
     @property
     def available(self) -> bool:
@@ -95,9 +96,7 @@ class SpeechWorkerPool:
         logger.warning("speech worker %s gone; %d streams to move", worker.worker_id, len(orphans))
         for stream in orphans:
             stream.worker = None
-            task = asyncio.create_task(stream.on_lost())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background.spawn(stream.on_lost())
 
     async def open_stream(
         self,
@@ -161,6 +160,4 @@ class SpeechWorkerPool:
                 return
             worker.streams.discard(message.stream_id)
             stream.worker = None
-            task = asyncio.create_task(stream.on_lost())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background.spawn(stream.on_lost())

@@ -7,7 +7,6 @@ while they are on) and removed when they are turned off or the participant leave
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import secrets
@@ -29,6 +28,7 @@ from visio.rooms.protocol import (
 )
 from visio.rooms.room import CaptionStream, Room
 from visio.speech.protocol import CaptionMessage, Srtp
+from visio.tasks import BackgroundTasks
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Subtitler:
         self._pool = pool
         self._videoroom = videoroom
         self._engine = engine
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks("subtitles")
 
     async def set(
         self, room: Room, by: Participant, enabled: bool, language: CaptionLanguage
@@ -160,9 +160,7 @@ class Subtitler:
                 logger.debug("room %s: forwarder already gone: %s", room.slug, exc)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.spawn(coroutine)
 
 
 def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Caption:

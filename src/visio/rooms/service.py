@@ -7,7 +7,6 @@ drive the Janus VideoRoom plugin and tell the other participants what changed.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
@@ -44,6 +43,7 @@ from visio.rooms.protocol import (
 from visio.rooms.repository import RoomRepository
 from visio.rooms.room import Room, new_janus_room_id
 from visio.settings import Settings
+from visio.tasks import BackgroundTasks
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class RoomService:
         self._rooms: dict[str, Room] = {}
         self._videoroom = videoroom
         self._subtitler = subtitler
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = BackgroundTasks("room service")
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -532,13 +532,10 @@ class RoomService:
     # ---- plumbing ----------------------------------------------------------------------------
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.spawn(coroutine)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._background.cancel_all()
         for room in list(self._rooms.values()):
             for participant in list(room.participants.values()):
                 participant.outbox.close()
