@@ -153,11 +153,29 @@ def moderates(actor: Actor) -> bool:
     return actor.role in MODERATING_ROLES
 
 
-def moderate(is_moderator: bool) -> Decision:
-    """Moderation (mute, remove, promote...), locking, ending, subtitles and the lobby."""
+def _needs_moderator(is_moderator: bool, doing: str) -> Decision:
     if is_moderator:
         return ALLOWED
-    return Refusal("forbidden", "only a moderator can do this")
+    return Refusal("forbidden", f"only a moderator can {doing}")
 
 
-admit = lock = end = set_captions = moderate
+def moderate(is_moderator: bool) -> Decision:
+    """Mute, camera off, stop a screen share, remove, promote."""
+    return _needs_moderator(is_moderator, "do this")
+
+
+def lock(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "lock or unlock the meeting")
+
+
+def end(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "end the meeting for everyone")
+
+
+def set_captions(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "turn subtitles on or off")
+
+
+def admit(is_moderator: bool) -> Decision:
+    """Admitting people from the lobby, or turning them away."""
+    return _needs_moderator(is_moderator, "let people in from the lobby")
