@@ -23,6 +23,7 @@ from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.videoroom import VideoRoomAdmin
 from visio.observability import Metrics, Snapshot
+from visio.rooms.directory import RoomDirectory
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.settings import Settings
@@ -90,6 +91,10 @@ class Container:
             self.media_engine,
             self.videoroom,
             Subtitler(self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp),
+            self.audit,
+        )
+        self.room_directory = RoomDirectory(
+            settings, self.room_repository, self.audit, self.auth.is_admin
         )
         self.metrics = Metrics(self.snapshot)
 

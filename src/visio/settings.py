@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
 
     room_max_participants: int = Field(default=100, ge=2, le=1000)
+    room_creation: Literal["everyone", "signed_in", "admins"] = "everyone"
+    """Who may create rooms: anyone, signed-in people, or the administrators (VISIO_ADMINS)."""
     protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)
     protocol_rate_burst: int = Field(default=60, ge=1, le=100000)

@@ -158,7 +158,10 @@ def test_promoted_moderator_locks_the_room_and_ends_the_meeting(
     dave = participants.open(f"{media_server.url}/{slug}", "Dave")
     dave.page.get_by_test_id("name-input").fill("Dave")
     dave.page.get_by_test_id("join").click()
-    expect_end_page(dave.page, "room_locked")
+    expect(dave.page.get_by_test_id("lobby-waiting")).to_have_attribute("data-reason", "locked")
+    expect(bob.page.get_by_test_id("lobby-person")).to_contain_text("Dave")
+    bob.page.get_by_test_id("lobby-deny").click()
+    expect_end_page(dave.page, "denied")
 
     bob.page.get_by_test_id("leave-menu").click()
     bob.page.get_by_test_id("end-meeting").click()

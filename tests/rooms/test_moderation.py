@@ -115,8 +115,8 @@ def test_moderator_promotes_someone(room: tuple[RunningServer, str]) -> None:
     assert bob.expect("moderated")["by"] == alice.id
 
 
-def test_locked_room_refuses_newcomers(room: tuple[RunningServer, str]) -> None:
-    """Nobody new gets into a locked room; unlocking lets them in again."""
+def test_locked_room_sends_newcomers_to_the_lobby(room: tuple[RunningServer, str]) -> None:
+    """Nobody new gets straight into a locked room: they wait until a moderator decides."""
     server, slug = room
     (mod,) = meeting(room, "Mod")
     mod.send(type="room.lock", locked=True)
@@ -125,8 +125,12 @@ def test_locked_room_refuses_newcomers(room: tuple[RunningServer, str]) -> None:
         ws.send(
             json.dumps({"type": "join", "version": 1, "name": "Late", "audio": True, "video": True})
         )
+        assert wait_for(ws, "lobby.waiting")["reason"] == "locked"
+        knock = mod.expect("lobby.knock")["waiting"]
+        assert (knock["name"], knock["identity"]) == ("Late", "guest")
+        mod.send(type="lobby.deny", waiting_id=knock["id"])
         error = wait_for(ws, "error")
-        assert (error["code"], error["fatal"]) == ("room_locked", True)
+        assert (error["code"], error["fatal"]) == ("denied", True)
     mod.send(type="room.lock", locked=False)
     assert Member(server, slug, "Late").joined["locked"] is False
 

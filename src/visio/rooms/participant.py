@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Literal
 
+from visio.audit import Origin
+from visio.auth.users import User
 from visio.media.janus.client import JanusHandle
-from visio.rooms.protocol import IceCandidate, ParticipantInfo, ServerMessage, Source, encode
+from visio.rooms.protocol import (
+    IceCandidate,
+    Identity,
+    ParticipantInfo,
+    RoomRole,
+    ServerMessage,
+    Source,
+    WaitingInfo,
+    WaitReason,
+    encode,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +54,40 @@ class Outbox:
             self.frames.put_nowait(None)
         except asyncio.QueueFull:
             self.overflowed.set()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who opened a room socket: the signed-in user behind the session cookie, or a guest known
+    only by a per-browser cookie; and where from."""
+
+    user: User | None = None
+    site_admin: bool = False
+    guest_token: str | None = None
+    origin: Origin = field(default_factory=Origin)
+
+    @property
+    def identity(self) -> Identity:
+        return "signed_in" if self.user is not None else "guest"
+
+    @property
+    def key(self) -> str | None:
+        """What identifies this person across connections (None: a guest without a cookie)."""
+        if self.user is not None:
+            return f"user:{self.user.id}"
+        if self.guest_token:
+            return "guest:" + hashlib.sha256(self.guest_token.encode()).hexdigest()[:32]
+        return None
+
+    @property
+    def label(self) -> str:
+        """How the audit trail names them."""
+        if self.user is not None:
+            return self.user.email or f"{self.user.provider}:{self.user.subject}"
+        return self.key or "guest"
+
+
+ModeratorBy = Literal["role", "promoted", "interim"]
 
 
 def new_participant_id() -> str:
@@ -76,8 +125,16 @@ class Participant:
     paused_sources: set[Source] = field(default_factory=set)
     """Sources a moderator turned off, which Janus does not relay until their owner turns them
     back on themselves."""
-    moderator: bool = False
-    """Until rooms have owners, the earliest participant present moderates the meeting."""
+    visitor: Visitor = field(default_factory=Visitor)
+    role: RoomRole | None = None
+    """Their role in the room, looked up when they joined."""
+    moderator_by: ModeratorBy | None = None
+    """Why they moderate: their role, a moderator's promotion, or the interim rule (the earliest
+    participant present moderates while nobody with a moderating role is there)."""
+
+    @property
+    def moderator(self) -> bool:
+        return self.moderator_by is not None
 
     @property
     def screen(self) -> bool:
@@ -92,6 +149,43 @@ class Participant:
             screen=self.screen,
             moderator=self.moderator,
             joined_at=self.joined_at,
+            identity=self.visitor.identity,
+            role=self.role,
+        )
+
+    def send(self, message: ServerMessage) -> None:
+        self.outbox.send(message)
+
+
+def new_waiting_id() -> str:
+    return "w_" + secrets.token_urlsafe(12)
+
+
+@dataclass(eq=False)
+class Knock:
+    """Someone waiting in a room's lobby: their socket is open, they are not in the meeting."""
+
+    name: str
+    audio: bool
+    video: bool
+    outbox: Outbox
+    visitor: Visitor
+    reason: WaitReason
+    reply_to: Any
+    on_admitted: Callable[[Participant], None]
+    """Tells their connection it now carries a participant."""
+    role: RoomRole | None = None
+    id: str = field(default_factory=new_waiting_id)
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    gone: bool = False
+
+    def info(self) -> WaitingInfo:
+        return WaitingInfo(
+            id=self.id,
+            name=self.name,
+            identity=self.visitor.identity,
+            reason=self.reason,
+            since=self.since,
         )
 
     def send(self, message: ServerMessage) -> None:

@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 PROTOCOL_VERSION = 1
@@ -147,6 +148,26 @@ class RoomEnd(_Request):
     type: Literal["room.end"]
 
 
+class _LobbyDecision(_Request):
+    waiting_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """Whom (the id from ``lobby.knock``); leave it out and set ``all`` to act on everyone."""
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_or_all(self) -> _LobbyDecision:
+        if (self.waiting_id is None) == (not self.all):
+            raise ValueError("give either waiting_id or all: true")
+        return self
+
+
+class LobbyAdmit(_LobbyDecision):
+    type: Literal["lobby.admit"]
+
+
+class LobbyDeny(_LobbyDecision):
+    type: Literal["lobby.deny"]
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -166,6 +187,8 @@ ClientMessage = Annotated[
     | Moderate
     | RoomLock
     | RoomEnd
+    | LobbyAdmit
+    | LobbyDeny
     | Leave
     | Ping,
     Field(discriminator="type"),
@@ -180,6 +203,11 @@ CLIENT_MESSAGE_TYPES = frozenset(
 # ---- server → client -------------------------------------------------------------------------
 
 
+Identity = Literal["signed_in", "guest"]
+RoomRole = Literal["owner", "administrator", "member"]
+WaitReason = Literal["trusted", "restricted", "locked", "removed"]
+
+
 class ParticipantInfo(_Message):
     id: str
     name: str
@@ -188,6 +216,20 @@ class ParticipantInfo(_Message):
     screen: bool
     moderator: bool
     joined_at: datetime
+    identity: Identity = "guest"
+    """``signed_in`` through the organisation's provider, or a ``guest`` who only typed a name."""
+    role: RoomRole | None = None
+    """Their role in the room, if they hold one."""
+
+
+class WaitingInfo(_Message):
+    """Someone waiting in the lobby, as moderators see them."""
+
+    id: str
+    name: str
+    identity: Identity
+    reason: WaitReason
+    since: datetime
 
 
 class CaptionsInfo(_Message):
@@ -302,6 +344,31 @@ class Caption(_Message):
     words: list[CaptionWord] = []
 
 
+class LobbyWaiting(_Reply):
+    """To a person who joined: you wait in the lobby until a moderator admits you."""
+
+    type: Literal["lobby.waiting"] = "lobby.waiting"
+    reason: WaitReason
+
+
+class LobbyKnock(_Message):
+    type: Literal["lobby.knock"] = "lobby.knock"
+    waiting: WaitingInfo
+
+
+class LobbyList(_Message):
+    type: Literal["lobby.list"] = "lobby.list"
+    waiting: list[WaitingInfo]
+
+
+class LobbyLeft(_Message):
+    type: Literal["lobby.left"] = "lobby.left"
+    waiting_id: str
+    reason: Literal["admitted", "denied", "left"]
+    by: str | None = None
+    """The moderator who admitted or denied them."""
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -328,6 +395,8 @@ ErrorCode = Literal[
     "removed",
     "meeting_ended",
     "captions_unavailable",
+    "denied",
+    "in_lobby",
     "internal",
 ]
 
@@ -358,6 +427,10 @@ ServerMessage = (
     | RoomState
     | CaptionsState
     | Caption
+    | LobbyWaiting
+    | LobbyKnock
+    | LobbyList
+    | LobbyLeft
     | ErrorMessage
     | Pong
 )

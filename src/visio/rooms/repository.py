@@ -1,45 +1,182 @@
-"""Rooms in the database."""
+"""Rooms and the roles people hold in them, in the database (all the SQL about rooms)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from visio.rooms.slugs import new_slug
-from visio.storage.models import RoomRecord
+from visio.storage.models import RoomRecord, RoomRoleRecord, UserRecord
+
+Access = Literal["public", "trusted", "restricted"]
+Role = Literal["owner", "administrator", "member"]
 
 
 @dataclass(frozen=True)
 class StoredRoom:
     slug: str
     created_at: datetime
+    id: int = 0
+    name: str | None = None
+    access: Access = "public"
+    created_by: int | None = None
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    """Someone holding a role in a room."""
+
+    user_id: int
+    role: Role
+    full_name: str
+    email: str | None
+    granted_at: datetime
+
+
+def _stored(record: RoomRecord) -> StoredRoom:
+    return StoredRoom(
+        slug=record.slug,
+        created_at=record.created_at,
+        id=record.id,
+        name=record.name,
+        access=cast(Access, record.access),
+        created_by=record.created_by,
+    )
 
 
 class RoomRepository:
-    """Creates and finds rooms."""
+    """Creates and finds rooms, and stores who holds which role in them."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def create(self) -> StoredRoom:
-        """Store a new room under a fresh slug (retrying the rare collision)."""
+    async def create(
+        self, name: str | None = None, access: Access = "public", owner_id: int | None = None
+    ) -> StoredRoom:
+        """Store a new room under a fresh slug (retrying the rare collision); the creator, if
+        signed in, becomes its owner."""
         for _ in range(5):
             async with self._sessions() as session:
-                record = RoomRecord(slug=new_slug())
+                record = RoomRecord(slug=new_slug(), name=name, access=access, created_by=owner_id)
                 session.add(record)
                 try:
+                    await session.flush()
+                    if owner_id is not None:
+                        session.add(
+                            RoomRoleRecord(room_id=record.id, user_id=owner_id, role="owner")
+                        )
                     await session.commit()
                 except IntegrityError:
                     await session.rollback()
                     continue
-                return StoredRoom(record.slug, record.created_at)
+                return _stored(record)
         raise RuntimeError("could not find a free room slug after 5 tries")
 
     async def get(self, slug: str) -> StoredRoom | None:
         async with self._sessions() as session:
             record = await session.scalar(select(RoomRecord).where(RoomRecord.slug == slug))
-            return StoredRoom(record.slug, record.created_at) if record else None
+            return _stored(record) if record else None
+
+    async def update(
+        self, slug: str, *, name: str | None = None, access: Access | None = None
+    ) -> StoredRoom:
+        """Change a room's name and/or access level (None leaves a field as it is)."""
+        async with self._sessions() as session, session.begin():
+            record = await session.scalar(select(RoomRecord).where(RoomRecord.slug == slug))
+            if record is None:
+                raise LookupError(slug)
+            if name is not None:
+                record.name = name
+            if access is not None:
+                record.access = access
+            await session.flush()
+            return _stored(record)
+
+    async def role_of(self, room: StoredRoom, user_id: int | None) -> Role | None:
+        if user_id is None:
+            return None
+        async with self._sessions() as session:
+            role = await session.scalar(
+                select(RoomRoleRecord.role).where(
+                    RoomRoleRecord.room_id == room.id, RoomRoleRecord.user_id == user_id
+                )
+            )
+            return cast(Role | None, role)
+
+    async def roles(self, room: StoredRoom) -> list[RoleHolder]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(RoomRoleRecord, UserRecord)
+                .join(UserRecord, UserRecord.id == RoomRoleRecord.user_id)
+                .where(RoomRoleRecord.room_id == room.id)
+                .order_by(RoomRoleRecord.granted_at, RoomRoleRecord.user_id)
+            )
+            return [
+                RoleHolder(
+                    user_id=user.id,
+                    role=cast(Role, role.role),
+                    full_name=" ".join(p for p in (user.given_name, user.usual_name) if p)
+                    or (user.email or user.subject),
+                    email=user.email,
+                    granted_at=role.granted_at,
+                )
+                for role, user in rows.all()
+            ]
+
+    async def owner_count(self, room: StoredRoom) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(RoomRoleRecord)
+                .where(RoomRoleRecord.room_id == room.id, RoomRoleRecord.role == "owner")
+            )
+            return int(count or 0)
+
+    async def set_role(self, room: StoredRoom, user_id: int, role: Role) -> None:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(RoomRoleRecord, (room.id, user_id))
+            if record is None:
+                session.add(RoomRoleRecord(room_id=room.id, user_id=user_id, role=role))
+            else:
+                record.role = role
+
+    async def remove_role(self, room: StoredRoom, user_id: int) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(RoomRoleRecord).where(
+                    RoomRoleRecord.room_id == room.id, RoomRoleRecord.user_id == user_id
+                )
+            )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def rooms_of(self, user_id: int) -> list[tuple[StoredRoom, Role]]:
+        """The rooms where this person holds a role, newest first."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(RoomRecord, RoomRoleRecord.role)
+                .join(RoomRoleRecord, RoomRoleRecord.room_id == RoomRecord.id)
+                .where(RoomRoleRecord.user_id == user_id)
+                .order_by(RoomRecord.created_at.desc(), RoomRecord.id.desc())
+            )
+            return [(_stored(room), cast(Role, role)) for room, role in rows.all()]
+
+    async def find_user(self, reference: str) -> int | None:
+        """A user id from a reference: the id itself (digits) or an e-mail address."""
+        async with self._sessions() as session:
+            if reference.isdigit():
+                found = await session.scalar(
+                    select(UserRecord.id).where(UserRecord.id == int(reference))
+                )
+            else:
+                found = await session.scalar(
+                    select(UserRecord.id)
+                    .where(func.lower(UserRecord.email) == reference.strip().lower())
+                    .order_by(UserRecord.id)
+                    .limit(1)
+                )
+            return None if found is None else int(found)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, WebSocket
+from fastapi import APIRouter, Body, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from visio.audit import Origin
+from visio.auth.dependencies import OptionalSession, RequiredSession, origin_of
+from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
-from visio.rooms.signaling import RoomConnection
-from visio.rooms.slugs import normalise_slug
+from visio.rooms.repository import Access, Role, RoleHolder, StoredRoom
+from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
+
+RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+GUEST_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 class RoomCreated(BaseModel):
@@ -19,10 +27,59 @@ class RoomCreated(BaseModel):
     created_at: datetime
 
 
+class RoomCreate(BaseModel):
+    """What a new room starts with; everything is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: RoomName | None = None
+    access: Access = "public"
+
+
+class RoomChange(BaseModel):
+    """Fields to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: RoomName | None = None
+    access: Access | None = None
+
+
 class RoomStatus(BaseModel):
     slug: str
     created_at: datetime
     participant_count: int
+    name: str | None = None
+    access: Access = "public"
+    my_role: Role | None = None
+    """The caller's role in the room (None for guests and people without one)."""
+
+
+class MyRoom(BaseModel):
+    slug: str
+    name: str | None
+    access: Access
+    created_at: datetime
+    my_role: Role
+
+
+class MyRooms(BaseModel):
+    rooms: list[MyRoom]
+
+
+class RoleGrant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+
+
+class RoomRole(BaseModel):
+    user_id: int
+    role: Role
+    full_name: str
+    email: str | None
+    granted_at: datetime
+
+
+class RoomRoles(BaseModel):
+    roles: list[RoomRole]
 
 
 class ErrorBody(BaseModel):
@@ -51,14 +108,70 @@ def public_base_url(request: Request, container: Container) -> str:
     return str(request.base_url).rstrip("/")
 
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", tags=["rooms"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorReply, "description": "not signed in"},
+    403: {"model": ErrorReply, "description": "refused (CSRF, or the room's policy)"},
+    404: {"model": ErrorReply, "description": "no such room, or not a room link"},
+}
 
 
-@router.post("/rooms", status_code=201, response_model=RoomCreated)
-async def create_room(request: Request) -> RoomCreated:
-    """Create a meeting room with a fresh, readable slug."""
+def _status(room: StoredRoom, role: Role | None, container: Container) -> RoomStatus:
+    return RoomStatus(
+        slug=room.slug,
+        created_at=room.created_at,
+        participant_count=container.room_service.participant_count(room.slug),
+        name=room.name,
+        access=room.access,
+        my_role=role,
+    )
+
+
+def _role(holder: RoleHolder) -> RoomRole:
+    return RoomRole(
+        user_id=holder.user_id,
+        role=holder.role,
+        full_name=holder.full_name,
+        email=holder.email,
+        granted_at=holder.granted_at,
+    )
+
+
+def _ensure_guest_cookie(request: Request, response: Response, container: Container) -> None:
+    """Give a browser its guest identity (used to keep removed guests out) if it has none."""
+    if request.cookies.get(GUEST_COOKIE) or request.cookies.get(SESSION_COOKIE):
+        return
+    response.set_cookie(
+        GUEST_COOKIE,
+        secrets.token_urlsafe(24),
+        max_age=GUEST_COOKIE_MAX_AGE,
+        path="/",
+        secure=container.settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@router.post(
+    "/rooms",
+    status_code=201,
+    response_model=RoomCreated,
+    responses={k: v for k, v in _ERRORS.items() if k != 404},
+)
+async def create_room(
+    request: Request,
+    session: OptionalSession,
+    body: Annotated[RoomCreate | None, Body()] = None,
+) -> RoomCreated:
+    """Create a meeting room with a fresh, readable slug; a signed-in creator owns it.
+
+    ``VISIO_ROOM_CREATION`` decides who may create rooms (everyone, signed-in people, admins)."""
     container = _container(request)
-    room = await container.room_repository.create()
+    body = body or RoomCreate()
+    room = await container.room_directory.create(
+        session.user if session else None, body.name, body.access, origin_of(request)
+    )
     return RoomCreated(
         slug=room.slug,
         url=f"{public_base_url(request, container)}/{room.slug}",
@@ -66,33 +179,114 @@ async def create_room(request: Request) -> RoomCreated:
     )
 
 
-@router.get(
-    "/rooms/{slug}",
-    response_model=RoomStatus,
-    responses={404: {"model": ErrorReply, "description": "no such room, or not a room link"}},
-)
-async def get_room(slug: str, request: Request) -> RoomStatus | JSONResponse:
-    """Tell whether a room exists and how many people are in it now."""
-    container = _container(request)
-    normalised = normalise_slug(slug)
-    if normalised is None:
-        return error_response(
-            404, "invalid_room_link", "a room code looks like abc-defg-hij (10 letters)"
-        )
-    room = await container.room_repository.get(normalised)
-    if room is None:
-        return error_response(404, "room_not_found", f"there is no room {normalised}")
-    return RoomStatus(
-        slug=room.slug,
-        created_at=room.created_at,
-        participant_count=container.room_service.participant_count(room.slug),
+@router.get("/me/rooms", response_model=MyRooms, responses={401: _ERRORS[401]})
+async def my_rooms(request: Request, session: RequiredSession) -> MyRooms:
+    """The rooms where the signed-in person holds a role, newest first."""
+    rooms = await _container(request).room_directory.mine(session.user)
+    return MyRooms(
+        rooms=[
+            MyRoom(
+                slug=room.slug,
+                name=room.name,
+                access=room.access,
+                created_at=room.created_at,
+                my_role=role,
+            )
+            for room, role in rooms
+        ]
     )
+
+
+@router.get("/rooms/{slug}", response_model=RoomStatus, responses={404: _ERRORS[404]})
+async def get_room(
+    slug: str, request: Request, response: Response, session: OptionalSession
+) -> RoomStatus:
+    """Tell whether a room exists, how it is reached and how many people are in it now."""
+    container = _container(request)
+    room, role = await container.room_directory.describe(session.user if session else None, slug)
+    _ensure_guest_cookie(request, response, container)
+    return _status(room, role, container)
+
+
+@router.patch("/rooms/{slug}", response_model=RoomStatus, responses=_ERRORS)
+async def change_room(
+    slug: str, body: RoomChange, request: Request, session: OptionalSession
+) -> RoomStatus:
+    """Rename a room or change its access level (owners and administrators of the room)."""
+    container = _container(request)
+    room, role = await container.room_directory.update(
+        session.user if session else None, slug, body.name, body.access, origin_of(request)
+    )
+    return _status(room, role, container)
+
+
+@router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
+async def list_roles(slug: str, request: Request, session: OptionalSession) -> RoomRoles:
+    """Who holds which role in the room (for people who hold one themselves)."""
+    holders = await _container(request).room_directory.roles(
+        session.user if session else None, slug
+    )
+    return RoomRoles(roles=[_role(h) for h in holders])
+
+
+@router.put("/rooms/{slug}/roles/{user}", response_model=RoomRole, responses=_ERRORS)
+async def grant_role(
+    slug: str,
+    user: Annotated[str, Field(min_length=1, max_length=320)],
+    body: RoleGrant,
+    request: Request,
+    session: OptionalSession,
+) -> RoomRole:
+    """Give someone (a user id, or the e-mail they signed in with) a role in the room."""
+    holder = await _container(request).room_directory.grant(
+        session.user if session else None, slug, user, body.role, origin_of(request)
+    )
+    return _role(holder)
+
+
+@router.delete("/rooms/{slug}/roles/{user}", status_code=204, responses=_ERRORS)
+async def revoke_role(
+    slug: str,
+    user: Annotated[str, Field(min_length=1, max_length=320)],
+    request: Request,
+    session: OptionalSession,
+) -> Response:
+    """Take someone's role in the room away (a room keeps at least one owner)."""
+    await _container(request).room_directory.revoke(
+        session.user if session else None, slug, user, origin_of(request)
+    )
+    return Response(status_code=204)
 
 
 @router.websocket("/rooms/{slug}/ws")
 async def room_socket(websocket: WebSocket, slug: str) -> None:
     """The participant's signaling connection: docs/protocol.md."""
     container = _container(websocket)
+    session_token = websocket.cookies.get(SESSION_COOKIE)
+    session = await container.sessions.get(session_token) if session_token else None
+    guest_token = websocket.cookies.get(GUEST_COOKIE)
+    new_guest_cookie: str | None = None
+    if session is None and not guest_token:
+        guest_token = new_guest_cookie = secrets.token_urlsafe(24)
+    visitor = Visitor(
+        user=session.user if session else None,
+        site_admin=bool(session and container.auth.is_admin(session.user)),
+        guest_token=guest_token if session is None else None,
+        origin=Origin(
+            ip=websocket.client.host if websocket.client else None,
+            user_agent=websocket.headers.get("user-agent"),
+        ),
+    )
+    headers: list[tuple[bytes, bytes]] = []
+    if new_guest_cookie is not None:
+        secure = "; Secure" if container.settings.secure_cookies else ""
+        headers.append(
+            (
+                b"set-cookie",
+                f"{GUEST_COOKIE}={new_guest_cookie}; Max-Age={GUEST_COOKIE_MAX_AGE}; Path=/; "
+                f"HttpOnly; SameSite=Lax{secure}".encode(),
+            )
+        )
     await RoomConnection(
-        websocket, slug, container.room_service, container.settings, container.metrics
-    ).run()
+        websocket, slug, visitor, container.room_service, container.settings, container.metrics
+    ).run(headers)

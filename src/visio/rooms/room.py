@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass, field
 
-from visio.rooms.participant import Participant
+from visio.rooms.participant import Knock, Participant
 from visio.rooms.protocol import CaptionsInfo, ServerMessage
 
 
@@ -37,9 +37,22 @@ class Room:
         default_factory=lambda: CaptionsInfo(enabled=False, language="auto")
     )
     caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
-    locked: bool = False
-    """A locked room lets nobody new in."""
     """Participant id → the stream carrying their microphone to recognition."""
+    locked: bool = False
+    """A locked room sends newcomers to the lobby."""
+    lobby: dict[str, Knock] = field(default_factory=dict)
+    """People waiting to be admitted, by waiting id, in the order they knocked."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.participants and not self.lobby
+
+    def moderators(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.moderator]
+
+    def tell_moderators(self, message: ServerMessage) -> None:
+        for participant in self.moderators():
+            participant.send(message)
 
     def by_feed(self, feed_id: int) -> Participant | None:
         for participant in self.participants.values():

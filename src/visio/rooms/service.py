@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
+from visio.audit import AuditTrail
 from visio.captions.subtitler import Subtitler
 from visio.media.engine import MediaEngine, MediaUnavailableError
 from visio.media.janus.client import JanusError, JsonObject, PluginEvent
 from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
-from visio.rooms.participant import Outbox, Participant
+from visio.rooms import policy
+from visio.rooms.participant import Knock, Outbox, Participant, Visitor
 from visio.rooms.protocol import (
     CaptionLanguage,
     ErrorCode,
@@ -24,6 +26,10 @@ from visio.rooms.protocol import (
     IceCandidate,
     Joined,
     Limits,
+    LobbyKnock,
+    LobbyLeft,
+    LobbyList,
+    LobbyWaiting,
     MediaInterrupted,
     MediaReset,
     Moderated,
@@ -33,6 +39,7 @@ from visio.rooms.protocol import (
     ParticipantUpdated,
     ProtocolError,
     Publish,
+    RoomRole,
     RoomState,
     ServerTrickle,
     Source,
@@ -60,7 +67,11 @@ class RoomService:
         engine: MediaEngine,
         videoroom: VideoRoomAdmin,
         subtitler: Subtitler,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
+        self._removed: dict[str, set[str]] = {}
+        """Room slug → identities a moderator removed, kept out until a moderator admits them."""
         self._settings = settings
         self._repository = repository
         self._engine = engine
@@ -89,15 +100,65 @@ class RoomService:
     # ---- joining and leaving -----------------------------------------------------------------
 
     async def join(
-        self, slug: str, name: str, audio: bool, video: bool, outbox: Outbox, reply_to: Any
-    ) -> tuple[Room, Participant]:
-        """Add a participant; they get ``joined``, the others ``participant.joined``."""
-        if await self._repository.get(slug) is None:
+        self,
+        slug: str,
+        name: str,
+        audio: bool,
+        video: bool,
+        outbox: Outbox,
+        reply_to: Any,
+        visitor: Visitor,
+        on_admitted: Callable[[Participant], None],
+    ) -> tuple[Room, Participant | Knock]:
+        """Let someone in (they get ``joined``, the others ``participant.joined``), or hold them
+        in the lobby (they get ``lobby.waiting``, the moderators ``lobby.knock``)."""
+        stored = await self._repository.get(slug)
+        if stored is None:
             raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
+        role = await self._repository.role_of(stored, visitor.user.id if visitor.user else None)
+        actor = policy.Actor(
+            user_id=visitor.user.id if visitor.user else None,
+            site_admin=visitor.site_admin,
+            role=role,
+        )
         room = self._rooms.setdefault(slug, Room(slug))
-        if room.locked:
-            raise ProtocolError("room_locked", "a moderator locked this meeting", fatal=True)
+        removed = visitor.key is not None and visitor.key in self._removed.get(slug, set())
+        where = policy.enter_room(actor, stored, locked=room.locked, removed=removed)
+        if isinstance(where, policy.Wait):
+            knock = Knock(
+                name=name,
+                audio=audio,
+                video=video,
+                outbox=outbox,
+                visitor=visitor,
+                reason=where.reason,
+                reply_to=reply_to,
+                on_admitted=on_admitted,
+                role=role,
+            )
+            room.lobby[knock.id] = knock
+            logger.info("room %s: %s waits in the lobby (%s)", slug, knock.id, where.reason)
+            knock.send(LobbyWaiting(reply_to=reply_to, reason=where.reason))
+            room.tell_moderators(LobbyKnock(waiting=knock.info()))
+            return room, knock
+        participant = self._enter(room, name, audio, video, outbox, reply_to, visitor, role, actor)
+        return room, participant
+
+    def _enter(
+        self,
+        room: Room,
+        name: str,
+        audio: bool,
+        video: bool,
+        outbox: Outbox,
+        reply_to: Any,
+        visitor: Visitor,
+        role: RoomRole | None,
+        actor: policy.Actor,
+    ) -> Participant:
         if len(room.participants) >= self._settings.room_max_participants:
+            if room.empty:
+                self._rooms.pop(room.slug, None)
             raise ProtocolError(
                 "room_full",
                 f"the room has {self._settings.room_max_participants} participants already",
@@ -108,11 +169,14 @@ class RoomService:
             audio=audio,
             video=video,
             outbox=outbox,
-            moderator=not room.participants,
+            visitor=visitor,
+            role=role,
+            moderator_by="role" if policy.moderates(actor) else None,
         )
         others = [p.info() for p in room.participants.values()]
         room.participants[participant.id] = participant
-        logger.info("room %s: participant %s joined", slug, participant.id)
+        changed = self._settle_moderators(room)
+        logger.info("room %s: participant %s joined", room.slug, participant.id)
         participant.send(
             Joined(
                 reply_to=reply_to,
@@ -128,9 +192,37 @@ class RoomService:
                 locked=room.locked,
             )
         )
+        if participant.moderator and room.lobby:
+            participant.send(LobbyList(waiting=[k.info() for k in room.lobby.values()]))
         room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
+        self._announce_moderators(room, [p for p in changed if p is not participant])
         self._spawn(self._sync_subscriptions(room, participant))
-        return room, participant
+        return participant
+
+    def _settle_moderators(self, room: Room) -> list[Participant]:
+        """Apply the interim rule: while nobody moderates by role, the earliest participant
+        present moderates; once someone with a moderating role is present, the interim
+        moderator steps down. Returns those whose moderator status changed."""
+        changed: list[Participant] = []
+        present = list(room.participants.values())
+        if any(p.moderator_by == "role" for p in present):
+            for p in present:
+                if p.moderator_by == "interim":
+                    p.moderator_by = None
+                    changed.append(p)
+        elif present and not any(p.moderator for p in present):
+            earliest = min(present, key=lambda p: p.joined_at)
+            earliest.moderator_by = "interim"
+            changed.append(earliest)
+        return changed
+
+    def _announce_moderators(self, room: Room, changed: list[Participant]) -> None:
+        """Everyone sees the new moderator status; new moderators get the lobby's list (when
+        someone is waiting)."""
+        for participant in changed:
+            room.broadcast(ParticipantUpdated(participant=participant.info()))
+            if participant.moderator and room.lobby:
+                participant.send(LobbyList(waiting=[k.info() for k in room.lobby.values()]))
 
     async def leave(self, room: Room, participant: Participant, reason: LeaveReason) -> None:
         """Remove a participant; the others see them go at once."""
@@ -146,19 +238,112 @@ class RoomService:
         )
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
         await self._subtitler.participant_gone(room, participant)
-        if participant.moderator and room.participants:
-            successor = min(room.participants.values(), key=lambda p: p.joined_at)
-            successor.moderator = True
-            room.broadcast(ParticipantUpdated(participant=successor.info()))
+        self._announce_moderators(room, self._settle_moderators(room))
         for handle in (participant.publisher, participant.subscriber):
             if handle is not None:
                 await handle.detach()
         participant.publisher = participant.subscriber = None
-        if not room.participants:
+        if room.empty:
             await self._close_room(room)
         else:
             for other in room.others(participant):
                 self._spawn(self._sync_subscriptions(room, other))
+
+    # ---- the lobby ---------------------------------------------------------------------------
+
+    async def leave_lobby(self, room: Room, knock: Knock) -> None:
+        """A waiting person closed the tab: they disappear from the moderators' list."""
+        if knock.gone:
+            return
+        knock.gone = True
+        room.lobby.pop(knock.id, None)
+        logger.info("room %s: %s left the lobby", room.slug, knock.id)
+        room.tell_moderators(LobbyLeft(waiting_id=knock.id, reason="left"))
+        if room.empty:
+            await self._close_room(room)
+
+    def _waiting(self, room: Room, waiting_id: str | None) -> list[Knock]:
+        if waiting_id is None:
+            return list(room.lobby.values())
+        knock = room.lobby.get(waiting_id)
+        if knock is None:
+            raise ProtocolError("participant_not_found", "nobody with that id is waiting")
+        return [knock]
+
+    async def admit(self, room: Room, moderator: Participant, waiting_id: str | None) -> None:
+        """A moderator lets one waiting person (or everyone waiting) into the meeting."""
+        _require(policy.admit(moderator.moderator))
+        for knock in self._waiting(room, waiting_id):
+            knock.gone = True
+            room.lobby.pop(knock.id, None)
+            if knock.visitor.key is not None:
+                self._removed.get(room.slug, set()).discard(knock.visitor.key)
+            actor = policy.Actor(
+                user_id=knock.visitor.user.id if knock.visitor.user else None,
+                site_admin=knock.visitor.site_admin,
+                role=knock.role,
+            )
+            room.tell_moderators(LobbyLeft(waiting_id=knock.id, reason="admitted", by=moderator.id))
+            try:
+                participant = self._enter(
+                    room,
+                    knock.name,
+                    knock.audio,
+                    knock.video,
+                    knock.outbox,
+                    knock.reply_to,
+                    knock.visitor,
+                    knock.role,
+                    actor,
+                )
+            except ProtocolError as exc:
+                knock.send(exc.error)
+                knock.outbox.close()
+                continue
+            knock.on_admitted(participant)
+            await self._record(
+                "room.lobby_admitted", moderator, room, knock.visitor, participant=participant.id
+            )
+
+    async def deny(self, room: Room, moderator: Participant, waiting_id: str | None) -> None:
+        """A moderator turns one waiting person (or everyone waiting) away."""
+        _require(policy.admit(moderator.moderator))
+        for knock in self._waiting(room, waiting_id):
+            await self._turn_away(room, knock, "denied", "a moderator did not let you in")
+            room.tell_moderators(LobbyLeft(waiting_id=knock.id, reason="denied", by=moderator.id))
+            await self._record("room.lobby_denied", moderator, room, knock.visitor)
+        if room.empty:
+            await self._close_room(room)
+
+    async def _turn_away(self, room: Room, knock: Knock, code: ErrorCode, message: str) -> None:
+        knock.gone = True
+        room.lobby.pop(knock.id, None)
+        knock.send(ErrorMessage(code=code, message=message, fatal=True))
+        knock.outbox.close()
+
+    async def _record(
+        self,
+        event: str,
+        moderator: Participant,
+        room: Room,
+        subject: Visitor | None = None,
+        **details: Any,
+    ) -> None:
+        """Audit a moderator's decision: who, on whom, in which room."""
+        by = moderator.visitor
+        if subject is not None:
+            details["subject"] = subject.label
+            details["subject_identity"] = subject.identity
+        details["moderator_participant"] = moderator.id
+        await self._audit.record(
+            event,
+            "success",
+            by.origin,
+            actor_user_id=by.user.id if by.user else None,
+            actor=by.label,
+            target=room.slug,
+            details=details,
+        )
 
     async def _close_room(self, room: Room) -> None:
         if self._rooms.get(room.slug) is room:
@@ -196,7 +381,7 @@ class RoomService:
         target_id: str | None,
     ) -> None:
         """A moderator acts on one participant (or, for mute and camera_off, everyone else)."""
-        _require_moderator(moderator)
+        _require(policy.moderate(moderator.moderator))
         if target_id is None:
             if action not in ("mute", "camera_off"):
                 raise ProtocolError("invalid_message", f"{action} needs a participant_id")
@@ -219,8 +404,8 @@ class RoomService:
                 continue
             if action == "promote":
                 if not target.moderator:
-                    target.moderator = True
-                    room.broadcast(ParticipantUpdated(participant=target.info()))
+                    target.moderator_by = "promoted"
+                    self._announce_moderators(room, [target])
                 continue
             target.send(Moderated(action=action, by=moderator.id))
             source = _SOURCE_OF_ACTION[action]
@@ -232,14 +417,17 @@ class RoomService:
             await self._set_relay(room, target, source, relay=False)
 
     async def lock(self, room: Room, moderator: Participant, locked: bool) -> None:
-        _require_moderator(moderator)
+        _require(policy.lock(moderator.moderator))
         room.locked = locked
         room.broadcast(RoomState(locked=locked, set_by=moderator.id))
 
     async def end(self, room: Room, moderator: Participant) -> None:
         """End the meeting for everyone."""
-        _require_moderator(moderator)
+        _require(policy.end(moderator.moderator))
         logger.info("room %s: meeting ended by %s", room.slug, moderator.id)
+        await self._record("room.meeting_ended", moderator, room)
+        for knock in list(room.lobby.values()):
+            await self._turn_away(room, knock, "meeting_ended", "a moderator ended the meeting")
         for participant in list(room.participants.values()):
             await self.remove(room, participant, "meeting_ended", by=moderator)
 
@@ -251,6 +439,16 @@ class RoomService:
             if code == "removed"
             else "a moderator ended the meeting"
         )
+        if code == "removed":
+            if participant.visitor.key is not None:
+                self._removed.setdefault(room.slug, set()).add(participant.visitor.key)
+            await self._record(
+                "room.participant_removed",
+                by,
+                room,
+                participant.visitor,
+                participant=participant.id,
+            )
         participant.send(ErrorMessage(code=code, message=message, fatal=True))
         await self.leave(room, participant, "removed" if code == "removed" else "left")
         participant.outbox.close()
@@ -284,6 +482,7 @@ class RoomService:
         self, room: Room, participant: Participant, enabled: bool, language: CaptionLanguage
     ) -> None:
         """A moderator turns the room's subtitles on or off."""
+        _require(policy.set_captions(participant.moderator))
         await self._subtitler.set(room, participant, enabled, language)
 
     # ---- publishing --------------------------------------------------------------------------
@@ -548,9 +747,10 @@ _SOURCE_OF_ACTION: dict[ModerationAction, Source] = {
 }
 
 
-def _require_moderator(participant: Participant) -> None:
-    if not participant.moderator:
-        raise ProtocolError("forbidden", "only a moderator can do this")
+def _require(decision: policy.Decision) -> None:
+    """Raise the policy's refusal as a protocol error."""
+    if isinstance(decision, policy.Refusal):
+        raise ProtocolError("forbidden", decision.message)
 
 
 def _candidate(message: JsonObject) -> IceCandidate | None:

@@ -9,7 +9,7 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
-from visio.rooms.participant import Outbox, Participant
+from visio.rooms.participant import Knock, Outbox, Participant, Visitor
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
     CaptionsSet,
@@ -17,6 +17,8 @@ from visio.rooms.protocol import (
     IceRestart,
     Join,
     Leave,
+    LobbyAdmit,
+    LobbyDeny,
     MediaState,
     Moderate,
     Ping,
@@ -38,6 +40,10 @@ from visio.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["GUEST_COOKIE", "RoomConnection", "Visitor"]
+
+GUEST_COOKIE = "visio_guest"
+"""A random per-browser id the server gives guests, so a removed guest stays out."""
 CLOSE_NORMAL = 1000
 CLOSE_FATAL = 4000
 CLOSE_TOO_SLOW = 4008
@@ -50,6 +56,7 @@ class RoomConnection:
         self,
         websocket: WebSocket,
         slug: str,
+        visitor: Visitor,
         service: RoomService,
         settings: Settings,
         metrics: Metrics,
@@ -57,6 +64,8 @@ class RoomConnection:
         self._metrics = metrics
         self._ws = websocket
         self._slug = slug
+        self._visitor = visitor
+        self._knock: Knock | None = None
         self._service = service
         self._settings = settings
         self._outbox = Outbox()
@@ -65,14 +74,17 @@ class RoomConnection:
         self._participant: Participant | None = None
         self._leave_reason: LeaveReason = "disconnected"
 
-    async def run(self) -> None:
-        await self._ws.accept()
+    async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""
+        await self._ws.accept(headers=headers)
         writer = asyncio.create_task(self._write_loop(), name="ws-writer")
         try:
             await self._read_loop()
         finally:
             if self._room is not None and self._participant is not None:
                 await self._service.leave(self._room, self._participant, self._leave_reason)
+            elif self._room is not None and self._knock is not None:
+                await self._service.leave_lobby(self._room, self._knock)
             self._outbox.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, 5)
@@ -131,7 +143,7 @@ class RoomConnection:
     async def _handle(self, slug: str, message: ClientMessage) -> bool:
         """Act on one valid message; return True when the connection should close."""
         if isinstance(message, Join):
-            if self._participant is not None:
+            if self._participant is not None or self._knock is not None:
                 raise ProtocolError(
                     "already_joined", "join was already accepted", reply_to=message.id
                 )
@@ -143,10 +155,20 @@ class RoomConnection:
                     fatal=True,
                 )
             try:
-                self._room, self._participant = await self._service.join(
-                    slug, message.name, message.audio, message.video, self._outbox, message.id
+                self._room, entered = await self._service.join(
+                    slug,
+                    message.name,
+                    message.audio,
+                    message.video,
+                    self._outbox,
+                    message.id,
+                    self._visitor,
+                    self._admitted,
                 )
-                self._metrics.joins.inc()
+                if isinstance(entered, Knock):
+                    self._knock = entered
+                else:
+                    self._admitted(entered)
             except ProtocolError as exc:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})
                 raise
@@ -154,6 +176,13 @@ class RoomConnection:
         if isinstance(message, Ping):
             self._outbox.send(Pong(reply_to=message.id))
             return False
+        if isinstance(message, Leave) and self._knock is not None:
+            self._leave_reason = "left"
+            return True
+        if self._knock is not None:
+            raise ProtocolError(
+                "in_lobby", "you are waiting for a moderator to let you in", reply_to=message.id
+            )
         if self._room is None or self._participant is None:
             raise ProtocolError("not_joined", "send join first", reply_to=message.id)
         room, participant = self._room, self._participant
@@ -176,6 +205,10 @@ class RoomConnection:
             elif isinstance(message, RoomEnd):
                 await self._service.end(room, participant)
                 return True
+            elif isinstance(message, LobbyAdmit):
+                await self._service.admit(room, participant, message.waiting_id)
+            elif isinstance(message, LobbyDeny):
+                await self._service.deny(room, participant, message.waiting_id)
             elif isinstance(message, CaptionsSet):
                 await self._service.set_captions(
                     room, participant, message.enabled, message.language
@@ -190,6 +223,12 @@ class RoomConnection:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})
             raise
         return False
+
+    def _admitted(self, participant: Participant) -> None:
+        """This connection now carries a participant (straight away, or admitted later)."""
+        self._participant = participant
+        self._knock = None
+        self._metrics.joins.inc()
 
     def _error(self, exc: ProtocolError) -> None:
         self._metrics.protocol_errors.labels(exc.error.code).inc()

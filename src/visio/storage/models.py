@@ -25,6 +25,25 @@ class RoomRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    name: Mapped[str | None] = mapped_column(String(120))
+    access: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
+    """``public`` (anyone with the link), ``trusted`` (anyone signed in), ``restricted``."""
+    created_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class RoomRoleRecord(Base):
+    """A person's role in a room: ``owner``, ``administrator`` or ``member``."""
+
+    __tablename__ = "room_roles"
+
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class UserRecord(Base):

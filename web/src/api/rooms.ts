@@ -41,12 +41,12 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   return body as T;
 }
 
-export function createRoom(): Promise<CreatedRoom> {
-  return request<CreatedRoom>('/api/v1/rooms', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: '{}',
-  });
+/** Creates a room; a signed-in person owns it (their CSRF token goes with the request). */
+export async function createRoom(): Promise<CreatedRoom> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  const me = await request<{ csrf_token: string }>('/api/v1/me').catch(() => null);
+  if (me) headers['X-CSRF-Token'] = me.csrf_token;
+  return request<CreatedRoom>('/api/v1/rooms', { method: 'POST', headers, body: '{}' });
 }
 
 export function getRoom(slug: string): Promise<RoomInfo> {

@@ -101,6 +101,21 @@ const en = {
   you: 'You',
   youSuffix: '(you)',
   moderatorBadge: 'Moderator',
+  guestBadge: 'Guest',
+  lobbyWaitingTitle: 'Waiting to be let in',
+  lobbyWaitingText: (reason: string): string =>
+    reason === 'trusted'
+      ? 'This meeting is for signed-in people. A moderator has been told you are here and will let you in.'
+      : reason === 'locked'
+        ? 'The meeting is locked. A moderator has been told you are here and will let you in.'
+        : 'A moderator has been told you are here and will let you in.',
+  lobbyTitle: (count: number): string => (count === 1 ? '1 person is waiting to join' : `${count} people are waiting to join`),
+  lobbyAdmit: 'Admit',
+  lobbyDeny: 'Deny',
+  lobbyAdmitAll: 'Admit all',
+  lobbyKnocked: (name: string) => `${name} is waiting to join`,
+  deniedTitle: 'You were not let in',
+  deniedText: 'A moderator did not admit you to this meeting.',
   screenOf: (name: string) => `${name}'s screen`,
   yourScreen: 'Your screen',
   youArePresenting: 'You are presenting to everyone',
@@ -308,6 +323,22 @@ const fr: Messages = {
   you: 'Vous',
   youSuffix: '(vous)',
   moderatorBadge: 'Modérateur',
+  guestBadge: 'Invité',
+  lobbyWaitingTitle: 'En attente d’admission',
+  lobbyWaitingText: (reason: string): string =>
+    reason === 'trusted'
+      ? 'Cette réunion est réservée aux personnes connectées. Un modérateur a été prévenu de votre arrivée et va vous faire entrer.'
+      : reason === 'locked'
+        ? 'La réunion est verrouillée. Un modérateur a été prévenu de votre arrivée et va vous faire entrer.'
+        : 'Un modérateur a été prévenu de votre arrivée et va vous faire entrer.',
+  lobbyTitle: (count: number): string =>
+    count === 1 ? '1 personne attend de rejoindre la réunion' : `${count} personnes attendent de rejoindre la réunion`,
+  lobbyAdmit: 'Admettre',
+  lobbyDeny: 'Refuser',
+  lobbyAdmitAll: 'Admettre tout le monde',
+  lobbyKnocked: (name: string) => `${name} attend de rejoindre la réunion`,
+  deniedTitle: 'Vous n’avez pas été admis',
+  deniedText: 'Un modérateur ne vous a pas admis dans cette réunion.',
   screenOf: (name: string) => `Écran de ${name}`,
   yourScreen: 'Votre écran',
   youArePresenting: 'Vous présentez à tous les participants',

@@ -103,6 +103,40 @@ describe('parseServerMessage', () => {
   });
 });
 
+describe('lobby messages', () => {
+  const waiting = { id: 'w_1', name: 'Bob', identity: 'guest', reason: 'trusted', since: '2026-11-28T10:00:00Z' };
+
+  it('parses lobby.waiting, lobby.knock, lobby.list and lobby.left', () => {
+    expect(parseServerMessage('{"type":"lobby.waiting","reply_to":"j","reason":"locked"}')).toEqual({
+      type: 'lobby.waiting',
+      reply_to: 'j',
+      reason: 'locked',
+    });
+    expect(parseServerMessage(JSON.stringify({ type: 'lobby.knock', waiting }))).toEqual({ type: 'lobby.knock', waiting });
+    expect(parseServerMessage(JSON.stringify({ type: 'lobby.list', waiting: [waiting] }))).toMatchObject({
+      waiting: [waiting],
+    });
+    expect(parseServerMessage('{"type":"lobby.left","waiting_id":"w_1","reason":"left"}')).toMatchObject({
+      waiting_id: 'w_1',
+    });
+  });
+
+  it('reads a participant marked as a guest', () => {
+    const guest = { ...alice, identity: 'guest' };
+    expect(parseServerMessage(JSON.stringify({ type: 'participant.joined', participant: guest }))).toMatchObject({
+      participant: { identity: 'guest' },
+    });
+  });
+
+  it.each([
+    ['a knock without a name', JSON.stringify({ type: 'lobby.knock', waiting: { ...waiting, name: 1 } })],
+    ['a lobby list that is not a list', '{"type":"lobby.list","waiting":{}}'],
+    ['a lobby.left without an id', '{"type":"lobby.left","reason":"left"}'],
+  ])('returns null for %s', (_, text) => {
+    expect(parseServerMessage(text)).toBeNull();
+  });
+});
+
 describe('candidateFields', () => {
   it('keeps only the three fields the protocol allows', () => {
     const init = { candidate: 'candidate:1 1 udp 1 127.0.0.2 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abc' };

@@ -29,6 +29,22 @@ export interface Participant {
   /** Whether they moderate the meeting (false when an older server leaves it out). */
   moderator: boolean;
   joined_at: string;
+  /** `signed_in` through the organisation's provider, or a `guest` (absent from older servers). */
+  identity?: Identity;
+  /** Their role in the room, if they hold one. */
+  role?: string | null;
+}
+
+export type Identity = 'signed_in' | 'guest';
+
+/** Someone waiting in the lobby, as moderators see them. */
+export interface WaitingPerson {
+  id: string;
+  name: string;
+  identity: Identity;
+  /** Why they wait: `trusted`, `restricted`, `locked` or `removed`. */
+  reason: string;
+  since: string;
 }
 
 /** The meeting's subtitles: on or off, in which language, and who last changed them. */
@@ -133,6 +149,14 @@ export interface PingMessage {
   id?: RequestId;
 }
 
+/** A moderator lets someone waiting in (or turns them away): one `waiting_id`, or `all`. */
+export interface LobbyDecisionMessage {
+  type: 'lobby.admit' | 'lobby.deny';
+  id?: RequestId;
+  waiting_id?: string;
+  all?: boolean;
+}
+
 export type ClientMessage =
   | JoinMessage
   | PublishMessage
@@ -144,6 +168,7 @@ export type ClientMessage =
   | ModerateMessage
   | RoomLockMessage
   | RoomEndMessage
+  | LobbyDecisionMessage
   | LeaveMessage
   | PingMessage;
 
@@ -232,6 +257,26 @@ export interface CaptionMessage extends Reply {
   words: CaptionWord[];
 }
 
+/** You wait in the lobby until a moderator admits you (`joined`) or not (error `denied`). */
+export interface LobbyWaitingMessage extends Reply {
+  type: 'lobby.waiting';
+  reason: string;
+}
+export interface LobbyKnockMessage extends Reply {
+  type: 'lobby.knock';
+  waiting: WaitingPerson;
+}
+export interface LobbyListMessage extends Reply {
+  type: 'lobby.list';
+  waiting: WaitingPerson[];
+}
+export interface LobbyLeftMessage extends Reply {
+  type: 'lobby.left';
+  waiting_id: string;
+  reason: 'admitted' | 'denied' | 'left' | (string & {});
+  by?: string;
+}
+
 export type ErrorCode =
   | 'invalid_json'
   | 'invalid_message'
@@ -253,6 +298,8 @@ export type ErrorCode =
   | 'removed'
   | 'meeting_ended'
   | 'captions_unavailable'
+  | 'denied'
+  | 'in_lobby'
   | 'internal';
 
 export interface ErrorMessage extends Reply {
@@ -281,6 +328,10 @@ export type ServerMessage =
   | RoomStateMessage
   | CaptionsStateMessage
   | CaptionMessage
+  | LobbyWaitingMessage
+  | LobbyKnockMessage
+  | LobbyListMessage
+  | LobbyLeftMessage
   | ErrorMessage
   | PongMessage;
 
@@ -319,6 +370,17 @@ export function isParticipant(value: unknown): value is Participant {
     isBoolean(value.screen) &&
     (value.moderator === undefined || isBoolean(value.moderator)) &&
     isString(value.joined_at)
+  );
+}
+
+function isWaitingPerson(value: unknown): value is WaitingPerson {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.name) &&
+    isString(value.identity) &&
+    isString(value.reason) &&
+    isString(value.since)
   );
 }
 
@@ -398,6 +460,14 @@ function isValidServerMessage(m: Json): boolean {
         (m.language === undefined || m.language === null || isString(m.language)) &&
         (m.words === undefined || (Array.isArray(m.words) && m.words.every(isCaptionWord)))
       );
+    case 'lobby.waiting':
+      return isString(m.reason);
+    case 'lobby.knock':
+      return isWaitingPerson(m.waiting);
+    case 'lobby.list':
+      return Array.isArray(m.waiting) && m.waiting.every(isWaitingPerson);
+    case 'lobby.left':
+      return isString(m.waiting_id) && isString(m.reason);
     case 'media.interrupted':
     case 'media.reset':
     case 'pong':

@@ -17,6 +17,7 @@ import {
   type PublishedTrack,
   type RequestId,
   type ServerMessage,
+  type WaitingPerson,
   type SubscriberOfferMessage,
   type Target,
 } from './protocol';
@@ -94,6 +95,12 @@ export type RoomSessionEvents = {
   moderated: (event: ModeratedEvent) => void;
   /** A moderator locked or unlocked the room (also once on joining). */
   lock: (state: RoomLockState) => void;
+  /** Why you wait in the lobby (`trusted`, `restricted`, `locked`, `removed`), or null once in. */
+  waiting: (reason: string | null) => void;
+  /** Moderators: the people waiting in the lobby, in the order they knocked. */
+  lobby: (waiting: WaitingPerson[]) => void;
+  /** Moderators: someone knocked. */
+  knock: (person: WaitingPerson) => void;
   error: (error: SessionError) => void;
 };
 
@@ -180,6 +187,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   captions: CaptionsInfo = CAPTIONS_OFF;
   /** Whether a moderator locked the room, as the server last said. */
   lock: RoomLockState = { locked: false };
+  /** Why you wait in the lobby, or null when not waiting. */
+  waiting: string | null = null;
+  /** Moderators: who waits in the lobby. */
+  lobby: WaitingPerson[] = [];
 
   private readonly signaling: SignalingChannel;
   private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -420,6 +431,27 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     return this.request('moderation', { type: 'room.end' });
   }
 
+  /** Lets someone waiting in the lobby in (`all`: everyone waiting). */
+  admit(waitingId: string | 'all'): boolean {
+    return this.request('moderation', {
+      type: 'lobby.admit',
+      ...(waitingId === 'all' ? { all: true } : { waiting_id: waitingId }),
+    });
+  }
+
+  /** Turns someone waiting in the lobby away (`all`: everyone waiting). */
+  deny(waitingId: string | 'all'): boolean {
+    return this.request('moderation', {
+      type: 'lobby.deny',
+      ...(waitingId === 'all' ? { all: true } : { waiting_id: waitingId }),
+    });
+  }
+
+  private setLobby(lobby: WaitingPerson[]): void {
+    this.lobby = lobby;
+    this.emit('lobby', this.lobby);
+  }
+
   private request(kind: SessionRequest, message: ClientMessage): boolean {
     if (!this.joined || this.finished) return false;
     const id = this.signaling.send(message);
@@ -467,6 +499,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       // The server drops our participant with the socket; we rejoin as a new one.
       this.socketDown = true;
       this.joined = false;
+      if (this.lobby.length) this.setLobby([]);
       this.teardownMedia();
       this.updateStatus();
       return;
@@ -547,6 +580,20 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         this.lock = message.set_by ? { locked: message.locked, setBy: message.set_by } : { locked: message.locked };
         this.emit('lock', this.lock);
         return;
+      case 'lobby.waiting':
+        this.waiting = message.reason;
+        this.emit('waiting', this.waiting);
+        return;
+      case 'lobby.knock':
+        this.setLobby([...this.lobby.filter((p) => p.id !== message.waiting.id), message.waiting]);
+        this.emit('knock', message.waiting);
+        return;
+      case 'lobby.list':
+        this.setLobby(message.waiting);
+        return;
+      case 'lobby.left':
+        this.setLobby(this.lobby.filter((p) => p.id !== message.waiting_id));
+        return;
       case 'error':
         return this.onError(message);
       case 'pong':
@@ -556,6 +603,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   private onJoined(message: JoinedMessage): void {
     performance.mark('visio:joined');
+    if (this.waiting !== null) {
+      this.waiting = null;
+      this.emit('waiting', null);
+    }
     this.joined = true;
     this.socketDown = false;
     this.participantId = message.participant.id;

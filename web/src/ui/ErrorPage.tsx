@@ -20,6 +20,7 @@ export type ErrorPageCode =
   | 'removed'
   | 'meeting_ended'
   | 'room_locked'
+  | 'denied'
   | (string & {});
 
 function explain(code: ErrorPageCode, t: Messages): { title: string; text: string } {
@@ -46,6 +47,8 @@ function explain(code: ErrorPageCode, t: Messages): { title: string; text: strin
       return { title: t.meetingEndedTitle, text: t.meetingEndedText };
     case 'room_locked':
       return { title: t.roomLockedTitle, text: t.roomLockedText };
+    case 'denied':
+      return { title: t.deniedTitle, text: t.deniedText };
     default:
       return { title: t.genericErrorTitle, text: t.genericErrorText };
   }

@@ -16,6 +16,7 @@ import { ParticipantsPanel, type PanelModeration, type ParticipantRow } from './
 import { CAPTION_TEXT_SCALES, loadCaptionPreferences, saveCaptionPreferences, type CaptionPreferences } from './preferences';
 import type { JoinSettings } from './PreJoin';
 import { RemoteAudio } from './RemoteAudio';
+import { LobbyQueue, LobbyWaiting } from './Lobby';
 import { Tile, type TileModel } from './Tile';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
@@ -117,6 +118,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       session.on('moderated', (event) => {
         if (event.changed) setNotice(event);
       }),
+      session.on('knock', (person) => setAnnouncement(messages.current.lobbyKnocked(person.name))),
       session.on('lock', ({ locked, setBy }) => {
         if (!setBy) return; // The state on joining: nothing happened.
         const by = setBy === session.participantId ? null : (session.participants.find((p) => p.id === setBy)?.name ?? null);
@@ -248,6 +250,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         audio: participant.audio,
         video: participant.video && camera ? camera.stream : null,
         microphone: microphone?.track ?? null,
+        guest: participant.identity === 'guest',
       });
       const screen = trackOf(tracks, participant.id, 'screen');
       if (participant.screen && screen) {
@@ -298,6 +301,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       audio: local.audio,
       video: local.video,
       screen: Boolean(local.screenTrack),
+      guest: state.self?.identity === 'guest',
     },
     ...participants.map((p) => ({
       id: p.id,
@@ -307,10 +311,15 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       audio: p.audio,
       video: p.video,
       screen: p.screen,
+      guest: p.identity === 'guest',
     })),
   ];
 
   const presenting = stageTiles.length > 0;
+
+  if (state.waiting !== null) {
+    return <LobbyWaiting reason={state.waiting} onLeave={onLeave} />;
+  }
   const captionsShown = captions.enabled && captionPreferences.visible;
   const captionScale = CAPTION_TEXT_SCALES[captionPreferences.textSize] ?? 1;
 
@@ -332,6 +341,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         </div>
       )}
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
+      {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
       <div className="meeting__body">
         <main className={`stage ${presenting ? 'stage--presenting' : ''}`}>
           {presenting ? (

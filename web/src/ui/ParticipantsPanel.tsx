@@ -29,6 +29,8 @@ export interface ParticipantRow {
   audio: boolean;
   video: boolean;
   screen: boolean;
+  /** Not signed in: marked as a guest. */
+  guest?: boolean;
 }
 
 /** What a moderator can do from the panel; absent for everyone else, who see no such controls. */
@@ -152,6 +154,11 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
                 {row.local && <span className="person__you"> {t.youSuffix}</span>}
               </span>
               {row.moderator && <span className="person__role">{t.moderatorBadge}</span>}
+              {row.guest && (
+                <span className="person__role person__role--guest" data-testid="guest-badge">
+                  {t.guestBadge}
+                </span>
+              )}
             </span>
             <span className="person__states">
               {row.screen && (

@@ -18,6 +18,8 @@ export interface TileModel {
   video: MediaStream | null;
   /** The microphone track, for the speaking indicator. */
   microphone: MediaStreamTrack | null;
+  /** Not signed in: marked as a guest. */
+  guest?: boolean;
 }
 
 const FIRST_REMOTE_FRAME = 'visio:first-remote-frame';
@@ -66,6 +68,11 @@ export function Tile({ tile }: { tile: TileModel }) {
         <span className="tile__name" data-testid="tile-name">
           {tile.label}
         </span>
+        {tile.guest && (
+          <span className="tile__guest" data-testid="guest-badge">
+            {t.guestBadge}
+          </span>
+        )}
       </figcaption>
     </figure>
   );

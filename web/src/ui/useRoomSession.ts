@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { CaptionsInfo, Participant } from '../room/protocol';
+import type { CaptionsInfo, Participant, WaitingPerson } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
 import type { ConnectionStatus, LocalMediaState, RoomLockState, RoomSession } from '../room/session';
 
@@ -13,6 +13,10 @@ export interface RoomSessionState {
   captions: CaptionsInfo;
   /** Whether a moderator locked the room, and who. */
   lock: RoomLockState;
+  /** Why you wait in the lobby, or null once in the meeting. */
+  waiting: string | null;
+  /** Moderators: who waits in the lobby. */
+  lobby: WaitingPerson[];
 }
 
 function snapshot(session: RoomSession): RoomSessionState {
@@ -24,6 +28,8 @@ function snapshot(session: RoomSession): RoomSessionState {
     local: session.localState,
     captions: session.captions,
     lock: session.lock,
+    waiting: session.waiting,
+    lobby: session.lobby,
   };
 }
 
@@ -42,6 +48,8 @@ export function useRoomSession(session: RoomSession): RoomSessionState {
       session.on('local', update('local')),
       session.on('captions', update('captions')),
       session.on('lock', update('lock')),
+      session.on('waiting', update('waiting')),
+      session.on('lobby', update('lobby')),
     ];
     return () => offs.forEach((off) => off());
   }, [session]);

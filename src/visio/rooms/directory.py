@@ -1,0 +1,238 @@
+"""Rooms that belong to people: creating, naming, access levels and roles, each step authorised
+by :mod:`visio.rooms.policy` and recorded in the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from visio.audit import AuditTrail, Origin
+from visio.auth.users import User
+from visio.errors import ApiProblem
+from visio.rooms import policy
+from visio.rooms.repository import Access, Role, RoleHolder, RoomRepository, StoredRoom
+from visio.rooms.slugs import normalise_slug
+from visio.settings import Settings
+
+
+def actor_label(user: User | None) -> str | None:
+    """How the audit trail names a person."""
+    return None if user is None else (user.email or f"{user.provider}:{user.subject}")
+
+
+class RoomDirectory:
+    """The rooms people own, as the REST API manages them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        repository: RoomRepository,
+        audit: AuditTrail,
+        is_admin: Callable[[User], bool],
+    ) -> None:
+        self._settings = settings
+        self._repository = repository
+        self._audit = audit
+        self._is_admin = is_admin
+
+    async def actor(self, user: User | None, room: StoredRoom | None = None) -> policy.Actor:
+        """The person asking, with their role in ``room``."""
+        if user is None:
+            return policy.Actor()
+        role = await self._repository.role_of(room, user.id) if room is not None else None
+        return policy.Actor(user_id=user.id, site_admin=self._is_admin(user), role=role)
+
+    async def find(self, slug: str) -> StoredRoom:
+        """The room behind a link, or a 404 that says what is wrong."""
+        normalised = normalise_slug(slug)
+        if normalised is None:
+            raise ApiProblem(
+                404, "invalid_room_link", "a room code looks like abc-defg-hij (10 letters)"
+            )
+        room = await self._repository.get(normalised)
+        if room is None:
+            raise ApiProblem(404, "room_not_found", f"there is no room {normalised}")
+        return room
+
+    async def _check(
+        self,
+        decision: policy.Decision,
+        event: str,
+        user: User | None,
+        origin: Origin,
+        target: str | None,
+        **details: Any,
+    ) -> None:
+        """Raise the refusal, if it is one, after recording it."""
+        if isinstance(decision, policy.Refusal):
+            await self._audit.record(
+                event,
+                "failure",
+                origin,
+                actor_user_id=user.id if user else None,
+                actor=actor_label(user),
+                target=target,
+                details={"reason": decision.code, **details},
+            )
+            raise ApiProblem(decision.status, decision.code, decision.message)
+
+    async def _success(
+        self, event: str, user: User | None, origin: Origin, target: str, **details: Any
+    ) -> None:
+        await self._audit.record(
+            event,
+            "success",
+            origin,
+            actor_user_id=user.id if user else None,
+            actor=actor_label(user),
+            target=target,
+            details=details,
+        )
+
+    async def create(
+        self, user: User | None, name: str | None, access: Access, origin: Origin
+    ) -> StoredRoom:
+        """A new room; a signed-in creator becomes its owner."""
+        actor = await self.actor(user)
+        await self._check(
+            policy.create_room(actor, self._settings.room_creation),
+            "room.created",
+            user,
+            origin,
+            None,
+        )
+        if user is None and access != "public":
+            raise ApiProblem(401, "not_signed_in", "sign in to create a room that is not public")
+        room = await self._repository.create(
+            name=name, access=access, owner_id=user.id if user else None
+        )
+        await self._success("room.created", user, origin, room.slug, name=name, access=access)
+        return room
+
+    async def describe(self, user: User | None, slug: str) -> tuple[StoredRoom, Role | None]:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        decision = policy.view_room(actor, room)
+        if isinstance(decision, policy.Refusal):
+            raise ApiProblem(decision.status, decision.code, decision.message)
+        return room, actor.role
+
+    async def update(
+        self,
+        user: User | None,
+        slug: str,
+        name: str | None,
+        access: Access | None,
+        origin: Origin,
+    ) -> tuple[StoredRoom, Role | None]:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        if name is not None:
+            await self._check(
+                policy.rename_room(actor, room), "room.changed", user, origin, room.slug, name=name
+            )
+        if access is not None:
+            await self._check(
+                policy.change_access(actor, room, access),
+                "room.changed",
+                user,
+                origin,
+                room.slug,
+                access=access,
+            )
+        if name is None and access is None:
+            return room, actor.role
+        updated = await self._repository.update(room.slug, name=name, access=access)
+        changes = {k: v for k, v in (("name", name), ("access", access)) if v is not None}
+        await self._success("room.changed", user, origin, room.slug, **changes)
+        return updated, actor.role
+
+    async def roles(self, user: User | None, slug: str) -> list[RoleHolder]:
+        room = await self.find(slug)
+        decision = policy.list_roles(await self.actor(user, room), room)
+        if isinstance(decision, policy.Refusal):
+            raise ApiProblem(decision.status, decision.code, decision.message)
+        return await self._repository.roles(room)
+
+    async def _person(self, reference: str) -> int:
+        user_id = await self._repository.find_user(reference)
+        if user_id is None:
+            raise ApiProblem(
+                404,
+                "user_not_found",
+                "nobody with that id or e-mail has signed in to Visio yet; "
+                "they must sign in once before they can be given a role",
+            )
+        return user_id
+
+    async def grant(
+        self, user: User | None, slug: str, reference: str, role: Role, origin: Origin
+    ) -> RoleHolder:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        if not actor.signed_in:
+            await self._check(
+                policy.grant_role(actor, room, role, None),
+                "room.role_granted",
+                user,
+                origin,
+                room.slug,
+                role=role,
+            )
+        grantee = await self._person(reference)
+        current = await self._repository.role_of(room, grantee)
+        await self._check(
+            policy.grant_role(actor, room, role, current),
+            "room.role_granted",
+            user,
+            origin,
+            room.slug,
+            user_id=grantee,
+            role=role,
+        )
+        if current == "owner" and role != "owner":
+            await self._check(
+                policy.revoke_role(actor, room, current, await self._repository.owner_count(room)),
+                "room.role_granted",
+                user,
+                origin,
+                room.slug,
+                user_id=grantee,
+                role=role,
+            )
+        await self._repository.set_role(room, grantee, role)
+        await self._success(
+            "room.role_granted", user, origin, room.slug, user_id=grantee, role=role
+        )
+        return next(h for h in await self._repository.roles(room) if h.user_id == grantee)
+
+    async def revoke(self, user: User | None, slug: str, reference: str, origin: Origin) -> None:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        if not actor.signed_in:
+            await self._check(
+                policy.revoke_role(actor, room, None, 1),
+                "room.role_revoked",
+                user,
+                origin,
+                room.slug,
+            )
+        grantee = await self._person(reference)
+        current = await self._repository.role_of(room, grantee)
+        await self._check(
+            policy.revoke_role(actor, room, current, await self._repository.owner_count(room)),
+            "room.role_revoked",
+            user,
+            origin,
+            room.slug,
+            user_id=grantee,
+        )
+        if current is None:
+            raise ApiProblem(404, "role_not_found", "this person holds no role in this room")
+        await self._repository.remove_role(room, grantee)
+        await self._success(
+            "room.role_revoked", user, origin, room.slug, user_id=grantee, role=current
+        )
+
+    async def mine(self, user: User) -> list[tuple[StoredRoom, Role]]:
+        return await self._repository.rooms_of(user.id)

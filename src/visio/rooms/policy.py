@@ -1,0 +1,181 @@
+"""Who may do what with a room: every authorisation decision about rooms, in one place.
+
+Each function takes the person asking (an :class:`Actor`, with their role in the room already
+looked up) and the room, and returns :data:`ALLOWED` or a :class:`Refusal` saying why not. The
+REST routes and the room protocol both ask here; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from visio.rooms.repository import Access, Role, StoredRoom
+
+RoomCreation = Literal["everyone", "signed_in", "admins"]
+RefusalCode = Literal["not_signed_in", "forbidden", "last_owner"]
+WaitReason = Literal["trusted", "restricted", "locked", "removed"]
+
+MODERATING_ROLES: Final = frozenset({"owner", "administrator"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person asking: their user id when signed in, whether they administer this Visio, and
+    their role in the room concerned (None when they hold none)."""
+
+    user_id: int | None = None
+    site_admin: bool = False
+    role: Role | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
+
+
+@dataclass(frozen=True)
+class Allowed:
+    def __bool__(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is refused: a stable code, a sentence for people, the HTTP status."""
+
+    code: RefusalCode
+    message: str
+
+    @property
+    def status(self) -> int:
+        return {"not_signed_in": 401, "forbidden": 403, "last_owner": 409}[self.code]
+
+    def __bool__(self) -> bool:
+        return False
+
+
+Decision = Allowed | Refusal
+ALLOWED: Final = Allowed()
+
+
+@dataclass(frozen=True)
+class Enter:
+    """Straight into the meeting."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Into the lobby until a moderator admits them."""
+
+    reason: WaitReason
+
+
+def _needs_room_admin(actor: Actor, doing: str) -> Decision:
+    if not actor.signed_in:
+        return Refusal("not_signed_in", f"sign in to {doing}")
+    if actor.role in MODERATING_ROLES:
+        return ALLOWED
+    return Refusal("forbidden", f"only the room's owners and administrators may {doing}")
+
+
+# ---- REST ------------------------------------------------------------------------------------
+
+
+def create_room(actor: Actor, who_may_create: RoomCreation) -> Decision:
+    """VISIO_ROOM_CREATION: everyone, signed-in people, or this Visio's administrators."""
+    if who_may_create == "everyone":
+        return ALLOWED
+    if not actor.signed_in:
+        return Refusal("not_signed_in", "sign in to create a room")
+    if who_may_create == "admins" and not actor.site_admin:
+        return Refusal("forbidden", "only administrators may create rooms here")
+    return ALLOWED
+
+
+def view_room(actor: Actor, room: StoredRoom) -> Decision:
+    """The link is what lets people knock: anyone holding it may see that the room exists."""
+    return ALLOWED
+
+
+def rename_room(actor: Actor, room: StoredRoom) -> Decision:
+    return _needs_room_admin(actor, "rename this room")
+
+
+def change_access(actor: Actor, room: StoredRoom, access: Access) -> Decision:
+    return _needs_room_admin(actor, "change who may enter this room")
+
+
+def list_roles(actor: Actor, room: StoredRoom) -> Decision:
+    if not actor.signed_in:
+        return Refusal("not_signed_in", "sign in to see who holds roles in this room")
+    if actor.role is None:
+        return Refusal("forbidden", "only people with a role in this room may see its roles")
+    return ALLOWED
+
+
+def grant_role(actor: Actor, room: StoredRoom, role: Role, current: Role | None) -> Decision:
+    """Owners give any role; administrators give member and administrator, and leave owners be."""
+    decision = _needs_room_admin(actor, "give roles in this room")
+    if not decision:
+        return decision
+    if actor.role != "owner" and "owner" in (role, current):
+        return Refusal("forbidden", "only an owner may make or unmake owners")
+    return ALLOWED
+
+
+def revoke_role(actor: Actor, room: StoredRoom, current: Role | None, owners: int) -> Decision:
+    decision = grant_role(actor, room, "member", current)
+    if not decision:
+        return decision
+    if current == "owner" and owners <= 1:
+        return Refusal("last_owner", "a room keeps at least one owner; name another one first")
+    return ALLOWED
+
+
+# ---- the room protocol ---------------------------------------------------------------------
+
+
+def enter_room(actor: Actor, room: StoredRoom, *, locked: bool, removed: bool) -> Enter | Wait:
+    """Where a person who joins goes: into the meeting, or to the lobby (and why)."""
+    if removed:
+        return Wait("removed")
+    if locked:
+        return Enter() if actor.role in MODERATING_ROLES else Wait("locked")
+    if room.access == "trusted" and not actor.signed_in:
+        return Wait("trusted")
+    if room.access == "restricted" and actor.role is None:
+        return Wait("restricted")
+    return Enter()
+
+
+def moderates(actor: Actor) -> bool:
+    """Owners and administrators of a room moderate its meetings."""
+    return actor.role in MODERATING_ROLES
+
+
+def _needs_moderator(is_moderator: bool, doing: str) -> Decision:
+    if is_moderator:
+        return ALLOWED
+    return Refusal("forbidden", f"only a moderator can {doing}")
+
+
+def moderate(is_moderator: bool) -> Decision:
+    """Mute, camera off, stop a screen share, remove, promote."""
+    return _needs_moderator(is_moderator, "do this")
+
+
+def lock(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "lock or unlock the meeting")
+
+
+def end(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "end the meeting for everyone")
+
+
+def set_captions(is_moderator: bool) -> Decision:
+    return _needs_moderator(is_moderator, "turn subtitles on or off")
+
+
+def admit(is_moderator: bool) -> Decision:
+    """Admitting people from the lobby, or turning them away."""
+    return _needs_moderator(is_moderator, "let people in from the lobby")
