@@ -130,6 +130,10 @@ def start_server(
         "VISIO_LOG_LEVEL": "INFO",
         # Speech workers load recognition models (hundreds of MB): only tests of subtitles ask.
         "VISIO_SPEECH_EMBEDDED_WORKERS": "0",
+        # Every test client comes from 127.0.0.1: limits per client are tested on their own.
+        "VISIO_RATE_LIMIT_SIGN_IN_PER_MINUTE": "100000",
+        "VISIO_RATE_LIMIT_ROOM_CREATION_PER_MINUTE": "100000",
+        "VISIO_RATE_LIMIT_JOINS_PER_MINUTE": "100000",
     }
     if in_media_namespace():
         env["VISIO_JANUS_ICE_INTERFACES"] = "visio0"

@@ -23,6 +23,7 @@ from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.videoroom import VideoRoomAdmin
 from visio.observability import Metrics, Snapshot
+from visio.ratelimit import RateLimits
 from visio.rooms.directory import RoomDirectory
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
@@ -97,6 +98,11 @@ class Container:
             settings, self.room_repository, self.audit, self.auth.is_admin
         )
         self.metrics = Metrics(self.snapshot)
+        self.rate_limits = RateLimits(
+            sign_in=settings.rate_limit_sign_in_per_minute,
+            room_creation=settings.rate_limit_room_creation_per_minute,
+            joins=settings.rate_limit_joins_per_minute,
+        )
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

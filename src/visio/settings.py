@@ -84,6 +84,10 @@ class Settings(BaseSettings):
 
     metrics_token: SecretStr | None = None
 
+    rate_limit_sign_in_per_minute: int = Field(default=20, ge=1, le=100_000)
+    rate_limit_room_creation_per_minute: int = Field(default=20, ge=1, le=100_000)
+    rate_limit_joins_per_minute: int = Field(default=60, ge=1, le=100_000)
+
     room_max_participants: int = Field(default=100, ge=2, le=1000)
     room_creation: Literal["everyone", "signed_in", "admins"] = "everyone"
     """Who may create rooms: anyone, signed-in people, or the administrators (VISIO_ADMINS)."""

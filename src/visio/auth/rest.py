@@ -115,6 +115,16 @@ async def me(request: Request, session: RequiredSession) -> Me:
 async def login(provider: str, request: Request, next: str | None = None) -> Response:
     """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
     container = container_of(request)
+    client = request.client.host if request.client else "unknown"
+    if not container.rate_limits.sign_in.allow(client):
+        await container.audit.record(
+            "auth.login",
+            "failure",
+            origin_of(request),
+            provider=provider,
+            details={"reason": "rate_limited"},
+        )
+        return _failed("rate_limited")
     browser_token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
     redirect_uri = f"{public_base_url(request, container)}/auth/{provider}/callback"
     try:

@@ -14,6 +14,7 @@ from visio.audit import Origin
 from visio.auth.dependencies import OptionalSession, RequiredSession, origin_of
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
+from visio.errors import ApiProblem
 from visio.rooms.repository import Access, Role, RoleHolder, StoredRoom
 from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
 
@@ -168,6 +169,11 @@ async def create_room(
 
     ``VISIO_ROOM_CREATION`` decides who may create rooms (everyone, signed-in people, admins)."""
     container = _container(request)
+    client = request.client.host if request.client else "unknown"
+    if not container.rate_limits.room_creation.allow(client):
+        raise ApiProblem(
+            429, "rate_limited", "too many rooms created from your address; wait a minute"
+        )
     body = body or RoomCreate()
     room = await container.room_directory.create(
         session.user if session else None, body.name, body.access, origin_of(request)
@@ -288,5 +294,11 @@ async def room_socket(websocket: WebSocket, slug: str) -> None:
             )
         )
     await RoomConnection(
-        websocket, slug, visitor, container.room_service, container.settings, container.metrics
+        websocket,
+        slug,
+        visitor,
+        container.room_service,
+        container.settings,
+        container.metrics,
+        container.rate_limits.joins,
     ).run(headers)

@@ -9,6 +9,7 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
+from visio.ratelimit import KeyedRateLimiter, TokenBucket
 from visio.rooms.participant import Knock, Outbox, Participant, Visitor
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
@@ -32,7 +33,6 @@ from visio.rooms.protocol import (
     Trickle,
     parse_client_message,
 )
-from visio.rooms.ratelimit import TokenBucket
 from visio.rooms.room import Room
 from visio.rooms.service import LeaveReason, RoomService
 from visio.rooms.slugs import normalise_slug
@@ -60,8 +60,10 @@ class RoomConnection:
         service: RoomService,
         settings: Settings,
         metrics: Metrics,
+        join_limiter: KeyedRateLimiter,
     ) -> None:
         self._metrics = metrics
+        self._join_limiter = join_limiter
         self._ws = websocket
         self._slug = slug
         self._visitor = visitor
@@ -146,6 +148,14 @@ class RoomConnection:
             if self._participant is not None or self._knock is not None:
                 raise ProtocolError(
                     "already_joined", "join was already accepted", reply_to=message.id
+                )
+            client = self._ws.client.host if self._ws.client else "unknown"
+            if not self._join_limiter.allow(client):
+                raise ProtocolError(
+                    "rate_limited",
+                    "too many attempts to join from your address; wait a minute and retry",
+                    reply_to=message.id,
+                    fatal=True,
                 )
             if message.version != PROTOCOL_VERSION:
                 raise ProtocolError(

@@ -17,6 +17,9 @@ const en = {
   meetingCodePlaceholder: 'abc-defg-hij',
   join: 'Join',
   createFailed: 'The meeting could not be created. Check your connection and try again.',
+  createNeedsSignIn: 'Sign in to create a meeting.',
+  rateLimitedTitle: 'Please wait a moment',
+  createForbidden: 'Only some people can create meetings here. Ask your administrator.',
   homeFootnote: 'Hosted by your administration. Audio, video and data stay on its servers.',
   logInWith: (provider: string) => `Log in with ${provider}`,
   accountMenu: 'Account menu',
@@ -25,6 +28,7 @@ const en = {
   loginFailed: (code: string) =>
     `Signing in failed (${code}). Try again; if it keeps failing, contact your support team.`,
   loginCancelled: 'Signing in was cancelled. You can try again.',
+  tooManyAttempts: 'Too many attempts from your connection. Wait a minute, then try again.',
   signedOut: 'You are signed out.',
 
   loading: 'Loading…',
@@ -235,6 +239,9 @@ const fr: Messages = {
   meetingCodePlaceholder: 'abc-defg-hij',
   join: 'Rejoindre',
   createFailed: "La réunion n'a pas pu être créée. Vérifiez votre connexion et réessayez.",
+  createNeedsSignIn: 'Connectez-vous pour créer une réunion.',
+  rateLimitedTitle: 'Merci de patienter un instant',
+  createForbidden: 'Seules certaines personnes peuvent créer des réunions ici. Demandez à votre administrateur.',
   homeFootnote: 'Hébergé par votre administration. Le son, la vidéo et les données restent sur ses serveurs.',
   logInWith: (provider: string) => `Se connecter avec ${provider}`,
   accountMenu: 'Menu du compte',
@@ -243,6 +250,7 @@ const fr: Messages = {
   loginFailed: (code: string) =>
     `La connexion a échoué (${code}). Réessayez ; si cela se reproduit, contactez votre support.`,
   loginCancelled: 'La connexion a été annulée. Vous pouvez réessayer.',
+  tooManyAttempts: 'Trop de tentatives depuis votre connexion. Patientez une minute, puis réessayez.',
   signedOut: 'Vous êtes déconnecté·e.',
 
   loading: 'Chargement…',

@@ -21,6 +21,7 @@ export type ErrorPageCode =
   | 'meeting_ended'
   | 'room_locked'
   | 'denied'
+  | 'rate_limited'
   | (string & {});
 
 function explain(code: ErrorPageCode, t: Messages): { title: string; text: string } {
@@ -49,6 +50,8 @@ function explain(code: ErrorPageCode, t: Messages): { title: string; text: strin
       return { title: t.roomLockedTitle, text: t.roomLockedText };
     case 'denied':
       return { title: t.deniedTitle, text: t.deniedText };
+    case 'rate_limited':
+      return { title: t.rateLimitedTitle, text: t.tooManyAttempts };
     default:
       return { title: t.genericErrorTitle, text: t.genericErrorText };
   }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { createRoom, normalizeMeetingCode } from '../api/rooms';
+import { ApiError, createRoom, normalizeMeetingCode } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
 import { AccountMenu } from './AccountMenu';
 import { KeyboardIcon, LockIcon, VideoCallIcon } from './icons';
@@ -11,7 +11,8 @@ export function HomePage() {
   const { t } = useI18n();
   const [code, setCode] = useState('');
   const [creating, setCreating] = useState(false);
-  const [createError, setCreateError] = useState(false);
+  /** Why "New meeting" failed: a server error code (`rate_limited`, `not_signed_in`, ...), or null. */
+  const [createError, setCreateError] = useState<string | null>(null);
   const codeId = useId();
   const normalized = normalizeMeetingCode(code);
   const [notice] = useState(() => signInNotice(new URLSearchParams(window.location.search)));
@@ -24,13 +25,13 @@ export function HomePage() {
 
   const startMeeting = async () => {
     setCreating(true);
-    setCreateError(false);
+    setCreateError(null);
     try {
       const room = await createRoom();
       navigate(`/${encodeURIComponent(room.slug)}`);
     } catch (error) {
       console.error('visio: cannot create a room', error);
-      setCreateError(true);
+      setCreateError(error instanceof ApiError ? error.code : 'network');
       setCreating(false);
     }
   };
@@ -61,7 +62,9 @@ export function HomePage() {
                 ? t.signedOut
                 : notice.kind === 'provider_error'
                   ? t.loginCancelled
-                  : t.loginFailed(notice.kind)}
+                  : notice.kind === 'rate_limited'
+                    ? t.tooManyAttempts
+                    : t.loginFailed(notice.kind)}
             </p>
           )}
           <h1 className="home__title">{t.tagline}</h1>
@@ -107,7 +110,13 @@ export function HomePage() {
           </div>
           {createError && (
             <p className="form-error" role="alert">
-              {t.createFailed}
+              {createError === 'rate_limited'
+                ? t.tooManyAttempts
+                : createError === 'not_signed_in'
+                  ? t.createNeedsSignIn
+                  : createError === 'forbidden'
+                    ? t.createForbidden
+                    : t.createFailed}
             </p>
           )}
           <hr className="home__rule" />
