@@ -30,7 +30,7 @@ from visio.web import DIST_DIR
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:{logo_origins}; "
     "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors {frame_ancestors}"
 )
 
 
@@ -43,13 +43,22 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
             if p.logo_url and p.logo_url.startswith(("http://", "https://"))
         }
     )
-    policy = CONTENT_SECURITY_POLICY.format(logo_origins="".join(f" {o}" for o in logo_origins))
-    return [
+    embedders = settings.frame_ancestors
+    policy = CONTENT_SECURITY_POLICY.format(
+        logo_origins="".join(f" {o}" for o in logo_origins),
+        frame_ancestors=" ".join(embedders) if embedders else "'none'",
+    )
+    allowed = " ".join(["self", *(f'"{origin}"' for origin in embedders)])
+    features = ", ".join(f"{f}=({allowed})" for f in ("camera", "microphone", "display-capture"))
+    headers = [
         (b"content-security-policy", policy.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
-        (b"permissions-policy", b"camera=(self), microphone=(self), display-capture=(self)"),
+        (b"permissions-policy", features.encode()),
     ]
+    if settings.secure_cookies:  # served over https: browsers must never come back over http
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
 
 
 class SecurityHeaders:

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     speech_srtp: bool = True
 
     metrics_token: SecretStr | None = None
+    frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins allowed to embed Visio in a frame (an intranet portal); none by default."""
 
     rate_limit_sign_in_per_minute: int = Field(default=20, ge=1, le=100_000)
     rate_limit_room_creation_per_minute: int = Field(default=20, ge=1, le=100_000)
@@ -111,6 +113,20 @@ class Settings(BaseSettings):
                     raise ValueError(
                         f"{item!r} is not an interface name or IP address (comma-separated list)"
                     )
+        return value
+
+    @field_validator("frame_ancestors", mode="before")
+    @classmethod
+    def _check_frame_ancestors(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        for origin in value:
+            if not isinstance(origin, str) or not re.fullmatch(
+                r"https://[A-Za-z0-9.\-]+(:\d{1,5})?", origin
+            ):
+                raise ValueError(
+                    f"{origin!r} is not an https origin such as https://intranet.example.gouv.fr"
+                )
         return value
 
     @field_validator("ice_servers", mode="before")

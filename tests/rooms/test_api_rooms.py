@@ -83,3 +83,24 @@ def test_health_and_readiness(shared_server: RunningServer) -> None:
     ready = httpx.get(f"{shared_server.url}/readyz")
     assert ready.status_code == 200
     assert ready.json()["media_engine"] is True
+
+
+def test_embedding_origins_and_hsts_follow_the_settings() -> None:
+    """Embedding is refused by default; listed origins may frame Visio; https adds HSTS."""
+    from visio.app import security_headers
+    from visio.settings import load_settings
+
+    closed = dict(security_headers(load_settings(_env_file=None)))
+    assert b"frame-ancestors 'none'" in closed[b"content-security-policy"]
+    assert b"strict-transport-security" not in closed
+    portal = "https://intranet.example.gouv.fr"
+    open_to_portal = dict(
+        security_headers(
+            load_settings(
+                _env_file=None, frame_ancestors=portal, public_url="https://visio.example.gouv.fr"
+            )
+        )
+    )
+    assert f"frame-ancestors {portal}".encode() in open_to_portal[b"content-security-policy"]
+    assert f'camera=(self "{portal}")'.encode() in open_to_portal[b"permissions-policy"]
+    assert open_to_portal[b"strict-transport-security"] == b"max-age=31536000"
