@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import signal
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,10 @@ class SupervisedProcess:
         self._process = await asyncio.create_subprocess_exec(
             *self._argv,
             env=self._env,
+            # Its own session: a Ctrl-C meant for Visio does not kill the child under it; Visio
+            # stops its children itself, and the kernel stops them if Visio dies (below).
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -93,3 +98,11 @@ class SupervisedProcess:
 
 def _looks_like_a_problem(line: str) -> bool:
     return any(mark in line for mark in ("[ERR]", "[WARN]", "ERROR", "WARNING", "Traceback"))
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent (Visio) dies, so a
+    crashed Visio never leaves a Janus holding its ports."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -36,11 +36,13 @@ def test_janus_apis_listen_privately_with_fresh_secrets(tmp_path: Path) -> None:
 
 
 def test_janus_loads_only_videoroom_and_websockets(tmp_path: Path) -> None:
-    """Every other plugin and transport is disabled."""
+    """Janus's plugin and transport folders hold just the VideoRoom plugin and WebSocket transport."""
     write_janus_config(load_settings(_env_file=None), tmp_path)
+    assert [p.name for p in (tmp_path / "plugins").iterdir()] == ["libjanus_videoroom.so"]
+    assert [p.name for p in (tmp_path / "transports").iterdir()] == ["libjanus_websockets.so"]
+    assert (tmp_path / "plugins" / "libjanus_videoroom.so").resolve().is_file()
     text = (tmp_path / "janus.jcfg").read_text()
-    assert "libjanus_streaming.so" in text and "libjanus_http.so" in text
-    assert "libjanus_videoroom.so" not in text and "libjanus_websockets.so" not in text
+    assert f'plugins_folder = "{tmp_path / "plugins"}"' in text
 
 
 def test_render_jcfg_quotes_strings_safely() -> None:

@@ -96,3 +96,38 @@ async def test_media_engine_keeps_trying_when_the_handshake_is_cut_short(tmp_pat
     finally:
         await engine.stop()
         await process.stop()
+
+
+def test_supervised_children_die_with_visio() -> None:
+    """If Visio itself is killed, the processes it supervises (Janus, workers) go too: no orphan
+    keeps Janus's ports."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import asyncio, sys\n"
+        "from visio.supervision import SupervisedProcess\n"
+        "async def main():\n"
+        "    child = SupervisedProcess('sleeper', ['sleep', '300'])\n"
+        "    await child.start()\n"
+        "    print(child.pid, flush=True)\n"
+        "    await asyncio.sleep(300)\n"
+        "asyncio.run(main())\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    os.kill(child_pid, 0)  # alive
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(child_pid, signal.SIGKILL)
+    raise AssertionError("the supervised child outlived Visio")

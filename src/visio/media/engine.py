@@ -86,8 +86,10 @@ class MediaEngine:
                 expected = isinstance(exc, OSError | TimeoutError | JanusError | WebSocketException)
                 if not expected:
                     logger.exception("unexpected error reaching Janus at %s", self._url)
-                elif failures in (1, 20) or failures % 200 == 0:
+                elif failures == 20 or failures % 200 == 0:
                     logger.warning("cannot reach Janus at %s yet: %s", self._url, exc)
+                elif failures == 1:  # normal while Janus starts
+                    logger.info("waiting for Janus at %s", self._url)
                 with contextlib.suppress(Exception):
                     await connection.close()
                 await asyncio.sleep(delay)

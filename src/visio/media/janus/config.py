@@ -17,8 +17,8 @@ from visio.settings import Settings
 ConfigValue = str | int | bool | list[str]
 ConfigSection = dict[str, ConfigValue]
 
-_KEEP_PLUGINS = {"libjanus_videoroom.so"}
-_KEEP_TRANSPORTS = {"libjanus_websockets.so"}
+VIDEOROOM_MODULE = "libjanus_videoroom.so"
+WEBSOCKETS_MODULE = "libjanus_websockets.so"
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,20 @@ def _render_value(value: ConfigValue) -> str:
     return json.dumps(value)
 
 
-def _others(folder: Path, keep: set[str]) -> str:
-    """Janus loads every module in a folder; name the ones to skip."""
-    if not folder.is_dir():
-        return ""
-    return ",".join(sorted(p.name for p in folder.glob("*.so") if p.name not in keep))
+def _only(source: Path, module: str, folder: Path) -> Path:
+    """A folder holding just one of Janus's modules (Janus loads every module of a folder)."""
+    folder.mkdir(exist_ok=True)
+    for stale in folder.iterdir():
+        stale.unlink()
+    (folder / module).symlink_to(source / module)
+    return folder
 
 
 def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
     """Write janus.jcfg and the plugin and transport files; return how to reach Janus."""
     config_dir.mkdir(parents=True, exist_ok=True)
+    nothing = config_dir / "no-modules"
+    nothing.mkdir(exist_ok=True)
     api_secret = secrets.token_urlsafe(24)
     admin_secret = secrets.token_urlsafe(24)
     videoroom_admin_key = secrets.token_urlsafe(24)
@@ -83,8 +87,15 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
 
     general: ConfigSection = {
         "configs_folder": str(config_dir),
-        "plugins_folder": str(settings.janus_plugins_dir),
-        "transports_folder": str(settings.janus_transports_dir),
+        "plugins_folder": str(
+            _only(settings.janus_plugins_dir, VIDEOROOM_MODULE, config_dir / "plugins")
+        ),
+        "transports_folder": str(
+            _only(settings.janus_transports_dir, WEBSOCKETS_MODULE, config_dir / "transports")
+        ),
+        # No event handlers or external loggers: point Janus at an empty folder for those.
+        "events_folder": str(nothing),
+        "loggers_folder": str(nothing),
         "debug_level": settings.janus_debug_level,
         "debug_timestamps": False,
         "debug_colors": False,
@@ -100,13 +111,10 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
                 "general": general,
                 "media": {
                     "rtp_port_range": settings.janus_rtp_port_range,
-                    "dtls_timeout": 500,
                     "no_media_timer": 2,
                     "slowlink_threshold": 0,
                 },
                 "nat": nat,
-                "plugins": {"disable": _others(settings.janus_plugins_dir, _KEEP_PLUGINS)},
-                "transports": {"disable": _others(settings.janus_transports_dir, _KEEP_TRANSPORTS)},
                 "events": {"broadcast": False},
             }
         ),
