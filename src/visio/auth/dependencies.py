@@ -71,10 +71,9 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
             401, "invalid_token", "this API token is unknown, revoked or expired; make a new one"
         )
     token, owner = use.token, use.owner
-    missing = [scope for scope in scopes if scope not in token.scopes] or (
-        [] if scopes else ["(none: sign in for this route)"]
-    )
-    if missing:
+    missing = [scope for scope in scopes if scope not in token.scopes]
+    if missing or not scopes:  # a route that declares no scope is for browser sessions only
+        scope = missing[0] if missing else None
         await container.audit.record(
             "api_token.refused",
             "failure",
@@ -82,10 +81,15 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
             actor_user_id=owner.id,
             actor=owner.email or owner.subject,
             target=f"token:{token.id}",
-            details={"reason": "insufficient_scope", "scope": missing[0], "path": request.url.path},
+            details={"reason": "insufficient_scope", "scope": scope, "path": request.url.path},
         )
-        needed = f"the {missing[0]} scope" if scopes else "a signed-in browser session"
-        raise ApiProblem(403, "insufficient_scope", f"this API token lacks {needed}")
+        raise ApiProblem(
+            403,
+            "insufficient_scope",
+            f"this API token lacks the {scope} scope"
+            if scope
+            else "API tokens cannot be used here; sign in with a browser",
+        )
     return Session(
         owner,
         owner.provider,
