@@ -19,6 +19,7 @@ from visio import __version__
 from visio.audit.rest import router as audit_router
 from visio.auth.rest import api as auth_api_router
 from visio.auth.rest import browser as auth_browser_router
+from visio.auth.tokens_rest import router as tokens_router
 from visio.captions.endpoint import router as speech_router
 from visio.container import Container
 from visio.errors import ApiProblem
@@ -116,6 +117,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(auth_api_router)
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
+    app.include_router(tokens_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

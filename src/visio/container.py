@@ -16,6 +16,7 @@ from visio.audit import AuditTrail
 from visio.auth.oidc import OidcClient
 from visio.auth.service import AuthService
 from visio.auth.sessions import SessionStore
+from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
 from visio.captions.pool import SpeechWorkerPool
 from visio.captions.subtitler import Subtitler
@@ -47,6 +48,7 @@ class Container:
         self.audit = AuditTrail(database_sessions)
         self.users = UserRepository(database_sessions)
         self.sessions = SessionStore(database_sessions)
+        self.tokens = TokenStore(database_sessions)
         self.http = httpx.AsyncClient(timeout=10, follow_redirects=False)
         self.auth = AuthService(
             settings,

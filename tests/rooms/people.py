@@ -47,6 +47,12 @@ class Browser:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 class RoomSocket:
     """A room protocol connection, with the browser's cookies."""

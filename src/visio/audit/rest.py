@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from visio.audit.trail import AuditEvent
-from visio.auth.dependencies import AdminSession, container_of, origin_of
+from visio.auth.dependencies import AuditReader, container_of, origin_of
 from visio.rooms.rest import ErrorReply
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -30,7 +30,7 @@ class AuditPage(BaseModel):
 @router.get("/events", response_model=AuditPage, responses=REFUSALS)
 async def list_events(
     request: Request,
-    session: AdminSession,
+    session: AuditReader,
     since: datetime | None = None,
     until: datetime | None = None,
     event: Annotated[str | None, Query(max_length=64)] = None,
@@ -59,7 +59,7 @@ async def list_events(
 )
 async def export_events(
     request: Request,
-    session: AdminSession,
+    session: AuditReader,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> StreamingResponse:

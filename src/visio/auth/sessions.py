@@ -23,13 +23,17 @@ def token_hash(token: str) -> str:
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in browser: who, through which provider, until when, and its CSRF token."""
+    """Who is asking: a signed-in browser (who, through which provider, until when, its CSRF
+    token), or an integrator's API token acting as its owner (``token_id`` and ``scopes``)."""
 
     user: User
     provider: str
     csrf_token: str
     id_token: str
-    expires_at: datetime
+    expires_at: datetime | None
+    token_id: int | None = None
+    scopes: frozenset[str] | None = None
+    """The API token's scopes; None for a browser session (which is not limited by scope)."""
 
 
 class SessionStore:

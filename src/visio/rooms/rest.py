@@ -11,7 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from visio.audit import Origin
-from visio.auth.dependencies import OptionalSession, RequiredSession, origin_of
+from visio.auth.dependencies import (
+    RolesWriter,
+    RoomsReader,
+    RoomsWriter,
+    SignedInRoomsReader,
+    origin_of,
+)
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
 from visio.errors import ApiProblem
@@ -162,7 +168,7 @@ def _ensure_guest_cookie(request: Request, response: Response, container: Contai
 )
 async def create_room(
     request: Request,
-    session: OptionalSession,
+    session: RoomsWriter,
     body: Annotated[RoomCreate | None, Body()] = None,
 ) -> RoomCreated:
     """Create a meeting room with a fresh, readable slug; a signed-in creator owns it.
@@ -186,7 +192,7 @@ async def create_room(
 
 
 @router.get("/me/rooms", response_model=MyRooms, responses={401: _ERRORS[401]})
-async def my_rooms(request: Request, session: RequiredSession) -> MyRooms:
+async def my_rooms(request: Request, session: SignedInRoomsReader) -> MyRooms:
     """The rooms where the signed-in person holds a role, newest first."""
     rooms = await _container(request).room_directory.mine(session.user)
     return MyRooms(
@@ -205,7 +211,7 @@ async def my_rooms(request: Request, session: RequiredSession) -> MyRooms:
 
 @router.get("/rooms/{slug}", response_model=RoomStatus, responses={404: _ERRORS[404]})
 async def get_room(
-    slug: str, request: Request, response: Response, session: OptionalSession
+    slug: str, request: Request, response: Response, session: RoomsReader
 ) -> RoomStatus:
     """Tell whether a room exists, how it is reached and how many people are in it now."""
     container = _container(request)
@@ -216,7 +222,7 @@ async def get_room(
 
 @router.patch("/rooms/{slug}", response_model=RoomStatus, responses=_ERRORS)
 async def change_room(
-    slug: str, body: RoomChange, request: Request, session: OptionalSession
+    slug: str, body: RoomChange, request: Request, session: RoomsWriter
 ) -> RoomStatus:
     """Rename a room or change its access level (owners and administrators of the room)."""
     container = _container(request)
@@ -227,7 +233,7 @@ async def change_room(
 
 
 @router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
-async def list_roles(slug: str, request: Request, session: OptionalSession) -> RoomRoles:
+async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomRoles:
     """Who holds which role in the room (for people who hold one themselves)."""
     holders = await _container(request).room_directory.roles(
         session.user if session else None, slug
@@ -241,7 +247,7 @@ async def grant_role(
     user: Annotated[str, Field(min_length=1, max_length=320)],
     body: RoleGrant,
     request: Request,
-    session: OptionalSession,
+    session: RolesWriter,
 ) -> RoomRole:
     """Give someone (a user id, or the e-mail they signed in with) a role in the room."""
     holder = await _container(request).room_directory.grant(
@@ -255,7 +261,7 @@ async def revoke_role(
     slug: str,
     user: Annotated[str, Field(min_length=1, max_length=320)],
     request: Request,
-    session: OptionalSession,
+    session: RolesWriter,
 ) -> Response:
     """Take someone's role in the room away (a room keeps at least one owner)."""
     await _container(request).room_directory.revoke(
