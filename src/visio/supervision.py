@@ -25,6 +25,7 @@ class SupervisedProcess:
         self._supervisor: asyncio.Task[None] | None = None
         self._output: asyncio.Task[None] | None = None
         self._stopping = False
+        self._wake = asyncio.Event()
         self.restarts = 0
 
     @property
@@ -37,11 +38,13 @@ class SupervisedProcess:
         self._supervisor = asyncio.create_task(self._supervise(), name=f"{self.name}-supervisor")
 
     async def stop(self) -> None:
+        # The supervisor is not cancelled (a cancel in the middle of spawning would orphan the
+        # new child): it is told to stop, woken from its back-off, and let finish.
         self._stopping = True
+        self._wake.set()
+        await self._terminate()
         if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
+            await self._supervisor
         await self._terminate()
 
     async def _spawn(self) -> None:
@@ -79,7 +82,10 @@ class SupervisedProcess:
             logger.error("%s exited with code %s; restarting it", self.name, code)
             if asyncio.get_running_loop().time() - started > 30:
                 delay = 0.1
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            if self._stopping:
+                return
             delay = min(delay * 2, 5.0)
             self.restarts += 1
             await self._spawn()
