@@ -66,9 +66,9 @@ class RoomSocket:
         self._ids = 0
         self.joined: dict[str, Any] = {}
 
-    def join(self, name: str) -> dict[str, Any]:
+    def join(self, name: str, **extra: Any) -> dict[str, Any]:
         """Send join; returns the answer: joined, lobby.waiting or an error."""
-        self.send(type="join", id="join", version=1, name=name, audio=True, video=True)
+        self.send(type="join", id="join", version=1, name=name, audio=True, video=True, **extra)
         reply = self.expect_any({"joined", "lobby.waiting", "error"})
         if reply["type"] == "joined":
             self.id = reply["participant"]["id"]

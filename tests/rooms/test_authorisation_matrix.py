@@ -30,6 +30,8 @@ REST = {
     "change_access": (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
     "grant_role":    (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
     "list_roles":    (200,  200,           200,          "forbidden",  "not_signed_in"),
+    "invite":        (201,  201,           "forbidden",  "forbidden",  "not_signed_in"),
+    "list_invites":  (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
 }
 
 PROTOCOL = {
@@ -105,6 +107,10 @@ def _rest_call(http: httpx.Client, action: str, slug: str) -> httpx.Response:
         return http.patch(base, json={"access": "public"})
     if action == "grant_role":
         return http.put(f"{base}/roles/{EMAILS['lucie']}", json={"role": "member"})
+    if action == "invite":
+        return http.post(f"{base}/invitations", json={"label": "matrix"})
+    if action == "list_invites":
+        return http.get(f"{base}/invitations")
     return http.get(f"{base}/roles")
 
 

@@ -4,13 +4,14 @@ by :mod:`visio.rooms.policy` and recorded in the audit trail."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
 from visio.errors import ApiProblem
 from visio.rooms import policy
-from visio.rooms.repository import Access, Role, RoleHolder, RoomRepository, StoredRoom
+from visio.rooms.repository import Access, Invitation, Role, RoleHolder, RoomRepository, StoredRoom
 from visio.rooms.slugs import normalise_slug
 from visio.settings import Settings
 
@@ -236,3 +237,61 @@ class RoomDirectory:
 
     async def mine(self, user: User) -> list[tuple[StoredRoom, Role]]:
         return await self._repository.rooms_of(user.id)
+
+    async def invite(
+        self,
+        user: User | None,
+        slug: str,
+        label: str | None,
+        valid_for: timedelta,
+        origin: Origin,
+    ) -> tuple[Invitation, str]:
+        """A room-level invitation; its secret is returned once."""
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        await self._check(
+            policy.manage_invitations(actor, room),
+            "room.invitation_created",
+            user,
+            origin,
+            room.slug,
+        )
+        invitation, token = await self._repository.create_invitation(
+            room, user.id if user else None, label, valid_for
+        )
+        await self._success(
+            "room.invitation_created",
+            user,
+            origin,
+            room.slug,
+            invitation_id=invitation.id,
+            label=label,
+            expires_at=invitation.expires_at.isoformat(),
+        )
+        return invitation, token
+
+    async def invitations(self, user: User | None, slug: str) -> list[Invitation]:
+        room = await self.find(slug)
+        decision = policy.manage_invitations(await self.actor(user, room), room)
+        if isinstance(decision, policy.Refusal):
+            raise ApiProblem(decision.status, decision.code, decision.message)
+        return await self._repository.invitations(room)
+
+    async def revoke_invitation(
+        self, user: User | None, slug: str, invitation_id: int, origin: Origin
+    ) -> None:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        await self._check(
+            policy.manage_invitations(actor, room),
+            "room.invitation_revoked",
+            user,
+            origin,
+            room.slug,
+            invitation_id=invitation_id,
+        )
+        if not await self._repository.revoke_invitation(room, invitation_id):
+            raise ApiProblem(404, "invitation_not_found", "no live invitation with that id here")
+        await self._success(
+            "room.invitation_revoked", user, origin, room.slug, invitation_id=invitation_id
+        )

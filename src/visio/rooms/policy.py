@@ -135,17 +135,25 @@ def revoke_role(actor: Actor, room: StoredRoom, current: Role | None, owners: in
 # ---- the room protocol ---------------------------------------------------------------------
 
 
-def enter_room(actor: Actor, room: StoredRoom, *, locked: bool, removed: bool) -> Enter | Wait:
-    """Where a person who joins goes: into the meeting, or to the lobby (and why)."""
+def enter_room(
+    actor: Actor, room: StoredRoom, *, locked: bool, removed: bool, invited: bool = False
+) -> Enter | Wait:
+    """Where a person who joins goes: into the meeting, or to the lobby (and why). A valid
+    room-level invitation opens a trusted or restricted room, not a lock or a removal."""
     if removed:
         return Wait("removed")
     if locked:
         return Enter() if actor.role in MODERATING_ROLES else Wait("locked")
-    if room.access == "trusted" and not actor.signed_in:
+    if room.access == "trusted" and not actor.signed_in and not invited:
         return Wait("trusted")
-    if room.access == "restricted" and actor.role is None:
+    if room.access == "restricted" and actor.role is None and not invited:
         return Wait("restricted")
     return Enter()
+
+
+def manage_invitations(actor: Actor, room: StoredRoom) -> Decision:
+    """Create, list and revoke a room's invitations: its owners and administrators."""
+    return _needs_room_admin(actor, "manage this room's invitations")
 
 
 def moderates(actor: Actor) -> bool:

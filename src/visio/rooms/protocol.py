@@ -73,6 +73,8 @@ class Join(_Request):
     name: DisplayName
     audio: bool
     video: bool
+    invitation: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    """The secret of a room-level invitation link, when the person came through one."""
 
 
 class TrackInfo(_Message):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 
 from sqlalchemy import delete, func, select
@@ -11,7 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from visio.rooms.slugs import new_slug
-from visio.storage.models import RoomRecord, RoomRoleRecord, UserRecord
+from visio.storage.models import (
+    RoomInvitationRecord,
+    RoomRecord,
+    RoomRoleRecord,
+    UserRecord,
+    utcnow,
+)
 
 Access = Literal["public", "trusted", "restricted"]
 Role = Literal["owner", "administrator", "member"]
@@ -36,6 +44,33 @@ class RoleHolder:
     full_name: str
     email: str | None
     granted_at: datetime
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A room-level invitation (its secret is never stored, only its SHA-256)."""
+
+    id: int
+    label: str | None
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+
+def _invitation(record: RoomInvitationRecord) -> Invitation:
+    return Invitation(
+        id=record.id,
+        label=record.label,
+        created_by=record.created_by,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        revoked=record.revoked_at is not None,
+    )
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _stored(record: RoomRecord) -> StoredRoom:
@@ -180,3 +215,54 @@ class RoomRepository:
                     .limit(1)
                 )
             return None if found is None else int(found)
+
+    # ---- invitations -------------------------------------------------------------------------
+
+    async def create_invitation(
+        self, room: StoredRoom, created_by: int | None, label: str | None, valid_for: timedelta
+    ) -> tuple[Invitation, str]:
+        """A new invitation and its secret (returned once, stored only as a hash)."""
+        token = "vi_" + secrets.token_urlsafe(32)
+        record = RoomInvitationRecord(
+            room_id=room.id,
+            token_sha256=_sha256(token),
+            label=label,
+            created_by=created_by,
+            created_at=utcnow(),
+            expires_at=utcnow() + valid_for,
+        )
+        async with self._sessions() as session, session.begin():
+            session.add(record)
+        return _invitation(record), token
+
+    async def invitations(self, room: StoredRoom) -> list[Invitation]:
+        async with self._sessions() as session:
+            records = await session.scalars(
+                select(RoomInvitationRecord)
+                .where(RoomInvitationRecord.room_id == room.id)
+                .order_by(RoomInvitationRecord.id)
+            )
+            return [_invitation(r) for r in records]
+
+    async def revoke_invitation(self, room: StoredRoom, invitation_id: int) -> bool:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(RoomInvitationRecord, invitation_id)
+            if record is None or record.room_id != room.id or record.revoked_at is not None:
+                return False
+            record.revoked_at = utcnow()
+            return True
+
+    async def invitation_valid(self, room: StoredRoom, token: str) -> bool:
+        """Whether ``token`` is a live (unrevoked, unexpired) invitation to this room."""
+        async with self._sessions() as session:
+            record = await session.scalar(
+                select(RoomInvitationRecord).where(
+                    RoomInvitationRecord.token_sha256 == _sha256(token)
+                )
+            )
+        if record is None or record.room_id != room.id or record.revoked_at is not None:
+            return False
+        expires = record.expires_at
+        if expires.tzinfo is None:  # SQLite returns naive datetimes
+            expires = expires.replace(tzinfo=UTC)
+        return expires > datetime.now(UTC)

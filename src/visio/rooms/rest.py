@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response, WebSocket
@@ -21,7 +21,7 @@ from visio.auth.dependencies import (
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
 from visio.errors import ApiProblem
-from visio.rooms.repository import Access, Role, RoleHolder, StoredRoom
+from visio.rooms.repository import Access, Invitation, Role, RoleHolder, StoredRoom
 from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
 
 RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -107,6 +107,24 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def _container(request: Request | WebSocket) -> Container:
     container: Container = request.app.state.container
     return container
+
+
+def _same_origin(websocket: WebSocket, container: Container) -> bool:
+    """Browsers send the page's origin with a WebSocket handshake; it must be Visio's own.
+    Clients that are not browsers send none and are let through (cookies are not theirs)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    if container.settings.public_url is not None:
+        public = container.settings.public_url
+        expected = {
+            f"{public.scheme}://{public.host}"
+            + (f":{public.port}" if public.port and public.port not in (80, 443) else "")
+        }
+    else:
+        host = websocket.headers.get("host", "")
+        expected = {f"http://{host}", f"https://{host}"}
+    return origin.rstrip("/") in expected
 
 
 def public_base_url(request: Request, container: Container) -> str:
@@ -270,10 +288,98 @@ async def revoke_role(
     return Response(status_code=204)
 
 
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    valid_for_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24 * 7
+
+
+class InvitationInfo(BaseModel):
+    id: int
+    label: str | None
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+
+class InvitationCreated(InvitationInfo):
+    url: str
+    """The link to send: whoever opens it may enter the room (shown once)."""
+
+
+class InvitationList(BaseModel):
+    invitations: list[InvitationInfo]
+
+
+def _invitation(invitation: Invitation) -> InvitationInfo:
+    return InvitationInfo(
+        id=invitation.id,
+        label=invitation.label,
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+        revoked=invitation.revoked,
+    )
+
+
+@router.post(
+    "/rooms/{slug}/invitations",
+    status_code=201,
+    response_model=InvitationCreated,
+    responses=_ERRORS,
+)
+async def create_invitation(
+    slug: str,
+    request: Request,
+    session: RolesWriter,
+    body: Annotated[InvitationCreate | None, Body()] = None,
+) -> InvitationCreated:
+    """A room-level invitation: a link that lets its holder into a trusted or restricted room
+    without a role (not into a locked meeting, nor back after a removal)."""
+    container = _container(request)
+    body = body or InvitationCreate()
+    invitation, token = await container.room_directory.invite(
+        session.user if session else None,
+        slug,
+        body.label,
+        timedelta(hours=body.valid_for_hours),
+        origin_of(request),
+    )
+    room = await container.room_directory.find(slug)
+    return InvitationCreated(
+        **_invitation(invitation).model_dump(),
+        url=f"{public_base_url(request, container)}/{room.slug}?invitation={token}",
+    )
+
+
+@router.get("/rooms/{slug}/invitations", response_model=InvitationList, responses=_ERRORS)
+async def list_invitations(slug: str, request: Request, session: RoomsReader) -> InvitationList:
+    """The room's invitations (never their secrets)."""
+    found = await _container(request).room_directory.invitations(
+        session.user if session else None, slug
+    )
+    return InvitationList(invitations=[_invitation(i) for i in found])
+
+
+@router.delete("/rooms/{slug}/invitations/{invitation_id}", status_code=204, responses=_ERRORS)
+async def revoke_invitation(
+    slug: str, invitation_id: int, request: Request, session: RolesWriter
+) -> Response:
+    """Revoke an invitation: its link stops working at once."""
+    await _container(request).room_directory.revoke_invitation(
+        session.user if session else None, slug, invitation_id, origin_of(request)
+    )
+    return Response(status_code=204)
+
+
 @router.websocket("/rooms/{slug}/ws")
 async def room_socket(websocket: WebSocket, slug: str) -> None:
     """The participant's signaling connection: docs/protocol.md."""
     container = _container(websocket)
+    if not _same_origin(websocket, container):
+        # A page of another site must not open a socket that rides on this site's cookies.
+        await websocket.close(code=4403)
+        return
     session_token = websocket.cookies.get(SESSION_COOKIE)
     session = await container.sessions.get(session_token) if session_token else None
     guest_token = websocket.cookies.get(GUEST_COOKIE)

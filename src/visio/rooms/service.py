@@ -109,6 +109,7 @@ class RoomService:
         reply_to: Any,
         visitor: Visitor,
         on_admitted: Callable[[Participant], None],
+        invitation: str | None = None,
     ) -> tuple[Room, Participant | Knock]:
         """Let someone in (they get ``joined``, the others ``participant.joined``), or hold them
         in the lobby (they get ``lobby.waiting``, the moderators ``lobby.knock``)."""
@@ -121,9 +122,14 @@ class RoomService:
             site_admin=visitor.site_admin,
             role=role,
         )
+        invited = invitation is not None and await self._repository.invitation_valid(
+            stored, invitation
+        )
         room = self._rooms.setdefault(slug, Room(slug))
         removed = visitor.key is not None and visitor.key in self._removed.get(slug, set())
-        where = policy.enter_room(actor, stored, locked=room.locked, removed=removed)
+        where = policy.enter_room(
+            actor, stored, locked=room.locked, removed=removed, invited=invited
+        )
         if isinstance(where, policy.Wait):
             knock = Knock(
                 name=name,

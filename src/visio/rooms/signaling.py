@@ -174,6 +174,7 @@ class RoomConnection:
                     message.id,
                     self._visitor,
                     self._admitted,
+                    invitation=message.invitation,
                 )
                 if isinstance(entered, Knock):
                     self._knock = entered

@@ -89,6 +89,8 @@ export interface JoinMessage {
   name: string;
   audio: boolean;
   video: boolean;
+  /** The secret of the room-level invitation link the person came through. */
+  invitation?: string;
 }
 export interface PublishMessage {
   type: 'publish';

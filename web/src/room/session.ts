@@ -129,6 +129,8 @@ export interface RoomSessionOptions {
   acquireScreen?: () => Promise<MediaStreamTrack>;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   signaling?: SignalingChannel;
+  /** A room-level invitation from the link (`?invitation=`), sent with every join. */
+  invitation?: string | null;
 }
 
 /** Camera simulcast layers (docs/protocol.md). */
@@ -490,6 +492,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       name: this.options.name,
       audio: this.audio,
       video: this.video,
+      ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
     });
   }
 

@@ -49,6 +49,18 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
   /** The room's WebSocket, opened before joining (at page load) so that "Join" does not wait for it. */
   const earlySocket = useRef<SignalingChannel | null>(prefetched?.socket ?? null);
   const prefetch = useRef(prefetched);
+  /** The room-level invitation in the link, kept in memory (rejoins need it) and taken out of
+   * the address bar so that it is not shared or bookmarked by accident. */
+  const invitation = useRef<string | null>(null);
+  if (invitation.current === null) {
+    const query = new URLSearchParams(window.location.search);
+    invitation.current = query.get('invitation');
+    if (invitation.current) {
+      query.delete('invitation');
+      const rest = query.toString();
+      window.history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : ''));
+    }
+  }
   const webrtc = hasWebRTC();
 
   useEffect(() => {
@@ -95,6 +107,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
       earlySocket.current = null;
       const session = new RoomSession({
         url: roomSocketUrl(slug),
+        invitation: invitation.current,
         signaling,
         name: settings.name,
         audio: settings.audio,
