@@ -1,4 +1,4 @@
-"""The ``visio`` command: serve, check, migrate, models, speech-worker."""
+"""The ``visio`` command: serve, check, migrate, directory-sync, models, speech-worker."""
 
 from __future__ import annotations
 
@@ -60,6 +60,34 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
     revision = asyncio.run(run())
     print(f"database is at revision {revision}")
+    return 0
+
+
+def cmd_directory_sync(settings: Settings, _: argparse.Namespace) -> int:
+    from visio.directory import DirectoryError, DirectoryRepository, DirectorySync
+    from visio.storage.database import session_factory
+
+    if settings.ldap_url is None:
+        print("no directory is configured: set VISIO_LDAP_URL", file=sys.stderr)
+        return 2
+
+    async def run() -> tuple[int, int]:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            if settings.database_url is None:
+                await migrate(engine)
+            sync = DirectorySync(settings, DirectoryRepository(session_factory(engine)))
+            report = await sync.run_once()
+            return report.groups, report.memberships
+        finally:
+            await engine.dispose()
+
+    try:
+        groups, memberships = asyncio.run(run())
+    except DirectoryError as exc:
+        print(f"directory sync failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"directory synced: {groups} groups, {memberships} memberships")
     return 0
 
 
@@ -175,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port to listen on (default VISIO_PORT)")
     commands.add_parser("check", help="verify the installation and configuration")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("directory-sync", help="sync groups from the LDAP directory, once")
     models = commands.add_parser("models", help="list the speech models and check their hashes")
     models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
     commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
@@ -191,7 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
-    handlers = {"serve": cmd_serve, "check": cmd_check, "migrate": cmd_migrate}
+    handlers = {
+        "serve": cmd_serve,
+        "check": cmd_check,
+        "migrate": cmd_migrate,
+        "directory-sync": cmd_directory_sync,
+    }
     return handlers[args.command](settings, args)
 
 

@@ -20,6 +20,7 @@ from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
 from visio.captions.pool import SpeechWorkerPool
 from visio.captions.subtitler import Subtitler
+from visio.directory import DirectoryRepository, DirectorySync
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.videoroom import VideoRoomAdmin
@@ -45,6 +46,8 @@ class Container:
         self.database = create_engine(settings.effective_database_url)
         database_sessions = session_factory(self.database)
         self.room_repository = RoomRepository(database_sessions)
+        self.directory_groups = DirectoryRepository(database_sessions)
+        self.directory_sync = DirectorySync(settings, self.directory_groups)
         self.audit = AuditTrail(database_sessions)
         self.users = UserRepository(database_sessions)
         self.sessions = SessionStore(database_sessions)
@@ -59,6 +62,7 @@ class Container:
             database_sessions,
         )
         self._housekeeping: asyncio.Task[None] | None = None
+        self._directory_syncing: asyncio.Task[None] | None = None
         self.janus_process: SupervisedProcess | None = None
         if settings.janus_mode == "embedded":
             runtime = write_janus_config(settings, settings.data_dir.resolve() / "janus")
@@ -97,7 +101,7 @@ class Container:
             self.audit,
         )
         self.room_directory = RoomDirectory(
-            settings, self.room_repository, self.audit, self.auth.is_admin
+            settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
@@ -139,6 +143,10 @@ class Container:
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+        if self.directory_sync.configured:
+            self._directory_syncing = asyncio.create_task(
+                self.directory_sync.run_forever(), name="directory-sync"
+            )
         await self.media_engine.start()
         try:
             await self.media_engine.wait_ready(timeout=10)
@@ -164,10 +172,11 @@ class Container:
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
     async def stop(self) -> None:
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+        for task in (self._housekeeping, self._directory_syncing):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for worker in self.speech_workers:
             await worker.stop()
         await self.room_service.close()

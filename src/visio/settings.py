@@ -91,8 +91,9 @@ class Settings(BaseSettings):
     rate_limit_joins_per_minute: int = Field(default=60, ge=1, le=100_000)
 
     room_max_participants: int = Field(default=100, ge=2, le=1000)
-    room_creation: Literal["everyone", "signed_in", "admins"] = "everyone"
-    """Who may create rooms: anyone, signed-in people, or the administrators (VISIO_ADMINS)."""
+    room_creation: str = "everyone"
+    """Who may create rooms: ``everyone``, ``signed_in``, ``admins`` (VISIO_ADMINS), or
+    ``groups:<name>[,<name>]`` (members of those directory groups, and the administrators)."""
     protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)
     protocol_rate_burst: int = Field(default=60, ge=1, le=100000)
@@ -101,6 +102,18 @@ class Settings(BaseSettings):
     session_lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 90)
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+
+    ldap_url: str | None = None
+    """The directory to sync groups from (ldap:// or ldaps://); none by default."""
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: SecretStr | None = None
+    ldap_users_base: str | None = None
+    ldap_groups_base: str | None = None
+    ldap_users_filter: str = "(|(objectClass=inetOrgPerson)(objectClass=posixAccount))"
+    ldap_groups_filter: str = "(|(objectClass=groupOfNames)(objectClass=posixGroup))"
+    ldap_user_attribute: Literal["mail", "uid"] = "mail"
+    """Which attribute of a directory entry matches a signed-in person's claim of that name."""
+    ldap_sync_interval_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
@@ -172,6 +185,25 @@ class Settings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("room_creation")
+    @classmethod
+    def _check_room_creation(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("everyone", "signed_in", "admins"):
+            return value
+        if value.startswith("groups:"):
+            names = [name.strip() for name in value.removeprefix("groups:").split(",")]
+            if names and all(names):
+                return "groups:" + ",".join(names)
+        raise ValueError("must be everyone, signed_in, admins or groups:<name>[,<name>]")
+
+    @field_validator("ldap_url")
+    @classmethod
+    def _check_ldap_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^ldaps?://", value):
+            raise ValueError("must be an ldap:// or ldaps:// URL")
+        return value or None
+
     @field_validator("janus_nat_1_1_mapping")
     @classmethod
     def _check_nat_mapping(cls, value: str | None) -> str | None:
@@ -206,6 +238,10 @@ class Settings(BaseSettings):
     def _external_janus_needs_url(self) -> Settings:
         if self.janus_mode == "external" and not self.janus_url:
             raise ValueError("VISIO_JANUS_URL is required when VISIO_JANUS_MODE=external")
+        if self.ldap_url and not (self.ldap_users_base and self.ldap_groups_base):
+            raise ValueError(
+                "VISIO_LDAP_USERS_BASE and VISIO_LDAP_GROUPS_BASE are required with VISIO_LDAP_URL"
+            )
         if self.janus_ws_port == self.janus_admin_port:
             raise ValueError("VISIO_JANUS_WS_PORT and VISIO_JANUS_ADMIN_PORT must differ")
         return self

@@ -9,11 +9,22 @@ from typing import Any
 
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
+from visio.directory import DirectoryRepository, member_key
 from visio.errors import ApiProblem
 from visio.rooms import policy
-from visio.rooms.repository import Access, Invitation, Role, RoleHolder, RoomRepository, StoredRoom
+from visio.rooms.repository import (
+    Access,
+    GroupRoleHolder,
+    Invitation,
+    Role,
+    RoleHolder,
+    RoomRepository,
+    StoredRoom,
+)
 from visio.rooms.slugs import normalise_slug
 from visio.settings import Settings
+
+GROUP_PREFIX = "group:"
 
 
 def actor_label(user: User | None) -> str | None:
@@ -30,18 +41,32 @@ class RoomDirectory:
         repository: RoomRepository,
         audit: AuditTrail,
         is_admin: Callable[[User], bool],
+        groups: DirectoryRepository,
     ) -> None:
         self._settings = settings
         self._repository = repository
+        self._groups = groups
         self._audit = audit
         self._is_admin = is_admin
 
     async def actor(self, user: User | None, room: StoredRoom | None = None) -> policy.Actor:
-        """The person asking, with their role in ``room``."""
+        """The person asking, with their directory groups and their role in ``room`` (the
+        strongest of their own and their groups')."""
         if user is None:
             return policy.Actor()
-        role = await self._repository.role_of(room, user.id) if room is not None else None
-        return policy.Actor(user_id=user.id, site_admin=self._is_admin(user), role=role)
+        key = member_key(self._settings, user)
+        role = None
+        if room is not None:
+            role = policy.strongest_role(
+                await self._repository.role_of(room, user.id),
+                await self._repository.group_roles_of(room, key),
+            )
+        return policy.Actor(
+            user_id=user.id,
+            site_admin=self._is_admin(user),
+            role=role,
+            groups=await self._groups.groups_of(key),
+        )
 
     async def find(self, slug: str) -> StoredRoom:
         """The room behind a link, or a 404 that says what is wrong."""
@@ -148,12 +173,77 @@ class RoomDirectory:
         await self._success("room.changed", user, origin, room.slug, **changes)
         return updated, actor.role
 
-    async def roles(self, user: User | None, slug: str) -> list[RoleHolder]:
+    async def roles(
+        self, user: User | None, slug: str
+    ) -> tuple[list[RoleHolder], list[GroupRoleHolder]]:
+        """The people, and the directory groups, holding roles in the room."""
         room = await self.find(slug)
         decision = policy.list_roles(await self.actor(user, room), room)
         if isinstance(decision, policy.Refusal):
             raise ApiProblem(decision.status, decision.code, decision.message)
-        return await self._repository.roles(room)
+        return await self._repository.roles(room), await self._repository.group_roles(room)
+
+    async def _group(self, reference: str) -> str:
+        name = reference.removeprefix(GROUP_PREFIX).strip()
+        if not await self._groups.exists(name):
+            raise ApiProblem(
+                404,
+                "group_not_found",
+                f"there is no directory group {name!r}; groups come from the LDAP directory "
+                "(VISIO_LDAP_URL) and appear after a sync",
+            )
+        return name
+
+    async def grant_group(
+        self, user: User | None, slug: str, reference: str, role: Role, origin: Origin
+    ) -> GroupRoleHolder:
+        """Give every member of a directory group (``group:<name>``) a role in the room."""
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        await self._check(
+            policy.grant_role(actor, room, role, None),
+            "room.role_granted",
+            user,
+            origin,
+            room.slug,
+            group=reference.removeprefix(GROUP_PREFIX),
+            role=role,
+        )
+        group = await self._group(reference)
+        current = await self._repository.group_role(room, group)
+        await self._check(
+            policy.grant_role(actor, room, role, current),
+            "room.role_granted",
+            user,
+            origin,
+            room.slug,
+            group=group,
+            role=role,
+        )
+        holder = await self._repository.set_group_role(room, group, role)
+        await self._success("room.role_granted", user, origin, room.slug, group=group, role=role)
+        return holder
+
+    async def revoke_group(
+        self, user: User | None, slug: str, reference: str, origin: Origin
+    ) -> None:
+        room = await self.find(slug)
+        actor = await self.actor(user, room)
+        group = reference.removeprefix(GROUP_PREFIX).strip()
+        current = await self._repository.group_role(room, group)
+        # Group roles never count as owners, so the last-owner rule does not apply to them.
+        await self._check(
+            policy.revoke_role(actor, room, current, 2),
+            "room.role_revoked",
+            user,
+            origin,
+            room.slug,
+            group=group,
+        )
+        if current is None:
+            raise ApiProblem(404, "role_not_found", "this group holds no role in this room")
+        await self._repository.remove_group_role(room, group)
+        await self._success("room.role_revoked", user, origin, room.slug, group=group, role=current)
 
     async def _person(self, reference: str) -> int:
         user_id = await self._repository.find_user(reference)

@@ -7,26 +7,29 @@ REST routes and the room protocol both ask here; nothing else decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from visio.rooms.repository import Access, Role, StoredRoom
 
-RoomCreation = Literal["everyone", "signed_in", "admins"]
 RefusalCode = Literal["not_signed_in", "forbidden", "last_owner"]
 WaitReason = Literal["trusted", "restricted", "locked", "removed"]
 
 MODERATING_ROLES: Final = frozenset({"owner", "administrator"})
+_ROLE_STRENGTH: Final[dict[Role, int]] = {"member": 1, "administrator": 2, "owner": 3}
 
 
 @dataclass(frozen=True)
 class Actor:
     """The person asking: their user id when signed in, whether they administer this Visio, and
-    their role in the room concerned (None when they hold none)."""
+    their role in the room concerned (None when they hold none), and the directory groups they
+    belong to."""
 
     user_id: int | None = None
     site_admin: bool = False
     role: Role | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def signed_in(self) -> bool:
@@ -78,18 +81,30 @@ def _needs_room_admin(actor: Actor, doing: str) -> Decision:
     return Refusal("forbidden", f"only the room's owners and administrators may {doing}")
 
 
+def strongest_role(personal: Role | None, through_groups: Iterable[Role]) -> Role | None:
+    """A person's role in a room: the strongest of their own and those of their groups."""
+    roles = [r for r in (personal, *through_groups) if r is not None]
+    return max(roles, key=_ROLE_STRENGTH.__getitem__, default=None)
+
+
 # ---- REST ------------------------------------------------------------------------------------
 
 
-def create_room(actor: Actor, who_may_create: RoomCreation) -> Decision:
-    """VISIO_ROOM_CREATION: everyone, signed-in people, or this Visio's administrators."""
+def create_room(actor: Actor, who_may_create: str) -> Decision:
+    """VISIO_ROOM_CREATION: ``everyone``, ``signed_in`` people, this Visio's ``admins``, or
+    ``groups:<name>[,<name>]`` (members of those directory groups, and the administrators)."""
     if who_may_create == "everyone":
         return ALLOWED
     if not actor.signed_in:
         return Refusal("not_signed_in", "sign in to create a room")
-    if who_may_create == "admins" and not actor.site_admin:
-        return Refusal("forbidden", "only administrators may create rooms here")
-    return ALLOWED
+    if who_may_create == "signed_in" or actor.site_admin:
+        return ALLOWED
+    if who_may_create.startswith("groups:"):
+        allowed = {name.strip() for name in who_may_create.removeprefix("groups:").split(",")}
+        if actor.groups & allowed:
+            return ALLOWED
+        return Refusal("forbidden", "only members of some groups may create rooms here")
+    return Refusal("forbidden", "only administrators may create rooms here")
 
 
 def view_room(actor: Actor, room: StoredRoom) -> Decision:

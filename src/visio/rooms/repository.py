@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from visio.rooms.slugs import new_slug
 from visio.storage.models import (
+    DirectoryGroupRecord,
+    DirectoryMembershipRecord,
+    RoomGroupRoleRecord,
     RoomInvitationRecord,
     RoomRecord,
     RoomRoleRecord,
@@ -71,6 +74,15 @@ def _invitation(record: RoomInvitationRecord) -> Invitation:
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GroupRoleHolder:
+    """A directory group holding a role in a room: every member of it holds that role."""
+
+    group: str
+    role: Role
+    granted_at: datetime
 
 
 def _stored(record: RoomRecord) -> StoredRoom:
@@ -266,3 +278,63 @@ class RoomRepository:
         if expires.tzinfo is None:  # SQLite returns naive datetimes
             expires = expires.replace(tzinfo=UTC)
         return expires > datetime.now(UTC)
+
+    async def group_roles_of(self, room: StoredRoom, member_key: str | None) -> list[Role]:
+        """The roles this person holds in the room through their directory groups."""
+        if not member_key:
+            return []
+        async with self._sessions() as session:
+            roles = await session.scalars(
+                select(RoomGroupRoleRecord.role)
+                .join(
+                    DirectoryGroupRecord,
+                    DirectoryGroupRecord.name == RoomGroupRoleRecord.group_name,
+                )
+                .join(
+                    DirectoryMembershipRecord,
+                    DirectoryMembershipRecord.group_id == DirectoryGroupRecord.id,
+                )
+                .where(
+                    RoomGroupRoleRecord.room_id == room.id,
+                    DirectoryMembershipRecord.member_key == member_key.lower(),
+                )
+            )
+            return [cast(Role, role) for role in roles]
+
+    async def group_role(self, room: StoredRoom, group: str) -> Role | None:
+        async with self._sessions() as session:
+            record = await session.get(RoomGroupRoleRecord, (room.id, group))
+            return None if record is None else cast(Role, record.role)
+
+    async def group_roles(self, room: StoredRoom) -> list[GroupRoleHolder]:
+        async with self._sessions() as session:
+            records = await session.scalars(
+                select(RoomGroupRoleRecord)
+                .where(RoomGroupRoleRecord.room_id == room.id)
+                .order_by(RoomGroupRoleRecord.granted_at, RoomGroupRoleRecord.group_name)
+            )
+            return [
+                GroupRoleHolder(
+                    group=r.group_name, role=cast(Role, r.role), granted_at=r.granted_at
+                )
+                for r in records
+            ]
+
+    async def set_group_role(self, room: StoredRoom, group: str, role: Role) -> GroupRoleHolder:
+        async with self._sessions() as session, session.begin():
+            record = await session.get(RoomGroupRoleRecord, (room.id, group))
+            if record is None:
+                record = RoomGroupRoleRecord(room_id=room.id, group_name=group, role=role)
+                session.add(record)
+            else:
+                record.role = role
+            await session.flush()
+            return GroupRoleHolder(group=group, role=role, granted_at=record.granted_at)
+
+    async def remove_group_role(self, room: StoredRoom, group: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                delete(RoomGroupRoleRecord).where(
+                    RoomGroupRoleRecord.room_id == room.id, RoomGroupRoleRecord.group_name == group
+                )
+            )

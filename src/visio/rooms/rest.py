@@ -21,6 +21,7 @@ from visio.auth.dependencies import (
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
 from visio.errors import ApiProblem
+from visio.rooms.directory import GROUP_PREFIX
 from visio.rooms.repository import Access, Invitation, Role, RoleHolder, StoredRoom
 from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
 
@@ -85,8 +86,17 @@ class RoomRole(BaseModel):
     granted_at: datetime
 
 
+class GroupRole(BaseModel):
+    """A directory group's role in a room: every member of the group holds it."""
+
+    group: str
+    role: Role
+    granted_at: datetime
+
+
 class RoomRoles(BaseModel):
     roles: list[RoomRole]
+    group_roles: list[GroupRole] = []
 
 
 class ErrorBody(BaseModel):
@@ -253,25 +263,33 @@ async def change_room(
 @router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
 async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomRoles:
     """Who holds which role in the room (for people who hold one themselves)."""
-    holders = await _container(request).room_directory.roles(
+    holders, groups = await _container(request).room_directory.roles(
         session.user if session else None, slug
     )
-    return RoomRoles(roles=[_role(h) for h in holders])
+    return RoomRoles(
+        roles=[_role(h) for h in holders],
+        group_roles=[
+            GroupRole(group=g.group, role=g.role, granted_at=g.granted_at) for g in groups
+        ],
+    )
 
 
-@router.put("/rooms/{slug}/roles/{user}", response_model=RoomRole, responses=_ERRORS)
+@router.put("/rooms/{slug}/roles/{user}", response_model=RoomRole | GroupRole, responses=_ERRORS)
 async def grant_role(
     slug: str,
     user: Annotated[str, Field(min_length=1, max_length=320)],
     body: RoleGrant,
     request: Request,
     session: RolesWriter,
-) -> RoomRole:
-    """Give someone (a user id, or the e-mail they signed in with) a role in the room."""
-    holder = await _container(request).room_directory.grant(
-        session.user if session else None, slug, user, body.role, origin_of(request)
-    )
-    return _role(holder)
+) -> RoomRole | GroupRole:
+    """Give someone (a user id, or the e-mail they signed in with) a role in the room, or every
+    member of a directory group (``group:<name>``)."""
+    directory = _container(request).room_directory
+    who = session.user if session else None
+    if user.startswith(GROUP_PREFIX):
+        group = await directory.grant_group(who, slug, user, body.role, origin_of(request))
+        return GroupRole(group=group.group, role=group.role, granted_at=group.granted_at)
+    return _role(await directory.grant(who, slug, user, body.role, origin_of(request)))
 
 
 @router.delete("/rooms/{slug}/roles/{user}", status_code=204, responses=_ERRORS)
@@ -281,10 +299,14 @@ async def revoke_role(
     request: Request,
     session: RolesWriter,
 ) -> Response:
-    """Take someone's role in the room away (a room keeps at least one owner)."""
-    await _container(request).room_directory.revoke(
-        session.user if session else None, slug, user, origin_of(request)
-    )
+    """Take someone's (or a ``group:<name>``'s) role in the room away (a room keeps at least
+    one owner)."""
+    directory = _container(request).room_directory
+    who = session.user if session else None
+    if user.startswith(GROUP_PREFIX):
+        await directory.revoke_group(who, slug, user, origin_of(request))
+    else:
+        await directory.revoke(who, slug, user, origin_of(request))
     return Response(status_code=204)
 
 

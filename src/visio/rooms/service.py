@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from visio.audit import AuditTrail
 from visio.captions.subtitler import Subtitler
+from visio.directory import member_key
 from visio.media.engine import MediaEngine, MediaUnavailableError
 from visio.media.janus.client import JanusError, JsonObject, PluginEvent
 from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
@@ -116,7 +117,10 @@ class RoomService:
         stored = await self._repository.get(slug)
         if stored is None:
             raise ProtocolError("room_not_found", f"no room {slug!r}", fatal=True)
-        role = await self._repository.role_of(stored, visitor.user.id if visitor.user else None)
+        role = policy.strongest_role(
+            await self._repository.role_of(stored, visitor.user.id if visitor.user else None),
+            await self._repository.group_roles_of(stored, member_key(self._settings, visitor.user)),
+        )
         actor = policy.Actor(
             user_id=visitor.user.id if visitor.user else None,
             site_admin=visitor.site_admin,

@@ -147,3 +147,40 @@ class ApiTokenRecord(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DirectoryGroupRecord(Base):
+    """A group read from the organisation's directory (LDAP) at the last sync."""
+
+    __tablename__ = "directory_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    dn: Mapped[str] = mapped_column(String(1000))
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DirectoryMembershipRecord(Base):
+    """A member of a directory group, by the lower-cased e-mail or uid (VISIO_LDAP_USER_ATTRIBUTE)
+    that will match them when they sign in, whether or not they have yet."""
+
+    __tablename__ = "directory_memberships"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("directory_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_key: Mapped[str] = mapped_column(String(320), primary_key=True, index=True)
+
+
+class RoomGroupRoleRecord(Base):
+    """A role in a room given to everyone in a directory group (by the group's name, so it
+    outlives a group's passing absence from the directory)."""
+
+    __tablename__ = "room_group_roles"
+
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
