@@ -151,3 +151,17 @@ def test_moderating_an_unknown_participant_is_a_clear_error(
     (mod,) = meeting(room, "Mod")
     mod.send(type="moderate", action="remove", participant_id="p_nobody")
     assert mod.expect("error")["code"] == "participant_not_found"
+
+
+def test_raised_hands_are_seen_and_a_moderator_lowers_them(room: tuple[RunningServer, str]) -> None:
+    """Raising a hand shows to everyone with its time; a moderator lowers it; others cannot."""
+    mod, alice, bob = meeting(room, "Mod", "Alice", "Bob")
+    alice.send(type="hand", raised=True)
+    raised = mod.expect("participant.updated")["participant"]
+    assert raised["id"] == alice.id and raised["hand_raised_at"] is not None
+    bob.send(type="moderate", action="lower_hand", participant_id=alice.id, id="b")
+    assert bob.expect("error")["code"] == "forbidden"
+    mod.send(type="moderate", action="lower_hand", participant_id=alice.id)
+    assert alice.expect("moderated") == {"type": "moderated", "action": "lower_hand", "by": mod.id}
+    lowered = bob.expect("participant.updated", timeout=5)["participant"]
+    assert lowered["id"] == alice.id and lowered.get("hand_raised_at") is None

@@ -128,6 +128,7 @@ class Participant:
     visitor: Visitor = field(default_factory=Visitor)
     role: RoomRole | None = None
     """Their role in the room, looked up when they joined."""
+    hand_raised_at: datetime | None = None
     moderator_by: ModeratorBy | None = None
     """Why they moderate: their role, a moderator's promotion, or the interim rule (the earliest
     participant present moderates while nobody with a moderating role is there)."""
@@ -151,6 +152,7 @@ class Participant:
             joined_at=self.joined_at,
             identity=self.visitor.identity,
             role=self.role,
+            hand_raised_at=self.hand_raised_at,
         )
 
     def send(self, message: ServerMessage) -> None:

@@ -120,6 +120,11 @@ class MediaState(_Request):
     video: bool
 
 
+class Hand(_Request):
+    type: Literal["hand"]
+    raised: bool
+
+
 class IceRestart(_Request):
     type: Literal["ice.restart"]
     target: Literal["subscriber"]
@@ -131,7 +136,7 @@ class CaptionsSet(_Request):
     language: CaptionLanguage = "auto"
 
 
-ModerationAction = Literal["mute", "camera_off", "stop_screen", "remove", "promote"]
+ModerationAction = Literal["mute", "camera_off", "stop_screen", "lower_hand", "remove", "promote"]
 
 
 class Moderate(_Request):
@@ -184,6 +189,7 @@ ClientMessage = Annotated[
     | SubscriberAnswer
     | Trickle
     | MediaState
+    | Hand
     | IceRestart
     | CaptionsSet
     | Moderate
@@ -222,6 +228,8 @@ class ParticipantInfo(_Message):
     """``signed_in`` through the organisation's provider, or a ``guest`` who only typed a name."""
     role: RoomRole | None = None
     """Their role in the room, if they hold one."""
+    hand_raised_at: datetime | None = None
+    """When they raised their hand (None: it is down); the earliest hand speaks first."""
 
 
 class WaitingInfo(_Message):

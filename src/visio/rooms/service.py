@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from visio.audit import AuditTrail
@@ -381,6 +382,13 @@ class RoomService:
         for source in resumed & participant.paused_sources:
             await self._set_relay(room, participant, source, relay=True)
 
+    def raise_hand(self, room: Room, participant: Participant, raised: bool) -> None:
+        """Raise or lower one's own hand; everyone sees it, moderators see who was first."""
+        if raised == (participant.hand_raised_at is not None):
+            return
+        participant.hand_raised_at = datetime.now(UTC) if raised else None
+        room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+
     # ---- moderation --------------------------------------------------------------------------
 
     async def moderate(
@@ -411,6 +419,12 @@ class RoomService:
         for target in targets:
             if action == "remove":
                 await self.remove(room, target, "removed", by=moderator)
+                continue
+            if action == "lower_hand":
+                if target.hand_raised_at is not None:
+                    target.hand_raised_at = None
+                    target.send(Moderated(action=action, by=moderator.id))
+                    room.broadcast(ParticipantUpdated(participant=target.info()))
                 continue
             if action == "promote":
                 if not target.moderator:

@@ -15,6 +15,7 @@ from visio.rooms.protocol import (
     PROTOCOL_VERSION,
     CaptionsSet,
     ClientMessage,
+    Hand,
     IceRestart,
     Join,
     Leave,
@@ -207,6 +208,8 @@ class RoomConnection:
                 await self._service.trickle(participant, message.target, message.candidate)
             elif isinstance(message, MediaState):
                 await self._service.set_media_state(room, participant, message.audio, message.video)
+            elif isinstance(message, Hand):
+                self._service.raise_hand(room, participant, message.raised)
             elif isinstance(message, Moderate):
                 await self._service.moderate(
                     room, participant, message.action, message.participant_id
