@@ -45,6 +45,22 @@ describe('parseServerMessage', () => {
     });
   });
 
+  it('parses raised hands and lower_hand', () => {
+    expect(parseServerMessage('{"type":"moderated","action":"lower_hand","by":"p_m"}')).toEqual({
+      type: 'moderated',
+      action: 'lower_hand',
+      by: 'p_m',
+    });
+    const person = { id: 'p_b', name: 'Bob', audio: true, video: false, screen: false, moderator: false, joined_at: '2025-01-01T10:00:00Z' };
+    const updated = (extra: object) =>
+      parseServerMessage(JSON.stringify({ type: 'participant.updated', participant: { ...person, ...extra } }));
+    expect(updated({ hand_raised_at: '2025-01-01T10:01:00Z' })).toMatchObject({
+      participant: { hand_raised_at: '2025-01-01T10:01:00Z' },
+    });
+    expect(updated({ hand_raised_at: null })).toEqual({ type: 'participant.updated', participant: person });
+    expect(updated({ hand_raised_at: 5 })).toBeNull();
+  });
+
   it('parses a caption with its words', () => {
     const caption = {
       type: 'caption',

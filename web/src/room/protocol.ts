@@ -16,9 +16,9 @@ export type RequestId = string | number;
 export type CaptionLanguage = 'fr' | 'en' | 'auto';
 export type CaptionKind = 'partial' | 'final';
 /** What a moderator can do to a participant. */
-export type ModerationAction = 'mute' | 'camera_off' | 'stop_screen' | 'remove' | 'promote';
-/** The actions that reach their target as `moderated`: turn this off yourself. */
-export type ModeratedAction = Extract<ModerationAction, 'mute' | 'camera_off' | 'stop_screen'>;
+export type ModerationAction = 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand' | 'remove' | 'promote';
+/** The actions that reach their target as `moderated`: turn this off yourself (or, for a hand, it is already down). */
+export type ModeratedAction = Extract<ModerationAction, 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand'>;
 
 export interface Participant {
   id: string;
@@ -33,6 +33,8 @@ export interface Participant {
   identity?: Identity;
   /** Their role in the room, if they hold one. */
   role?: string | null;
+  /** When they raised their hand (ISO time); absent while it is down. */
+  hand_raised_at?: string;
 }
 
 export type Identity = 'signed_in' | 'guest';
@@ -126,6 +128,12 @@ export interface CaptionsSetMessage {
   enabled: boolean;
   language: CaptionLanguage;
 }
+/** Raises or lowers one's hand; everyone else gets `participant.updated` with `hand_raised_at`. */
+export interface HandMessage {
+  type: 'hand';
+  id?: RequestId;
+  raised: boolean;
+}
 export interface ModerateMessage {
   type: 'moderate';
   id?: RequestId;
@@ -167,6 +175,7 @@ export type ClientMessage =
   | MediaStateMessage
   | IceRestartMessage
   | CaptionsSetMessage
+  | HandMessage
   | ModerateMessage
   | RoomLockMessage
   | RoomEndMessage
@@ -360,7 +369,7 @@ const KINDS: readonly string[] = ['audio', 'video'];
 const TARGETS: readonly string[] = ['publisher', 'subscriber'];
 const CAPTION_LANGUAGES: readonly string[] = ['fr', 'en', 'auto'];
 const CAPTION_KINDS: readonly string[] = ['partial', 'final'];
-const MODERATED_ACTIONS: readonly string[] = ['mute', 'camera_off', 'stop_screen'];
+const MODERATED_ACTIONS: readonly string[] = ['mute', 'camera_off', 'stop_screen', 'lower_hand'];
 
 export function isParticipant(value: unknown): value is Participant {
   return (
@@ -371,6 +380,7 @@ export function isParticipant(value: unknown): value is Participant {
     isBoolean(value.video) &&
     isBoolean(value.screen) &&
     (value.moderator === undefined || isBoolean(value.moderator)) &&
+    (value.hand_raised_at === undefined || value.hand_raised_at === null || isString(value.hand_raised_at)) &&
     isString(value.joined_at)
   );
 }
@@ -525,6 +535,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
 
 function normaliseParticipant(participant: Participant): void {
   if (participant.moderator === undefined) participant.moderator = false;
+  // "Down" has one spelling: absent.
+  if (participant.hand_raised_at === null || participant.hand_raised_at === undefined) delete participant.hand_raised_at;
 }
 
 /** Drops a null `set_by` so that "nobody yet" has one spelling. */

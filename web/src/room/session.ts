@@ -61,7 +61,7 @@ export interface SessionError {
 /** The kinds of request a person makes that the server may refuse. */
 export type SessionRequest = 'captions' | 'moderation';
 
-/** A moderator turned off one of your sources; the session already did it. */
+/** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
   action: ModeratedAction;
   /** The moderator's participant id. */
@@ -91,7 +91,7 @@ export type RoomSessionEvents = {
   captions: (captions: CaptionsInfo) => void;
   /** Recognised speech from one participant's microphone. */
   caption: (caption: CaptionMessage) => void;
-  /** A moderator turned off your microphone, camera or screen share (already done here). */
+  /** A moderator turned off your microphone, camera or screen share, or lowered your hand (already done here). */
   moderated: (event: ModeratedEvent) => void;
   /** A moderator locked or unlocked the room (also once on joining). */
   lock: (state: RoomLockState) => void;
@@ -423,6 +423,29 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     });
   }
 
+  /** Whether this person's hand is up (kept here: the server tells only the others). */
+  get handRaised(): boolean {
+    return Boolean(this.self?.hand_raised_at);
+  }
+
+  /**
+   * Raises or lowers this person's hand. The server answers nothing to the sender, so `self` is
+   * updated here at once (with a local time, for ordering). Returns false when not in the room.
+   */
+  raiseHand(raised: boolean): boolean {
+    if (!this.joined || this.finished) return false;
+    if (this.signaling.send({ type: 'hand', raised }) === null) return false;
+    this.setOwnHand(raised ? new Date().toISOString() : null);
+    return true;
+  }
+
+  private setOwnHand(raisedAt: string | null): void {
+    if (!this.self) return;
+    const { hand_raised_at: _previous, ...rest } = this.self;
+    this.self = raisedAt ? { ...rest, hand_raised_at: raisedAt } : rest;
+    this.emit('self', this.self);
+  }
+
   /** Locks the room (nobody new gets in) or unlocks it; everyone then gets the `lock` event. */
   lockRoom(locked: boolean): boolean {
     return this.request('moderation', { type: 'room.lock', locked });
@@ -478,6 +501,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'stop_screen':
         changed = this.screenTrack !== null;
         this.stopScreenShare();
+        break;
+      case 'lower_hand':
+        // The server already lowered it and tells only the others.
+        changed = this.handRaised;
+        this.setOwnHand(null);
         break;
     }
     this.emit('moderated', { action, by, changed });
@@ -612,8 +640,13 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     }
     this.joined = true;
     this.socketDown = false;
+    // After a reconnection the server knows a new participant, hand down: raise it again.
+    const handWasUp = this.self !== null && this.self.id !== message.participant.id && this.handRaised;
     this.participantId = message.participant.id;
     this.self = message.participant;
+    if (handWasUp && !message.participant.hand_raised_at && this.signaling.send({ type: 'hand', raised: true }) !== null) {
+      this.self = { ...message.participant, hand_raised_at: new Date().toISOString() };
+    }
     this.participants = message.participants.filter((p) => p.id !== message.participant.id);
     this.iceServers = message.ice_servers;
     this.captions = message.captions;

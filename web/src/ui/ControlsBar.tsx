@@ -6,6 +6,7 @@ import {
   CameraOffIcon,
   ClosedCaptionIcon,
   ExpandLessIcon,
+  HandIcon,
   ClosedCaptionOffIcon,
   MicIcon,
   MicOffIcon,
@@ -21,6 +22,9 @@ interface ControlsBarProps {
   sharing: boolean;
   canShare: boolean;
   panelOpen: boolean;
+  /** This person's hand is up. */
+  handRaised: boolean;
+  onToggleHand: () => void;
   participantCount: number;
   panelId: string;
   /** Subtitles are on for the meeting and this person shows them. */
@@ -42,8 +46,8 @@ interface ControlsBarProps {
 
 /**
  * The meeting's buttons. Toggle buttons keep one name and say their state with `aria-pressed`
- * (pressed: the microphone or camera is on, the screen is shared, subtitles show, the panel is
- * open); the tooltip says what a click does.
+ * (pressed: the microphone or camera is on, the screen is shared, the hand is raised, subtitles
+ * show, the panel is open); the tooltip says what a click does.
  */
 export function ControlsBar(props: ControlsBarProps) {
   const { t } = useI18n();
@@ -84,6 +88,17 @@ export function ControlsBar(props: ControlsBarProps) {
           {props.sharing ? <StopScreenShareIcon /> : <ScreenShareIcon />}
         </button>
       )}
+      <button
+        type="button"
+        className={`control ${props.handRaised ? 'control--active control--hand' : ''}`}
+        data-testid="toggle-hand"
+        aria-label={t.raiseHand}
+        aria-pressed={props.handRaised}
+        title={props.handRaised ? t.lowerHand : t.raiseHand}
+        onClick={props.onToggleHand}
+      >
+        <HandIcon />
+      </button>
       <button
         type="button"
         className={`control ${props.captionsShown ? 'control--active' : ''}`}

@@ -67,6 +67,8 @@ function moderationAnnouncement(action: ModerationAction, name: string, t: Messa
       return t.participantCameraTurnedOff(name);
     case 'stop_screen':
       return t.participantScreenStopped(name);
+    case 'lower_hand':
+      return t.participantHandLowered(name);
     default:
       return null; // Removal and promotion are announced when the server confirms them.
   }
@@ -127,6 +129,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     ];
     // Promotions: someone already here (or you) became a moderator; arriving as one is no news.
     let known = new Map(session.participants.map((p) => [p.id, p.moderator]));
+    let hands = new Map(session.participants.map((p) => [p.id, p.hand_raised_at]));
     let self = session.self;
     offs.push(
       session.on('participants', (participants) => {
@@ -134,6 +137,11 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         known = new Map(participants.map((p) => [p.id, p.moderator]));
         const last = promoted[promoted.length - 1];
         if (last) setAnnouncement(messages.current.nowModerator(last.name));
+        // A hand that went up (not one already up when someone arrives or on joining).
+        const raised = participants.filter((p) => p.hand_raised_at && hands.has(p.id) && hands.get(p.id) !== p.hand_raised_at);
+        hands = new Map(participants.map((p) => [p.id, p.hand_raised_at]));
+        const lastRaised = raised[raised.length - 1];
+        if (lastRaised) setAnnouncement(messages.current.participantRaisedHand(lastRaised.name));
       }),
       session.on('self', (next) => {
         if (next?.moderator && self?.id === next.id && !self.moderator) setAnnouncement(messages.current.youAreNowModerator);
@@ -197,6 +205,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const noticeResolved =
     notice !== null &&
     ((notice.action === 'mute' && local.audio) ||
+      (notice.action === 'lower_hand' && Boolean(state.self?.hand_raised_at)) ||
       (notice.action === 'camera_off' && local.video) ||
       (notice.action === 'stop_screen' && local.screenTrack !== null));
   useEffect(() => {
@@ -205,6 +214,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     const timer = setTimeout(() => setNotice(null), 20_000);
     return () => clearTimeout(timer);
   }, [notice, noticeResolved]);
+  const handRaisedAt = state.self?.hand_raised_at;
   const localCamera = useTrackStream(local.video ? local.cameraTrack : null);
   const localScreen = useTrackStream(local.screenTrack);
   const selfId = state.self?.id ?? session.participantId ?? 'local';
@@ -222,6 +232,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         audio: local.audio,
         video: localCamera,
         microphone: local.audio ? local.microphoneTrack : null,
+        handRaised: Boolean(handRaisedAt),
       },
     ];
     if (localScreen) {
@@ -251,6 +262,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         video: participant.video && camera ? camera.stream : null,
         microphone: microphone?.track ?? null,
         guest: participant.identity === 'guest',
+        handRaised: Boolean(participant.hand_raised_at),
       });
       const screen = trackOf(tracks, participant.id, 'screen');
       if (participant.screen && screen) {
@@ -270,7 +282,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     // A remote screen is what people want to see; one's own screen goes after it.
     screens.sort((a, b) => Number(a.local) - Number(b.local));
     return { stageTiles: screens, gridTiles: cameras };
-  }, [selfId, settings.name, local, localCamera, localScreen, participants, tracks, t]);
+  }, [selfId, settings.name, local, localCamera, localScreen, participants, tracks, handRaisedAt, t]);
 
   const audios = participants.flatMap((participant) => {
     const microphone = trackOf(tracks, participant.id, 'microphone');
@@ -302,6 +314,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       video: local.video,
       screen: Boolean(local.screenTrack),
       guest: state.self?.identity === 'guest',
+      handRaisedAt,
     },
     ...participants.map((p) => ({
       id: p.id,
@@ -312,6 +325,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       video: p.video,
       screen: p.screen,
       guest: p.identity === 'guest',
+      handRaisedAt: p.hand_raised_at,
     })),
   ];
 
@@ -408,6 +422,8 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           sharing={Boolean(local.screenTrack)}
           canShare={session.canShareScreen}
           panelOpen={panel === 'participants'}
+          handRaised={Boolean(handRaisedAt)}
+          onToggleHand={() => session.raiseHand(!handRaisedAt)}
           participantCount={rows.length}
           panelId={panelId}
           captionsShown={captionsShown}
@@ -474,7 +490,10 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
 
 interface ModeratedNoticeProps {
   event: ModeratedEvent;
-  /** Offered as a button (microphone, camera); sharing again needs the browser's picker, from the toolbar. */
+  /**
+   * Offered as a button (microphone, camera); sharing again needs the browser's picker, from the
+   * toolbar, and a lowered hand goes back up from the toolbar too.
+   */
   onTurnBackOn: (() => void) | undefined;
   onDismiss: () => void;
 }
@@ -487,7 +506,9 @@ function ModeratedNotice({ event, onTurnBackOn, onDismiss }: ModeratedNoticeProp
       ? [t.moderatedMute, t.moderatedMuteHint, t.turnOnMic]
       : event.action === 'camera_off'
         ? [t.moderatedCameraOff, t.moderatedCameraOffHint, t.turnOnCamera]
-        : [t.moderatedStopScreen, t.moderatedStopScreenHint, null];
+        : event.action === 'lower_hand'
+          ? [t.moderatedLowerHand, t.moderatedLowerHandHint, null]
+          : [t.moderatedStopScreen, t.moderatedStopScreenHint, null];
   return (
     <div className="toast toast--notice" role="alert" data-testid="moderated-notice" data-action={event.action}>
       <span className="toast__text">

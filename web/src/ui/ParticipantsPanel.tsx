@@ -8,6 +8,7 @@ import {
   CameraIcon,
   CameraOffIcon,
   CloseIcon,
+  HandIcon,
   LockIcon,
   LockOpenIcon,
   MicIcon,
@@ -19,7 +20,7 @@ import {
   StopScreenShareIcon,
 } from './icons';
 import { MenuButton, type MenuItem } from './Menu';
-import { moderationActions } from './moderation';
+import { byRaisedHand, moderationActions } from './moderation';
 
 export interface ParticipantRow {
   id: string;
@@ -31,6 +32,8 @@ export interface ParticipantRow {
   screen: boolean;
   /** Not signed in: marked as a guest. */
   guest?: boolean;
+  /** When they raised their hand (ISO time); absent while it is down. */
+  handRaisedAt?: string | undefined;
 }
 
 /** What a moderator can do from the panel; absent for everyone else, who see no such controls. */
@@ -52,6 +55,7 @@ const ACTION_TEST_IDS: Record<ModerationAction, string> = {
   mute: 'moderate-mute',
   camera_off: 'moderate-camera-off',
   stop_screen: 'moderate-stop-screen',
+  lower_hand: 'moderate-lower-hand',
   promote: 'moderate-promote',
   remove: 'moderate-remove',
 };
@@ -64,6 +68,8 @@ function actionLabel(action: ModerationAction, t: Messages): string {
       return t.moderateCameraOff;
     case 'stop_screen':
       return t.moderateStopScreen;
+    case 'lower_hand':
+      return t.moderateLowerHand;
     case 'promote':
       return t.moderatePromote;
     case 'remove':
@@ -75,12 +81,14 @@ const ACTION_ICONS: Record<ModerationAction, ReactNode> = {
   mute: <MicOffIcon size={20} />,
   camera_off: <CameraOffIcon size={20} />,
   stop_screen: <StopScreenShareIcon size={20} />,
+  lower_hand: <HandIcon size={20} />,
   promote: <ShieldIcon size={20} />,
   remove: <PersonRemoveIcon size={20} />,
 };
 
 /**
- * The list of people in the meeting with their microphone and camera states: a labelled region.
+ * The list of people in the meeting with their microphone and camera states, raised hands first
+ * (in the order they went up): a labelled region.
  * Moderators also get "Mute everyone", the room lock, and a menu of actions on each person.
  */
 export function ParticipantsPanel({ id, rows, moderation, onClose }: ParticipantsPanelProps) {
@@ -91,7 +99,7 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
   const othersUnmuted = rows.some((row) => !row.local && !row.moderator && row.audio);
 
   const menuItems = (row: ParticipantRow, controls: PanelModeration): MenuItem[] =>
-    moderationActions(row).map((action) => ({
+    moderationActions({ ...row, handRaised: Boolean(row.handRaisedAt) }).map((action) => ({
       key: action,
       label: actionLabel(action, t),
       icon: ACTION_ICONS[action],
@@ -138,7 +146,7 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
       )}
       {moderation?.locked && <p className="panel__note">{t.meetingLockedNote}</p>}
       <ul className="panel__list" data-testid="participants-list">
-        {rows.map((row) => (
+        {byRaisedHand(rows).map((row) => (
           <li
             key={row.id}
             className="person"
@@ -146,6 +154,7 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
             data-moderator={String(row.moderator)}
             data-audio={row.audio ? 'on' : 'off'}
             data-video={row.video ? 'on' : 'off'}
+            data-hand={row.handRaisedAt ? 'up' : 'down'}
           >
             <Avatar name={row.name} size="small" />
             <span className="person__name">
@@ -161,6 +170,11 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
               )}
             </span>
             <span className="person__states">
+              {row.handRaisedAt && (
+                <span role="img" aria-label={t.handRaised} className="person__state person__state--hand" data-testid="person-hand">
+                  <HandIcon size={18} />
+                </span>
+              )}
               {row.screen && (
                 <span role="img" aria-label={t.presenting} className="person__state">
                   <ScreenShareIcon size={18} />

@@ -1,7 +1,7 @@
 import { useI18n } from '../i18n/I18nProvider';
 import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
-import { MicOffIcon } from './icons';
+import { HandIcon, MicOffIcon } from './icons';
 import { TrackVideo } from './TrackVideo';
 import { SPEAKING_LEVEL, useAudioLevel } from './useAudioLevel';
 
@@ -20,6 +20,8 @@ export interface TileModel {
   microphone: MediaStreamTrack | null;
   /** Not signed in: marked as a guest. */
   guest?: boolean;
+  /** Their hand is up (camera tiles only). */
+  handRaised?: boolean;
 }
 
 const FIRST_REMOTE_FRAME = 'visio:first-remote-frame';
@@ -33,6 +35,7 @@ export function Tile({ tile }: { tile: TileModel }) {
   const level = useAudioLevel(tile.source === 'camera' && tile.audio ? tile.microphone : null, 150);
   const speaking = level >= SPEAKING_LEVEL;
   const screen = tile.source === 'screen';
+  const hand = !screen && Boolean(tile.handRaised);
 
   return (
     <figure
@@ -44,6 +47,7 @@ export function Tile({ tile }: { tile: TileModel }) {
       data-audio={tile.audio ? 'on' : 'off'}
       data-video={tile.video ? 'on' : 'off'}
       data-speaking={speaking ? 'true' : 'false'}
+      data-hand={hand ? 'up' : 'down'}
       aria-label={tile.label}
     >
       {tile.video ? (
@@ -57,6 +61,11 @@ export function Tile({ tile }: { tile: TileModel }) {
         <div className="tile__placeholder">
           <Avatar name={tile.name} />
         </div>
+      )}
+      {hand && (
+        <span className="tile__hand" role="img" aria-label={t.handRaised} data-testid="tile-hand">
+          <HandIcon size={20} />
+        </span>
       )}
       <figcaption className="tile__label">
         {!tile.audio && !screen && (

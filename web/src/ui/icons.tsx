@@ -87,3 +87,6 @@ export const PersonRemoveIcon = icon(
 );
 export const ShieldIcon = icon('M12 1 3 5v6c0 5.55 3.84 10.74 9 12 5.16-1.26 9-6.45 9-12V5l-9-4z');
 export const ExpandLessIcon = icon('M12 8l-6 6 1.41 1.41L12 10.83l4.59 4.58L18 14z');
+export const HandIcon = icon(
+  'M21 7a1.5 1.5 0 0 0-3 0v5h-1V3.5a1.5 1.5 0 0 0-3 0V11h-1V2.5a1.5 1.5 0 0 0-3 0V11H9V4.5a1.5 1.5 0 0 0-3 0v9.8l-2.6-1.5a1.4 1.4 0 0 0-1.8 2.1l4.6 5.4A6 6 0 0 0 10.8 22H15a6 6 0 0 0 6-6V7z',
+);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moderationActions } from './moderation';
+import { byRaisedHand, moderationActions } from './moderation';
 
 const everythingOn = { audio: true, video: true, screen: true, moderator: false };
 
@@ -21,5 +21,31 @@ describe('moderationActions', () => {
       'camera_off',
       'remove',
     ]);
+  });
+});
+
+describe('lower hand', () => {
+  it('offers Lower hand first when the hand is up', () => {
+    expect(moderationActions({ ...everythingOn, handRaised: true })).toEqual([
+      'lower_hand',
+      'mute',
+      'camera_off',
+      'stop_screen',
+      'promote',
+      'remove',
+    ]);
+  });
+});
+
+describe('byRaisedHand', () => {
+  it('puts raised hands first, earliest first, and keeps the others in order', () => {
+    const rows = [
+      { id: 'me' },
+      { id: 'a' },
+      { id: 'b', handRaisedAt: '2025-01-01T10:00:05Z' },
+      { id: 'c' },
+      { id: 'd', handRaisedAt: '2025-01-01T10:00:01Z' },
+    ];
+    expect(byRaisedHand(rows).map((row) => row.id)).toEqual(['d', 'b', 'me', 'a', 'c']);
   });
 });
