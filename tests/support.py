@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -16,6 +17,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 VISIO = Path(sys.executable).parent / "visio"
+
+
+def _die_with_parent() -> None:
+    """A server started by a test run goes when the run is killed (no orphan holding ports)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -102,6 +108,7 @@ class RunningServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=self.data_dir,
+                preexec_fn=_die_with_parent,
             )
         self.wait_ready()
 
@@ -141,7 +148,12 @@ def start_server(
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(VISIO), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir
+            [str(VISIO), "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=data_dir,
+            preexec_fn=_die_with_parent,
         )
     server = RunningServer(f"http://{host}:{port}", data_dir, log_path, process, env)
     try:
