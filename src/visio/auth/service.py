@@ -5,7 +5,6 @@ Every outcome, good or bad, lands in the audit trail.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -20,16 +19,13 @@ from visio.auth.oidc import OidcClient, OidcError
 from visio.auth.providers import OidcProviderConfig
 from visio.auth.sessions import Session, SessionStore
 from visio.auth.users import User, UserRepository
+from visio.hashing import secret_digest
 from visio.settings import Settings
 from visio.storage.models import LoginRequestRecord, utcnow
 
 logger = logging.getLogger(__name__)
 
 LOGIN_REQUEST_LIFETIME = timedelta(minutes=10)
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def safe_return_path(candidate: str | None) -> str:
@@ -98,8 +94,8 @@ class AuthService:
             )
             session.add(
                 LoginRequestRecord(
-                    state_hash=_hash(request.state),
-                    browser_hash=_hash(browser_token),
+                    state_hash=secret_digest(request.state),
+                    browser_hash=secret_digest(browser_token),
                     provider=provider_id,
                     nonce=request.nonce,
                     code_verifier=request.code_verifier,
@@ -178,7 +174,9 @@ class AuthService:
             raise OidcError("missing_state", "the answer from the provider carries no state")
         async with self._database() as session, session.begin():
             pending = await session.scalar(
-                select(LoginRequestRecord).where(LoginRequestRecord.state_hash == _hash(state))
+                select(LoginRequestRecord).where(
+                    LoginRequestRecord.state_hash == secret_digest(state)
+                )
             )
             if pending is not None:
                 await session.delete(pending)
@@ -193,7 +191,7 @@ class AuthService:
         if expires_at <= utcnow():
             raise OidcError("unknown_state", "this sign-in took too long; please sign in again")
         if browser_token is None or not hmac.compare_digest(
-            pending.browser_hash, _hash(browser_token)
+            pending.browser_hash, secret_digest(browser_token)
         ):
             raise OidcError(
                 "browser_mismatch", "this sign-in was started in another browser; please retry"

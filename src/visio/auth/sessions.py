@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,13 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from visio.audit import Origin
 from visio.auth.users import User
+from visio.hashing import secret_digest
 from visio.storage.models import SessionRecord, UserRecord, utcnow
 
 SESSION_COOKIE = "visio_session"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         now = utcnow()
         record = SessionRecord(
-            token_hash=token_hash(token),
+            token_hash=secret_digest(token),
             user_id=user.id,
             provider=provider,
             csrf_token=secrets.token_urlsafe(32),
@@ -68,7 +64,7 @@ class SessionStore:
                 await session.execute(
                     select(SessionRecord, UserRecord)
                     .join(UserRecord, UserRecord.id == SessionRecord.user_id)
-                    .where(SessionRecord.token_hash == token_hash(token))
+                    .where(SessionRecord.token_hash == secret_digest(token))
                 )
             ).first()
         if row is None:
@@ -90,7 +86,7 @@ class SessionStore:
     async def delete(self, token: str) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                delete(SessionRecord).where(SessionRecord.token_hash == token_hash(token))
+                delete(SessionRecord).where(SessionRecord.token_hash == secret_digest(token))
             )
 
     async def purge_expired(self) -> int:

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from visio.auth.sessions import token_hash
 from visio.auth.users import User
+from visio.hashing import secret_digest
 from visio.storage.models import ApiTokenRecord, UserRecord, utcnow
 
 TOKEN_PREFIX = "vt_"  # noqa: S105 - the prefix that marks a secret, not a secret
@@ -85,7 +85,7 @@ class TokenStore:
             owner_user_id=owner.id,
             name=name,
             scopes=sorted(set(scopes)),
-            secret_hash=token_hash(secret),
+            secret_hash=secret_digest(secret),
             created_at=now,
             expires_at=now + lifetime if lifetime else None,
         )
@@ -122,7 +122,7 @@ class TokenStore:
                 await session.execute(
                     select(ApiTokenRecord, UserRecord)
                     .join(UserRecord, UserRecord.id == ApiTokenRecord.owner_user_id)
-                    .where(ApiTokenRecord.secret_hash == token_hash(secret))
+                    .where(ApiTokenRecord.secret_hash == secret_digest(secret))
                 )
             ).first()
             if row is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Any, Literal
 
 from visio.audit import Origin
 from visio.auth.users import User
+from visio.hashing import secret_digest
 from visio.media.janus.client import JanusHandle
 from visio.rooms.protocol import (
     IceCandidate,
@@ -76,7 +76,7 @@ class Visitor:
         if self.user is not None:
             return f"user:{self.user.id}"
         if self.guest_token:
-            return "guest:" + hashlib.sha256(self.guest_token.encode()).hexdigest()[:32]
+            return "guest:" + secret_digest(self.guest_token)[:32]
         return None
 
     @property

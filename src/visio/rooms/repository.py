@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from visio.hashing import secret_digest
 from visio.rooms.slugs import new_slug
 from visio.storage.models import (
     DirectoryGroupRecord,
@@ -70,10 +70,6 @@ def _invitation(record: RoomInvitationRecord) -> Invitation:
         expires_at=record.expires_at,
         revoked=record.revoked_at is not None,
     )
-
-
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -237,7 +233,7 @@ class RoomRepository:
         token = "vi_" + secrets.token_urlsafe(32)
         record = RoomInvitationRecord(
             room_id=room.id,
-            token_sha256=_sha256(token),
+            token_sha256=secret_digest(token),
             label=label,
             created_by=created_by,
             created_at=utcnow(),
@@ -269,7 +265,7 @@ class RoomRepository:
         async with self._sessions() as session:
             record = await session.scalar(
                 select(RoomInvitationRecord).where(
-                    RoomInvitationRecord.token_sha256 == _sha256(token)
+                    RoomInvitationRecord.token_sha256 == secret_digest(token)
                 )
             )
         if record is None or record.room_id != room.id or record.revoked_at is not None:
