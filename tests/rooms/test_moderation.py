@@ -165,3 +165,36 @@ def test_raised_hands_are_seen_and_a_moderator_lowers_them(room: tuple[RunningSe
     assert alice.expect("moderated") == {"type": "moderated", "action": "lower_hand", "by": mod.id}
     lowered = bob.expect("participant.updated", timeout=5)["participant"]
     assert lowered["id"] == alice.id and lowered.get("hand_raised_at") is None
+
+
+def test_a_removal_outlives_a_server_restart(tmp_path: Any) -> None:
+    """Someone removed stays out (in the lobby) after the app server restarts."""
+    from pathlib import Path
+
+    from tests.support import start_server
+
+    server = start_server(Path(str(tmp_path)) / "visio")
+    try:
+        slug = server.create_room()
+        mod = Member(server, slug, "Mod")
+        guest_ws = connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
+        cookie = guest_ws.response.headers["set-cookie"].split(";")[0]
+        guest_ws.send(
+            json.dumps({"type": "join", "version": 1, "name": "G", "audio": True, "video": True})
+        )
+        guest_id = wait_for(guest_ws, "joined")["participant"]["id"]
+        mod.send(type="moderate", action="remove", participant_id=guest_id)
+        assert wait_for(guest_ws, "error")["code"] == "removed"
+        server.restart()
+        Member(server, slug, "Mod again")
+        with connect(
+            f"{server.ws_base}/api/v1/rooms/{slug}/ws", additional_headers={"Cookie": cookie}
+        ) as again:
+            again.send(
+                json.dumps(
+                    {"type": "join", "version": 1, "name": "G", "audio": True, "video": True}
+                )
+            )
+            assert wait_for(again, "lobby.waiting")["reason"] == "removed"
+    finally:
+        server.stop()

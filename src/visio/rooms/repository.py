@@ -19,6 +19,7 @@ from visio.storage.models import (
     RoomGroupRoleRecord,
     RoomInvitationRecord,
     RoomRecord,
+    RoomRemovalRecord,
     RoomRoleRecord,
     UserRecord,
     utcnow,
@@ -334,3 +335,23 @@ class RoomRepository:
                     RoomGroupRoleRecord.room_id == room.id, RoomGroupRoleRecord.group_name == group
                 )
             )
+
+    # ---- removals ----------------------------------------------------------------------------
+
+    async def set_removed(self, slug: str, visitor_key: str, removed: bool) -> None:
+        """Remember (or forget) that a moderator removed this visitor from the room."""
+        async with self._sessions() as session, session.begin():
+            room_id = await session.scalar(select(RoomRecord.id).where(RoomRecord.slug == slug))
+            if room_id is None:
+                return
+            existing = await session.get(RoomRemovalRecord, (room_id, visitor_key))
+            if removed and existing is None:
+                session.add(
+                    RoomRemovalRecord(room_id=room_id, visitor_key=visitor_key, removed_at=utcnow())
+                )
+            elif not removed and existing is not None:
+                await session.delete(existing)
+
+    async def is_removed(self, room: StoredRoom, visitor_key: str) -> bool:
+        async with self._sessions() as session:
+            return await session.get(RoomRemovalRecord, (room.id, visitor_key)) is not None

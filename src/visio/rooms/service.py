@@ -72,7 +72,6 @@ class RoomService:
         audit: AuditTrail,
     ) -> None:
         self._audit = audit
-        self._removed: dict[str, set[str]] = {}
         """Room slug → identities a moderator removed, kept out until a moderator admits them."""
         self._settings = settings
         self._repository = repository
@@ -131,7 +130,7 @@ class RoomService:
             stored, invitation
         )
         room = self._rooms.setdefault(slug, Room(slug))
-        removed = visitor.key is not None and visitor.key in self._removed.get(slug, set())
+        removed = visitor.key is not None and await self._repository.is_removed(stored, visitor.key)
         where = policy.enter_room(
             actor, stored, locked=room.locked, removed=removed, invited=invited
         )
@@ -288,7 +287,7 @@ class RoomService:
             knock.gone = True
             room.lobby.pop(knock.id, None)
             if knock.visitor.key is not None:
-                self._removed.get(room.slug, set()).discard(knock.visitor.key)
+                await self._repository.set_removed(room.slug, knock.visitor.key, removed=False)
             actor = policy.Actor(
                 user_id=knock.visitor.user.id if knock.visitor.user else None,
                 site_admin=knock.visitor.site_admin,
@@ -465,7 +464,7 @@ class RoomService:
         )
         if code == "removed":
             if participant.visitor.key is not None:
-                self._removed.setdefault(room.slug, set()).add(participant.visitor.key)
+                await self._repository.set_removed(room.slug, participant.visitor.key, removed=True)
             await self._record(
                 "room.participant_removed",
                 by,

@@ -46,6 +46,19 @@ class RoomRoleRecord(Base):
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RoomRemovalRecord(Base):
+    """Someone a moderator removed from a room's meetings: they wait in the lobby until readmitted.
+    ``visitor_key`` is ``user:<id>`` or a digest of a guest's browser cookie."""
+
+    __tablename__ = "room_removals"
+
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class RoomInvitationRecord(Base):
     """A room-level invitation: whoever holds its link may enter the room without a role."""
 
