@@ -3,6 +3,7 @@ import { loginUrl } from '../api/auth';
 import { useI18n } from '../i18n/I18nProvider';
 import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
+import { navigate } from './router';
 import './account.css';
 
 /** "Log in with ProConnect" for guests; the person's name with a logout menu once signed in. */
@@ -78,6 +79,19 @@ export function AccountMenu() {
             <strong>{name}</strong>
             {me.user.email && <span className="account__email">{me.user.email}</span>}
           </p>
+          <a
+            href="/rooms"
+            className="button button--ghost button--block account__link"
+            data-testid="my-rooms-link"
+            onClick={(event) => {
+              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+              event.preventDefault();
+              setOpen(false);
+              navigate('/rooms');
+            }}
+          >
+            {t.myRooms}
+          </a>
           <button
             type="button"
             className="button button--secondary button--block"

@@ -2,6 +2,7 @@ import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
 import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
+import { MyRoomsPage } from './MyRoomsPage';
 import { RoomPage } from './RoomPage';
 import { matchRoute, usePath } from './router';
 
@@ -17,6 +18,8 @@ export function App({ initialRoom }: AppProps) {
   switch (route.page) {
     case 'home':
       return <HomePage />;
+    case 'rooms':
+      return <MyRoomsPage />;
     case 'room':
       // A new key per room: nothing of one meeting leaks into the next.
       return (

@@ -6,7 +6,7 @@ export function meetingLink(slug: string): string {
   return `${window.location.origin}/${encodeURIComponent(slug)}`;
 }
 
-async function copyText(text: string): Promise<void> {
+export async function copyText(text: string): Promise<void> {
   if (navigator.clipboard?.writeText) {
     try {
       await navigator.clipboard.writeText(text);

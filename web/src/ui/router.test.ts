@@ -8,6 +8,11 @@ describe('matchRoute', () => {
     expect(matchRoute('/abc-defg-hij/')).toEqual({ page: 'room', slug: 'abc-defg-hij' });
   });
 
+  it('routes /rooms to the list of my rooms', () => {
+    expect(matchRoute('/rooms')).toEqual({ page: 'rooms' });
+    expect(matchRoute('/rooms/')).toEqual({ page: 'rooms' });
+  });
+
   it('sends deeper paths to not-found', () => {
     expect(matchRoute('/a/b')).toEqual({ page: 'not-found' });
     expect(matchRoute('/%E0%A4%A')).toEqual({ page: 'not-found' });

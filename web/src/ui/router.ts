@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from 'react';
 
-/** A tiny path router: the app has two kinds of pages, `/` and `/<meeting code>`. */
+/** A tiny path router: `/`, `/rooms` (the signed-in person's rooms) and `/<meeting code>`. */
 
 const listeners = new Set<() => void>();
 
@@ -23,11 +23,12 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export type Route = { page: 'home' } | { page: 'room'; slug: string } | { page: 'not-found' };
+export type Route = { page: 'home' } | { page: 'rooms' } | { page: 'room'; slug: string } | { page: 'not-found' };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
   if (segments.length === 0) return { page: 'home' };
+  if (segments.length === 1 && segments[0] === 'rooms') return { page: 'rooms' };
   if (segments.length === 1 && segments[0]) {
     let slug: string;
     try {
