@@ -2,10 +2,9 @@ import { useState } from 'react';
 import { createRoom } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
-import { LanguageSwitch } from './LanguageSwitch';
-import { Logo } from './Logo';
 import { navigate } from './router';
 import { CallEndIcon, LockIcon, PersonRemoveIcon, WarningIcon } from './icons';
+import { TopBar } from './TopBar';
 
 /** The error codes this page explains; anything else reads as a generic error. */
 export type ErrorPageCode =
@@ -82,19 +81,7 @@ export function ErrorPage({ code, onRetry }: ErrorPageProps) {
 
   return (
     <div className="page page--light">
-      <header className="topbar">
-        <a
-          href="/"
-          className="topbar__home"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate('/');
-          }}
-        >
-          <Logo />
-        </a>
-        <LanguageSwitch />
-      </header>
+      <TopBar account={false} />
       <main className="centered" data-testid="error-page" data-error-code={code}>
         <div className="message-card">
           <span className="message-card__icon">

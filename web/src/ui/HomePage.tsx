@@ -1,11 +1,9 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, createRoom, normalizeMeetingCode } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
-import { AccountMenu } from './AccountMenu';
 import { KeyboardIcon, LockIcon, VideoCallIcon } from './icons';
-import { LanguageSwitch } from './LanguageSwitch';
-import { Logo } from './Logo';
 import { navigate } from './router';
+import { TopBar } from './TopBar';
 
 export function HomePage() {
   const { t } = useI18n();
@@ -43,13 +41,7 @@ export function HomePage() {
 
   return (
     <div className="page page--light home">
-      <header className="topbar">
-        <Logo />
-        <div className="topbar__end">
-          <AccountMenu />
-          <LanguageSwitch />
-        </div>
-      </header>
+      <TopBar home />
       <main className="home__main">
         <section className="home__hero">
           {notice && (

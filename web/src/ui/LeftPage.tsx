@@ -1,8 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
-import { LanguageSwitch } from './LanguageSwitch';
-import { Logo } from './Logo';
 import { navigate } from './router';
+import { TopBar } from './TopBar';
 
 export function LeftPage({ onRejoin }: { onRejoin: () => void }) {
   const { t } = useI18n();
@@ -10,10 +9,7 @@ export function LeftPage({ onRejoin }: { onRejoin: () => void }) {
   useEffect(() => heading.current?.focus(), []);
   return (
     <div className="page page--light">
-      <header className="topbar">
-        <Logo />
-        <LanguageSwitch />
-      </header>
+      <TopBar account={false} />
       <main className="centered" data-testid="left-page">
         <div className="message-card">
           <h1 ref={heading} tabIndex={-1}>

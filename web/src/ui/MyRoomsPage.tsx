@@ -24,14 +24,12 @@ import {
 import { ApiError } from '../api/rooms';
 import type { Messages } from '../i18n/messages';
 import { useI18n } from '../i18n/I18nProvider';
-import { AccountMenu } from './AccountMenu';
 import { useAuth } from './AuthProvider';
 import { copyText } from './CopyLinkButton';
 import { CheckIcon, CopyIcon } from './icons';
-import { LanguageSwitch } from './LanguageSwitch';
-import { Logo } from './Logo';
 import { navigate } from './router';
 import './myRooms.css';
+import { TopBar } from './TopBar';
 
 /** A sentence for a failed call: the server's error codes that people can act on, else the code. */
 export function roomsErrorText(t: Messages, error: unknown): string {
@@ -102,15 +100,7 @@ export function MyRoomsPage() {
 
   return (
     <div className="page page--light my-rooms">
-      <header className="topbar">
-        <a href="/" className="topbar__home" onClick={goTo('/')} aria-label={t.backHome}>
-          <Logo />
-        </a>
-        <div className="topbar__end">
-          <AccountMenu />
-          <LanguageSwitch />
-        </div>
-      </header>
+      <TopBar />
       <main className="my-rooms__main" data-testid="my-rooms">
         <h1 className="my-rooms__title">{t.myRooms}</h1>
         {loading ? (

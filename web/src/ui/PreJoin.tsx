@@ -12,17 +12,14 @@ import {
   type DeviceLists,
   type MediaErrorCode,
 } from '../media/devices';
-import { AccountMenu } from './AccountMenu';
 import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon, WarningIcon } from './icons';
-import { LanguageSwitch } from './LanguageSwitch';
-import { Logo } from './Logo';
-import { navigate } from './router';
 import { loadDevicePreferences, loadName, saveDevicePreferences, saveName, type DevicePreferences } from './preferences';
 import { TrackVideo } from './TrackVideo';
 import { useAudioLevel } from './useAudioLevel';
+import { TopBar } from './TopBar';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -238,22 +235,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
 
   return (
     <div className="page page--light prejoin">
-      <header className="topbar">
-        <a
-          href="/"
-          className="topbar__home"
-          onClick={(event) => {
-            event.preventDefault();
-            navigate('/');
-          }}
-        >
-          <Logo />
-        </a>
-        <div className="topbar__end">
-          <AccountMenu />
-          <LanguageSwitch />
-        </div>
-      </header>
+      <TopBar />
       <main className="prejoin__main">
         <section className="prejoin__preview">
           <div className="preview" role="img" aria-label={t.previewLabel}>
