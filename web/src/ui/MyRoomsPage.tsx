@@ -227,24 +227,12 @@ function CreateRoomForm({ csrf, onCreated }: { csrf: string; onCreated: () => Pr
             onChange={(event) => setName(event.target.value)}
           />
         </div>
-        <div className="my-rooms__field">
-          <label className="field-label" htmlFor={accessId}>
-            {t.accessLabel}
-          </label>
-          <select
-            id={accessId}
-            className="select my-rooms__select"
-            data-testid="create-room-access"
-            value={access}
-            onChange={(event) => setAccess(event.target.value as Access)}
-          >
-            {ACCESS_LEVELS.map((level) => (
-              <option key={level} value={level}>
-                {accessName(t, level)} — {accessDescription(t, level)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <AccessField
+          id={accessId}
+          testId="create-room-access"
+          value={access}
+          onChange={setAccess}
+        />
         <button type="submit" className="button button--primary" data-testid="create-room-submit" disabled={busy}>
           {busy ? t.creatingRoom : t.createRoom}
         </button>
@@ -375,27 +363,15 @@ function RoomDetails({ room, csrf, onChanged }: { room: MyRoom; csrf: string; on
           }}
         />
       </div>
-      <div className="my-rooms__field">
-        <label className="field-label" htmlFor={accessId}>
-          {t.accessLabel}
-        </label>
-        <select
-          id={accessId}
-          className="select my-rooms__select"
-          data-testid="room-access-select"
-          value={access}
-          onChange={(event) => {
-            setAccess(event.target.value as Access);
-            setSaved(false);
-          }}
-        >
-          {ACCESS_LEVELS.map((level) => (
-            <option key={level} value={level}>
-              {accessName(t, level)} — {accessDescription(t, level)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <AccessField
+        id={accessId}
+        testId="room-access-select"
+        value={access}
+        onChange={(level) => {
+          setAccess(level);
+          setSaved(false);
+        }}
+      />
       <button type="submit" className="button button--primary" data-testid="room-save" disabled={busy}>
         {busy ? t.saving : t.saveChanges}
       </button>
@@ -710,5 +686,40 @@ function InvitationsSection({ slug, csrf }: { slug: string; csrf: string }) {
       )}
       <ErrorLine error={error} />
     </section>
+  );
+}
+
+/** Who can enter a room: the access level, with what each level means. */
+function AccessField({
+  id,
+  testId,
+  value,
+  onChange,
+}: {
+  id: string;
+  testId: string;
+  value: Access;
+  onChange: (access: Access) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <div className="my-rooms__field">
+      <label className="field-label" htmlFor={id}>
+        {t.accessLabel}
+      </label>
+      <select
+        id={id}
+        className="select my-rooms__select"
+        data-testid={testId}
+        value={value}
+        onChange={(event) => onChange(event.target.value as Access)}
+      >
+        {ACCESS_LEVELS.map((level) => (
+          <option key={level} value={level}>
+            {accessName(t, level)} — {accessDescription(t, level)}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
