@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.auth.signin import sign_in
@@ -101,6 +103,14 @@ class RoomSocket:
                 return str(reply["code"])
             if reply["type"] == "pong" and reply.get("reply_to") == f"{request_id}-ping":
                 return "ok"
+
+    def expect_closed(self) -> int:
+        """Read until the server closes the socket; return its close code."""
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                self.ws.recv(timeout=5)
+        assert closed.value.rcvd is not None
+        return closed.value.rcvd.code
 
     def close(self) -> None:
         self.ws.close()

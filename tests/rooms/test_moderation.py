@@ -7,35 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
 from tests.captions.test_subtitles_server import wait_for
+from tests.rooms.people import RoomSocket
 from tests.support import RunningServer
 
 
-class Member:
+class Member(RoomSocket):
+    """Someone in the room over the raw protocol, with no cookies (a guest)."""
+
     def __init__(self, server: RunningServer, slug: str, name: str) -> None:
-        self.ws: ClientConnection = connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
-        self.ws.send(
-            json.dumps({"type": "join", "version": 1, "name": name, "audio": True, "video": True})
-        )
-        joined = wait_for(self.ws, "joined")
-        self.id: str = joined["participant"]["id"]
-        self.joined = joined
-
-    def send(self, **message: Any) -> None:
-        self.ws.send(json.dumps(message))
-
-    def expect(self, kind: str, **match: Any) -> dict[str, Any]:
-        return wait_for(self.ws, kind, **match)
-
-    def expect_closed(self) -> int:
-        with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                self.ws.recv(timeout=5)
-        assert closed.value.rcvd is not None
-        return closed.value.rcvd.code
+        super().__init__(server, slug, "")
+        self.joined = self.join(name)
+        assert self.joined["type"] == "joined", self.joined
+        self.id = self.joined["participant"]["id"]
 
 
 @pytest.fixture
