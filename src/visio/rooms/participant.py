@@ -21,7 +21,7 @@ from visio.rooms.protocol import (
     RoomRole,
     ServerMessage,
     Source,
-    WaitingInfo,
+    WaitingPersonInfo,
     WaitReason,
     encode,
 )
@@ -164,7 +164,7 @@ def new_waiting_id() -> str:
 
 
 @dataclass(eq=False)
-class Knock:
+class WaitingPerson:
     """Someone waiting in a room's lobby: their socket is open, they are not in the meeting."""
 
     name: str
@@ -181,8 +181,8 @@ class Knock:
     since: datetime = field(default_factory=lambda: datetime.now(UTC))
     gone: bool = False
 
-    def info(self) -> WaitingInfo:
-        return WaitingInfo(
+    def info(self) -> WaitingPersonInfo:
+        return WaitingPersonInfo(
             id=self.id,
             name=self.name,
             identity=self.visitor.identity,

@@ -232,7 +232,7 @@ class ParticipantInfo(_Message):
     """When they raised their hand (None: it is down); the earliest hand speaks first."""
 
 
-class WaitingInfo(_Message):
+class WaitingPersonInfo(_Message):
     """Someone waiting in the lobby, as moderators see them."""
 
     id: str
@@ -363,12 +363,12 @@ class LobbyWaiting(_Reply):
 
 class LobbyKnock(_Message):
     type: Literal["lobby.knock"] = "lobby.knock"
-    waiting: WaitingInfo
+    waiting: WaitingPersonInfo
 
 
 class LobbyList(_Message):
     type: Literal["lobby.list"] = "lobby.list"
-    waiting: list[WaitingInfo]
+    waiting: list[WaitingPersonInfo]
 
 
 class LobbyLeft(_Message):

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from dataclasses import dataclass, field
 
-from visio.rooms.participant import Knock, Participant
+from visio.rooms.participant import Participant, WaitingPerson
 from visio.rooms.protocol import CaptionsInfo, ServerMessage
 
 
@@ -40,7 +40,7 @@ class Room:
     """Participant id → the stream carrying their microphone to recognition."""
     locked: bool = False
     """A locked room sends newcomers to the lobby."""
-    lobby: dict[str, Knock] = field(default_factory=dict)
+    lobby: dict[str, WaitingPerson] = field(default_factory=dict)
     """People waiting to be admitted, by waiting id, in the order they knocked."""
 
     @property

@@ -20,7 +20,7 @@ from visio.media.engine import MediaEngine, MediaUnavailableError
 from visio.media.janus.client import JanusError, JsonObject, PluginEvent
 from visio.media.videoroom import VIDEOROOM, VideoRoomAdmin
 from visio.rooms import policy
-from visio.rooms.participant import Knock, Outbox, Participant, Visitor
+from visio.rooms.participant import Outbox, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     CaptionLanguage,
     ErrorCode,
@@ -111,7 +111,7 @@ class RoomService:
         visitor: Visitor,
         on_admitted: Callable[[Participant], None],
         invitation: str | None = None,
-    ) -> tuple[Room, Participant | Knock]:
+    ) -> tuple[Room, Participant | WaitingPerson]:
         """Let someone in (they get ``joined``, the others ``participant.joined``), or hold them
         in the lobby (they get ``lobby.waiting``, the moderators ``lobby.knock``)."""
         stored = await self._repository.get(slug)
@@ -135,7 +135,7 @@ class RoomService:
             actor, stored, locked=room.locked, removed=removed, invited=invited
         )
         if isinstance(where, policy.Wait):
-            knock = Knock(
+            knock = WaitingPerson(
                 name=name,
                 audio=audio,
                 video=video,
@@ -261,7 +261,7 @@ class RoomService:
 
     # ---- the lobby ---------------------------------------------------------------------------
 
-    async def leave_lobby(self, room: Room, knock: Knock) -> None:
+    async def leave_lobby(self, room: Room, knock: WaitingPerson) -> None:
         """A waiting person closed the tab: they disappear from the moderators' list."""
         if knock.gone:
             return
@@ -272,7 +272,7 @@ class RoomService:
         if room.empty:
             await self._close_room(room)
 
-    def _waiting(self, room: Room, waiting_id: str | None) -> list[Knock]:
+    def _waiting(self, room: Room, waiting_id: str | None) -> list[WaitingPerson]:
         if waiting_id is None:
             return list(room.lobby.values())
         knock = room.lobby.get(waiting_id)
@@ -325,7 +325,9 @@ class RoomService:
         if room.empty:
             await self._close_room(room)
 
-    async def _turn_away(self, room: Room, knock: Knock, code: ErrorCode, message: str) -> None:
+    async def _turn_away(
+        self, room: Room, knock: WaitingPerson, code: ErrorCode, message: str
+    ) -> None:
         knock.gone = True
         room.lobby.pop(knock.id, None)
         knock.send(ErrorMessage(code=code, message=message, fatal=True))

@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
 from visio.ratelimit import KeyedRateLimiter, TokenBucket
-from visio.rooms.participant import Knock, Outbox, Participant, Visitor
+from visio.rooms.participant import Outbox, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
     CaptionsSet,
@@ -68,7 +68,7 @@ class RoomConnection:
         self._ws = websocket
         self._slug = slug
         self._visitor = visitor
-        self._knock: Knock | None = None
+        self._knock: WaitingPerson | None = None
         self._service = service
         self._settings = settings
         self._outbox = Outbox()
@@ -177,7 +177,7 @@ class RoomConnection:
                     self._admitted,
                     invitation=message.invitation,
                 )
-                if isinstance(entered, Knock):
+                if isinstance(entered, WaitingPerson):
                     self._knock = entered
                 else:
                     self._admitted(entered)
