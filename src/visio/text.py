@@ -43,6 +43,15 @@ def _emoji_joiner(text: str, index: int) -> bool:
     )
 
 
+def encodable(text: str) -> bool:
+    """True when ``text`` can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def problem(text: str, *, multiline: bool = False) -> str | None:
     """Why ``text`` may not be accepted from a client, or None when it may."""
     for index, char in enumerate(text):

@@ -8,7 +8,6 @@ error that names the problem, and nothing of a refused message is acted upon.
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
@@ -23,10 +22,22 @@ from pydantic import (
     model_validator,
 )
 
+from visio import text
+from visio.text import DisplayName
+
 PROTOCOL_VERSION = 1
 
+
+def _check_request_id(value: str) -> str:
+    if text.problem(value) is not None:
+        raise ValueError("a string id must be printable text")
+    return value
+
+
 RequestId = (
-    Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    Annotated[
+        str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_request_id)
+    ]
     | Annotated[int, Field(ge=0, le=2**53)]
 )
 Source = Literal["microphone", "camera", "screen"]
@@ -34,26 +45,18 @@ CaptionLanguage = Literal["fr", "en", "auto"]
 Target = Literal["publisher", "subscriber"]
 
 
-def _check_display_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    if len(value) > 64:
-        raise ValueError("must be at most 64 characters")
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
-        raise ValueError("must not contain control or formatting characters")
-    return value
-
-
 def _check_sdp(value: str) -> str:
     if not value.startswith("v=0"):
         raise ValueError("is not an SDP (it must start with v=0)")
+    if "\x00" in value or not text.encodable(value):
+        raise ValueError("is not valid SDP text (NUL or a lone surrogate)")
     return value
 
 
-DisplayName = Annotated[str, AfterValidator(_check_display_name)]
 Sdp = Annotated[str, StringConstraints(max_length=256 * 1024), AfterValidator(_check_sdp)]
 Mid = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
+IceText = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]*$")]
+"""ICE candidate lines and fragments are printable ASCII (RFC 8839)."""
 
 
 class _Message(BaseModel):
@@ -73,7 +76,12 @@ class Join(_Request):
     name: DisplayName
     audio: bool
     video: bool
-    invitation: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    invitation: (
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
+        ]
+        | None
+    ) = None
     """The secret of a room-level invitation link, when the person came through one."""
 
 
@@ -102,10 +110,10 @@ class SubscriberAnswer(_Request):
 
 
 class IceCandidate(_Message):
-    candidate: Annotated[str, StringConstraints(max_length=1024)]
+    candidate: Annotated[IceText, StringConstraints(max_length=1024)]
     sdpMid: Mid | None = None
     sdpMLineIndex: Annotated[int, Field(ge=0, le=64)] | None = None
-    usernameFragment: Annotated[str, StringConstraints(max_length=256)] | None = None
+    usernameFragment: Annotated[IceText, StringConstraints(max_length=256)] | None = None
 
 
 class Trickle(_Request):
@@ -142,7 +150,9 @@ ModerationAction = Literal["mute", "camera_off", "stop_screen", "lower_hand", "r
 class Moderate(_Request):
     type: Literal["moderate"]
     action: ModerationAction
-    participant_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    participant_id: (
+        Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_request_id)] | None
+    ) = None
     """Whom to act on; None (only for mute and camera_off) means everyone but moderators."""
 
 
@@ -156,7 +166,12 @@ class RoomEnd(_Request):
 
 
 class _LobbyDecision(_Request):
-    waiting_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    waiting_id: (
+        Annotated[
+            str, StringConstraints(min_length=1, max_length=64), AfterValidator(_check_request_id)
+        ]
+        | None
+    ) = None
     """Whom (the id from ``lobby.knock``); leave it out and set ``all`` to act on everyone."""
     all: bool = False
 
@@ -468,7 +483,7 @@ def _request_id(raw: dict[str, Any]) -> RequestId | None:
     value = raw.get("id")
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and 1 <= len(value) <= 64:
+    if isinstance(value, str) and 1 <= len(value) <= 64 and text.problem(value) is None:
         return value
     if isinstance(value, int) and 0 <= value <= 2**53:
         return value
@@ -481,6 +496,8 @@ def parse_client_message(frame: str) -> ClientMessage:
         raw = json.loads(frame)
     except (json.JSONDecodeError, RecursionError):
         raise ProtocolError("invalid_json", "the frame is not valid JSON") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's conversion limit)
+        raise ProtocolError("invalid_json", "the frame holds a number too long to read") from None
     if not isinstance(raw, dict):
         raise ProtocolError("invalid_json", "the frame must be a JSON object")
     reply_to = _request_id(raw)
@@ -494,22 +511,27 @@ def parse_client_message(frame: str) -> ClientMessage:
         )
     if kind not in CLIENT_MESSAGE_TYPES:
         raise ProtocolError(
-            "unknown_type", f"{kind[:64]!r} is not a message of protocol v1", reply_to=reply_to
+            "unknown_type",
+            f"{text.safe_for_output(kind, max_length=64)!r} is not a message of protocol v1",
+            reply_to=reply_to,
         )
     try:
         return _CLIENT_MESSAGE.validate_python(raw)
     except ValidationError as exc:
         details = [
             ErrorDetail(
-                field=".".join(str(part) for part in error["loc"][1:]) or "(message)",
-                problem=error["msg"],
+                field=text.safe_for_output(
+                    ".".join(str(part) for part in error["loc"][1:]) or "(message)",
+                    max_length=128,
+                ),
+                problem=text.safe_for_output(error["msg"], max_length=256),
             )
             for error in exc.errors(include_url=False)
         ][:10]
         summary = "; ".join(f"{d.field}: {d.problem}" for d in details)
         raise ProtocolError(
             "invalid_message",
-            f"invalid {kind!r} message ({summary})",
+            f"invalid {kind!r} message ({summary})",  # kind is a known type here
             reply_to=reply_to,
             details=details,
         ) from None
