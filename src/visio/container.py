@@ -18,18 +18,19 @@ from visio.auth.service import AuthService
 from visio.auth.sessions import SessionStore
 from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
-from visio.captions.pool import SpeechWorkerPool
-from visio.captions.subtitler import Subtitler
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
-from visio.media.videoroom import VideoRoomAdmin
+from visio.media.janus.videoroom import VideoRoomAdmin
 from visio.observability import Metrics, Snapshot
 from visio.ratelimit import RateLimits
-from visio.rooms.directory import RoomDirectory
+from visio.rooms.administration import RoomAdministration
+from visio.rooms.captions import RoomCaptions
+from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.settings import Settings
+from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
 
@@ -92,15 +93,23 @@ class Container:
             )
             for index in range(settings.speech_embedded_workers)
         ]
+        captions = RoomCaptions(
+            self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp
+        )
         self.room_service = RoomService(
             settings,
             self.room_repository,
             self.media_engine,
-            self.videoroom,
-            Subtitler(self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp),
+            RoomMedia(
+                self.media_engine,
+                self.videoroom,
+                settings.room_max_participants,
+                on_publishing=captions.participant_media_up,
+            ),
+            captions,
             self.audit,
         )
-        self.room_directory = RoomDirectory(
+        self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
         )
         self.metrics = Metrics(self.snapshot)
@@ -108,6 +117,7 @@ class Container:
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
             joins=settings.rate_limit_joins_per_minute,
+            sockets=settings.protocol_max_sockets_per_address,
         )
 
     def snapshot(self) -> Snapshot:

@@ -60,10 +60,33 @@ class KeyedRateLimiter:
         return max(1, self._bucket(key).seconds_until_allowed())
 
 
+class ConcurrencyLimit:
+    """At most ``limit`` things held at once per key (open sockets per client address)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held: dict[str, int] = {}
+
+    def acquire(self, key: str) -> bool:
+        held = self._held.get(key, 0)
+        if held >= self._limit:
+            return False
+        self._held[key] = held + 1
+        return True
+
+    def release(self, key: str) -> None:
+        held = self._held.get(key, 0) - 1
+        if held > 0:
+            self._held[key] = held
+        else:
+            self._held.pop(key, None)
+
+
 class RateLimits:
     """The per-client limits a Visio server enforces."""
 
-    def __init__(self, sign_in: int, room_creation: int, joins: int) -> None:
+    def __init__(self, sign_in: int, room_creation: int, joins: int, sockets: int) -> None:
         self.sign_in = KeyedRateLimiter(sign_in)
         self.room_creation = KeyedRateLimiter(room_creation)
         self.joins = KeyedRateLimiter(joins)
+        self.room_sockets = ConcurrencyLimit(sockets)

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     protocol_max_message_bytes: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     protocol_rate_per_second: float = Field(default=20.0, gt=0, le=10000)
     protocol_rate_burst: int = Field(default=60, ge=1, le=100000)
+    protocol_join_timeout_seconds: float = Field(default=10.0, gt=0, le=3600)
+    """A room socket that has not sent ``join`` by then is closed (idle sockets cost memory)."""
+    protocol_max_sockets_per_address: int = Field(default=200, ge=1, le=100_000)
+    """Room sockets one client address may hold open at once (a NAT hides many people)."""
 
     oidc_providers: Annotated[list[OidcProviderConfig], NoDecode] = Field(default_factory=list)
     session_lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 90)

@@ -9,6 +9,8 @@ import logging
 import signal
 from collections.abc import Mapping, Sequence
 
+from visio.backoff import Backoff
+
 logger = logging.getLogger(__name__)
 
 
@@ -72,7 +74,7 @@ class SupervisedProcess:
             logger.log(level, "%s: %s", self.name, line)
 
     async def _supervise(self) -> None:
-        delay = 0.1
+        backoff = Backoff(initial=0.1, maximum=5.0)
         while not self._stopping:
             assert self._process is not None
             started = asyncio.get_running_loop().time()
@@ -81,12 +83,11 @@ class SupervisedProcess:
                 return
             logger.error("%s exited with code %s; restarting it", self.name, code)
             if asyncio.get_running_loop().time() - started > 30:
-                delay = 0.1
+                backoff.reset()  # it ran a good while: this is a new failure, not a crash loop
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                await asyncio.wait_for(self._wake.wait(), backoff.next_delay())
             if self._stopping:
                 return
-            delay = min(delay * 2, 5.0)
             self.restarts += 1
             await self._spawn()
 

@@ -27,6 +27,11 @@ class User(BaseModel):
     idp_id: str | None
 
     @property
+    def audit_label(self) -> str:
+        """How the audit trail names this person: their e-mail, else ``provider:sub``."""
+        return self.email or f"{self.provider}:{self.subject}"
+
+    @property
     def full_name(self) -> str:
         """ProConnect's way: given name, then usual name."""
         return " ".join(part for part in (self.given_name, self.usual_name) if part) or (

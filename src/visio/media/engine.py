@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from websockets.exceptions import WebSocketException
 
+from visio.backoff import Backoff
 from visio.media.janus.client import JanusConnection, JanusError, JanusSession
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class MediaEngine:
             await self._session.connection.close()
 
     async def _run(self) -> None:
-        delay = 0.05
+        backoff = Backoff(initial=0.05, maximum=1.0, factor=1.5)
         failures = 0
         while True:
             connection = JanusConnection(self._url, self._api_secret)
@@ -92,10 +93,10 @@ class MediaEngine:
                     logger.info("waiting for Janus at %s", self._url)
                 with contextlib.suppress(Exception):
                     await connection.close()
-                await asyncio.sleep(delay)
-                delay = min(delay * 1.5, 1.0)
+                await asyncio.sleep(backoff.next_delay())
                 continue
-            delay, failures = 0.05, 0
+            backoff.reset()
+            failures = 0
             self._session = session
             self.generation += 1
             logger.info("connected to Janus (session %s)", session.session_id)

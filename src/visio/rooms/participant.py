@@ -8,17 +8,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
 
 from visio.audit import Origin
 from visio.auth.users import User
 from visio.hashing import secret_digest
-from visio.media.janus.client import JanusHandle
+from visio.media.janus.publisher import VideoRoomPublisher
+from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
+from visio.rooms.policy import ModeratorBy, Standing
 from visio.rooms.protocol import (
     IceCandidate,
     Identity,
     ParticipantInfo,
-    RoomRole,
+    RequestId,
+    Role,
     ServerMessage,
     Source,
     WaitingPersonInfo,
@@ -41,10 +43,14 @@ class Outbox:
         self.overflowed = asyncio.Event()
 
     def send(self, message: ServerMessage) -> None:
+        self.send_frame(encode(message))
+
+    def send_frame(self, frame: str) -> None:
+        """Queue an already encoded message (a broadcast encodes once for everyone)."""
         if self.overflowed.is_set():
             return
         try:
-            self.frames.put_nowait(encode(message))
+            self.frames.put_nowait(frame)
         except asyncio.QueueFull:
             self.overflowed.set()
 
@@ -83,11 +89,21 @@ class Visitor:
     def label(self) -> str:
         """How the audit trail names them."""
         if self.user is not None:
-            return self.user.email or f"{self.user.provider}:{self.user.subject}"
+            return self.user.audit_label
         return self.key or "guest"
 
 
-ModeratorBy = Literal["role", "promoted", "interim"]
+@dataclass(frozen=True)
+class Entrant:
+    """Someone asking to join a meeting: what their ``join`` said, who they are, their socket."""
+
+    name: str
+    audio: bool
+    video: bool
+    visitor: Visitor
+    outbox: Outbox
+    reply_to: RequestId | None = None
+    invitation: str | None = None
 
 
 def new_participant_id() -> str:
@@ -112,11 +128,11 @@ class Participant:
     joined_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     tracks: dict[str, Source] = field(default_factory=dict)
     """What the publisher PeerConnection carries: mid → source."""
-    publisher: JanusHandle | None = None
+    publisher: VideoRoomPublisher | None = None
     publishing: bool = False
     """True once Janus has the publisher's media flowing (others can subscribe)."""
-    subscriber: JanusHandle | None = None
-    subscribed: set[tuple[int, str]] = field(default_factory=set)
+    subscriber: VideoRoomSubscriber | None = None
+    subscribed: set[Feed] = field(default_factory=set)
     """(feed id, publisher mid) pairs the subscriber PeerConnection currently receives."""
     offer_pending: bool = False
     pending_publisher_candidates: list[IceCandidate | None] = field(default_factory=list)
@@ -126,16 +142,34 @@ class Participant:
     """Sources a moderator turned off, which Janus does not relay until their owner turns them
     back on themselves."""
     visitor: Visitor = field(default_factory=Visitor)
-    role: RoomRole | None = None
+    role: Role | None = None
     """Their role in the room, looked up when they joined."""
     hand_raised_at: datetime | None = None
     moderator_by: ModeratorBy | None = None
     """Why they moderate: their role, a moderator's promotion, or the interim rule (the earliest
     participant present moderates while nobody with a moderating role is there)."""
 
+    @classmethod
+    def entering(
+        cls, entrant: Entrant, role: Role | None, moderator_by: ModeratorBy | None
+    ) -> Participant:
+        return cls(
+            name=entrant.name,
+            audio=entrant.audio,
+            video=entrant.video,
+            outbox=entrant.outbox,
+            visitor=entrant.visitor,
+            role=role,
+            moderator_by=moderator_by,
+        )
+
     @property
     def moderator(self) -> bool:
         return self.moderator_by is not None
+
+    @property
+    def standing(self) -> Standing:
+        return Standing(role=self.role, moderator_by=self.moderator_by)
 
     @property
     def screen(self) -> bool:
@@ -167,28 +201,30 @@ def new_waiting_id() -> str:
 class WaitingPerson:
     """Someone waiting in a room's lobby: their socket is open, they are not in the meeting."""
 
-    name: str
-    audio: bool
-    video: bool
-    outbox: Outbox
-    visitor: Visitor
+    entrant: Entrant
     reason: WaitReason
-    reply_to: Any
     on_admitted: Callable[[Participant], None]
     """Tells their connection it now carries a participant."""
-    role: RoomRole | None = None
+    role: Role | None = None
     id: str = field(default_factory=new_waiting_id)
     since: datetime = field(default_factory=lambda: datetime.now(UTC))
     gone: bool = False
 
+    @property
+    def visitor(self) -> Visitor:
+        return self.entrant.visitor
+
     def info(self) -> WaitingPersonInfo:
         return WaitingPersonInfo(
             id=self.id,
-            name=self.name,
+            name=self.entrant.name,
             identity=self.visitor.identity,
             reason=self.reason,
             since=self.since,
         )
 
     def send(self, message: ServerMessage) -> None:
-        self.outbox.send(message)
+        self.entrant.outbox.send(message)
+
+    def close(self) -> None:
+        self.entrant.outbox.close()

@@ -11,13 +11,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from visio.rooms.repository import Access, Role, StoredRoom
+from visio.rooms.protocol import ModerationAction, ProtocolError, Role, WaitReason
+from visio.rooms.repository import Access, StoredRoom
 
 RefusalCode = Literal["not_signed_in", "forbidden", "last_owner"]
-WaitReason = Literal["trusted", "restricted", "locked", "removed"]
+ModeratorBy = Literal["role", "promoted", "interim"]
+"""Why someone moderates a meeting: their role in the room, a moderator's promotion, or the
+interim rule (while nobody with a moderating role is present, the earliest participant does)."""
 
 MODERATING_ROLES: Final = frozenset({"owner", "administrator"})
 _ROLE_STRENGTH: Final[dict[Role, int]] = {"member": 1, "administrator": 2, "owner": 3}
+
+
+def _strength(role: Role | None) -> int:
+    return 0 if role is None else _ROLE_STRENGTH[role]
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class Refusal:
 
 Decision = Allowed | Refusal
 ALLOWED: Final = Allowed()
+
+
+def enforce(decision: Decision) -> None:
+    """In the room protocol, a refusal is a ``forbidden`` error carrying the policy's words."""
+    if isinstance(decision, Refusal):
+        raise ProtocolError("forbidden", decision.message)
 
 
 @dataclass(frozen=True)
@@ -171,34 +184,94 @@ def manage_invitations(actor: Actor, room: StoredRoom) -> Decision:
     return _needs_room_admin(actor, "manage this room's invitations")
 
 
-def moderates(actor: Actor) -> bool:
+def moderates(role: Role | None) -> bool:
     """Owners and administrators of a room moderate its meetings."""
-    return actor.role in MODERATING_ROLES
+    return role in MODERATING_ROLES
 
 
-def _needs_moderator(is_moderator: bool, doing: str) -> Decision:
-    if is_moderator:
+@dataclass(frozen=True)
+class Standing:
+    """Where a participant stands in a live meeting: their role in the room, and why they
+    moderate (None: they do not)."""
+
+    role: Role | None = None
+    moderator_by: ModeratorBy | None = None
+
+    @property
+    def moderator(self) -> bool:
+        return self.moderator_by is not None
+
+    @property
+    def interim(self) -> bool:
+        return self.moderator_by == "interim"
+
+
+def _needs_moderator(by: Standing, doing: str) -> Decision:
+    if by.moderator:
         return ALLOWED
     return Refusal("forbidden", f"only a moderator can {doing}")
 
 
-def moderate(is_moderator: bool) -> Decision:
-    """Mute, camera off, stop a screen share, remove, promote."""
-    return _needs_moderator(is_moderator, "do this")
+def moderate(by: Standing, action: ModerationAction, target: Standing | None) -> Decision:
+    """Mute, camera off, stop a screen share, lower a hand, remove, promote (``target`` None:
+    everyone but the moderators). An interim moderator promotes nobody and removes nobody who
+    holds a role; owners and administrators are removed only by someone of their rank or above."""
+    decision = _needs_moderator(by, "do this")
+    if not decision:
+        return decision
+    if action == "promote" and by.interim:
+        return Refusal(
+            "forbidden",
+            "only the room's owners and administrators can make someone a moderator",
+        )
+    if action == "remove" and target is not None:
+        if by.interim and target.role is not None:
+            return Refusal(
+                "forbidden", "a stand-in moderator cannot remove someone who holds a role here"
+            )
+        if target.role in MODERATING_ROLES and _strength(by.role) < _strength(target.role):
+            return Refusal(
+                "forbidden", f"only an {target.role} or someone above can remove an {target.role}"
+            )
+    return ALLOWED
 
 
-def lock(is_moderator: bool) -> Decision:
-    return _needs_moderator(is_moderator, "lock or unlock the meeting")
+def lock(by: Standing) -> Decision:
+    return _needs_moderator(by, "lock or unlock the meeting")
 
 
-def end(is_moderator: bool) -> Decision:
-    return _needs_moderator(is_moderator, "end the meeting for everyone")
+def end(by: Standing) -> Decision:
+    return _needs_moderator(by, "end the meeting for everyone")
 
 
-def set_captions(is_moderator: bool) -> Decision:
-    return _needs_moderator(is_moderator, "turn subtitles on or off")
+def set_captions(by: Standing) -> Decision:
+    return _needs_moderator(by, "turn subtitles on or off")
 
 
-def admit(is_moderator: bool) -> Decision:
-    """Admitting people from the lobby, or turning them away."""
-    return _needs_moderator(is_moderator, "let people in from the lobby")
+def admit(by: Standing, access: Access, reason: WaitReason | None) -> Decision:
+    """Letting a waiting person in (``reason``: why they wait; None: anyone). A stand-in
+    (interim) moderator cannot open a trusted or restricted room, nor readmit someone a
+    moderator removed."""
+    decision = _needs_moderator(by, "let people in from the lobby")
+    if not decision:
+        return decision
+    if by.interim and (access != "public" or reason == "removed"):
+        return Refusal(
+            "forbidden",
+            "only the room's owners and administrators can let people into this room",
+        )
+    return ALLOWED
+
+
+def deny(by: Standing) -> Decision:
+    """Turning a waiting person away."""
+    return _needs_moderator(by, "turn people away from the lobby")
+
+
+def manage_removals(actor: Actor, room: StoredRoom) -> Decision:
+    """See who was removed from a room's meetings, and let them back: its owners."""
+    if not actor.signed_in:
+        return Refusal("not_signed_in", "sign in to manage who was removed from this room")
+    if actor.role != "owner":
+        return Refusal("forbidden", "only the room's owners may let removed people back")
+    return ALLOWED

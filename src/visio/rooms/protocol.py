@@ -227,7 +227,7 @@ CLIENT_MESSAGE_TYPES = frozenset(
 
 
 Identity = Literal["signed_in", "guest"]
-RoomRole = Literal["owner", "administrator", "member"]
+Role = Literal["owner", "administrator", "member"]
 WaitReason = Literal["trusted", "restricted", "locked", "removed"]
 
 
@@ -241,7 +241,7 @@ class ParticipantInfo(_Message):
     joined_at: datetime
     identity: Identity = "guest"
     """``signed_in`` through the organisation's provider, or a ``guest`` who only typed a name."""
-    role: RoomRole | None = None
+    role: Role | None = None
     """Their role in the room, if they hold one."""
     hand_raised_at: datetime | None = None
     """When they raised their hand (None: it is down); the earliest hand speaks first."""
@@ -294,10 +294,13 @@ class ParticipantUpdated(_Message):
     participant: ParticipantInfo
 
 
+LeaveReason = Literal["left", "disconnected", "removed"]
+
+
 class ParticipantLeft(_Message):
     type: Literal["participant.left"] = "participant.left"
     participant_id: str
-    reason: Literal["left", "disconnected", "removed"]
+    reason: LeaveReason
 
 
 class PublishAnswer(_Reply):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from visio.hashing import secret_digest
+from visio.rooms.protocol import Role
 from visio.rooms.slugs import new_slug
 from visio.storage.models import (
     DirectoryGroupRecord,
@@ -26,7 +27,16 @@ from visio.storage.models import (
 )
 
 Access = Literal["public", "trusted", "restricted"]
-Role = Literal["owner", "administrator", "member"]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Someone a moderator removed from a room's meetings."""
+
+    visitor_key: str
+    name: str | None
+    removed_by: str | None
+    removed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -271,10 +281,7 @@ class RoomRepository:
             )
         if record is None or record.room_id != room.id or record.revoked_at is not None:
             return False
-        expires = record.expires_at
-        if expires.tzinfo is None:  # SQLite returns naive datetimes
-            expires = expires.replace(tzinfo=UTC)
-        return expires > datetime.now(UTC)
+        return _aware(record.expires_at) > datetime.now(UTC)
 
     async def group_roles_of(self, room: StoredRoom, member_key: str | None) -> list[Role]:
         """The roles this person holds in the room through their directory groups."""
@@ -338,20 +345,61 @@ class RoomRepository:
 
     # ---- removals ----------------------------------------------------------------------------
 
-    async def set_removed(self, slug: str, visitor_key: str, removed: bool) -> None:
-        """Remember (or forget) that a moderator removed this visitor from the room."""
+    async def set_removed(
+        self,
+        slug: str,
+        visitor_key: str,
+        removed: bool,
+        *,
+        name: str | None = None,
+        removed_by: str | None = None,
+    ) -> bool:
+        """Remember (or forget) that a moderator removed this visitor from the room; return
+        whether anything changed."""
         async with self._sessions() as session, session.begin():
             room_id = await session.scalar(select(RoomRecord.id).where(RoomRecord.slug == slug))
             if room_id is None:
-                return
+                return False
             existing = await session.get(RoomRemovalRecord, (room_id, visitor_key))
             if removed and existing is None:
                 session.add(
-                    RoomRemovalRecord(room_id=room_id, visitor_key=visitor_key, removed_at=utcnow())
+                    RoomRemovalRecord(
+                        room_id=room_id,
+                        visitor_key=visitor_key,
+                        removed_at=utcnow(),
+                        name=name,
+                        removed_by=removed_by,
+                    )
                 )
-            elif not removed and existing is not None:
+                return True
+            if not removed and existing is not None:
                 await session.delete(existing)
+                return True
+            return False
+
+    async def removals(self, room: StoredRoom) -> list[Removal]:
+        """The people kept out of the room's meetings, most recent first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(RoomRemovalRecord)
+                .where(RoomRemovalRecord.room_id == room.id)
+                .order_by(RoomRemovalRecord.removed_at.desc())
+            )
+            return [
+                Removal(
+                    visitor_key=r.visitor_key,
+                    name=r.name,
+                    removed_by=r.removed_by,
+                    removed_at=_aware(r.removed_at),
+                )
+                for r in rows
+            ]
 
     async def is_removed(self, room: StoredRoom, visitor_key: str) -> bool:
         async with self._sessions() as session:
             return await session.get(RoomRemovalRecord, (room.id, visitor_key)) is not None
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

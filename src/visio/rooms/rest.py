@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, WebSocket
+from fastapi import APIRouter, Body, Path, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -21,9 +22,15 @@ from visio.auth.dependencies import (
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
 from visio.errors import ApiProblem
-from visio.rooms.directory import GROUP_PREFIX
-from visio.rooms.repository import Access, Invitation, Role, RoleHolder, StoredRoom
-from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
+from visio.rooms.administration import GROUP_PREFIX
+from visio.rooms.protocol import Role
+from visio.rooms.repository import Access, Invitation, RoleHolder, StoredRoom
+from visio.rooms.signaling import (
+    CLOSE_TOO_MANY_SOCKETS,
+    GUEST_COOKIE,
+    RoomConnection,
+    Visitor,
+)
 
 RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 GUEST_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -143,6 +150,8 @@ def public_base_url(request: Request, container: Container) -> str:
     return str(request.base_url).rstrip("/")
 
 
+logger = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/api/v1", tags=["rooms"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -209,7 +218,7 @@ async def create_room(
             429, "rate_limited", "too many rooms created from your address; wait a minute"
         )
     body = body or RoomCreate()
-    room = await container.room_directory.create(
+    room = await container.room_administration.create(
         session.user if session else None, body.name, body.access, origin_of(request)
     )
     return RoomCreated(
@@ -222,7 +231,7 @@ async def create_room(
 @router.get("/me/rooms", response_model=MyRooms, responses={401: _ERRORS[401]})
 async def my_rooms(request: Request, session: SignedInRoomsReader) -> MyRooms:
     """The rooms where the signed-in person holds a role, newest first."""
-    rooms = await _container(request).room_directory.mine(session.user)
+    rooms = await _container(request).room_administration.mine(session.user)
     return MyRooms(
         rooms=[
             MyRoom(
@@ -243,7 +252,9 @@ async def get_room(
 ) -> RoomStatus:
     """Tell whether a room exists, how it is reached and how many people are in it now."""
     container = _container(request)
-    room, role = await container.room_directory.describe(session.user if session else None, slug)
+    room, role = await container.room_administration.describe(
+        session.user if session else None, slug
+    )
     _ensure_guest_cookie(request, response, container)
     return _status(room, role, container)
 
@@ -254,7 +265,7 @@ async def change_room(
 ) -> RoomStatus:
     """Rename a room or change its access level (owners and administrators of the room)."""
     container = _container(request)
-    room, role = await container.room_directory.update(
+    room, role = await container.room_administration.update(
         session.user if session else None, slug, body.name, body.access, origin_of(request)
     )
     return _status(room, role, container)
@@ -263,7 +274,7 @@ async def change_room(
 @router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
 async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomRoles:
     """Who holds which role in the room (for people who hold one themselves)."""
-    holders, groups = await _container(request).room_directory.roles(
+    holders, groups = await _container(request).room_administration.roles(
         session.user if session else None, slug
     )
     return RoomRoles(
@@ -284,7 +295,7 @@ async def grant_role(
 ) -> RoomRole | GroupRole:
     """Give someone (a user id, or the e-mail they signed in with) a role in the room, or every
     member of a directory group (``group:<name>``)."""
-    directory = _container(request).room_directory
+    directory = _container(request).room_administration
     who = session.user if session else None
     if user.startswith(GROUP_PREFIX):
         group = await directory.grant_group(who, slug, user, body.role, origin_of(request))
@@ -301,7 +312,7 @@ async def revoke_role(
 ) -> Response:
     """Take someone's (or a ``group:<name>``'s) role in the room away (a room keeps at least
     one owner)."""
-    directory = _container(request).room_directory
+    directory = _container(request).room_administration
     who = session.user if session else None
     if user.startswith(GROUP_PREFIX):
         await directory.revoke_group(who, slug, user, origin_of(request))
@@ -360,14 +371,14 @@ async def create_invitation(
     without a role (not into a locked meeting, nor back after a removal)."""
     container = _container(request)
     body = body or InvitationCreate()
-    invitation, token = await container.room_directory.invite(
+    invitation, token = await container.room_administration.invite(
         session.user if session else None,
         slug,
         body.label,
         timedelta(hours=body.valid_for_hours),
         origin_of(request),
     )
-    room = await container.room_directory.find(slug)
+    room = await container.room_administration.find(slug)
     return InvitationCreated(
         **_invitation(invitation).model_dump(),
         url=f"{public_base_url(request, container)}/{room.slug}?invitation={token}",
@@ -377,7 +388,7 @@ async def create_invitation(
 @router.get("/rooms/{slug}/invitations", response_model=InvitationList, responses=_ERRORS)
 async def list_invitations(slug: str, request: Request, session: RoomsReader) -> InvitationList:
     """The room's invitations (never their secrets)."""
-    found = await _container(request).room_directory.invitations(
+    found = await _container(request).room_administration.invitations(
         session.user if session else None, slug
     )
     return InvitationList(invitations=[_invitation(i) for i in found])
@@ -388,8 +399,52 @@ async def revoke_invitation(
     slug: str, invitation_id: int, request: Request, session: RolesWriter
 ) -> Response:
     """Revoke an invitation: its link stops working at once."""
-    await _container(request).room_directory.revoke_invitation(
+    await _container(request).room_administration.revoke_invitation(
         session.user if session else None, slug, invitation_id, origin_of(request)
+    )
+    return Response(status_code=204)
+
+
+class RemovalInfo(BaseModel):
+    id: str
+    """What identifies the removed person here (a user, or a guest's browser)."""
+    name: str | None
+    """The name they had in the meeting."""
+    removed_by: str | None
+    removed_at: datetime
+
+
+class RemovalList(BaseModel):
+    removals: list[RemovalInfo]
+
+
+@router.get("/rooms/{slug}/removals", response_model=RemovalList, responses=_ERRORS)
+async def list_removals(slug: str, request: Request, session: RoomsReader) -> RemovalList:
+    """People removed from the room's meetings, who wait in the lobby if they come back (owners
+    only)."""
+    found = await _container(request).room_administration.removals(
+        session.user if session else None, slug
+    )
+    return RemovalList(
+        removals=[
+            RemovalInfo(
+                id=r.visitor_key, name=r.name, removed_by=r.removed_by, removed_at=r.removed_at
+            )
+            for r in found
+        ]
+    )
+
+
+@router.delete("/rooms/{slug}/removals/{removal_id}", status_code=204, responses=_ERRORS)
+async def undo_removal(
+    slug: str,
+    removal_id: Annotated[str, Path(max_length=80, pattern=r"^(user|guest):[A-Za-z0-9]+$")],
+    request: Request,
+    session: RolesWriter,
+) -> Response:
+    """Let a removed person back into the room's meetings (owners only)."""
+    await _container(request).room_administration.undo_removal(
+        session.user if session else None, slug, removal_id, origin_of(request)
     )
     return Response(status_code=204)
 
@@ -402,6 +457,18 @@ async def room_socket(websocket: WebSocket, slug: str) -> None:
         # A page of another site must not open a socket that rides on this site's cookies.
         await websocket.close(code=4403)
         return
+    address = websocket.client.host if websocket.client else "unknown"
+    if not container.rate_limits.room_sockets.acquire(address):
+        logger.warning("room sockets: %s holds too many open sockets; refused one", address)
+        await websocket.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return
+    try:
+        await _serve_room_socket(websocket, slug, container)
+    finally:
+        container.rate_limits.room_sockets.release(address)
+
+
+async def _serve_room_socket(websocket: WebSocket, slug: str, container: Container) -> None:
     session_token = websocket.cookies.get(SESSION_COOKIE)
     session = await container.sessions.get(session_token) if session_token else None
     guest_token = websocket.cookies.get(GUEST_COOKIE)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass, field
 
 from visio.rooms.participant import Participant, WaitingPerson
-from visio.rooms.protocol import CaptionsInfo, ServerMessage
+from visio.rooms.protocol import CaptionsInfo, ServerMessage, encode
+
+logger = logging.getLogger(__name__)
 
 
 def new_janus_room_id() -> int:
@@ -51,8 +54,7 @@ class Room:
         return [p for p in self.participants.values() if p.moderator]
 
     def tell_moderators(self, message: ServerMessage) -> None:
-        for participant in self.moderators():
-            participant.send(message)
+        self._send_each(self.moderators(), message)
 
     def by_feed(self, feed_id: int) -> Participant | None:
         for participant in self.participants.values():
@@ -64,6 +66,15 @@ class Room:
         return [p for p in self.participants.values() if p is not participant]
 
     def broadcast(self, message: ServerMessage, *, exclude: Participant | None = None) -> None:
-        for participant in list(self.participants.values()):
-            if participant is not exclude:
-                participant.send(message)
+        self._send_each([p for p in self.participants.values() if p is not exclude], message)
+
+    def _send_each(self, participants: list[Participant], message: ServerMessage) -> None:
+        """One message to several people. Text is checked where it comes in, so a message that
+        cannot be encoded is a bug: it is logged with the room, and nobody else misses out."""
+        try:
+            frame = encode(message)
+        except ValueError:
+            logger.exception("room %s: could not encode a %s message", self.slug, message.type)
+            return
+        for participant in participants:
+            participant.outbox.send_frame(frame)

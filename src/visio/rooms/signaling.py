@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
 from visio.ratelimit import KeyedRateLimiter, TokenBucket
-from visio.rooms.participant import Outbox, Participant, Visitor, WaitingPerson
+from visio.rooms.participant import Entrant, Outbox, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
     CaptionsSet,
@@ -19,6 +19,7 @@ from visio.rooms.protocol import (
     IceRestart,
     Join,
     Leave,
+    LeaveReason,
     LobbyAdmit,
     LobbyDeny,
     MediaState,
@@ -35,7 +36,7 @@ from visio.rooms.protocol import (
     parse_client_message,
 )
 from visio.rooms.room import Room
-from visio.rooms.service import LeaveReason, RoomService
+from visio.rooms.service import RoomService
 from visio.rooms.slugs import normalise_slug
 from visio.settings import Settings
 
@@ -47,7 +48,11 @@ GUEST_COOKIE = "visio_guest"
 """A random per-browser id the server gives guests, so a removed guest stays out."""
 CLOSE_NORMAL = 1000
 CLOSE_FATAL = 4000
+CLOSE_JOIN_TIMEOUT = 4002
+"""Not fatal: a client that reconnects and joins is welcome."""
 CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_MANY_SOCKETS = 4029
+"""The client's address holds ``VISIO_PROTOCOL_MAX_SOCKETS_PER_ADDRESS`` sockets already."""
 
 
 class RoomConnection:
@@ -68,7 +73,7 @@ class RoomConnection:
         self._ws = websocket
         self._slug = slug
         self._visitor = visitor
-        self._knock: WaitingPerson | None = None
+        self._waiting: WaitingPerson | None = None
         self._service = service
         self._settings = settings
         self._outbox = Outbox()
@@ -76,6 +81,7 @@ class RoomConnection:
         self._room: Room | None = None
         self._participant: Participant | None = None
         self._leave_reason: LeaveReason = "disconnected"
+        self._close_code: int | None = None
 
     async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""
@@ -86,8 +92,8 @@ class RoomConnection:
         finally:
             if self._room is not None and self._participant is not None:
                 await self._service.leave(self._room, self._participant, self._leave_reason)
-            elif self._room is not None and self._knock is not None:
-                await self._service.leave_lobby(self._room, self._knock)
+            elif self._room is not None and self._waiting is not None:
+                await self._service.leave_lobby(self._room, self._waiting)
             self._outbox.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer, 5)
@@ -98,15 +104,31 @@ class RoomConnection:
         if slug is None:
             await self._fail(ProtocolError("room_not_found", "this is not a room link", fatal=True))
             return
+        join_deadline = (
+            asyncio.get_running_loop().time() + self._settings.protocol_join_timeout_seconds
+        )
         while True:
             try:
-                event = await self._ws.receive()
+                if self._joined:
+                    event = await self._ws.receive()
+                else:
+                    async with asyncio.timeout_at(join_deadline):
+                        event = await self._ws.receive()
+            except TimeoutError:
+                logger.info("room %s: a socket sent no join in time; closing it", slug)
+                self._close_code = CLOSE_JOIN_TIMEOUT
+                self._outbox.close()
+                return
             except (WebSocketDisconnect, RuntimeError):
                 return
             if event["type"] == "websocket.disconnect":
                 return
             if self._outbox.overflowed.is_set():
                 return
+            # Every frame counts against the rate limit, whatever its size or content.
+            if not self._bucket.allow():
+                self._error(ProtocolError("rate_limited", "too many messages; slow down"))
+                continue
             text = event.get("text")
             if text is None:
                 self._error(ProtocolError("binary_not_supported", "send JSON text frames only"))
@@ -119,9 +141,6 @@ class RoomConnection:
                 self._error(
                     ProtocolError("message_too_large", f"frames are limited to {limit} bytes")
                 )
-                continue
-            if not self._bucket.allow():
-                self._error(ProtocolError("rate_limited", "too many messages; slow down"))
                 continue
             try:
                 message = parse_client_message(text)
@@ -146,7 +165,7 @@ class RoomConnection:
     async def _handle(self, slug: str, message: ClientMessage) -> bool:
         """Act on one valid message; return True when the connection should close."""
         if isinstance(message, Join):
-            if self._participant is not None or self._knock is not None:
+            if self._joined:
                 raise ProtocolError(
                     "already_joined", "join was already accepted", reply_to=message.id
                 )
@@ -165,20 +184,19 @@ class RoomConnection:
                     reply_to=message.id,
                     fatal=True,
                 )
+            entrant = Entrant(
+                name=message.name,
+                audio=message.audio,
+                video=message.video,
+                visitor=self._visitor,
+                outbox=self._outbox,
+                reply_to=message.id,
+                invitation=message.invitation,
+            )
             try:
-                self._room, entered = await self._service.join(
-                    slug,
-                    message.name,
-                    message.audio,
-                    message.video,
-                    self._outbox,
-                    message.id,
-                    self._visitor,
-                    self._admitted,
-                    invitation=message.invitation,
-                )
+                self._room, entered = await self._service.join(slug, entrant, self._admitted)
                 if isinstance(entered, WaitingPerson):
-                    self._knock = entered
+                    self._waiting = entered
                 else:
                     self._admitted(entered)
             except ProtocolError as exc:
@@ -188,47 +206,46 @@ class RoomConnection:
         if isinstance(message, Ping):
             self._outbox.send(Pong(reply_to=message.id))
             return False
-        if isinstance(message, Leave) and self._knock is not None:
+        if isinstance(message, Leave) and self._waiting is not None:
             self._leave_reason = "left"
             return True
-        if self._knock is not None:
+        if self._waiting is not None:
             raise ProtocolError(
                 "in_lobby", "you are waiting for a moderator to let you in", reply_to=message.id
             )
         if self._room is None or self._participant is None:
             raise ProtocolError("not_joined", "send join first", reply_to=message.id)
         room, participant = self._room, self._participant
+        service = self._service
         try:
             if isinstance(message, Publish):
-                sdp = await self._service.publish(room, participant, message)
+                sdp = await service.media.publish(room, participant, message)
                 self._outbox.send(PublishAnswer(reply_to=message.id, sdp=sdp))
             elif isinstance(message, SubscriberAnswer):
-                await self._service.subscriber_answer(room, participant, message.sdp)
+                await service.media.subscriber_answer(participant, message.sdp)
             elif isinstance(message, Trickle):
-                await self._service.trickle(participant, message.target, message.candidate)
+                await service.media.trickle(participant, message.target, message.candidate)
             elif isinstance(message, MediaState):
-                await self._service.set_media_state(room, participant, message.audio, message.video)
+                await service.set_media_state(room, participant, message.audio, message.video)
             elif isinstance(message, Hand):
-                self._service.raise_hand(room, participant, message.raised)
+                service.raise_hand(room, participant, message.raised)
             elif isinstance(message, Moderate):
-                await self._service.moderate(
+                await service.moderation.moderate(
                     room, participant, message.action, message.participant_id
                 )
             elif isinstance(message, RoomLock):
-                await self._service.lock(room, participant, message.locked)
+                await service.moderation.lock(room, participant, message.locked)
             elif isinstance(message, RoomEnd):
-                await self._service.end(room, participant)
+                await service.moderation.end(room, participant)
                 return True
             elif isinstance(message, LobbyAdmit):
-                await self._service.admit(room, participant, message.waiting_id)
+                await service.admit(room, participant, message.waiting_id)
             elif isinstance(message, LobbyDeny):
-                await self._service.deny(room, participant, message.waiting_id)
+                await service.deny(room, participant, message.waiting_id)
             elif isinstance(message, CaptionsSet):
-                await self._service.set_captions(
-                    room, participant, message.enabled, message.language
-                )
+                await service.set_captions(room, participant, message.enabled, message.language)
             elif isinstance(message, IceRestart):
-                await self._service.restart_subscriber_ice(room, participant)
+                await service.media.restart_subscriber_ice(room, participant)
             elif isinstance(message, Leave):
                 self._leave_reason = "left"
                 return True
@@ -241,8 +258,13 @@ class RoomConnection:
     def _admitted(self, participant: Participant) -> None:
         """This connection now carries a participant (straight away, or admitted later)."""
         self._participant = participant
-        self._knock = None
+        self._waiting = None
         self._metrics.joins.inc()
+
+    @property
+    def _joined(self) -> bool:
+        """In the meeting, or waiting in its lobby."""
+        return self._participant is not None or self._waiting is not None
 
     def _error(self, exc: ProtocolError) -> None:
         self._metrics.protocol_errors.labels(exc.error.code).inc()
@@ -266,6 +288,9 @@ class RoomConnection:
                     break
                 await self._ws.send_text(frame)
             if self._ws.client_state == WebSocketState.CONNECTED:
-                await self._ws.close(CLOSE_NORMAL if self._leave_reason == "left" else CLOSE_FATAL)
+                code = self._close_code or (
+                    CLOSE_NORMAL if self._leave_reason == "left" else CLOSE_FATAL
+                )
+                await self._ws.close(code)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return

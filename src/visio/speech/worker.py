@@ -12,7 +12,6 @@ import asyncio
 import base64
 import contextlib
 import logging
-import random
 from dataclasses import dataclass
 from typing import cast
 
@@ -21,6 +20,7 @@ from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from visio.backoff import Backoff
 from visio.speech.audio import OpusDepacketizer
 from visio.speech.protocol import (
     CaptionMessage,
@@ -131,7 +131,7 @@ class SpeechWorker:
 
     async def run(self) -> None:
         """Serve until cancelled, reconnecting with exponential backoff (and jitter)."""
-        delay = 0.5
+        backoff = Backoff(initial=0.5, maximum=self.max_backoff, jitter=0.2)
         while True:
             welcomed = False
             try:
@@ -154,11 +154,10 @@ class SpeechWorker:
                 self._close_streams()
                 await asyncio.sleep(0)  # let the UDP transports finish closing
             if welcomed:
-                delay = 0.5
-            wait = delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+                backoff.reset()
+            wait = backoff.next_delay()
             log.info("reconnecting to the app server in %.1f s", wait)
             await asyncio.sleep(wait)
-            delay = min(delay * 2, self.max_backoff)
 
     async def _session(self, websocket: ClientConnection) -> bool:
         outbox: asyncio.Queue[WorkerMessage] = asyncio.Queue()

@@ -57,6 +57,10 @@ class RoomRemovalRecord(Base):
     )
     visitor_key: Mapped[str] = mapped_column(String(80), primary_key=True)
     removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The name they had in the meeting, so owners know whom they let back."""
+    removed_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    """The audit label of the moderator who removed them."""
 
 
 class RoomInvitationRecord(Base):

@@ -1,6 +1,7 @@
-"""Subtitles in a room: which participants' microphones go to which speech worker, and back.
+"""Captions in a room (the live subtitles people see): which participants' microphones go to
+which speech worker, and the captions that come back.
 
-Audio leaves Janus for recognition only while a room's subtitles are on: a forwarder per
+Audio leaves Janus for recognition only while a room's captions are on: a forwarder per
 publishing participant is created when they are turned on (or when someone's media comes up
 while they are on) and removed when they are turned off or the participant leaves.
 """
@@ -13,10 +14,10 @@ import secrets
 from collections.abc import Coroutine
 from typing import Any
 
-from visio.captions.pool import CaptionsUnavailableError, SpeechWorkerPool
+from visio import text
 from visio.media.engine import MediaEngine, MediaUnavailableError
 from visio.media.janus.client import JanusError
-from visio.media.videoroom import VideoRoomAdmin
+from visio.media.janus.videoroom import VideoRoomAdmin
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
     Caption,
@@ -27,6 +28,7 @@ from visio.rooms.protocol import (
     ProtocolError,
 )
 from visio.rooms.room import CaptionStream, Room
+from visio.speech.pool import CaptionsUnavailableError, SpeechWorkerPool
 from visio.speech.protocol import CaptionMessage, Srtp
 from visio.tasks import BackgroundTasks
 
@@ -35,8 +37,8 @@ logger = logging.getLogger(__name__)
 OPUS_PAYLOAD_TYPE = 111
 
 
-class Subtitler:
-    """Turns a room's subtitles on and off and keeps one recognition stream per speaker."""
+class RoomCaptions:
+    """Turns a room's captions on and off and keeps one recognition stream per speaker."""
 
     def __init__(
         self,
@@ -49,14 +51,13 @@ class Subtitler:
         self._pool = pool
         self._videoroom = videoroom
         self._engine = engine
-        self._background = BackgroundTasks("subtitles")
+        self._background = BackgroundTasks("captions")
 
     async def set(
         self, room: Room, by: Participant, enabled: bool, language: CaptionLanguage
     ) -> None:
-        """A moderator turns subtitles on (in a language) or off, for everyone in the room."""
-        if not by.moderator:
-            raise ProtocolError("forbidden", "only a moderator can turn subtitles on or off")
+        """Turn captions on (in a language) or off, for everyone in the room; the room service
+        has checked that ``by`` may (``policy.set_captions``)."""
         if enabled and not self._pool.available:
             raise ProtocolError(
                 "captions_unavailable", "no speech worker is available for subtitles right now"
@@ -65,7 +66,7 @@ class Subtitler:
         room.captions = CaptionsInfo(enabled=enabled, language=language, set_by=by.id)
         room.broadcast(CaptionsState(captions=room.captions))
         logger.info(
-            "room %s: subtitles %s (%s) by %s",
+            "room %s: captions %s (%s) by %s",
             room.slug,
             "on" if enabled else "off",
             language,
@@ -79,7 +80,7 @@ class Subtitler:
                 self.participant_media_up(room, participant)
 
     def participant_media_up(self, room: Room, participant: Participant) -> None:
-        """Someone's media reached Janus: caption them if the room has subtitles on."""
+        """Someone's media reached Janus: caption them if the room has captions on."""
         if room.captions.enabled and participant.id not in room.caption_streams:
             self._spawn(self._start(room, participant))
 
@@ -164,11 +165,16 @@ class Subtitler:
 
 
 def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Caption:
+    """A worker's caption as the room sees it; a worker's text is made safe to send on (it may
+    come from another machine, and a recogniser can emit anything)."""
     return Caption(
         participant_id=participant.id,
-        segment_id=caption.segment_id,
+        segment_id=text.safe_for_output(caption.segment_id),
         kind=caption.kind,
-        text=caption.text,
-        language=caption.language,
-        words=[CaptionWord(text=w.text, start=w.start, end=w.end) for w in caption.words],
+        text=text.safe_for_output(caption.text),
+        language=text.safe_for_output(caption.language),
+        words=[
+            CaptionWord(text=text.safe_for_output(w.text), start=w.start, end=w.end)
+            for w in caption.words
+        ],
     )

@@ -12,11 +12,12 @@ from visio.auth.users import User
 from visio.directory import DirectoryRepository, member_key
 from visio.errors import ApiProblem
 from visio.rooms import policy
+from visio.rooms.protocol import Role
 from visio.rooms.repository import (
     Access,
     GroupRoleHolder,
     Invitation,
-    Role,
+    Removal,
     RoleHolder,
     RoomRepository,
     StoredRoom,
@@ -27,13 +28,9 @@ from visio.settings import Settings
 GROUP_PREFIX = "group:"
 
 
-def actor_label(user: User | None) -> str | None:
-    """How the audit trail names a person."""
-    return None if user is None else (user.email or f"{user.provider}:{user.subject}")
-
-
-class RoomDirectory:
-    """The rooms people own, as the REST API manages them."""
+class RoomAdministration:
+    """Rooms that belong to people, as their owners manage them over the REST API: names, access,
+    roles, invitations and removals."""
 
     def __init__(
         self,
@@ -96,7 +93,7 @@ class RoomDirectory:
                 "failure",
                 origin,
                 actor_user_id=user.id if user else None,
-                actor=actor_label(user),
+                actor=user.audit_label if user else None,
                 target=target,
                 details={"reason": decision.code, **details},
             )
@@ -110,7 +107,7 @@ class RoomDirectory:
             "success",
             origin,
             actor_user_id=user.id if user else None,
-            actor=actor_label(user),
+            actor=user.audit_label if user else None,
             target=target,
             details=details,
         )
@@ -385,3 +382,28 @@ class RoomDirectory:
         await self._success(
             "room.invitation_revoked", user, origin, room.slug, invitation_id=invitation_id
         )
+
+    async def removals(self, user: User | None, slug: str) -> list[Removal]:
+        """Who was removed from the room's meetings (they wait in the lobby if they return)."""
+        room = await self.find(slug)
+        decision = policy.manage_removals(await self.actor(user, room), room)
+        if isinstance(decision, policy.Refusal):
+            raise ApiProblem(decision.status, decision.code, decision.message)
+        return await self._repository.removals(room)
+
+    async def undo_removal(
+        self, user: User | None, slug: str, visitor_key: str, origin: Origin
+    ) -> None:
+        """Let a removed person back: they enter as their role and the room's access allow."""
+        room = await self.find(slug)
+        await self._check(
+            policy.manage_removals(await self.actor(user, room), room),
+            "room.removal_undone",
+            user,
+            origin,
+            room.slug,
+            subject=visitor_key,
+        )
+        if not await self._repository.set_removed(room.slug, visitor_key, removed=False):
+            raise ApiProblem(404, "removal_not_found", "nobody was removed under that id here")
+        await self._success("room.removal_undone", user, origin, room.slug, subject=visitor_key)

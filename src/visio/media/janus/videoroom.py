@@ -9,6 +9,7 @@ import asyncio
 
 from visio.media.engine import MediaEngine
 from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
+from visio.media.janus.replies import ForwardReply, read
 
 VIDEOROOM = "janus.plugin.videoroom"
 
@@ -81,11 +82,10 @@ class VideoRoomAdmin:
         }
         if srtp_key is not None:
             request |= {"srtp_suite": 80, "srtp_crypto": srtp_key}
-        data = await self._request(request)
-        forwarders = data.get("forwarders") or []
-        if not forwarders or "stream_id" not in forwarders[0]:
+        reply = read(ForwardReply, await self._request(request), "rtp_forward reply")
+        if not reply.forwarders:
             raise JanusError(0, "Janus created no forwarder")
-        return int(forwarders[0]["stream_id"])
+        return reply.forwarders[0].stream_id
 
     async def stop_forwarding(self, room_id: int, feed_id: int, forwarder_id: int) -> None:
         await self._request(

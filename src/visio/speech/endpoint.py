@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from visio.captions.pool import SpeechWorkerPool, WorkerConnection
+from visio.speech.pool import SpeechWorkerPool, WorkerConnection
 from visio.speech.protocol import (
     PROTOCOL_VERSION,
     Hello,

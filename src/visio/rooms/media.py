@@ -1,0 +1,326 @@
+"""A room's media: each participant's publisher and subscriber in the room's Janus VideoRoom.
+
+The room protocol's publish, subscriber answer, trickle and ICE restart land here; so does
+keeping every subscription equal to what the others publish, relaying or pausing a source for
+moderation, and rebuilding a room's Janus side when Janus comes back after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Literal
+
+from visio.media.engine import MediaEngine, MediaUnavailableError
+from visio.media.janus.client import JanusError, JsonObject, PluginEvent
+from visio.media.janus.publisher import TrackDescription, VideoRoomPublisher
+from visio.media.janus.replies import (
+    SubscribedStream,
+    SubscriberUpdate,
+    TrickleCandidate,
+    subscriber_update,
+)
+from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
+from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.rooms.participant import Participant
+from visio.rooms.protocol import (
+    IceCandidate,
+    MediaInterrupted,
+    MediaReset,
+    ParticipantUpdated,
+    ProtocolError,
+    Publish,
+    ServerTrickle,
+    Source,
+    StreamInfo,
+    SubscriberOffer,
+    Target,
+)
+from visio.rooms.room import Room, new_janus_room_id
+from visio.tasks import BackgroundTasks
+
+logger = logging.getLogger(__name__)
+
+MediaUp = Callable[[Room, Participant], None]
+
+
+class RoomMedia:
+    """Drives the Janus VideoRoom for every live room: publishers, subscribers, recovery."""
+
+    def __init__(
+        self,
+        engine: MediaEngine,
+        videoroom: VideoRoomAdmin,
+        max_publishers: int,
+        on_publishing: MediaUp,
+    ) -> None:
+        self._engine = engine
+        self._videoroom = videoroom
+        self._max_publishers = max_publishers
+        self._on_publishing = on_publishing
+        """Called when a participant's media reaches Janus (captions start from there)."""
+        self._background = BackgroundTasks("room media")
+
+    # ---- publishing --------------------------------------------------------------------------
+
+    async def publish(self, room: Room, participant: Participant, request: Publish) -> str:
+        """Hand the browser's offer to Janus; return Janus's answer."""
+        tracks = [TrackDescription(t.mid, t.source) for t in request.tracks]
+        had_screen = participant.screen
+        try:
+            await self.ensure_janus_room(room)
+            assert room.janus_room_id is not None
+            if participant.publisher is None:
+                participant.publisher, answer = await VideoRoomPublisher.join(
+                    self._engine.session,
+                    room.janus_room_id,
+                    participant.feed_id,
+                    participant.id,
+                    tracks,
+                    request.sdp,
+                    lambda event: self._on_publisher_event(room, participant, event),
+                )
+            else:
+                answer = await participant.publisher.configure(tracks, request.sdp)
+        except MediaUnavailableError:
+            raise ProtocolError("media_unavailable", "the media engine is restarting") from None
+        except JanusError as exc:
+            logger.warning("room %s: Janus refused %s's offer: %s", room.slug, participant.id, exc)
+            raise ProtocolError(
+                "media_error", f"the media engine refused the offer: {exc.reason}"
+            ) from None
+        participant.tracks = {t.mid: t.source for t in request.tracks}
+        for candidate in participant.pending_publisher_candidates:
+            await self.trickle(participant, "publisher", candidate)
+        participant.pending_publisher_candidates.clear()
+        if participant.screen and "screen" in participant.paused_sources:
+            # A moderator stopped the previous share; sharing again is the person's own choice.
+            await self.set_relayed(room, participant, "screen", relayed=True)
+        if participant.screen != had_screen:
+            room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        if participant.publishing:
+            self.sync_others(room, participant)
+        return answer
+
+    async def _on_publisher_event(
+        self, room: Room, participant: Participant, event: PluginEvent
+    ) -> None:
+        if event.kind == "trickle":
+            participant.send(ServerTrickle(target="publisher", candidate=_candidate(event.data)))
+        elif event.kind == "webrtcup":
+            logger.info("room %s: %s's media is up", room.slug, participant.id)
+            participant.publishing = True
+            self.sync_others(room, participant)
+            self._on_publishing(room, participant)
+        elif event.kind == "hangup":
+            participant.publishing = False
+
+    async def set_relayed(
+        self, room: Room, participant: Participant, source: Source, relayed: bool
+    ) -> None:
+        """Tell Janus to relay one of a participant's sources to the others, or not."""
+        if relayed:
+            participant.paused_sources.discard(source)
+        else:
+            participant.paused_sources.add(source)
+        mid = next((m for m, s in participant.tracks.items() if s == source), None)
+        if mid is None or participant.publisher is None:
+            return
+        try:
+            await participant.publisher.set_relayed(mid, relayed)
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.warning(
+                "room %s: could not %s %s's %s: %s",
+                room.slug,
+                "resume" if relayed else "pause",
+                participant.id,
+                source,
+                exc,
+            )
+
+    # ---- subscribing -------------------------------------------------------------------------
+
+    def sync_others(self, room: Room, participant: Participant) -> None:
+        """Everyone else's subscription follows what ``participant`` publishes now."""
+        for other in room.others(participant):
+            self.sync_later(room, other)
+
+    def sync_later(self, room: Room, participant: Participant) -> None:
+        self._background.spawn(self._sync_subscriptions(room, participant))
+
+    async def _sync_subscriptions(self, room: Room, participant: Participant) -> None:
+        """Make the participant's subscription match the streams the others publish."""
+        async with participant.sync_lock:
+            if participant.gone or not self._engine.connected:
+                return
+            wanted: dict[Feed, None] = {}
+            for other in room.others(participant):
+                if other.publishing:
+                    for mid in other.tracks:
+                        wanted[(other.feed_id, mid)] = None
+            add = [feed for feed in wanted if feed not in participant.subscribed]
+            live_feeds = {(p.feed_id, mid) for p in room.participants.values() for mid in p.tracks}
+            remove = [f for f in participant.subscribed if f not in wanted and f in live_feeds]
+            if not add and not remove:
+                return
+            try:
+                await self.ensure_janus_room(room)
+                assert room.janus_room_id is not None
+                if participant.subscriber is None:
+                    if not add:
+                        return
+                    participant.subscriber, update = await VideoRoomSubscriber.join(
+                        self._engine.session,
+                        room.janus_room_id,
+                        add,
+                        lambda event: self._on_subscriber_event(room, participant, event),
+                    )
+                else:
+                    update = await participant.subscriber.update(add, remove)
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.warning(
+                    "room %s: could not update %s's subscription: %s",
+                    room.slug,
+                    participant.id,
+                    exc,
+                )
+                return
+            self._offer_if_any(room, participant, update)
+
+    async def _on_subscriber_event(
+        self, room: Room, participant: Participant, event: PluginEvent
+    ) -> None:
+        if event.kind == "trickle":
+            participant.send(ServerTrickle(target="subscriber", candidate=_candidate(event.data)))
+        elif event.kind == "event":
+            self._offer_if_any(room, participant, subscriber_update(event.data, event.jsep))
+
+    def _offer_if_any(self, room: Room, participant: Participant, update: SubscriberUpdate) -> None:
+        if update.streams is not None:
+            participant.subscribed = {s.feed for s in update.streams if s.feed is not None}
+        if update.offer is None:
+            return
+        participant.offer_pending = True
+        participant.send(
+            SubscriberOffer(sdp=update.offer.sdp, streams=_stream_infos(room, update.streams or []))
+        )
+
+    async def subscriber_answer(self, participant: Participant, sdp: str) -> None:
+        if not participant.offer_pending or participant.subscriber is None:
+            raise ProtocolError("out_of_order", "no subscriber offer is waiting for an answer")
+        participant.offer_pending = False
+        try:
+            await participant.subscriber.start(sdp)
+        except MediaUnavailableError:
+            raise ProtocolError("media_unavailable", "the media engine is restarting") from None
+        except JanusError as exc:
+            raise ProtocolError(
+                "media_error", f"the media engine refused the answer: {exc.reason}"
+            ) from None
+
+    async def restart_subscriber_ice(self, room: Room, participant: Participant) -> None:
+        if participant.subscriber is None:
+            raise ProtocolError("out_of_order", "there is no subscriber connection to restart")
+        try:
+            update = await participant.subscriber.restart_ice()
+        except (JanusError, MediaUnavailableError) as exc:
+            raise ProtocolError("media_error", f"ICE restart failed: {exc}") from None
+        self._offer_if_any(room, participant, update)
+
+    # ---- ICE ---------------------------------------------------------------------------------
+
+    async def trickle(
+        self, participant: Participant, target: Target, candidate: IceCandidate | None
+    ) -> None:
+        handle = participant.publisher if target == "publisher" else participant.subscriber
+        if handle is None:
+            if target == "publisher":
+                participant.pending_publisher_candidates.append(candidate)
+            return
+        try:
+            await handle.trickle(
+                None if candidate is None else candidate.model_dump(exclude_none=True)
+            )
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.debug("trickle for %s dropped: %s", participant.id, exc)
+
+    # ---- a participant's and a room's Janus side ---------------------------------------------
+
+    async def release(self, participant: Participant) -> None:
+        """Detach a leaving participant's handles (Janus hangs up their PeerConnections)."""
+        for handle in (participant.publisher, participant.subscriber):
+            if handle is not None:
+                await handle.detach()
+        participant.publisher = participant.subscriber = None
+
+    async def ensure_janus_room(self, room: Room) -> None:
+        async with room.lock:
+            if room.janus_room_id is not None and room.media_generation == self._engine.generation:
+                return
+            room_id = new_janus_room_id()
+            await self._videoroom.create_room(room_id, room.slug, self._max_publishers)
+            room.janus_room_id = room_id
+            room.media_generation = self._engine.generation
+            logger.info("room %s: created Janus room %s", room.slug, room_id)
+
+    async def close_janus_room(self, room: Room) -> None:
+        if room.janus_room_id is None or room.media_generation != self._engine.generation:
+            return
+        with contextlib.suppress(JanusError, MediaUnavailableError):
+            await self._videoroom.destroy_room(room.janus_room_id)
+
+    def lost(self, room: Room) -> None:
+        """Janus went away with every handle: forget them and tell the browsers."""
+        room.janus_room_id = None
+        for participant in room.participants.values():
+            for handle in (participant.publisher, participant.subscriber):
+                if handle is not None:
+                    handle.forget()
+            participant.publisher = participant.subscriber = None
+            participant.publishing = participant.offer_pending = False
+            participant.subscribed = set()
+            participant.pending_publisher_candidates.clear()
+            participant.send(MediaInterrupted(reason="media_engine_unreachable"))
+
+    async def restored(self, room: Room) -> None:
+        """Janus is back: recreate the room there; browsers publish again on media.reset."""
+        try:
+            await self.ensure_janus_room(room)
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.error("room %s: could not recreate the Janus room: %s", room.slug, exc)
+            return
+        room.broadcast(MediaReset(reason="media_engine_restarted"))
+
+    def close(self) -> None:
+        self._background.cancel_all()
+
+
+def _stream_infos(room: Room, streams: list[SubscribedStream]) -> list[StreamInfo]:
+    infos = []
+    for stream in streams:
+        if stream.feed is None:
+            continue
+        feed_id, feed_mid = stream.feed
+        owner = room.by_feed(feed_id)
+        source = owner.tracks.get(feed_mid) if owner else None
+        if owner is None or source is None or stream.type not in ("audio", "video"):
+            continue
+        kind: Literal["audio", "video"] = "audio" if stream.type == "audio" else "video"
+        infos.append(StreamInfo(mid=stream.mid, participant_id=owner.id, source=source, kind=kind))
+    return infos
+
+
+def _candidate(message: JsonObject) -> IceCandidate | None:
+    """A candidate Janus trickled, as the room protocol carries it (None: end of candidates)."""
+    raw = message.get("candidate")
+    if not isinstance(raw, dict):
+        return None
+    candidate = TrickleCandidate.model_validate(raw)
+    if candidate.completed:
+        return None
+    return IceCandidate(
+        candidate=candidate.candidate,
+        sdpMid=candidate.sdpMid,
+        sdpMLineIndex=candidate.sdpMLineIndex,
+    )
