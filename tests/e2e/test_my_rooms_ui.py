@@ -117,3 +117,24 @@ def test_my_rooms_create_give_a_role_invite_and_revoke(
     settings.get_by_test_id("room-save").click()
     expect(row.get_by_test_id("room-name")).to_have_text("Comité de pilotage")
     expect(row.get_by_test_id("room-access")).to_have_attribute("data-access", "trusted")
+
+    # Marie is removed from a meeting; the owner sees it here and lets her back.
+    expect(settings.get_by_test_id("removal-row")).to_have_count(0)
+    with Browser(server, provider, "pierre") as owner, Browser(server, provider, "marie") as admin:
+        owner_socket, admin_socket = owner.socket(slug), admin.socket(slug)
+        assert owner_socket.join("Pierre")["type"] == "joined"
+        marie_id = admin_socket.join("Marie C.")["participant"]["id"]
+        owner_socket.send(type="moderate", action="remove", participant_id=marie_id)
+        assert admin_socket.expect("error")["code"] == "removed"
+        owner_socket.close()
+        admin_socket.close()
+    page.get_by_test_id(f"room-settings-{slug}").click()
+    page.get_by_test_id(f"room-settings-{slug}").click()
+    removal = row.get_by_test_id("removal-row")
+    expect(removal).to_have_count(1)
+    expect(removal).to_contain_text("Marie C.")
+    page.screenshot(path=str(SCREENSHOTS / "3-removals-360.png"), full_page=True)
+    removal.get_by_test_id("removal-undo").click()
+    expect(row.get_by_test_id("removal-row")).to_have_count(0)
+    with Browser(server, provider, "pierre") as api:
+        assert api.http.get(f"/api/v1/rooms/{slug}/removals").json()["removals"] == []

@@ -41,6 +41,14 @@ export interface InvitationCreated extends InvitationInfo {
   url: string;
 }
 
+/** Someone removed from the room's meetings: they wait in the lobby if they come back. */
+export interface RemovalInfo {
+  id: string;
+  name: string | null;
+  removed_by: string | null;
+  removed_at: string;
+}
+
 /** Whether this role may change the room's settings, roles and invitations. */
 export function canManage(role: Role | null | undefined): boolean {
   return role === 'owner' || role === 'administrator';
@@ -97,4 +105,13 @@ export function createInvitation(csrf: string, slug: string, label: string): Pro
 
 export function revokeInvitation(csrf: string, slug: string, id: number): Promise<unknown> {
   return send(csrf, 'DELETE', `${room(slug)}/invitations/${id}`);
+}
+
+export async function listRemovals(slug: string): Promise<RemovalInfo[]> {
+  return (await request<{ removals: RemovalInfo[] }>(`${room(slug)}/removals`, { credentials: 'same-origin' })).removals;
+}
+
+/** Lets a removed person back into the room's meetings (owners only). */
+export function undoRemoval(csrf: string, slug: string, id: string): Promise<unknown> {
+  return send(csrf, 'DELETE', `${room(slug)}/removals/${encodeURIComponent(id)}`);
 }

@@ -7,9 +7,11 @@ import {
   createNamedRoom,
   grantRole,
   listInvitations,
+  listRemovals,
   listMyRooms,
   listRoles,
   revokeInvitation,
+  undoRemoval,
   revokeRole,
   ROLES,
   updateRoom,
@@ -17,6 +19,7 @@ import {
   type GroupRole,
   type InvitationCreated,
   type InvitationInfo,
+  type RemovalInfo,
   type MyRoom,
   type Role,
   type RoomRole,
@@ -311,6 +314,7 @@ function RoomRow({ room, csrf, open, onToggle, onChanged }: RoomRowProps) {
           <RoomDetails room={room} csrf={csrf} onChanged={onChanged} />
           <RolesSection slug={room.slug} csrf={csrf} onChanged={onChanged} />
           <InvitationsSection slug={room.slug} csrf={csrf} />
+          {room.my_role === 'owner' && <RemovalsSection slug={room.slug} csrf={csrf} />}
         </div>
       )}
     </li>
@@ -684,6 +688,91 @@ function InvitationsSection({ slug, csrf }: { slug: string; csrf: string }) {
           })}
         </ul>
       )}
+      <ErrorLine error={error} />
+    </section>
+  );
+}
+
+/** People removed from the room's meetings, and letting them back (owners only). */
+function RemovalsSection({ slug, csrf }: { slug: string; csrf: string }) {
+  const { t, language } = useI18n();
+  const [removals, setRemovals] = useState<RemovalInfo[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const titleId = useId();
+
+  const reload = useCallback(async () => {
+    try {
+      setRemovals(await listRemovals(slug));
+    } catch (failure) {
+      setError(roomsErrorText(t, failure));
+    }
+  }, [slug, t]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const letBack = async (removal: RemovalInfo, name: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await undoRemoval(csrf, slug, removal.id);
+      setAnnouncement(t.letBackDone(name));
+      await reload();
+    } catch (failure) {
+      setError(roomsErrorText(t, failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const date = (iso: string) =>
+    new Date(iso).toLocaleString(language === 'fr' ? 'fr-FR' : 'en-GB', {
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+
+  return (
+    <section className="my-rooms__section" aria-labelledby={titleId} data-testid="removals">
+      <h3 className="my-rooms__subheading" id={titleId}>
+        {t.removalsTitle}
+      </h3>
+      <p className="my-rooms__muted my-rooms__small">{t.removalsIntro}</p>
+      {removals !== null && removals.length === 0 && <p className="my-rooms__muted">{t.noRemovals}</p>}
+      {removals !== null && removals.length > 0 && (
+        <ul className="my-rooms__people">
+          {removals.map((removal) => {
+            const name = removal.name || (removal.id.startsWith('guest:') ? t.removedGuest : t.removedPerson);
+            return (
+              <li key={removal.id} className="my-rooms__person" data-testid="removal-row">
+                <span className="my-rooms__person-text">
+                  <span className="my-rooms__person-name">{name}</span>
+                  <span className="my-rooms__muted my-rooms__small">
+                    {t.removedOn(date(removal.removed_at), removal.removed_by)}
+                  </span>
+                </span>
+                <button
+                  type="button"
+                  className="button button--text"
+                  data-testid="removal-undo"
+                  aria-label={t.letBackLabel(name)}
+                  disabled={busy}
+                  onClick={() => void letBack(removal, name)}
+                >
+                  {t.letBack}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <span className="sr-only" aria-live="polite">
+        {announcement}
+      </span>
       <ErrorLine error={error} />
     </section>
   );
