@@ -43,6 +43,8 @@ const en = {
   pageNotFoundText: 'Go back to the home page to start or join a meeting.',
   networkErrorTitle: "Visio can't be reached",
   networkErrorText: 'Check your internet connection, then try again.',
+  loadFailedTitle: 'Loading failed',
+  loadFailedText: 'Visio took too long to answer. Check your connection, then try again.',
   noWebrtcTitle: "This browser can't make video calls",
   noWebrtcText:
     'Open this link in a recent version of Firefox, Chrome, Chromium, Edge or Safari. If you already use one, make sure the address starts with https://.',
@@ -337,6 +339,8 @@ const fr: Messages = {
   pageNotFoundText: "Revenez à l'accueil pour lancer ou rejoindre une réunion.",
   networkErrorTitle: 'Visio est injoignable',
   networkErrorText: 'Vérifiez votre connexion internet, puis réessayez.',
+  loadFailedTitle: 'Le chargement a échoué',
+  loadFailedText: 'Visio a mis trop de temps à répondre. Vérifiez votre connexion, puis réessayez.',
   noWebrtcTitle: 'Ce navigateur ne permet pas les appels vidéo',
   noWebrtcText:
     "Ouvrez ce lien dans une version récente de Firefox, Chrome, Chromium, Edge ou Safari. Si c'est déjà le cas, vérifiez que l'adresse commence par https://.",
