@@ -3,22 +3,23 @@ import { Emitter } from './emitter';
 import { PendingQueue } from './pendingQueue';
 import {
   candidateFields,
+  isModeratedAction,
   PROTOCOL_VERSION,
   type CaptionLanguage,
-  type CaptionMessage,
+  type Caption,
   type CaptionsInfo,
   type ClientMessage,
   type ErrorMessage,
-  type IceCandidateFields,
-  type JoinedMessage,
+  type IceCandidate,
+  type Joined,
   type ModeratedAction,
   type ModerationAction,
-  type Participant,
-  type PublishedTrack,
+  type ParticipantInfo,
+  type TrackInfo,
   type RequestId,
   type ServerMessage,
-  type WaitingPerson,
-  type SubscriberOfferMessage,
+  type WaitingPersonInfo,
+  type SubscriberOffer,
   type Target,
 } from './protocol';
 import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
@@ -79,18 +80,18 @@ export interface RoomLockState {
 export type RoomSessionEvents = {
   status: (status: ConnectionStatus) => void;
   /** You, as the server knows you (null before `joined`). */
-  self: (participant: Participant | null) => void;
+  self: (participant: ParticipantInfo | null) => void;
   /** Everyone else in the room, in order of arrival. */
-  participants: (participants: Participant[]) => void;
-  'participant-joined': (participant: Participant) => void;
-  'participant-left': (participant: Participant, reason: string) => void;
+  participants: (participants: ParticipantInfo[]) => void;
+  'participant-joined': (participant: ParticipantInfo) => void;
+  'participant-left': (participant: ParticipantInfo, reason: string) => void;
   /** Every remote track received now, each with its participant and source. */
   tracks: (tracks: RemoteTrack[]) => void;
   local: (state: LocalMediaState) => void;
   /** The meeting's subtitles were turned on or off (also once on joining). */
   captions: (captions: CaptionsInfo) => void;
   /** Recognised speech from one participant's microphone. */
-  caption: (caption: CaptionMessage) => void;
+  caption: (caption: Caption) => void;
   /** A moderator turned off your microphone, camera or screen share, or lowered your hand (already done here). */
   moderated: (event: ModeratedEvent) => void;
   /** A moderator locked or unlocked the room (also once on joining). */
@@ -98,9 +99,9 @@ export type RoomSessionEvents = {
   /** Why you wait in the lobby (`trusted`, `restricted`, `locked`, `removed`), or null once in. */
   waiting: (reason: string | null) => void;
   /** Moderators: the people waiting in the lobby, in the order they knocked. */
-  lobby: (waiting: WaitingPerson[]) => void;
+  lobby: (waiting: WaitingPersonInfo[]) => void;
   /** Moderators: someone knocked. */
-  knock: (person: WaitingPerson) => void;
+  knock: (person: WaitingPersonInfo) => void;
   error: (error: SessionError) => void;
 };
 
@@ -158,8 +159,8 @@ interface Publisher {
   screen: RTCRtpTransceiver | null;
   /** An offer made before `joined` (while the WebSocket opens) to save time. */
   preparedOffer: Promise<RTCSessionDescriptionInit> | null;
-  remoteCandidates: PendingQueue<IceCandidateFields | null>;
-  localCandidates: PendingQueue<IceCandidateFields | null>;
+  remoteCandidates: PendingQueue<IceCandidate | null>;
+  localCandidates: PendingQueue<IceCandidate | null>;
   pendingAnswer: PendingAnswer | null;
   /** Publisher negotiations run one after the other. */
   chain: Promise<void>;
@@ -167,8 +168,8 @@ interface Publisher {
 
 interface Subscriber {
   pc: RTCPeerConnection;
-  remoteCandidates: PendingQueue<IceCandidateFields | null>;
-  localCandidates: PendingQueue<IceCandidateFields | null>;
+  remoteCandidates: PendingQueue<IceCandidate | null>;
+  localCandidates: PendingQueue<IceCandidate | null>;
   chain: Promise<void>;
 }
 
@@ -181,8 +182,8 @@ interface Subscriber {
  */
 export class RoomSession extends Emitter<RoomSessionEvents> {
   participantId: string | null = null;
-  self: Participant | null = null;
-  participants: Participant[] = [];
+  self: ParticipantInfo | null = null;
+  participants: ParticipantInfo[] = [];
   remoteTracks: RemoteTrack[] = [];
   status: ConnectionStatus = 'connecting';
   /** The meeting's subtitles, as the server last said. */
@@ -192,7 +193,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** Why you wait in the lobby, or null when not waiting. */
   waiting: string | null = null;
   /** Moderators: who waits in the lobby. */
-  lobby: WaitingPerson[] = [];
+  lobby: WaitingPersonInfo[] = [];
 
   private readonly signaling: SignalingChannel;
   private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -472,7 +473,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     });
   }
 
-  private setLobby(lobby: WaitingPerson[]): void {
+  private setLobby(lobby: WaitingPersonInfo[]): void {
     this.lobby = lobby;
     this.emit('lobby', this.lobby);
   }
@@ -586,7 +587,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       }
       case 'trickle': {
         const owner = message.target === 'publisher' ? this.pub : this.ensureSubscriber();
-        owner?.remoteCandidates.push(message.candidate);
+        owner?.remoteCandidates.push(message.candidate ?? null);
         return;
       }
       case 'media.interrupted':
@@ -606,7 +607,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         this.emit('caption', message);
         return;
       case 'moderated':
-        return this.obey(message.action, message.by);
+        if (isModeratedAction(message.action)) this.obey(message.action, message.by);
+        return;
       case 'room.state':
         this.lock = message.set_by ? { locked: message.locked, setBy: message.set_by } : { locked: message.locked };
         this.emit('lock', this.lock);
@@ -632,7 +634,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     }
   }
 
-  private onJoined(message: JoinedMessage): void {
+  private onJoined(message: Joined): void {
     performance.mark('visio:joined');
     if (this.waiting !== null) {
       this.waiting = null;
@@ -648,7 +650,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.self = { ...message.participant, hand_raised_at: new Date().toISOString() };
     }
     this.participants = message.participants.filter((p) => p.id !== message.participant.id);
-    this.iceServers = message.ice_servers;
+    this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
     this.captions = message.captions;
     this.lock = { locked: message.locked };
     this.emit('self', this.self);
@@ -760,7 +762,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private watchPeerConnection(
     pc: RTCPeerConnection,
     target: Target,
-    localCandidates: PendingQueue<IceCandidateFields | null>,
+    localCandidates: PendingQueue<IceCandidate | null>,
   ): void {
     pc.onicecandidate = (event) => {
       // Chrome may signal the end of a generation with an empty candidate; null says it once.
@@ -899,7 +901,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     await this.negotiatePublisher(pub);
   }
 
-  private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOfferMessage): Promise<void> {
+  private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOffer): Promise<void> {
     // Set the mapping first: `track` events fire during setRemoteDescription.
     this.remoteStreams.setStreams(offer.streams);
     await sub.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
@@ -911,7 +913,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.emitTracks();
   }
 
-  private sendCandidate(target: Target, candidate: IceCandidateFields | null): void {
+  private sendCandidate(target: Target, candidate: IceCandidate | null): void {
     this.signaling.send({ type: 'trickle', target, candidate });
   }
 
@@ -952,7 +954,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   // ---- state out ----
 
-  private upsertParticipant(participant: Participant): void {
+  private upsertParticipant(participant: ParticipantInfo): void {
     const index = this.participants.findIndex((p) => p.id === participant.id);
     if (index === -1) this.participants = [...this.participants, participant];
     else this.participants = this.participants.map((p, i) => (i === index ? participant : p));
@@ -999,8 +1001,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 }
 
 /** The `tracks` list of a `publish`: microphone and camera always (stable mids), the screen while shared. */
-function publishedTracks(pub: Publisher): PublishedTrack[] {
-  const tracks: PublishedTrack[] = [];
+function publishedTracks(pub: Publisher): TrackInfo[] {
+  const tracks: TrackInfo[] = [];
   if (pub.microphone.mid !== null) tracks.push({ mid: pub.microphone.mid, source: 'microphone' });
   if (pub.camera.mid !== null) tracks.push({ mid: pub.camera.mid, source: 'camera' });
   if (pub.screen?.mid != null && pub.screen.direction === 'sendonly' && pub.screen.sender.track) {
@@ -1009,7 +1011,7 @@ function publishedTracks(pub: Publisher): PublishedTrack[] {
   return tracks;
 }
 
-function addRemoteCandidate(pc: RTCPeerConnection, candidate: IceCandidateFields | null): void {
+function addRemoteCandidate(pc: RTCPeerConnection, candidate: IceCandidate | null): void {
   if (pc.signalingState === 'closed') return;
   const added = candidate ? pc.addIceCandidate(candidate) : pc.addIceCandidate();
   added.catch((error: unknown) => {
