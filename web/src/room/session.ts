@@ -18,6 +18,7 @@ import {
   type WaitingPersonInfo,
   type WaitReason,
 } from './protocol';
+import { LocalMedia, type LocalMediaState } from './localMedia';
 import { Publisher } from './publisher';
 import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
 import {
@@ -34,6 +35,7 @@ import { Subscriber } from './subscriber';
 
 export { CAPTIONS_OFF, type RoomLockState } from './roomState';
 export { CAMERA_ENCODINGS } from './publisher';
+export type { LocalMediaState } from './localMedia';
 
 /**
  * - `connecting`: before the first `joined`;
@@ -44,17 +46,6 @@ export { CAMERA_ENCODINGS } from './publisher';
  * - `failed`: the server ended the session (a fatal error, see the `error` event).
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'left' | 'failed';
-
-export interface LocalMediaState {
-  /** Microphone unmuted. */
-  audio: boolean;
-  /** Camera on. */
-  video: boolean;
-  microphoneTrack: MediaStreamTrack | null;
-  cameraTrack: MediaStreamTrack | null;
-  /** The screen being shared, if any. */
-  screenTrack: MediaStreamTrack | null;
-}
 
 export interface SessionError {
   /**
@@ -174,21 +165,17 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private readonly requests = new Map<RequestId, SessionRequest>();
   private readonly unsubscribe: (() => void)[] = [];
 
-  private audio: boolean;
-  private video: boolean;
-  private microphoneTrack: MediaStreamTrack | null;
-  private cameraTrack: MediaStreamTrack | null;
-  private screenTrack: MediaStreamTrack | null = null;
-  private cameraRequest = 0;
+  private readonly local: LocalMedia;
 
   constructor(private readonly options: RoomSessionOptions) {
     super();
-    this.audio = options.audio;
-    this.video = options.video;
-    this.microphoneTrack = options.microphoneTrack ?? null;
-    this.cameraTrack = options.video ? (options.cameraTrack ?? null) : null;
-    if (!options.video) options.cameraTrack?.stop();
-    if (this.microphoneTrack) this.microphoneTrack.enabled = this.audio;
+    this.local = new LocalMedia(options, {
+      sender: (source) => this.pub?.[source].sender ?? null,
+      toggled: () => this.sendMediaState(),
+      changed: () => this.emitLocal(),
+      failed: (code, error) => this.reportMediaError(code, error),
+      screenEnded: () => this.stopScreenShare(),
+    });
     this.signaling = options.signaling ?? new SignalingChannel(options.url);
     this.createPeerConnection =
       options.createPeerConnection ?? ((configuration) => new RTCPeerConnection(configuration));
@@ -245,13 +232,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   }
 
   get localState(): LocalMediaState {
-    return {
-      audio: this.audio,
-      video: this.video,
-      microphoneTrack: this.microphoneTrack,
-      cameraTrack: this.cameraTrack,
-      screenTrack: this.screenTrack,
-    };
+    return this.local.state;
   }
 
   /** Opens the WebSocket and joins. The publisher's offer is prepared while the socket opens. */
@@ -282,59 +263,16 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   // ---- local media controls ----
 
   setMicrophoneEnabled(enabled: boolean): void {
-    this.audio = enabled;
-    if (this.microphoneTrack) this.microphoneTrack.enabled = enabled;
-    else if (enabled) {
-      this.options.acquireMicrophone().then(
-        (track) => {
-          if (this.finished) return track.stop();
-          this.setMicrophoneTrack(track);
-        },
-        (error: unknown) => this.reportMediaError('microphone_failed', error),
-      );
-    }
-    this.sendMediaState();
-    this.emitLocal();
+    this.local.setMicrophoneEnabled(enabled);
   }
 
   setCameraEnabled(enabled: boolean): void {
-    if (enabled === this.video) return;
-    this.video = enabled;
-    const request = ++this.cameraRequest;
-    if (enabled) {
-      this.options.acquireCamera().then(
-        (track) => {
-          if (request !== this.cameraRequest) return track.stop();
-          this.setCameraTrack(track);
-        },
-        (error: unknown) => {
-          if (request !== this.cameraRequest) return;
-          this.video = false;
-          this.sendMediaState();
-          this.emitLocal();
-          this.reportMediaError('camera_failed', error);
-        },
-      );
-    } else {
-      // Stop the track so that the camera light goes off; the transceiver stays (stable mids).
-      const track = this.cameraTrack;
-      this.cameraTrack = null;
-      void this.pub?.camera.sender.replaceTrack(null).catch(() => undefined);
-      track?.stop();
-    }
-    this.sendMediaState();
-    this.emitLocal();
+    this.local.setCameraEnabled(enabled);
   }
 
   /** Uses this microphone track from now on (a late capture, or another device). */
   setMicrophoneTrack(track: MediaStreamTrack | null): void {
-    if (track === this.microphoneTrack) return;
-    const old = this.microphoneTrack;
-    this.microphoneTrack = track;
-    if (track) track.enabled = this.audio;
-    void this.pub?.microphone.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
-    old?.stop();
-    this.emitLocal();
+    this.local.setMicrophoneTrack(track);
   }
 
   /**
@@ -342,43 +280,17 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
    * turned off the track is stopped at once: turning the camera on captures a fresh one.
    */
   setCameraTrack(track: MediaStreamTrack | null): void {
-    if (track === this.cameraTrack) return;
-    if (track && (!this.video || this.finished)) {
-      track.stop();
-      return;
-    }
-    const old = this.cameraTrack;
-    this.cameraTrack = track;
-    void this.pub?.camera.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
-    old?.stop();
-    this.emitLocal();
+    this.local.setCameraTrack(track);
   }
 
   get canShareScreen(): boolean {
-    return Boolean(this.options.acquireScreen ?? navigator.mediaDevices?.getDisplayMedia);
+    return this.local.canShareScreen;
   }
 
   async startScreenShare(): Promise<void> {
-    if (this.screenTrack || this.finished) return;
-    let track: MediaStreamTrack;
-    try {
-      track = await (this.options.acquireScreen ?? acquireScreen)();
-    } catch (error) {
-      // Cancelling the browser's picker is a choice, not an error.
-      if (error instanceof DOMException && error.name === 'NotAllowedError') return;
-      this.reportMediaError('screen_failed', error);
-      return;
-    }
-    if (this.finished) return track.stop();
-    if ('contentHint' in track) track.contentHint = 'detail';
-    // The person may stop sharing from the browser's own bar.
-    track.addEventListener('ended', () => {
-      if (this.screenTrack === track) this.stopScreenShare();
-    });
-    this.screenTrack = track;
-    this.emitLocal();
+    const track = await this.local.startScreen();
     const pub = this.pub;
-    if (pub) {
+    if (track && pub) {
       this.onPublisher(pub, async (isCurrent) => {
         await pub.attachScreen(track);
         await this.negotiatePublisher(pub, isCurrent);
@@ -387,11 +299,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   }
 
   stopScreenShare(): void {
-    const track = this.screenTrack;
-    if (!track) return;
-    this.screenTrack = null;
-    track.stop();
-    this.emitLocal();
+    if (!this.local.stopScreen()) return;
     const pub = this.pub;
     if (pub) {
       this.onPublisher(pub, async (isCurrent) => {
@@ -485,15 +393,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     let changed: boolean;
     switch (action) {
       case 'mute':
-        changed = this.audio;
+        changed = this.local.audio;
         this.setMicrophoneEnabled(false);
         break;
       case 'camera_off':
-        changed = this.video;
+        changed = this.local.video;
         this.setCameraEnabled(false);
         break;
       case 'stop_screen':
-        changed = this.screenTrack !== null;
+        changed = this.local.screenTrack !== null;
         this.stopScreenShare();
         break;
       case 'lower_hand':
@@ -529,8 +437,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       type: 'join',
       version: PROTOCOL_VERSION,
       name: this.options.name,
-      audio: this.audio,
-      video: this.video,
+      audio: this.local.audio,
+      video: this.local.video,
       ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
     });
   }
@@ -680,9 +588,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     const pub = new Publisher({
       createPeerConnection: this.createPeerConnection,
       iceServers,
-      microphoneTrack: this.microphoneTrack,
-      cameraTrack: this.cameraTrack,
-      screenTrack: this.screenTrack,
+      microphoneTrack: this.local.microphoneTrack,
+      cameraTrack: this.local.cameraTrack,
+      screenTrack: this.local.screenTrack,
       send: (message) => this.signaling.send(message),
     });
     this.watchPeerConnection(pub.pc, 'publisher');
@@ -812,10 +720,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.teardownMedia();
     this.signaling.close();
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const track of [this.microphoneTrack, this.cameraTrack, this.screenTrack]) track?.stop();
-    this.microphoneTrack = null;
-    this.cameraTrack = null;
-    this.screenTrack = null;
+    this.local.stop();
     this.joined = false;
     this.updateStatus();
   }
@@ -823,7 +728,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   // ---- state out ----
 
   private sendMediaState(): void {
-    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.audio, video: this.video });
+    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.local.audio, video: this.local.video });
   }
 
   private emitLocal(): void {
@@ -857,16 +762,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (states.some((state) => state === 'failed' || state === 'disconnected')) return 'reconnecting';
     return 'connected';
   }
-}
-
-async function acquireScreen(): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getDisplayMedia({
-    video: { frameRate: { ideal: 15, max: 30 } },
-    audio: false,
-  });
-  const track = stream.getVideoTracks()[0];
-  if (!track) throw new Error('The screen capture has no video track');
-  return track;
 }
 
 function isSessionError(value: unknown): value is SessionError {
