@@ -1,4 +1,5 @@
 import { Emitter } from './emitter';
+import { LocalMedia, type LocalMediaOptions, type LocalMediaState } from './localMedia';
 import {
   isModeratedAction,
   PROTOCOL_VERSION,
@@ -18,7 +19,6 @@ import {
   type WaitingPersonInfo,
   type WaitReason,
 } from './protocol';
-import { LocalMedia, type LocalMediaState } from './localMedia';
 import { Publisher } from './publisher';
 import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
 import {
@@ -105,22 +105,11 @@ const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'partici
 /** How many recent requests to remember, to say which one an error answers. */
 const REMEMBERED_REQUESTS = 32;
 
-export interface RoomSessionOptions {
+/** The room, the person's name, and their microphone, camera and screen (`LocalMediaOptions`). */
+export interface RoomSessionOptions extends LocalMediaOptions {
   /** The room's WebSocket URL (`roomSocketUrl(slug)`). */
   url: string;
   name: string;
-  /** Initial microphone and camera states. */
-  audio: boolean;
-  video: boolean;
-  /** Tracks already captured (by the pre-join screen); the session owns and stops them from now on. */
-  microphoneTrack?: MediaStreamTrack | null;
-  cameraTrack?: MediaStreamTrack | null;
-  /** Captures a camera track when the camera is turned back on. */
-  acquireCamera: () => Promise<MediaStreamTrack>;
-  /** Captures a microphone track when unmuting without one. */
-  acquireMicrophone: () => Promise<MediaStreamTrack>;
-  /** Captures the screen; defaults to getDisplayMedia. */
-  acquireScreen?: () => Promise<MediaStreamTrack>;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   signaling?: SignalingChannel;
   /** A room-level invitation from the link (`?invitation=`), sent with every join. */
@@ -133,7 +122,7 @@ const ICE_DISCONNECTED_GRACE_MS = 3_000;
 /**
  * One participant's presence in one room: the WebSocket, the room state (`roomState.ts`), the
  * publisher and subscriber peer connections (`publisher.ts`, `subscriber.ts`), and the local
- * tracks. Plain TypeScript; the UI subscribes to its events.
+ * tracks (`localMedia.ts`). Plain TypeScript; the UI subscribes to its events.
  *
  * Recovery is automatic: when the WebSocket drops, the session rejoins (a fresh participant id) and
  * publishes again; on `media.reset` it closes both peer connections and publishes again.
