@@ -82,7 +82,6 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
     const early = prefetch.current;
     prefetch.current = undefined;
     let cancelled = false;
-    if (!early) setLookupResult(null);
     void (early?.lookup ?? lookUpRoom(slug)).then((result) => {
       if (!cancelled) setLookupResult(result);
     });
@@ -92,6 +91,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
   }, [slug, webrtc, attempt]);
 
   const retryLookup = useCallback(() => {
+    setLookupResult(null);
     setPhase({ kind: 'lookup' });
     setAttempt((n) => n + 1);
   }, []);
