@@ -20,7 +20,8 @@ window.visio = { session: null };
 // On a meeting link, look the room up before the first render (capped, in case the server is slow):
 // the page then opens straight on pre-join or on the error, without a loading step. The room's
 // WebSocket opens at the same time: an unjoined socket announces nobody, and "Join" then never
-// waits for the handshake.
+// waits for the handshake. `result` only spares a first "Loading…": the page itself always follows
+// `lookup`, which may settle at any moment after this race.
 const route = matchRoute(window.location.pathname);
 let initialRoom:
   | { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel }

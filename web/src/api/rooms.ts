@@ -12,7 +12,7 @@ export interface RoomInfo {
   participant_count: number;
 }
 
-/** A failed API call: `code` is the server's error code, or `network` / `http_<status>`. */
+/** A failed API call: `code` is the server's error code, or `network` / `timeout` / `http_<status>`. */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -24,12 +24,42 @@ export class ApiError extends Error {
   }
 }
 
-export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** How long an API call may take, answer body included, before it fails with code `timeout`. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * One API call. It always settles: a server that never answers (or never finishes the body) fails
+ * with `timeout` after `timeoutMs`, so no page waits forever on it.
+ */
+export async function request<T>(
+  path: string,
+  init: RequestInit = {},
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+      reject(new ApiError('timeout', `no answer from ${path} within ${timeoutMs} ms`, null));
+    }, timeoutMs);
+  });
+  try {
+    // The race makes the deadline hold even where fetch ignores the abort signal.
+    return await Promise.race([send<T>(path, { ...init, signal: controller.signal }, () => timedOut), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function send<T>(path: string, init: RequestInit, timedOut: () => boolean): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers } });
   } catch (error) {
-    throw new ApiError('network', String(error), null);
+    throw new ApiError(timedOut() ? 'timeout' : 'network', String(error), null);
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
@@ -49,8 +79,8 @@ export async function createRoom(): Promise<CreatedRoom> {
   return request<CreatedRoom>('/api/v1/rooms', { method: 'POST', headers, body: '{}' });
 }
 
-export function getRoom(slug: string): Promise<RoomInfo> {
-  return request<RoomInfo>(`/api/v1/rooms/${encodeURIComponent(slug)}`);
+export function getRoom(slug: string, timeoutMs?: number): Promise<RoomInfo> {
+  return request<RoomInfo>(`/api/v1/rooms/${encodeURIComponent(slug)}`, {}, timeoutMs);
 }
 
 /**
@@ -77,11 +107,12 @@ export function normalizeMeetingCode(input: string): string {
   return code.trim().toLowerCase();
 }
 
-/** The outcome of a room lookup, as a value: `code` is an ApiError code, or `network`. */
+/** The outcome of a room lookup, as a value: `code` is an ApiError code (`timeout` included), or `network`. */
 export type RoomLookup = { ok: true; room: RoomInfo } | { ok: false; code: string };
 
-export function lookUpRoom(slug: string): Promise<RoomLookup> {
-  return getRoom(slug).then(
+/** Looks a room up; never rejects, and settles within `timeoutMs` (then with code `timeout`). */
+export function lookUpRoom(slug: string, timeoutMs?: number): Promise<RoomLookup> {
+  return getRoom(slug, timeoutMs).then(
     (room) => ({ ok: true, room }),
     (error: unknown) => ({ ok: false, code: error instanceof ApiError ? error.code : 'network' }),
   );

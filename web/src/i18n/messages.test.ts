@@ -23,3 +23,30 @@ describe('MESSAGES', () => {
     expect(Object.keys(MESSAGES.fr).sort()).toEqual(Object.keys(MESSAGES.en).sort());
   });
 });
+
+describe('counts', () => {
+  it('French takes the singular for 0 and 1, English only for 1', () => {
+    expect([0, 1, 2].map(MESSAGES.fr.lobbyTitle)).toEqual([
+      '0 personne attend de rejoindre la réunion',
+      '1 personne attend de rejoindre la réunion',
+      '2 personnes attendent de rejoindre la réunion',
+    ]);
+    expect([0, 1, 2].map(MESSAGES.en.lobbyTitle)).toEqual([
+      '0 people are waiting to join',
+      '1 person is waiting to join',
+      '2 people are waiting to join',
+    ]);
+  });
+
+  it('has a sentence of its own for nobody in the meeting', () => {
+    expect(MESSAGES.fr.participantsInRoom(0)).toBe("Personne n'est encore là");
+    expect(MESSAGES.en.participantsInRoom(0)).toBe('No one is here yet');
+    expect(MESSAGES.fr.participantsInRoom(1)).toBe('1 personne est dans la réunion');
+    expect(MESSAGES.en.participantsInRoom(3)).toBe('3 people are in the meeting');
+  });
+
+  it("writes large counts the language's way", () => {
+    expect(MESSAGES.en.participantsInRoom(1500)).toBe('1,500 people are in the meeting');
+    expect(MESSAGES.fr.participantsInRoom(1500)).toBe('1\u202f500 personnes sont dans la réunion');
+  });
+});

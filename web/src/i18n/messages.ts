@@ -1,6 +1,9 @@
+import { plural } from './plural';
+
 /**
  * Every string the person reads, in English and French. `fr` must have every key of `en` with the
- * same shape (TypeScript checks it); strings with values are functions.
+ * same shape (TypeScript checks it); strings with values are functions, those with a count made
+ * with `plural` (never `count === 1`: languages differ on 0).
  */
 
 const en = {
@@ -43,6 +46,8 @@ const en = {
   pageNotFoundText: 'Go back to the home page to start or join a meeting.',
   networkErrorTitle: "Visio can't be reached",
   networkErrorText: 'Check your internet connection, then try again.',
+  loadFailedTitle: 'Loading failed',
+  loadFailedText: 'Visio took too long to answer. Check your connection, then try again.',
   noWebrtcTitle: "This browser can't make video calls",
   noWebrtcText:
     'Open this link in a recent version of Firefox, Chrome, Chromium, Edge or Safari. If you already use one, make sure the address starts with https://.',
@@ -70,8 +75,11 @@ const en = {
   namePlaceholder: 'First and last name',
   nameRequired: 'Enter your name to join.',
   nameTooLong: 'Your name can have at most 64 characters.',
-  participantsInRoom: (count: number) =>
-    count === 0 ? 'No one is here yet' : count === 1 ? '1 person is in the meeting' : `${count} people are in the meeting`,
+  participantsInRoom: plural('en', {
+    '=0': 'No one is here yet',
+    one: '# person is in the meeting',
+    other: '# people are in the meeting',
+  }),
   microphone: 'Microphone',
   camera: 'Camera',
   speaker: 'Speaker',
@@ -113,7 +121,7 @@ const en = {
       : reason === 'locked'
         ? 'The meeting is locked. A moderator has been told you are here and will let you in.'
         : 'A moderator has been told you are here and will let you in.',
-  lobbyTitle: (count: number): string => (count === 1 ? '1 person is waiting to join' : `${count} people are waiting to join`),
+  lobbyTitle: plural('en', { one: '# person is waiting to join', other: '# people are waiting to join' }),
   lobbyAdmit: 'Admit',
   lobbyDeny: 'Deny',
   lobbyAdmitAll: 'Admit all',
@@ -346,6 +354,8 @@ const fr: Messages = {
   pageNotFoundText: "Revenez à l'accueil pour lancer ou rejoindre une réunion.",
   networkErrorTitle: 'Visio est injoignable',
   networkErrorText: 'Vérifiez votre connexion internet, puis réessayez.',
+  loadFailedTitle: 'Le chargement a échoué',
+  loadFailedText: 'Visio a mis trop de temps à répondre. Vérifiez votre connexion, puis réessayez.',
   noWebrtcTitle: 'Ce navigateur ne permet pas les appels vidéo',
   noWebrtcText:
     "Ouvrez ce lien dans une version récente de Firefox, Chrome, Chromium, Edge ou Safari. Si c'est déjà le cas, vérifiez que l'adresse commence par https://.",
@@ -373,12 +383,11 @@ const fr: Messages = {
   namePlaceholder: 'Prénom et nom',
   nameRequired: 'Saisissez votre nom pour rejoindre.',
   nameTooLong: 'Votre nom peut compter 64 caractères au plus.',
-  participantsInRoom: (count: number) =>
-    count === 0
-      ? "Personne n'est encore là"
-      : count === 1
-        ? '1 personne est dans la réunion'
-        : `${count} personnes sont dans la réunion`,
+  participantsInRoom: plural('fr', {
+    '=0': "Personne n'est encore là",
+    one: '# personne est dans la réunion',
+    other: '# personnes sont dans la réunion',
+  }),
   microphone: 'Micro',
   camera: 'Caméra',
   speaker: 'Haut-parleur',
@@ -420,8 +429,10 @@ const fr: Messages = {
       : reason === 'locked'
         ? 'La réunion est verrouillée. Un modérateur a été prévenu de votre arrivée et va vous faire entrer.'
         : 'Un modérateur a été prévenu de votre arrivée et va vous faire entrer.',
-  lobbyTitle: (count: number): string =>
-    count === 1 ? '1 personne attend de rejoindre la réunion' : `${count} personnes attendent de rejoindre la réunion`,
+  lobbyTitle: plural('fr', {
+    one: '# personne attend de rejoindre la réunion',
+    other: '# personnes attendent de rejoindre la réunion',
+  }),
   lobbyAdmit: 'Admettre',
   lobbyDeny: 'Refuser',
   lobbyAdmitAll: 'Admettre tout le monde',

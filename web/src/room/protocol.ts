@@ -1,350 +1,46 @@
 /**
- * The messages of the Visio room protocol, version 1 (docs/protocol.md).
+ * The Visio room protocol, version 1 (docs/protocol.md), on the browser's side.
  *
- * Client messages are built by this app and typed exactly: the server refuses unknown fields.
- * Server messages are parsed from untrusted text with `parseServerMessage`, which checks the fields
- * this client uses and returns null for anything it does not understand.
+ * The message types are generated from the server's Pydantic models (src/visio/rooms/protocol.py →
+ * protocol.schema.json → protocol.generated.ts) and re-exported here; this module adds what a
+ * schema cannot say: names for the protocol's enumerations, constants, and `parseServerMessage`,
+ * which checks the fields this client uses in untrusted text and returns null for anything it
+ * does not understand.
  */
+
+import type {
+  Caption,
+  CaptionsInfo,
+  ErrorMessage,
+  IceCandidate,
+  Join,
+  Moderate,
+  ParticipantInfo,
+  ServerMessage,
+  StreamInfo,
+  Trickle,
+  WaitingPersonInfo,
+} from './protocol.generated';
+
+export type * from './protocol.generated';
 
 export const PROTOCOL_VERSION = 1;
 
-export type Source = 'microphone' | 'camera' | 'screen';
-export type MediaKind = 'audio' | 'video';
-export type Target = 'publisher' | 'subscriber';
-export type RequestId = string | number;
+export type Source = StreamInfo['source'];
+export type MediaKind = StreamInfo['kind'];
+export type Target = Trickle['target'];
+export type RequestId = NonNullable<Join['id']>;
 /** The language subtitles are recognised in; `auto` lets the recogniser detect it. */
-export type CaptionLanguage = 'fr' | 'en' | 'auto';
-export type CaptionKind = 'partial' | 'final';
+export type CaptionLanguage = CaptionsInfo['language'];
+export type CaptionKind = Caption['kind'];
+export type Identity = ParticipantInfo['identity'];
+/** Why someone waits in the lobby. */
+export type WaitReason = WaitingPersonInfo['reason'];
+export type ErrorCode = ErrorMessage['code'];
 /** What a moderator can do to a participant. */
-export type ModerationAction = 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand' | 'remove' | 'promote';
+export type ModerationAction = Moderate['action'];
 /** The actions that reach their target as `moderated`: turn this off yourself (or, for a hand, it is already down). */
 export type ModeratedAction = Extract<ModerationAction, 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand'>;
-
-export interface Participant {
-  id: string;
-  name: string;
-  audio: boolean;
-  video: boolean;
-  screen: boolean;
-  /** Whether they moderate the meeting (false when an older server leaves it out). */
-  moderator: boolean;
-  joined_at: string;
-  /** `signed_in` through the organisation's provider, or a `guest` (absent from older servers). */
-  identity?: Identity;
-  /** Their role in the room, if they hold one. */
-  role?: string | null;
-  /** When they raised their hand (ISO time); absent while it is down. */
-  hand_raised_at?: string;
-}
-
-export type Identity = 'signed_in' | 'guest';
-
-/** Someone waiting in the lobby, as moderators see them. */
-export interface WaitingPerson {
-  id: string;
-  name: string;
-  identity: Identity;
-  /** Why they wait: `trusted`, `restricted`, `locked` or `removed`. */
-  reason: string;
-  since: string;
-}
-
-/** The meeting's subtitles: on or off, in which language, and who last changed them. */
-export interface CaptionsInfo {
-  enabled: boolean;
-  language: CaptionLanguage;
-  /** The participant id of whoever last turned them on or off; absent until someone does. */
-  set_by?: string;
-}
-
-export interface CaptionWord {
-  text: string;
-  start: number;
-  end: number;
-}
-
-/** Exactly the three fields the protocol allows (RTCIceCandidate.toJSON adds usernameFragment). */
-export interface IceCandidateFields {
-  candidate: string;
-  sdpMid: string | null;
-  sdpMLineIndex: number | null;
-}
-
-export interface PublishedTrack {
-  mid: string;
-  source: Source;
-}
-
-export interface StreamDescription {
-  mid: string;
-  participant_id: string;
-  source: Source;
-  kind: MediaKind;
-}
-
-// ---- client → server ----
-
-export interface JoinMessage {
-  type: 'join';
-  id?: RequestId;
-  version: typeof PROTOCOL_VERSION;
-  name: string;
-  audio: boolean;
-  video: boolean;
-  /** The secret of the room-level invitation link the person came through. */
-  invitation?: string;
-}
-export interface PublishMessage {
-  type: 'publish';
-  id?: RequestId;
-  sdp: string;
-  tracks: PublishedTrack[];
-}
-export interface SubscriberAnswerMessage {
-  type: 'subscriber.answer';
-  id?: RequestId;
-  sdp: string;
-}
-export interface ClientTrickleMessage {
-  type: 'trickle';
-  id?: RequestId;
-  target: Target;
-  candidate: IceCandidateFields | null;
-}
-export interface MediaStateMessage {
-  type: 'media.state';
-  id?: RequestId;
-  audio: boolean;
-  video: boolean;
-}
-export interface IceRestartMessage {
-  type: 'ice.restart';
-  id?: RequestId;
-  target: 'subscriber';
-}
-export interface CaptionsSetMessage {
-  type: 'captions.set';
-  id?: RequestId;
-  enabled: boolean;
-  language: CaptionLanguage;
-}
-/** Raises or lowers one's hand; everyone else gets `participant.updated` with `hand_raised_at`. */
-export interface HandMessage {
-  type: 'hand';
-  id?: RequestId;
-  raised: boolean;
-}
-export interface ModerateMessage {
-  type: 'moderate';
-  id?: RequestId;
-  action: ModerationAction;
-  /** Whom; left out for `mute` and `camera_off`, it means everyone who is not a moderator. */
-  participant_id?: string;
-}
-export interface RoomLockMessage {
-  type: 'room.lock';
-  id?: RequestId;
-  locked: boolean;
-}
-export interface RoomEndMessage {
-  type: 'room.end';
-  id?: RequestId;
-}
-export interface LeaveMessage {
-  type: 'leave';
-  id?: RequestId;
-}
-export interface PingMessage {
-  type: 'ping';
-  id?: RequestId;
-}
-
-/** A moderator lets someone waiting in (or turns them away): one `waiting_id`, or `all`. */
-export interface LobbyDecisionMessage {
-  type: 'lobby.admit' | 'lobby.deny';
-  id?: RequestId;
-  waiting_id?: string;
-  all?: boolean;
-}
-
-export type ClientMessage =
-  | JoinMessage
-  | PublishMessage
-  | SubscriberAnswerMessage
-  | ClientTrickleMessage
-  | MediaStateMessage
-  | IceRestartMessage
-  | CaptionsSetMessage
-  | HandMessage
-  | ModerateMessage
-  | RoomLockMessage
-  | RoomEndMessage
-  | LobbyDecisionMessage
-  | LeaveMessage
-  | PingMessage;
-
-// ---- server → client ----
-
-interface Reply {
-  reply_to?: RequestId;
-}
-
-export interface ProtocolLimits {
-  max_message_bytes: number;
-  rate_per_second: number;
-  rate_burst: number;
-}
-
-export interface JoinedMessage extends Reply {
-  type: 'joined';
-  participant: Participant;
-  participants: Participant[];
-  ice_servers: RTCIceServer[];
-  limits?: ProtocolLimits;
-  /** The meeting's subtitles when you arrive (off when an older server leaves it out). */
-  captions: CaptionsInfo;
-  /** Whether a moderator locked the room (false when an older server leaves it out). */
-  locked: boolean;
-}
-export interface ParticipantJoinedMessage extends Reply {
-  type: 'participant.joined';
-  participant: Participant;
-}
-export interface ParticipantUpdatedMessage extends Reply {
-  type: 'participant.updated';
-  participant: Participant;
-}
-export interface ParticipantLeftMessage extends Reply {
-  type: 'participant.left';
-  participant_id: string;
-  reason: 'left' | 'disconnected' | 'removed' | (string & {});
-}
-export interface PublishAnswerMessage extends Reply {
-  type: 'publish.answer';
-  sdp: string;
-}
-export interface SubscriberOfferMessage extends Reply {
-  type: 'subscriber.offer';
-  sdp: string;
-  streams: StreamDescription[];
-}
-export interface ServerTrickleMessage extends Reply {
-  type: 'trickle';
-  target: Target;
-  candidate: IceCandidateFields | null;
-}
-export interface MediaInterruptedMessage extends Reply {
-  type: 'media.interrupted';
-  reason: string;
-}
-export interface MediaResetMessage extends Reply {
-  type: 'media.reset';
-  reason: string;
-}
-/** A moderator turned off one of your sources: turn it off in the UI too. */
-export interface ModeratedMessage extends Reply {
-  type: 'moderated';
-  action: ModeratedAction;
-  /** The moderator's participant id. */
-  by: string;
-}
-export interface RoomStateMessage extends Reply {
-  type: 'room.state';
-  locked: boolean;
-  set_by?: string;
-}
-export interface CaptionsStateMessage extends Reply {
-  type: 'captions.state';
-  captions: CaptionsInfo;
-}
-/** Recognised speech from one participant's microphone; partials of a segment are refined until its final. */
-export interface CaptionMessage extends Reply {
-  type: 'caption';
-  participant_id: string;
-  segment_id: string;
-  kind: CaptionKind;
-  text: string;
-  language?: string;
-  words: CaptionWord[];
-}
-
-/** You wait in the lobby until a moderator admits you (`joined`) or not (error `denied`). */
-export interface LobbyWaitingMessage extends Reply {
-  type: 'lobby.waiting';
-  reason: string;
-}
-export interface LobbyKnockMessage extends Reply {
-  type: 'lobby.knock';
-  waiting: WaitingPerson;
-}
-export interface LobbyListMessage extends Reply {
-  type: 'lobby.list';
-  waiting: WaitingPerson[];
-}
-export interface LobbyLeftMessage extends Reply {
-  type: 'lobby.left';
-  waiting_id: string;
-  reason: 'admitted' | 'denied' | 'left' | (string & {});
-  by?: string;
-}
-
-export type ErrorCode =
-  | 'invalid_json'
-  | 'invalid_message'
-  | 'unknown_type'
-  | 'message_too_large'
-  | 'rate_limited'
-  | 'binary_not_supported'
-  | 'not_joined'
-  | 'already_joined'
-  | 'unsupported_version'
-  | 'room_not_found'
-  | 'room_full'
-  | 'out_of_order'
-  | 'media_unavailable'
-  | 'media_error'
-  | 'forbidden'
-  | 'participant_not_found'
-  | 'room_locked'
-  | 'removed'
-  | 'meeting_ended'
-  | 'captions_unavailable'
-  | 'denied'
-  | 'in_lobby'
-  | 'internal';
-
-export interface ErrorMessage extends Reply {
-  type: 'error';
-  /** One of `ErrorCode`; kept a string so a newer server's codes still reach the UI. */
-  code: ErrorCode | (string & {});
-  message: string;
-  fatal: boolean;
-  details?: { field: string; problem: string }[];
-}
-export interface PongMessage extends Reply {
-  type: 'pong';
-}
-
-export type ServerMessage =
-  | JoinedMessage
-  | ParticipantJoinedMessage
-  | ParticipantUpdatedMessage
-  | ParticipantLeftMessage
-  | PublishAnswerMessage
-  | SubscriberOfferMessage
-  | ServerTrickleMessage
-  | MediaInterruptedMessage
-  | MediaResetMessage
-  | ModeratedMessage
-  | RoomStateMessage
-  | CaptionsStateMessage
-  | CaptionMessage
-  | LobbyWaitingMessage
-  | LobbyKnockMessage
-  | LobbyListMessage
-  | LobbyLeftMessage
-  | ErrorMessage
-  | PongMessage;
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = {
@@ -371,7 +67,9 @@ const CAPTION_LANGUAGES: readonly string[] = ['fr', 'en', 'auto'];
 const CAPTION_KINDS: readonly string[] = ['partial', 'final'];
 const MODERATED_ACTIONS: readonly string[] = ['mute', 'camera_off', 'stop_screen', 'lower_hand'];
 
-export function isParticipant(value: unknown): value is Participant {
+export const isModeratedAction = (action: string): action is ModeratedAction => MODERATED_ACTIONS.includes(action);
+
+export function isParticipant(value: unknown): value is ParticipantInfo {
   return (
     isObject(value) &&
     isString(value.id) &&
@@ -385,7 +83,7 @@ export function isParticipant(value: unknown): value is Participant {
   );
 }
 
-function isWaitingPerson(value: unknown): value is WaitingPerson {
+function isWaitingPersonInfo(value: unknown): value is WaitingPersonInfo {
   return (
     isObject(value) &&
     isString(value.id) &&
@@ -410,7 +108,7 @@ function isCaptionWord(value: unknown): boolean {
   return isObject(value) && isString(value.text) && typeof value.start === 'number' && typeof value.end === 'number';
 }
 
-function isCandidate(value: unknown): value is IceCandidateFields | null {
+function isCandidate(value: unknown): value is IceCandidate | null {
   if (value === null) return true;
   return (
     isObject(value) &&
@@ -422,7 +120,7 @@ function isCandidate(value: unknown): value is IceCandidateFields | null {
   );
 }
 
-function isStreamDescription(value: unknown): value is StreamDescription {
+function isStreamDescription(value: unknown): value is StreamInfo {
   return (
     isObject(value) &&
     isString(value.mid) &&
@@ -457,7 +155,7 @@ function isValidServerMessage(m: Json): boolean {
     case 'trickle':
       return isString(m.target) && TARGETS.includes(m.target) && isCandidate(m.candidate);
     case 'moderated':
-      return isString(m.action) && MODERATED_ACTIONS.includes(m.action) && isString(m.by);
+      return isString(m.action) && isModeratedAction(m.action) && isString(m.by);
     case 'room.state':
       return isBoolean(m.locked) && (m.set_by === undefined || m.set_by === null || isString(m.set_by));
     case 'captions.state':
@@ -475,9 +173,9 @@ function isValidServerMessage(m: Json): boolean {
     case 'lobby.waiting':
       return isString(m.reason);
     case 'lobby.knock':
-      return isWaitingPerson(m.waiting);
+      return isWaitingPersonInfo(m.waiting);
     case 'lobby.list':
-      return Array.isArray(m.waiting) && m.waiting.every(isWaitingPerson);
+      return Array.isArray(m.waiting) && m.waiting.every(isWaitingPersonInfo);
     case 'lobby.left':
       return isString(m.waiting_id) && isString(m.reason);
     case 'media.interrupted':
@@ -533,7 +231,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
   return message;
 }
 
-function normaliseParticipant(participant: Participant): void {
+function normaliseParticipant(participant: ParticipantInfo): void {
   if (participant.moderator === undefined) participant.moderator = false;
   // "Down" has one spelling: absent.
   if (participant.hand_raised_at === null || participant.hand_raised_at === undefined) delete participant.hand_raised_at;
@@ -546,7 +244,7 @@ function normaliseCaptions(captions: CaptionsInfo): CaptionsInfo {
 }
 
 /** The candidate fields the protocol allows, from a browser's RTCIceCandidate. */
-export function candidateFields(candidate: RTCIceCandidateInit): IceCandidateFields {
+export function candidateFields(candidate: RTCIceCandidateInit): IceCandidate {
   return {
     candidate: candidate.candidate ?? '',
     sdpMid: candidate.sdpMid ?? null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StreamDescription } from './protocol';
+import type { StreamInfo } from './protocol';
 import { RemoteStreamMap } from './remoteStreams';
 
 interface FakeTrack {
@@ -8,9 +8,9 @@ interface FakeTrack {
 }
 
 const transceiver = (mid: string | null, track: FakeTrack) => ({ mid, receiver: { track } });
-const bobMic: StreamDescription = { mid: '0', participant_id: 'p_bob', source: 'microphone', kind: 'audio' };
-const bobCamera: StreamDescription = { mid: '1', participant_id: 'p_bob', source: 'camera', kind: 'video' };
-const carolScreen: StreamDescription = { mid: '2', participant_id: 'p_carol', source: 'screen', kind: 'video' };
+const bobMic: StreamInfo = { mid: '0', participant_id: 'p_bob', source: 'microphone', kind: 'audio' };
+const bobCamera: StreamInfo = { mid: '1', participant_id: 'p_bob', source: 'camera', kind: 'video' };
+const carolScreen: StreamInfo = { mid: '2', participant_id: 'p_carol', source: 'screen', kind: 'video' };
 
 function makeMap() {
   let created = 0;

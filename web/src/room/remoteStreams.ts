@@ -1,4 +1,4 @@
-import type { MediaKind, Source, StreamDescription } from './protocol';
+import type { MediaKind, Source, StreamInfo } from './protocol';
 
 /** What a remote track is: whose, which source. */
 export interface RemoteTrack<Track = MediaStreamTrack, Stream = MediaStream> {
@@ -30,17 +30,17 @@ interface TransceiverLike<Track> {
  * its `srcObject` across renegotiations that do not concern it.
  */
 export class RemoteStreamMap<Track extends TrackLike = MediaStreamTrack, Stream = MediaStream> {
-  private byMid = new Map<string, StreamDescription>();
+  private byMid = new Map<string, StreamInfo>();
   private cache = new Map<string, { trackId: string; stream: Stream }>();
 
   constructor(private readonly createStream: (track: Track) => Stream) {}
 
   /** Replaces the mapping with the `streams` of the latest offer. */
-  setStreams(streams: readonly StreamDescription[]): void {
+  setStreams(streams: readonly StreamInfo[]): void {
     this.byMid = new Map(streams.map((stream) => [stream.mid, stream]));
   }
 
-  describe(mid: string | null): StreamDescription | undefined {
+  describe(mid: string | null): StreamInfo | undefined {
     return mid === null ? undefined : this.byMid.get(mid);
   }
 

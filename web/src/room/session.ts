@@ -1,28 +1,41 @@
-import { setPreferredCodec } from './codecs';
 import { Emitter } from './emitter';
-import { PendingQueue } from './pendingQueue';
+import { LocalMedia, type LocalMediaOptions, type LocalMediaState } from './localMedia';
 import {
-  candidateFields,
+  isModeratedAction,
   PROTOCOL_VERSION,
+  type Caption,
   type CaptionLanguage,
-  type CaptionMessage,
   type CaptionsInfo,
   type ClientMessage,
   type ErrorMessage,
-  type IceCandidateFields,
-  type JoinedMessage,
+  type Joined,
   type ModeratedAction,
   type ModerationAction,
-  type Participant,
-  type PublishedTrack,
+  type ParticipantInfo,
   type RequestId,
   type ServerMessage,
-  type WaitingPerson,
-  type SubscriberOfferMessage,
+  type SubscriberOffer,
   type Target,
+  type WaitingPersonInfo,
+  type WaitReason,
 } from './protocol';
+import { Publisher } from './publisher';
 import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
+import {
+  INITIAL_ROOM_STATE,
+  reduceRoomState,
+  sameParticipants,
+  withConnectionLost,
+  withOwnHand,
+  type RoomLockState,
+  type RoomState,
+} from './roomState';
 import { SignalingChannel, type SignalingCloseInfo } from './signaling';
+import { Subscriber } from './subscriber';
+
+export { CAPTIONS_OFF, type RoomLockState } from './roomState';
+export { CAMERA_ENCODINGS } from './publisher';
+export type { LocalMediaState } from './localMedia';
 
 /**
  * - `connecting`: before the first `joined`;
@@ -33,17 +46,6 @@ import { SignalingChannel, type SignalingCloseInfo } from './signaling';
  * - `failed`: the server ended the session (a fatal error, see the `error` event).
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'left' | 'failed';
-
-export interface LocalMediaState {
-  /** Microphone unmuted. */
-  audio: boolean;
-  /** Camera on. */
-  video: boolean;
-  microphoneTrack: MediaStreamTrack | null;
-  cameraTrack: MediaStreamTrack | null;
-  /** The screen being shared, if any. */
-  screenTrack: MediaStreamTrack | null;
-}
 
 export interface SessionError {
   /**
@@ -70,37 +72,31 @@ export interface ModeratedEvent {
   changed: boolean;
 }
 
-/** The room's lock, and who set it last (absent until someone does). */
-export interface RoomLockState {
-  locked: boolean;
-  setBy?: string;
-}
-
 export type RoomSessionEvents = {
   status: (status: ConnectionStatus) => void;
   /** You, as the server knows you (null before `joined`). */
-  self: (participant: Participant | null) => void;
+  self: (participant: ParticipantInfo | null) => void;
   /** Everyone else in the room, in order of arrival. */
-  participants: (participants: Participant[]) => void;
-  'participant-joined': (participant: Participant) => void;
-  'participant-left': (participant: Participant, reason: string) => void;
+  participants: (participants: ParticipantInfo[]) => void;
+  'participant-joined': (participant: ParticipantInfo) => void;
+  'participant-left': (participant: ParticipantInfo, reason: string) => void;
   /** Every remote track received now, each with its participant and source. */
   tracks: (tracks: RemoteTrack[]) => void;
   local: (state: LocalMediaState) => void;
   /** The meeting's subtitles were turned on or off (also once on joining). */
   captions: (captions: CaptionsInfo) => void;
   /** Recognised speech from one participant's microphone. */
-  caption: (caption: CaptionMessage) => void;
+  caption: (caption: Caption) => void;
   /** A moderator turned off your microphone, camera or screen share, or lowered your hand (already done here). */
   moderated: (event: ModeratedEvent) => void;
   /** A moderator locked or unlocked the room (also once on joining). */
   lock: (state: RoomLockState) => void;
   /** Why you wait in the lobby (`trusted`, `restricted`, `locked`, `removed`), or null once in. */
-  waiting: (reason: string | null) => void;
+  waiting: (reason: WaitReason | null) => void;
   /** Moderators: the people waiting in the lobby, in the order they knocked. */
-  lobby: (waiting: WaitingPerson[]) => void;
+  lobby: (waiting: WaitingPersonInfo[]) => void;
   /** Moderators: someone knocked. */
-  knock: (person: WaitingPerson) => void;
+  knock: (person: WaitingPersonInfo) => void;
   error: (error: SessionError) => void;
 };
 
@@ -109,90 +105,33 @@ const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'partici
 /** How many recent requests to remember, to say which one an error answers. */
 const REMEMBERED_REQUESTS = 32;
 
-export const CAPTIONS_OFF: CaptionsInfo = { enabled: false, language: 'auto' };
-
-export interface RoomSessionOptions {
+/** The room, the person's name, and their microphone, camera and screen (`LocalMediaOptions`). */
+export interface RoomSessionOptions extends LocalMediaOptions {
   /** The room's WebSocket URL (`roomSocketUrl(slug)`). */
   url: string;
   name: string;
-  /** Initial microphone and camera states. */
-  audio: boolean;
-  video: boolean;
-  /** Tracks already captured (by the pre-join screen); the session owns and stops them from now on. */
-  microphoneTrack?: MediaStreamTrack | null;
-  cameraTrack?: MediaStreamTrack | null;
-  /** Captures a camera track when the camera is turned back on. */
-  acquireCamera: () => Promise<MediaStreamTrack>;
-  /** Captures a microphone track when unmuting without one. */
-  acquireMicrophone: () => Promise<MediaStreamTrack>;
-  /** Captures the screen; defaults to getDisplayMedia. */
-  acquireScreen?: () => Promise<MediaStreamTrack>;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   signaling?: SignalingChannel;
   /** A room-level invitation from the link (`?invitation=`), sent with every join. */
   invitation?: string | null;
 }
 
-/** Camera simulcast layers (docs/protocol.md). */
-export const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
-  { rid: 'h', maxBitrate: 900_000 },
-  { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: 300_000 },
-  { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: 100_000 },
-];
-
-const PUBLISH_ANSWER_TIMEOUT_MS = 20_000;
 /** How long a peer connection may stay `disconnected` before an ICE restart. */
 const ICE_DISCONNECTED_GRACE_MS = 3_000;
 
-interface PendingAnswer {
-  id: RequestId;
-  resolve: (sdp: string) => void;
-  reject: (error: SessionError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-interface Publisher {
-  pc: RTCPeerConnection;
-  microphone: RTCRtpTransceiver;
-  camera: RTCRtpTransceiver;
-  screen: RTCRtpTransceiver | null;
-  /** An offer made before `joined` (while the WebSocket opens) to save time. */
-  preparedOffer: Promise<RTCSessionDescriptionInit> | null;
-  remoteCandidates: PendingQueue<IceCandidateFields | null>;
-  localCandidates: PendingQueue<IceCandidateFields | null>;
-  pendingAnswer: PendingAnswer | null;
-  /** Publisher negotiations run one after the other. */
-  chain: Promise<void>;
-}
-
-interface Subscriber {
-  pc: RTCPeerConnection;
-  remoteCandidates: PendingQueue<IceCandidateFields | null>;
-  localCandidates: PendingQueue<IceCandidateFields | null>;
-  chain: Promise<void>;
-}
-
 /**
- * One participant's presence in one room: the WebSocket, the publisher and subscriber peer
- * connections, and the local tracks. Plain TypeScript; the UI subscribes to its events.
+ * One participant's presence in one room: the WebSocket, the room state (`roomState.ts`), the
+ * publisher and subscriber peer connections (`publisher.ts`, `subscriber.ts`), and the local
+ * tracks (`localMedia.ts`). Plain TypeScript; the UI subscribes to its events.
  *
  * Recovery is automatic: when the WebSocket drops, the session rejoins (a fresh participant id) and
  * publishes again; on `media.reset` it closes both peer connections and publishes again.
  */
 export class RoomSession extends Emitter<RoomSessionEvents> {
-  participantId: string | null = null;
-  self: Participant | null = null;
-  participants: Participant[] = [];
   remoteTracks: RemoteTrack[] = [];
   status: ConnectionStatus = 'connecting';
-  /** The meeting's subtitles, as the server last said. */
-  captions: CaptionsInfo = CAPTIONS_OFF;
-  /** Whether a moderator locked the room, as the server last said. */
-  lock: RoomLockState = { locked: false };
-  /** Why you wait in the lobby, or null when not waiting. */
-  waiting: string | null = null;
-  /** Moderators: who waits in the lobby. */
-  lobby: WaitingPerson[] = [];
+  /** The room as the server last said (`reduceRoomState`), with this person's own hand. */
+  private room: RoomState = INITIAL_ROOM_STATE;
 
   private readonly signaling: SignalingChannel;
   private readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
@@ -215,24 +154,55 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private readonly requests = new Map<RequestId, SessionRequest>();
   private readonly unsubscribe: (() => void)[] = [];
 
-  private audio: boolean;
-  private video: boolean;
-  private microphoneTrack: MediaStreamTrack | null;
-  private cameraTrack: MediaStreamTrack | null;
-  private screenTrack: MediaStreamTrack | null = null;
-  private cameraRequest = 0;
+  private readonly local: LocalMedia;
 
   constructor(private readonly options: RoomSessionOptions) {
     super();
-    this.audio = options.audio;
-    this.video = options.video;
-    this.microphoneTrack = options.microphoneTrack ?? null;
-    this.cameraTrack = options.video ? (options.cameraTrack ?? null) : null;
-    if (!options.video) options.cameraTrack?.stop();
-    if (this.microphoneTrack) this.microphoneTrack.enabled = this.audio;
+    this.local = new LocalMedia(options, {
+      sender: (source) => this.pub?.[source].sender ?? null,
+      toggled: () => this.sendMediaState(),
+      changed: () => this.emitLocal(),
+      failed: (code, error) => this.reportMediaError(code, error),
+      screenEnded: () => this.stopScreenShare(),
+    });
     this.signaling = options.signaling ?? new SignalingChannel(options.url);
     this.createPeerConnection =
       options.createPeerConnection ?? ((configuration) => new RTCPeerConnection(configuration));
+  }
+
+  /** This person's participant id (null before the first `joined`; a new one after each rejoin). */
+  get participantId(): string | null {
+    return this.room.self?.id ?? null;
+  }
+
+  /** You, as the server knows you (null before `joined`). */
+  get self(): ParticipantInfo | null {
+    return this.room.self;
+  }
+
+  /** Everyone else in the room, in order of arrival. */
+  get participants(): ParticipantInfo[] {
+    return this.room.participants;
+  }
+
+  /** The meeting's subtitles, as the server last said. */
+  get captions(): CaptionsInfo {
+    return this.room.captions;
+  }
+
+  /** Whether a moderator locked the room, as the server last said. */
+  get lock(): RoomLockState {
+    return this.room.lock;
+  }
+
+  /** Why you wait in the lobby, or null when not waiting. */
+  get waiting(): WaitReason | null {
+    return this.room.waiting;
+  }
+
+  /** Moderators: who waits in the lobby. */
+  get lobby(): WaitingPersonInfo[] {
+    return this.room.lobby;
   }
 
   /** The publisher peer connection (null between two media setups). */
@@ -251,13 +221,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   }
 
   get localState(): LocalMediaState {
-    return {
-      audio: this.audio,
-      video: this.video,
-      microphoneTrack: this.microphoneTrack,
-      cameraTrack: this.cameraTrack,
-      screenTrack: this.screenTrack,
-    };
+    return this.local.state;
   }
 
   /** Opens the WebSocket and joins. The publisher's offer is prepared while the socket opens. */
@@ -288,59 +252,16 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   // ---- local media controls ----
 
   setMicrophoneEnabled(enabled: boolean): void {
-    this.audio = enabled;
-    if (this.microphoneTrack) this.microphoneTrack.enabled = enabled;
-    else if (enabled) {
-      this.options.acquireMicrophone().then(
-        (track) => {
-          if (this.finished) return track.stop();
-          this.setMicrophoneTrack(track);
-        },
-        (error: unknown) => this.reportMediaError('microphone_failed', error),
-      );
-    }
-    this.sendMediaState();
-    this.emitLocal();
+    this.local.setMicrophoneEnabled(enabled);
   }
 
   setCameraEnabled(enabled: boolean): void {
-    if (enabled === this.video) return;
-    this.video = enabled;
-    const request = ++this.cameraRequest;
-    if (enabled) {
-      this.options.acquireCamera().then(
-        (track) => {
-          if (request !== this.cameraRequest) return track.stop();
-          this.setCameraTrack(track);
-        },
-        (error: unknown) => {
-          if (request !== this.cameraRequest) return;
-          this.video = false;
-          this.sendMediaState();
-          this.emitLocal();
-          this.reportMediaError('camera_failed', error);
-        },
-      );
-    } else {
-      // Stop the track so that the camera light goes off; the transceiver stays (stable mids).
-      const track = this.cameraTrack;
-      this.cameraTrack = null;
-      void this.pub?.camera.sender.replaceTrack(null).catch(() => undefined);
-      track?.stop();
-    }
-    this.sendMediaState();
-    this.emitLocal();
+    this.local.setCameraEnabled(enabled);
   }
 
   /** Uses this microphone track from now on (a late capture, or another device). */
   setMicrophoneTrack(track: MediaStreamTrack | null): void {
-    if (track === this.microphoneTrack) return;
-    const old = this.microphoneTrack;
-    this.microphoneTrack = track;
-    if (track) track.enabled = this.audio;
-    void this.pub?.microphone.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
-    old?.stop();
-    this.emitLocal();
+    this.local.setMicrophoneTrack(track);
   }
 
   /**
@@ -348,53 +269,32 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
    * turned off the track is stopped at once: turning the camera on captures a fresh one.
    */
   setCameraTrack(track: MediaStreamTrack | null): void {
-    if (track === this.cameraTrack) return;
-    if (track && (!this.video || this.finished)) {
-      track.stop();
-      return;
-    }
-    const old = this.cameraTrack;
-    this.cameraTrack = track;
-    void this.pub?.camera.sender.replaceTrack(track).catch((error: unknown) => console.warn(error));
-    old?.stop();
-    this.emitLocal();
+    this.local.setCameraTrack(track);
   }
 
   get canShareScreen(): boolean {
-    return Boolean(this.options.acquireScreen ?? navigator.mediaDevices?.getDisplayMedia);
+    return this.local.canShareScreen;
   }
 
   async startScreenShare(): Promise<void> {
-    if (this.screenTrack || this.finished) return;
-    let track: MediaStreamTrack;
-    try {
-      track = await (this.options.acquireScreen ?? acquireScreen)();
-    } catch (error) {
-      // Cancelling the browser's picker is a choice, not an error.
-      if (error instanceof DOMException && error.name === 'NotAllowedError') return;
-      this.reportMediaError('screen_failed', error);
-      return;
-    }
-    if (this.finished) return track.stop();
-    if ('contentHint' in track) track.contentHint = 'detail';
-    // The person may stop sharing from the browser's own bar.
-    track.addEventListener('ended', () => {
-      if (this.screenTrack === track) this.stopScreenShare();
-    });
-    this.screenTrack = track;
-    this.emitLocal();
+    const track = await this.local.startScreen();
     const pub = this.pub;
-    if (pub) this.onPublisher(pub, () => this.attachScreen(pub, track));
+    if (track && pub) {
+      this.onPublisher(pub, async (isCurrent) => {
+        await pub.attachScreen(track);
+        await this.negotiatePublisher(pub, isCurrent);
+      });
+    }
   }
 
   stopScreenShare(): void {
-    const track = this.screenTrack;
-    if (!track) return;
-    this.screenTrack = null;
-    track.stop();
-    this.emitLocal();
+    if (!this.local.stopScreen()) return;
     const pub = this.pub;
-    if (pub) this.onPublisher(pub, () => this.detachScreen(pub));
+    if (pub) {
+      this.onPublisher(pub, async (isCurrent) => {
+        if (await pub.detachScreen()) await this.negotiatePublisher(pub, isCurrent);
+      });
+    }
   }
 
   // ---- subtitles ----
@@ -435,15 +335,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   raiseHand(raised: boolean): boolean {
     if (!this.joined || this.finished) return false;
     if (this.signaling.send({ type: 'hand', raised }) === null) return false;
-    this.setOwnHand(raised ? new Date().toISOString() : null);
+    this.setRoom(withOwnHand(this.room, raised ? new Date().toISOString() : null));
     return true;
-  }
-
-  private setOwnHand(raisedAt: string | null): void {
-    if (!this.self) return;
-    const { hand_raised_at: _previous, ...rest } = this.self;
-    this.self = raisedAt ? { ...rest, hand_raised_at: raisedAt } : rest;
-    this.emit('self', this.self);
   }
 
   /** Locks the room (nobody new gets in) or unlocks it; everyone then gets the `lock` event. */
@@ -472,11 +365,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     });
   }
 
-  private setLobby(lobby: WaitingPerson[]): void {
-    this.lobby = lobby;
-    this.emit('lobby', this.lobby);
-  }
-
   private request(kind: SessionRequest, message: ClientMessage): boolean {
     if (!this.joined || this.finished) return false;
     const id = this.signaling.send(message);
@@ -486,29 +374,49 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     return true;
   }
 
-  /** Does what a moderator asked: as if the person had pressed the button themselves. */
-  private obey(action: ModeratedAction, by: string): void {
+  /**
+   * Does what a moderator asked: as if the person had pressed the button themselves. A lowered
+   * hand is already down in the room state; `handWasRaised` says whether that changed anything.
+   */
+  private obey(action: ModeratedAction, by: string, handWasRaised: boolean): void {
     let changed: boolean;
     switch (action) {
       case 'mute':
-        changed = this.audio;
+        changed = this.local.audio;
         this.setMicrophoneEnabled(false);
         break;
       case 'camera_off':
-        changed = this.video;
+        changed = this.local.video;
         this.setCameraEnabled(false);
         break;
       case 'stop_screen':
-        changed = this.screenTrack !== null;
+        changed = this.local.screenTrack !== null;
         this.stopScreenShare();
         break;
       case 'lower_hand':
-        // The server already lowered it and tells only the others.
-        changed = this.handRaised;
-        this.setOwnHand(null);
+        changed = handWasRaised;
         break;
     }
     this.emit('moderated', { action, by, changed });
+  }
+
+  // ---- room state ----
+
+  /** Replaces the room state and emits an event for each part that changed. */
+  private setRoom(room: RoomState): void {
+    const before = this.room;
+    this.room = room;
+    if (room.waiting !== before.waiting) this.emit('waiting', room.waiting);
+    if (room.self !== before.self) this.emit('self', room.self);
+    if (room.participants !== before.participants) {
+      this.emit('participants', room.participants);
+      // Tracks may have arrived (in a `subscriber.offer`) before their participant was announced,
+      // and those of someone who left go.
+      if (!sameParticipants(before.participants, room.participants)) this.emitTracks();
+    }
+    if (room.captions !== before.captions) this.emit('captions', room.captions);
+    if (room.lock !== before.lock) this.emit('lock', room.lock);
+    if (room.lobby !== before.lobby) this.emit('lobby', room.lobby);
   }
 
   // ---- signaling ----
@@ -518,8 +426,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       type: 'join',
       version: PROTOCOL_VERSION,
       name: this.options.name,
-      audio: this.audio,
-      video: this.video,
+      audio: this.local.audio,
+      video: this.local.video,
       ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
     });
   }
@@ -530,7 +438,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       // The server drops our participant with the socket; we rejoin as a new one.
       this.socketDown = true;
       this.joined = false;
-      if (this.lobby.length) this.setLobby([]);
+      this.setRoom(withConnectionLost(this.room));
       this.teardownMedia();
       this.updateStatus();
       return;
@@ -545,40 +453,23 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   private onMessage(message: ServerMessage): void {
     if (this.finished) return;
+    if (message.type === 'joined') return this.onJoined(message);
+    const before = this.room;
+    this.setRoom(reduceRoomState(before, message));
     switch (message.type) {
-      case 'joined':
-        return this.onJoined(message);
-      case 'participant.joined': {
-        if (message.participant.id === this.participantId) return;
-        const known = this.participants.some((p) => p.id === message.participant.id);
-        this.upsertParticipant(message.participant);
-        if (!known) this.emit('participant-joined', message.participant);
-        return;
-      }
-      case 'participant.updated':
-        if (message.participant.id === this.participantId) {
-          this.self = message.participant;
-          this.emit('self', this.self);
-        } else {
-          this.upsertParticipant(message.participant);
+      case 'participant.joined':
+        if (message.participant.id !== before.self?.id && !before.participants.some((p) => p.id === message.participant.id)) {
+          this.emit('participant-joined', message.participant);
         }
         return;
       case 'participant.left': {
-        const gone = this.participants.find((p) => p.id === message.participant_id);
-        if (!gone) return;
-        this.participants = this.participants.filter((p) => p.id !== message.participant_id);
-        this.emit('participants', this.participants);
-        this.emitTracks();
-        this.emit('participant-left', gone, message.reason);
+        const gone = before.participants.find((p) => p.id === message.participant_id);
+        if (gone) this.emit('participant-left', gone, message.reason);
         return;
       }
-      case 'publish.answer': {
-        const pending = this.pub?.pendingAnswer;
-        if (pending && (message.reply_to === undefined || message.reply_to === pending.id)) {
-          pending.resolve(message.sdp);
-        }
+      case 'publish.answer':
+        this.pub?.answered(message.reply_to, message.sdp);
         return;
-      }
       case 'subscriber.offer': {
         const sub = this.ensureSubscriber();
         if (sub) this.onSubscriber(sub, () => this.answerSubscriberOffer(sub, message));
@@ -586,7 +477,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       }
       case 'trickle': {
         const owner = message.target === 'publisher' ? this.pub : this.ensureSubscriber();
-        owner?.remoteCandidates.push(message.candidate);
+        owner?.remoteCandidates.push(message.candidate ?? null);
         return;
       }
       case 'media.interrupted':
@@ -598,72 +489,46 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         if (this.joined) this.setupMedia();
         this.updateStatus();
         return;
-      case 'captions.state':
-        this.captions = message.captions;
-        this.emit('captions', this.captions);
-        return;
       case 'caption':
         this.emit('caption', message);
         return;
       case 'moderated':
-        return this.obey(message.action, message.by);
-      case 'room.state':
-        this.lock = message.set_by ? { locked: message.locked, setBy: message.set_by } : { locked: message.locked };
-        this.emit('lock', this.lock);
-        return;
-      case 'lobby.waiting':
-        this.waiting = message.reason;
-        this.emit('waiting', this.waiting);
+        if (isModeratedAction(message.action)) this.obey(message.action, message.by, Boolean(before.self?.hand_raised_at));
         return;
       case 'lobby.knock':
-        this.setLobby([...this.lobby.filter((p) => p.id !== message.waiting.id), message.waiting]);
         this.emit('knock', message.waiting);
-        return;
-      case 'lobby.list':
-        this.setLobby(message.waiting);
-        return;
-      case 'lobby.left':
-        this.setLobby(this.lobby.filter((p) => p.id !== message.waiting_id));
         return;
       case 'error':
         return this.onError(message);
+      case 'participant.updated':
+      case 'captions.state':
+      case 'room.state':
+      case 'lobby.waiting':
+      case 'lobby.list':
+      case 'lobby.left':
       case 'pong':
         return;
     }
   }
 
-  private onJoined(message: JoinedMessage): void {
+  private onJoined(message: Joined): void {
     performance.mark('visio:joined');
-    if (this.waiting !== null) {
-      this.waiting = null;
-      this.emit('waiting', null);
-    }
     this.joined = true;
     this.socketDown = false;
     // After a reconnection the server knows a new participant, hand down: raise it again.
     const handWasUp = this.self !== null && this.self.id !== message.participant.id && this.handRaised;
-    this.participantId = message.participant.id;
-    this.self = message.participant;
+    let room = reduceRoomState(this.room, message);
     if (handWasUp && !message.participant.hand_raised_at && this.signaling.send({ type: 'hand', raised: true }) !== null) {
-      this.self = { ...message.participant, hand_raised_at: new Date().toISOString() };
+      room = withOwnHand(room, new Date().toISOString());
     }
-    this.participants = message.participants.filter((p) => p.id !== message.participant.id);
-    this.iceServers = message.ice_servers;
-    this.captions = message.captions;
-    this.lock = { locked: message.locked };
-    this.emit('self', this.self);
-    this.emit('participants', this.participants);
-    this.emit('captions', this.captions);
-    this.emit('lock', this.lock);
+    this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
+    this.setRoom(room);
     this.setupMedia();
     this.updateStatus();
   }
 
   private onError(message: ErrorMessage): void {
-    const pending = this.pub?.pendingAnswer;
-    if (pending && message.reply_to !== undefined && message.reply_to === pending.id) {
-      pending.reject({ code: message.code, message: message.message, fatal: message.fatal });
-    }
+    this.pub?.refused(message.reply_to, { code: message.code, message: message.message, fatal: message.fatal });
     if (message.fatal) {
       // `removed`, `meeting_ended`, `room_locked` and the like: the server closes the socket and
       // the channel does not reconnect; neither does the session rejoin.
@@ -685,7 +550,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     }
   }
 
-  // ---- peer connections ----
+  // ---- peer connections and their recovery ----
 
   /** (Re)creates the publisher with the current tracks and publishes; the subscriber follows the server's next offer. */
   private setupMedia(): void {
@@ -704,69 +569,39 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.pub = this.createPublisher(this.iceServers);
     }
     const pub = this.pub;
-    if (pub) this.onPublisher(pub, () => this.negotiatePublisher(pub));
+    if (pub) this.onPublisher(pub, (isCurrent) => this.negotiatePublisher(pub, isCurrent));
     this.emitTracks();
   }
 
-  private rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
-    return { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-  }
-
   private createPublisher(iceServers: RTCIceServer[]): Publisher {
-    const pc = this.createPeerConnection(this.rtcConfiguration(iceServers));
-    const microphone = pc.addTransceiver(this.microphoneTrack ?? 'audio', { direction: 'sendonly' });
-    setPreferredCodec(microphone, 'audio', 'audio/opus');
-    const camera = pc.addTransceiver(this.cameraTrack ?? 'video', {
-      direction: 'sendonly',
-      sendEncodings: CAMERA_ENCODINGS.map((encoding) => ({ ...encoding })),
+    const pub = new Publisher({
+      createPeerConnection: this.createPeerConnection,
+      iceServers,
+      microphoneTrack: this.local.microphoneTrack,
+      cameraTrack: this.local.cameraTrack,
+      screenTrack: this.local.screenTrack,
+      send: (message) => this.signaling.send(message),
     });
-    setPreferredCodec(camera, 'video', 'video/VP8');
-    let screen: RTCRtpTransceiver | null = null;
-    if (this.screenTrack) {
-      screen = pc.addTransceiver(this.screenTrack, { direction: 'sendonly' });
-      setPreferredCodec(screen, 'video', 'video/VP8');
-    }
-    const pub: Publisher = {
-      pc,
-      microphone,
-      camera,
-      screen,
-      preparedOffer: null,
-      remoteCandidates: new PendingQueue((candidate) => addRemoteCandidate(pc, candidate)),
-      localCandidates: new PendingQueue((candidate) => this.sendCandidate('publisher', candidate)),
-      pendingAnswer: null,
-      chain: Promise.resolve(),
-    };
-    this.watchPeerConnection(pc, 'publisher', pub.localCandidates);
+    this.watchPeerConnection(pub.pc, 'publisher');
     return pub;
   }
 
   private ensureSubscriber(): Subscriber | null {
     if (this.sub) return this.sub;
     if (!this.joined) return null;
-    const pc = this.createPeerConnection(this.rtcConfiguration(this.iceServers));
-    const sub: Subscriber = {
-      pc,
-      remoteCandidates: new PendingQueue((candidate) => addRemoteCandidate(pc, candidate)),
-      localCandidates: new PendingQueue((candidate) => this.sendCandidate('subscriber', candidate)),
-      chain: Promise.resolve(),
-    };
-    pc.ontrack = () => this.emitTracks();
-    this.watchPeerConnection(pc, 'subscriber', sub.localCandidates);
+    const sub = new Subscriber({
+      createPeerConnection: this.createPeerConnection,
+      iceServers: this.iceServers,
+      send: (message) => this.signaling.send(message),
+      onTrack: () => this.emitTracks(),
+    });
+    this.watchPeerConnection(sub.pc, 'subscriber');
     this.sub = sub;
     return sub;
   }
 
-  private watchPeerConnection(
-    pc: RTCPeerConnection,
-    target: Target,
-    localCandidates: PendingQueue<IceCandidateFields | null>,
-  ): void {
-    pc.onicecandidate = (event) => {
-      // Chrome may signal the end of a generation with an empty candidate; null says it once.
-      if (event.candidate && !event.candidate.candidate) return;
-      localCandidates.push(event.candidate ? candidateFields(event.candidate.toJSON()) : null);
-    };
+  /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */
+  private watchPeerConnection(pc: RTCPeerConnection, target: Target): void {
     pc.onconnectionstatechange = () => {
       this.updateStatus();
       const timer = this.iceTimers.get(pc);
@@ -792,76 +627,37 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       return;
     }
     const pub = this.pub;
-    if (pub?.pc === pc) this.onPublisher(pub, () => this.negotiatePublisher(pub, { iceRestart: true }));
+    if (pub?.pc === pc) {
+      this.onPublisher(pub, (isCurrent) => this.negotiatePublisher(pub, isCurrent, { iceRestart: true }));
+    }
   }
 
-  private onPublisher(pub: Publisher, step: () => Promise<void>): void {
+  /**
+   * Queues a publisher step, skipped when the publisher was replaced meanwhile. `isCurrent` tells
+   * the step whether it still is, as it goes.
+   */
+  private onPublisher(pub: Publisher, step: (isCurrent: () => boolean) => Promise<void>): void {
     const generation = this.generation;
-    pub.chain = pub.chain
-      .then(() => (generation === this.generation && this.pub === pub ? step() : undefined))
-      .catch((error: unknown) => this.onPublisherFailure(pub, error));
+    const isCurrent = () => generation === this.generation && this.pub === pub;
+    pub.enqueue(
+      () => (isCurrent() ? step(isCurrent) : Promise.resolve()),
+      (error: unknown) => this.onPublisherFailure(pub, error),
+    );
   }
 
   private onSubscriber(sub: Subscriber, step: () => Promise<void>): void {
-    sub.chain = sub.chain
-      .then(() => (this.sub === sub ? step() : undefined))
-      .catch((error: unknown) => {
+    sub.enqueue(
+      () => (this.sub === sub ? step() : Promise.resolve()),
+      (error: unknown) => {
         if (this.sub !== sub) return;
         console.error('visio: subscriber negotiation failed', error);
         this.emit('error', { code: 'media_failed', message: describe(error), fatal: false });
-      });
+      },
+    );
   }
 
-  private async negotiatePublisher(pub: Publisher, options: RTCOfferOptions = {}): Promise<void> {
-    const generation = this.generation;
-    const prepared = pub.preparedOffer;
-    pub.preparedOffer = null;
-    let applied = false;
-    if (prepared && !options.iceRestart) {
-      try {
-        await pub.pc.setLocalDescription(await prepared);
-        applied = true;
-      } catch {
-        // The transceivers changed since the offer was made: make a fresh one below.
-      }
-    }
-    if (!applied) await pub.pc.setLocalDescription(await pub.pc.createOffer(options));
-    if (generation !== this.generation || this.pub !== pub) return;
-    const sdp = pub.pc.localDescription?.sdp;
-    if (!sdp) return;
-    const id = this.signaling.send({ type: 'publish', sdp, tracks: publishedTracks(pub) });
-    if (id === null) return; // The socket dropped; rejoining publishes again.
-    pub.localCandidates.open();
-    const answer = await this.waitForPublishAnswer(pub, id);
-    if (generation !== this.generation || this.pub !== pub) return;
-    await pub.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    pub.remoteCandidates.open();
-    this.publishRetries = 0;
-  }
-
-  private waitForPublishAnswer(pub: Publisher, id: RequestId): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const settle = () => {
-        clearTimeout(pending.timer);
-        if (pub.pendingAnswer === pending) pub.pendingAnswer = null;
-      };
-      const pending: PendingAnswer = {
-        id,
-        resolve: (sdp) => {
-          settle();
-          resolve(sdp);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-        timer: setTimeout(
-          () => pending.reject({ code: 'media_failed', message: 'No answer to publish', fatal: false }),
-          PUBLISH_ANSWER_TIMEOUT_MS,
-        ),
-      };
-      pub.pendingAnswer = pending;
-    });
+  private async negotiatePublisher(pub: Publisher, isCurrent: () => boolean, options: RTCOfferOptions = {}): Promise<void> {
+    if (await pub.negotiate(isCurrent, options)) this.publishRetries = 0;
   }
 
   private onPublisherFailure(pub: Publisher, error: unknown): void {
@@ -881,43 +677,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     }
   }
 
-  private async attachScreen(pub: Publisher, track: MediaStreamTrack): Promise<void> {
-    if (pub.screen) {
-      pub.screen.direction = 'sendonly';
-      await pub.screen.sender.replaceTrack(track);
-    } else {
-      pub.screen = pub.pc.addTransceiver(track, { direction: 'sendonly' });
-      setPreferredCodec(pub.screen, 'video', 'video/VP8');
-    }
-    await this.negotiatePublisher(pub);
-  }
-
-  private async detachScreen(pub: Publisher): Promise<void> {
-    if (!pub.screen) return;
-    await pub.screen.sender.replaceTrack(null);
-    pub.screen.direction = 'inactive';
-    await this.negotiatePublisher(pub);
-  }
-
-  private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOfferMessage): Promise<void> {
+  private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOffer): Promise<void> {
     // Set the mapping first: `track` events fire during setRemoteDescription.
     this.remoteStreams.setStreams(offer.streams);
-    await sub.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-    sub.remoteCandidates.open();
-    await sub.pc.setLocalDescription(await sub.pc.createAnswer());
-    if (this.sub !== sub) return;
-    const sdp = sub.pc.localDescription?.sdp;
-    if (sdp && this.signaling.send({ type: 'subscriber.answer', sdp }) !== null) sub.localCandidates.open();
-    this.emitTracks();
-  }
-
-  private sendCandidate(target: Target, candidate: IceCandidateFields | null): void {
-    this.signaling.send({ type: 'trickle', target, candidate });
+    if (await sub.answer(offer.sdp, () => this.sub === sub)) this.emitTracks();
   }
 
   private closeSubscriber(): void {
     if (!this.sub) return;
-    closePeerConnection(this.sub.pc);
+    this.sub.close();
     this.sub = null;
     this.remoteStreams.clear();
   }
@@ -926,8 +694,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private teardownMedia(): void {
     this.generation++;
     if (this.pub) {
-      this.pub.pendingAnswer?.reject({ code: 'media_failed', message: 'The publisher was closed', fatal: false });
-      closePeerConnection(this.pub.pc);
+      this.pub.close();
       this.pub = null;
     }
     this.closeSubscriber();
@@ -942,27 +709,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.teardownMedia();
     this.signaling.close();
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const track of [this.microphoneTrack, this.cameraTrack, this.screenTrack]) track?.stop();
-    this.microphoneTrack = null;
-    this.cameraTrack = null;
-    this.screenTrack = null;
+    this.local.stop();
     this.joined = false;
     this.updateStatus();
   }
 
   // ---- state out ----
 
-  private upsertParticipant(participant: Participant): void {
-    const index = this.participants.findIndex((p) => p.id === participant.id);
-    if (index === -1) this.participants = [...this.participants, participant];
-    else this.participants = this.participants.map((p, i) => (i === index ? participant : p));
-    this.emit('participants', this.participants);
-    // Tracks may have arrived (in a `subscriber.offer`) before the participant was announced.
-    if (index === -1) this.emitTracks();
-  }
-
   private sendMediaState(): void {
-    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.audio, video: this.video });
+    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.local.audio, video: this.local.video });
   }
 
   private emitLocal(): void {
@@ -996,43 +751,6 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (states.some((state) => state === 'failed' || state === 'disconnected')) return 'reconnecting';
     return 'connected';
   }
-}
-
-/** The `tracks` list of a `publish`: microphone and camera always (stable mids), the screen while shared. */
-function publishedTracks(pub: Publisher): PublishedTrack[] {
-  const tracks: PublishedTrack[] = [];
-  if (pub.microphone.mid !== null) tracks.push({ mid: pub.microphone.mid, source: 'microphone' });
-  if (pub.camera.mid !== null) tracks.push({ mid: pub.camera.mid, source: 'camera' });
-  if (pub.screen?.mid != null && pub.screen.direction === 'sendonly' && pub.screen.sender.track) {
-    tracks.push({ mid: pub.screen.mid, source: 'screen' });
-  }
-  return tracks;
-}
-
-function addRemoteCandidate(pc: RTCPeerConnection, candidate: IceCandidateFields | null): void {
-  if (pc.signalingState === 'closed') return;
-  const added = candidate ? pc.addIceCandidate(candidate) : pc.addIceCandidate();
-  added.catch((error: unknown) => {
-    // A candidate the browser cannot use is not fatal: others will do.
-    if (candidate) console.warn('visio: ignored a remote ICE candidate', candidate.candidate, error);
-  });
-}
-
-function closePeerConnection(pc: RTCPeerConnection): void {
-  pc.onicecandidate = null;
-  pc.onconnectionstatechange = null;
-  pc.ontrack = null;
-  pc.close();
-}
-
-async function acquireScreen(): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getDisplayMedia({
-    video: { frameRate: { ideal: 15, max: 30 } },
-    audio: false,
-  });
-  const track = stream.getVideoTracks()[0];
-  if (!track) throw new Error('The screen capture has no video track');
-  return track;
 }
 
 function isSessionError(value: unknown): value is SessionError {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { createRoom } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
@@ -12,6 +12,7 @@ export type ErrorPageCode =
   | 'invalid_room_link'
   | 'page_not_found'
   | 'network'
+  | 'timeout'
   | 'no_webrtc'
   | 'room_full'
   | 'unsupported_version'
@@ -33,6 +34,8 @@ function explain(code: ErrorPageCode, t: Messages): { title: string; text: strin
       return { title: t.pageNotFoundTitle, text: t.pageNotFoundText };
     case 'network':
       return { title: t.networkErrorTitle, text: t.networkErrorText };
+    case 'timeout':
+      return { title: t.loadFailedTitle, text: t.loadFailedText };
     case 'no_webrtc':
       return { title: t.noWebrtcTitle, text: t.noWebrtcText };
     case 'room_full':
@@ -67,6 +70,12 @@ export function ErrorPage({ code, onRetry }: ErrorPageProps) {
   const { t } = useI18n();
   const { title, text } = explain(code, t);
   const [creating, setCreating] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The page replaced another (often "Loading…"): move focus to what went wrong, so that a screen
+  // reader reads it and the keyboard starts from there.
+  useEffect(() => {
+    heading.current?.focus();
+  }, [code]);
   const offerNewMeeting = code === 'room_not_found' || code === 'invalid_room_link' || code === 'page_not_found';
 
   const startMeeting = async () => {
@@ -95,7 +104,9 @@ export function ErrorPage({ code, onRetry }: ErrorPageProps) {
               <WarningIcon size={32} />
             )}
           </span>
-          <h1>{title}</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            {title}
+          </h1>
           <p>{text}</p>
           <div className="button-row">
             {onRetry && (

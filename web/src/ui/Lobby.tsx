@@ -1,5 +1,5 @@
 import { useI18n } from '../i18n/I18nProvider';
-import type { WaitingPerson } from '../room/protocol';
+import type { WaitingPersonInfo } from '../room/protocol';
 import type { RoomSession } from '../room/session';
 import { Avatar } from './Avatar';
 
@@ -21,7 +21,7 @@ export function LobbyWaiting({ reason, onLeave }: { reason: string; onLeave: () 
 }
 
 /** Moderators: who is waiting in the lobby, each to admit or deny, or everyone at once. */
-export function LobbyQueue({ session, waiting }: { session: RoomSession; waiting: WaitingPerson[] }) {
+export function LobbyQueue({ session, waiting }: { session: RoomSession; waiting: WaitingPersonInfo[] }) {
   const { t } = useI18n();
   return (
     <section className="lobby-queue" data-testid="lobby-queue" aria-label={t.lobbyTitle(waiting.length)}>

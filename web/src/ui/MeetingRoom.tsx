@@ -1,10 +1,16 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
-import type { RemoteTrack } from '../room/remoteStreams';
-import type { CaptionLanguage, CaptionsInfo, ModerationAction } from '../room/protocol';
+import type { CaptionLanguage } from '../room/protocol';
 import type { ModeratedEvent, RoomSession, SessionError } from '../room/session';
-import { captionLanguageName } from './captionLanguages';
+import {
+  captionsAnnouncement,
+  lockAnnouncement,
+  moderationAnnouncement,
+  participantLeftAnnouncement,
+  participantsAnnouncement,
+  selfAnnouncement,
+} from './announcements';
 import { CaptionsIndicator, CaptionsOverlay } from './CaptionsOverlay';
 import { CaptionsPanel, type CaptionsPending } from './CaptionsPanel';
 import { ControlsBar } from './ControlsBar';
@@ -18,6 +24,7 @@ import type { JoinSettings } from './PreJoin';
 import { RemoteAudio } from './RemoteAudio';
 import { LobbyQueue, LobbyWaiting } from './Lobby';
 import { Tile, type TileModel } from './Tile';
+import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
 
@@ -52,36 +59,7 @@ function useTrackStream(track: MediaStreamTrack | null): MediaStream | null {
   return useMemo(() => (track ? new MediaStream([track]) : null), [track]);
 }
 
-function trackOf(tracks: RemoteTrack[], participantId: string, source: RemoteTrack['source']): RemoteTrack | undefined {
-  return tracks.find((track) => track.participantId === participantId && track.source === source);
-}
-
 type PanelName = 'participants' | 'captions';
-
-/** What a moderator hears announced right after acting on someone. */
-function moderationAnnouncement(action: ModerationAction, name: string, t: Messages): string | null {
-  switch (action) {
-    case 'mute':
-      return t.participantMuted(name);
-    case 'camera_off':
-      return t.participantCameraTurnedOff(name);
-    case 'stop_screen':
-      return t.participantScreenStopped(name);
-    case 'lower_hand':
-      return t.participantHandLowered(name);
-    default:
-      return null; // Removal and promotion are announced when the server confirms them.
-  }
-}
-
-/** What to announce when the meeting's subtitles change, or null when nothing a person notices changed. */
-function captionsAnnouncement(previous: CaptionsInfo, next: CaptionsInfo, by: string | null, t: Messages): string | null {
-  if (next.enabled) {
-    if (previous.enabled && previous.language === next.language) return null;
-    return t.subtitlesOnAnnouncement(captionLanguageName(next.language, t), by);
-  }
-  return previous.enabled ? t.subtitlesOffAnnouncement(by) : null;
-}
 
 export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomProps) {
   const { t } = useI18n();
@@ -108,11 +86,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   useEffect(() => {
     const offs = [
       session.on('participant-joined', (p) => setAnnouncement(messages.current.participantJoined(p.name))),
-      session.on('participant-left', (p, reason) =>
-        setAnnouncement(
-          reason === 'removed' ? messages.current.participantRemoved(p.name) : messages.current.participantLeft(p.name),
-        ),
-      ),
+      session.on('participant-left', (p, reason) => setAnnouncement(participantLeftAnnouncement(p.name, reason, messages.current))),
       session.on('error', (error) => {
         if (!error.fatal) setToast(error);
         if (error.request === 'captions' || error.code === 'captions_unavailable') setCaptionsPending(null);
@@ -121,31 +95,23 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         if (event.changed) setNotice(event);
       }),
       session.on('knock', (person) => setAnnouncement(messages.current.lobbyKnocked(person.name))),
-      session.on('lock', ({ locked, setBy }) => {
-        if (!setBy) return; // The state on joining: nothing happened.
-        const by = setBy === session.participantId ? null : (session.participants.find((p) => p.id === setBy)?.name ?? null);
-        setAnnouncement(locked ? messages.current.meetingLockedBy(by) : messages.current.meetingUnlockedBy(by));
+      session.on('lock', (lock) => {
+        const text = lockAnnouncement(lock, session.participantId, session.participants, messages.current);
+        if (text) setAnnouncement(text);
       }),
     ];
-    // Promotions: someone already here (or you) became a moderator; arriving as one is no news.
-    let known = new Map(session.participants.map((p) => [p.id, p.moderator]));
-    let hands = new Map(session.participants.map((p) => [p.id, p.hand_raised_at]));
-    let self = session.self;
+    let previousParticipants = session.participants;
+    let previousSelf = session.self;
     offs.push(
       session.on('participants', (participants) => {
-        const promoted = participants.filter((p) => p.moderator && known.get(p.id) === false);
-        known = new Map(participants.map((p) => [p.id, p.moderator]));
-        const last = promoted[promoted.length - 1];
-        if (last) setAnnouncement(messages.current.nowModerator(last.name));
-        // A hand that went up (not one already up when someone arrives or on joining).
-        const raised = participants.filter((p) => p.hand_raised_at && hands.has(p.id) && hands.get(p.id) !== p.hand_raised_at);
-        hands = new Map(participants.map((p) => [p.id, p.hand_raised_at]));
-        const lastRaised = raised[raised.length - 1];
-        if (lastRaised) setAnnouncement(messages.current.participantRaisedHand(lastRaised.name));
+        const text = participantsAnnouncement(previousParticipants, participants, messages.current);
+        previousParticipants = participants;
+        if (text) setAnnouncement(text);
       }),
-      session.on('self', (next) => {
-        if (next?.moderator && self?.id === next.id && !self.moderator) setAnnouncement(messages.current.youAreNowModerator);
-        self = next;
+      session.on('self', (self) => {
+        const text = selfAnnouncement(previousSelf, self, messages.current);
+        previousSelf = self;
+        if (text) setAnnouncement(text);
       }),
     );
     let previousCaptions = session.captions;
@@ -219,75 +185,25 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const localScreen = useTrackStream(local.screenTrack);
   const selfId = state.self?.id ?? session.participantId ?? 'local';
 
-  const { stageTiles, gridTiles } = useMemo(() => {
-    const screens: TileModel[] = [];
-    const cameras: TileModel[] = [
-      {
-        key: 'local-camera',
-        participantId: selfId,
-        name: settings.name,
-        label: `${settings.name} ${t.youSuffix}`,
-        source: 'camera',
-        local: true,
-        audio: local.audio,
-        video: localCamera,
-        microphone: local.audio ? local.microphoneTrack : null,
-        handRaised: Boolean(handRaisedAt),
-      },
-    ];
-    if (localScreen) {
-      screens.push({
-        key: 'local-screen',
-        participantId: selfId,
-        name: settings.name,
-        label: t.yourScreen,
-        source: 'screen',
-        local: true,
-        audio: local.audio,
-        video: localScreen,
-        microphone: null,
-      });
-    }
-    for (const participant of participants) {
-      const camera = trackOf(tracks, participant.id, 'camera');
-      const microphone = trackOf(tracks, participant.id, 'microphone');
-      cameras.push({
-        key: `${participant.id}-camera`,
-        participantId: participant.id,
-        name: participant.name,
-        label: participant.name,
-        source: 'camera',
-        local: false,
-        audio: participant.audio,
-        video: participant.video && camera ? camera.stream : null,
-        microphone: microphone?.track ?? null,
-        guest: participant.identity === 'guest',
-        handRaised: Boolean(participant.hand_raised_at),
-      });
-      const screen = trackOf(tracks, participant.id, 'screen');
-      if (participant.screen && screen) {
-        screens.push({
-          key: `${participant.id}-screen`,
-          participantId: participant.id,
-          name: participant.name,
-          label: t.screenOf(participant.name),
-          source: 'screen',
-          local: false,
-          audio: participant.audio,
-          video: screen.stream,
-          microphone: null,
-        });
-      }
-    }
-    // A remote screen is what people want to see; one's own screen goes after it.
-    screens.sort((a, b) => Number(a.local) - Number(b.local));
-    return { stageTiles: screens, gridTiles: cameras };
-  }, [selfId, settings.name, local, localCamera, localScreen, participants, tracks, handRaisedAt, t]);
-
-  const audios = participants.flatMap((participant) => {
-    const microphone = trackOf(tracks, participant.id, 'microphone');
-    return microphone ? [{ participantId: participant.id, stream: microphone.stream }] : [];
-  });
+  const { stageTiles, gridTiles } = useMemo(
+    () =>
+      meetingTiles(
+        {
+          id: selfId,
+          name: settings.name,
+          audio: local.audio,
+          microphoneTrack: local.microphoneTrack,
+          camera: localCamera,
+          screen: localScreen,
+          handRaised: Boolean(handRaisedAt),
+        },
+        participants,
+        tracks,
+        t,
+      ),
+    [selfId, settings.name, local, localCamera, localScreen, participants, tracks, handRaisedAt, t],
+  );
+  const audios = remoteAudios(participants, tracks);
 
   const moderator = Boolean(state.self?.moderator);
   const moderation: PanelModeration | null = moderator

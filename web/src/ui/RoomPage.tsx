@@ -9,16 +9,27 @@ import { LeftPage } from './LeftPage';
 import { MeetingRoom } from './MeetingRoom';
 import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
 
+/**
+ * What the page shows. Before joining it follows the room lookup (`lookup`): pre-join or the lookup's
+ * error once it has settled, "Loading…" until then.
+ */
 type Phase =
-  | { kind: 'checking' }
+  | { kind: 'lookup' }
   | { kind: 'error'; code: string }
-  | { kind: 'prejoin'; room: RoomInfo }
   | { kind: 'meeting'; session: RoomSession; settings: JoinSettings }
   | { kind: 'left'; settings: JoinSettings };
 
+/** What is on screen: `Phase` with the lookup resolved. */
+type Screen =
+  | { kind: 'checking' }
+  | { kind: 'error'; code: string }
+  | { kind: 'prejoin'; room: RoomInfo }
+  | Exclude<Phase, { kind: 'lookup' | 'error' }>;
+
 interface RoomPageProps {
   slug: string;
-  /** The room lookup main.tsx started before the first render, with its result if it came in time. */
+  /** The room lookup main.tsx started before the first render, with its result if it came in time
+   * (read once, for the first render; the page follows `lookup` itself). */
   prefetched?:
     | { lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel | undefined }
     | undefined;
@@ -31,7 +42,7 @@ interface RoomPageProps {
  */
 const NO_RETRY: ReadonlySet<string> = new Set(['room_not_found', 'invalid_room_link', 'removed', 'meeting_ended']);
 
-function phaseOfLookup(result: RoomLookup): Phase {
+function screenOfLookup(result: RoomLookup): Screen {
   if (result.ok) return { kind: 'prejoin', room: result.room };
   // A 404 without the API's error body still means "no such meeting"; other HTTP errors read as network trouble.
   const code = result.code === 'http_404' ? 'room_not_found' : result.code.startsWith('http_') ? 'network' : result.code;
@@ -41,10 +52,10 @@ function phaseOfLookup(result: RoomLookup): Phase {
 /** One meeting link: looks the room up, then pre-join, the meeting, and the "you left" screen. */
 export function RoomPage({ slug, prefetched }: RoomPageProps) {
   const { t } = useI18n();
-  const [phase, setPhase] = useState<Phase>(() =>
-    prefetched?.result ? phaseOfLookup(prefetched.result) : { kind: 'checking' },
-  );
-  const [lookup, setLookup] = useState(0);
+  const [phase, setPhase] = useState<Phase>({ kind: 'lookup' });
+  /** The latest lookup's outcome, null while it runs. The early result only spares a first "Loading…". */
+  const [lookupResult, setLookupResult] = useState<RoomLookup | null>(prefetched?.result ?? null);
+  const [attempt, setAttempt] = useState(0);
   const current = useRef<RoomSession | null>(null);
   /** The room's WebSocket, opened before joining (at page load) so that "Join" does not wait for it. */
   const earlySocket = useRef<SignalingChannel | null>(prefetched?.socket ?? null);
@@ -63,31 +74,41 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
   }
   const webrtc = hasWebRTC();
 
+  // The page always waits on the lookup's promise, even when main.tsx already had its result: a
+  // result read once at first render can miss one that lands before this effect runs. Each lookup
+  // settles (with `timeout` at worst), so "Loading…" always ends.
   useEffect(() => {
     if (!webrtc) return;
     const early = prefetch.current;
     prefetch.current = undefined;
-    if (early?.result) return; // Already shown.
     let cancelled = false;
-    if (!early) setPhase({ kind: 'checking' });
     void (early?.lookup ?? lookUpRoom(slug)).then((result) => {
-      if (!cancelled) setPhase(phaseOfLookup(result));
+      if (!cancelled) setLookupResult(result);
     });
     return () => {
       cancelled = true;
     };
-  }, [slug, webrtc, lookup]);
+  }, [slug, webrtc, attempt]);
+
+  const retryLookup = useCallback(() => {
+    setLookupResult(null);
+    setPhase({ kind: 'lookup' });
+    setAttempt((n) => n + 1);
+  }, []);
+
+  const screen: Screen =
+    phase.kind !== 'lookup' ? phase : lookupResult ? screenOfLookup(lookupResult) : { kind: 'checking' };
 
   useEffect(() => {
-    if (phase.kind === 'error') {
+    if (screen.kind === 'error') {
       earlySocket.current?.close();
       earlySocket.current = null;
     }
-    if (phase.kind !== 'prejoin' || earlySocket.current) return;
+    if (screen.kind !== 'prejoin' || earlySocket.current) return;
     const channel = new SignalingChannel(roomSocketUrl(slug));
     channel.connect();
     earlySocket.current = channel;
-  }, [phase.kind, slug]);
+  }, [screen.kind, slug]);
 
   // Leaving the page (back button, another room) leaves the meeting.
   useEffect(
@@ -160,40 +181,40 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
 
   if (!webrtc) return <ErrorPage code="no_webrtc" />;
 
-  switch (phase.kind) {
+  switch (screen.kind) {
     case 'checking':
       return (
         <div className="page page--light centered" aria-busy="true">
-          <p className="loading">{t.loading}</p>
+          <p className="loading" role="status">
+            {t.loading}
+          </p>
         </div>
       );
     case 'error':
       return (
         <ErrorPage
-          code={phase.code}
+          code={screen.code}
           onRetry={
-            phase.code === 'network'
-              ? () => setLookup((n) => n + 1)
-              : phase.code === 'unsupported_version'
-                ? () => window.location.reload()
-                : NO_RETRY.has(phase.code)
-                  ? undefined
-                  : () => setLookup((n) => n + 1)
+            screen.code === 'unsupported_version'
+              ? () => window.location.reload()
+              : NO_RETRY.has(screen.code)
+                ? undefined
+                : retryLookup
           }
         />
       );
     case 'prejoin':
-      return <PreJoin slug={slug} room={phase.room} onJoin={join} />;
+      return <PreJoin slug={slug} room={screen.room} onJoin={join} />;
     case 'meeting':
       return (
         <MeetingRoom
           slug={slug}
-          session={phase.session}
-          settings={phase.settings}
-          onLeave={() => leave(phase.settings)}
+          session={screen.session}
+          settings={screen.settings}
+          onLeave={() => leave(screen.settings)}
         />
       );
     case 'left':
-      return <LeftPage onRejoin={() => rejoin(phase.settings)} />;
+      return <LeftPage onRejoin={() => rejoin(screen.settings)} />;
   }
 }

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { CaptionsInfo, Participant, WaitingPerson } from '../room/protocol';
+import type { CaptionsInfo, ParticipantInfo, WaitingPersonInfo } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
 import type { ConnectionStatus, LocalMediaState, RoomLockState, RoomSession } from '../room/session';
 
 export interface RoomSessionState {
   status: ConnectionStatus;
-  self: Participant | null;
-  participants: Participant[];
+  self: ParticipantInfo | null;
+  participants: ParticipantInfo[];
   tracks: RemoteTrack[];
   local: LocalMediaState;
   /** The meeting's subtitles: on or off, and in which language. */
@@ -16,7 +16,7 @@ export interface RoomSessionState {
   /** Why you wait in the lobby, or null once in the meeting. */
   waiting: string | null;
   /** Moderators: who waits in the lobby. */
-  lobby: WaitingPerson[];
+  lobby: WaitingPersonInfo[];
 }
 
 function snapshot(session: RoomSession): RoomSessionState {

@@ -1,0 +1,327 @@
+/**
+ * The room protocol's message types, generated from src/room/protocol.schema.json by
+ * `npm run protocol`: do not edit. The schema comes from src/visio/rooms/protocol.py
+ * (`python -m visio.rooms.schema`); protocol.ts re-exports these types with the parsing code.
+ */
+
+/**
+ * The Visio room protocol, version 1. Generated from src/visio/rooms/protocol.py by `python -m visio.rooms.schema`: do not edit.
+ */
+export type RoomProtocolMessage = ClientMessage | ServerMessage;
+/**
+ * Every message a browser may send.
+ */
+export type ClientMessage =
+  | Join
+  | Publish
+  | SubscriberAnswer
+  | Trickle
+  | MediaState
+  | Hand
+  | IceRestart
+  | CaptionsSet
+  | Moderate
+  | RoomLock
+  | RoomEnd
+  | LobbyAdmit
+  | LobbyDeny
+  | Leave
+  | Ping;
+/**
+ * Every message the server sends.
+ */
+export type ServerMessage =
+  | Joined
+  | ParticipantJoined
+  | ParticipantUpdated
+  | ParticipantLeft
+  | PublishAnswer
+  | SubscriberOffer
+  | ServerTrickle
+  | MediaInterrupted
+  | MediaReset
+  | Moderated
+  | RoomState
+  | CaptionsState
+  | Caption
+  | LobbyWaiting
+  | LobbyKnock
+  | LobbyList
+  | LobbyLeft
+  | ErrorMessage
+  | Pong;
+
+export interface Join {
+  id?: string | number | null;
+  type: 'join';
+  version: number;
+  name: string;
+  audio: boolean;
+  video: boolean;
+  invitation?: string | null;
+}
+export interface Publish {
+  id?: string | number | null;
+  type: 'publish';
+  sdp: string;
+  /**
+   * @maxItems 3
+   */
+  tracks: TrackInfo[];
+}
+export interface TrackInfo {
+  mid: string;
+  source: 'microphone' | 'camera' | 'screen';
+}
+export interface SubscriberAnswer {
+  id?: string | number | null;
+  type: 'subscriber.answer';
+  sdp: string;
+}
+export interface Trickle {
+  id?: string | number | null;
+  type: 'trickle';
+  target: 'publisher' | 'subscriber';
+  candidate: IceCandidate | null;
+}
+export interface IceCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+export interface MediaState {
+  id?: string | number | null;
+  type: 'media.state';
+  audio: boolean;
+  video: boolean;
+}
+export interface Hand {
+  id?: string | number | null;
+  type: 'hand';
+  raised: boolean;
+}
+export interface IceRestart {
+  id?: string | number | null;
+  type: 'ice.restart';
+  target: 'subscriber';
+}
+export interface CaptionsSet {
+  id?: string | number | null;
+  type: 'captions.set';
+  enabled: boolean;
+  language?: 'fr' | 'en' | 'auto';
+}
+export interface Moderate {
+  id?: string | number | null;
+  type: 'moderate';
+  action: 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand' | 'remove' | 'promote';
+  participant_id?: string | null;
+}
+export interface RoomLock {
+  id?: string | number | null;
+  type: 'room.lock';
+  locked: boolean;
+}
+export interface RoomEnd {
+  id?: string | number | null;
+  type: 'room.end';
+}
+export interface LobbyAdmit {
+  id?: string | number | null;
+  waiting_id?: string | null;
+  all?: boolean;
+  type: 'lobby.admit';
+}
+export interface LobbyDeny {
+  id?: string | number | null;
+  waiting_id?: string | null;
+  all?: boolean;
+  type: 'lobby.deny';
+}
+export interface Leave {
+  id?: string | number | null;
+  type: 'leave';
+}
+export interface Ping {
+  id?: string | number | null;
+  type: 'ping';
+}
+export interface Joined {
+  reply_to?: string | number;
+  type: 'joined';
+  participant: ParticipantInfo;
+  participants: ParticipantInfo[];
+  ice_servers: {
+    [k: string]: unknown | undefined;
+  }[];
+  limits: Limits;
+  captions: CaptionsInfo;
+  locked: boolean;
+}
+export interface ParticipantInfo {
+  id: string;
+  name: string;
+  audio: boolean;
+  video: boolean;
+  screen: boolean;
+  moderator: boolean;
+  joined_at: string;
+  identity: 'signed_in' | 'guest';
+  role?: 'owner' | 'administrator' | 'member';
+  hand_raised_at?: string;
+}
+export interface Limits {
+  max_message_bytes: number;
+  rate_per_second: number;
+  rate_burst: number;
+}
+export interface CaptionsInfo {
+  enabled: boolean;
+  language: 'fr' | 'en' | 'auto';
+  set_by?: string;
+}
+export interface ParticipantJoined {
+  type: 'participant.joined';
+  participant: ParticipantInfo;
+}
+export interface ParticipantUpdated {
+  type: 'participant.updated';
+  participant: ParticipantInfo;
+}
+export interface ParticipantLeft {
+  type: 'participant.left';
+  participant_id: string;
+  reason: 'left' | 'disconnected' | 'removed';
+}
+export interface PublishAnswer {
+  reply_to?: string | number;
+  type: 'publish.answer';
+  sdp: string;
+}
+export interface SubscriberOffer {
+  type: 'subscriber.offer';
+  sdp: string;
+  streams: StreamInfo[];
+}
+export interface StreamInfo {
+  mid: string;
+  participant_id: string;
+  source: 'microphone' | 'camera' | 'screen';
+  kind: 'audio' | 'video';
+}
+export interface ServerTrickle {
+  type: 'trickle';
+  target: 'publisher' | 'subscriber';
+  candidate?: IceCandidate;
+}
+export interface MediaInterrupted {
+  type: 'media.interrupted';
+  reason: string;
+}
+export interface MediaReset {
+  type: 'media.reset';
+  reason: string;
+}
+/**
+ * To the participant a moderator acted on: do it (turn the microphone off, ...).
+ */
+export interface Moderated {
+  type: 'moderated';
+  action: 'mute' | 'camera_off' | 'stop_screen' | 'lower_hand' | 'remove' | 'promote';
+  by: string;
+}
+export interface RoomState {
+  type: 'room.state';
+  locked: boolean;
+  set_by?: string;
+}
+export interface CaptionsState {
+  type: 'captions.state';
+  captions: CaptionsInfo;
+}
+export interface Caption {
+  type: 'caption';
+  participant_id: string;
+  segment_id: string;
+  kind: 'partial' | 'final';
+  text: string;
+  language?: string;
+  words: CaptionWord[];
+}
+export interface CaptionWord {
+  text: string;
+  start: number;
+  end: number;
+}
+/**
+ * To a person who joined: you wait in the lobby until a moderator admits you.
+ */
+export interface LobbyWaiting {
+  reply_to?: string | number;
+  type: 'lobby.waiting';
+  reason: 'trusted' | 'restricted' | 'locked' | 'removed';
+}
+export interface LobbyKnock {
+  type: 'lobby.knock';
+  waiting: WaitingPersonInfo;
+}
+/**
+ * Someone waiting in the lobby, as moderators see them.
+ */
+export interface WaitingPersonInfo {
+  id: string;
+  name: string;
+  identity: 'signed_in' | 'guest';
+  reason: 'trusted' | 'restricted' | 'locked' | 'removed';
+  since: string;
+}
+export interface LobbyList {
+  type: 'lobby.list';
+  waiting: WaitingPersonInfo[];
+}
+export interface LobbyLeft {
+  type: 'lobby.left';
+  waiting_id: string;
+  reason: 'admitted' | 'denied' | 'left';
+  by?: string;
+}
+export interface ErrorMessage {
+  reply_to?: string | number;
+  type: 'error';
+  code:
+    | 'invalid_json'
+    | 'invalid_message'
+    | 'unknown_type'
+    | 'message_too_large'
+    | 'rate_limited'
+    | 'binary_not_supported'
+    | 'not_joined'
+    | 'already_joined'
+    | 'unsupported_version'
+    | 'room_not_found'
+    | 'room_full'
+    | 'out_of_order'
+    | 'media_unavailable'
+    | 'media_error'
+    | 'forbidden'
+    | 'participant_not_found'
+    | 'room_locked'
+    | 'removed'
+    | 'meeting_ended'
+    | 'captions_unavailable'
+    | 'denied'
+    | 'in_lobby'
+    | 'internal';
+  message: string;
+  details?: ErrorDetail[];
+  fatal: boolean;
+}
+export interface ErrorDetail {
+  field: string;
+  problem: string;
+}
+export interface Pong {
+  reply_to?: string | number;
+  type: 'pong';
+}
