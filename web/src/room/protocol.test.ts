@@ -93,6 +93,14 @@ describe('parseServerMessage', () => {
     });
   });
 
+  it('accepts a trickle without candidate, as the server sends the end of candidates', () => {
+    // encode() leaves out None fields, so the server's end-of-candidates has no candidate at all.
+    expect(parseServerMessage('{"type":"trickle","target":"publisher"}')).toEqual({
+      type: 'trickle',
+      target: 'publisher',
+    });
+  });
+
   it('parses errors and keeps unknown codes', () => {
     expect(parseServerMessage('{"type":"error","code":"room_full","message":"full","fatal":true}')).toMatchObject({
       code: 'room_full',

@@ -153,7 +153,10 @@ function isValidServerMessage(m: Json): boolean {
     case 'subscriber.offer':
       return isString(m.sdp) && Array.isArray(m.streams) && m.streams.every(isStreamDescription);
     case 'trickle':
-      return isString(m.target) && TARGETS.includes(m.target) && isCandidate(m.candidate);
+      // No candidate (the server leaves out a null) means the end of candidates.
+      return (
+        isString(m.target) && TARGETS.includes(m.target) && (m.candidate === undefined || isCandidate(m.candidate))
+      );
     case 'moderated':
       return isString(m.action) && isModeratedAction(m.action) && isString(m.by);
     case 'room.state':
