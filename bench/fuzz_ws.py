@@ -17,7 +17,9 @@ import argparse
 import collections
 import contextlib
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.postgres import throwaway_postgres
-from tests.support import RunningServer, start_server
+from tests.support import VISIO, RunningServer, start_server
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -109,7 +111,11 @@ def fuzz_server(postgres: bool) -> Iterator[RunningServer]:
             "protocol_rate_burst": "100000",
         }
         if postgres:
-            settings["database_url"] = stack.enter_context(throwaway_postgres())
+            url = stack.enter_context(throwaway_postgres())
+            settings["database_url"] = url
+            subprocess.run(  # an external database is migrated by the operator: `visio migrate`
+                [str(VISIO), "migrate"], env={**os.environ, "VISIO_DATABASE_URL": url}, check=True
+            )
         server = start_server(Path(folder) / "visio", **settings)
         try:
             yield server
