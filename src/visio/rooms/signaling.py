@@ -115,7 +115,7 @@ class RoomConnection:
                     async with asyncio.timeout_at(join_deadline):
                         event = await self._ws.receive()
             except TimeoutError:
-                logger.info("room %s: a socket sent no join in time; closing it", slug)
+                logger.debug("room %s: a socket sent no join in time; closing it", slug)
                 self._close_code = CLOSE_JOIN_TIMEOUT
                 self._outbox.close()
                 return
