@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import Participant, Participants
 from tests.e2e.test_accessibility import assert_all_controls_named
+from tests.e2e.test_lobby_ui import signed_in_join
+from tests.oidc.provider import TestProvider, visio_with_provider
+from tests.rooms.people import Browser
 from tests.support import RunningServer
 
 
@@ -116,14 +121,27 @@ def test_moderator_turns_off_a_camera_and_removes_someone_for_good(
     assert {t["name"] for t in alice.remote_tiles()} == {"Bob"}
 
 
+@pytest.fixture(scope="module")
+def owned_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningServer, TestProvider]]:
+    with visio_with_provider(tmp_path_factory.mktemp("visio-owned")) as pair:
+        yield pair
+
+
 def test_promoted_moderator_locks_the_room_and_ends_the_meeting(
-    media_server: RunningServer, participants: Participants
+    owned_server: tuple[RunningServer, TestProvider], participants: Participants
 ) -> None:
-    """Alice's menu works from the keyboard; Bob, made moderator by her, gets the controls; his
-    lock shows for everyone and turns a newcomer away; ending the meeting sends everyone to the
-    ended page."""
-    slug = media_server.create_room()
-    alice, bob = participants.meeting(media_server.url, slug, "Alice", "Bob")
+    """The owner's menu works from the keyboard; Bob, made moderator by the owner, gets the
+    controls; his lock shows for everyone and turns a newcomer away; ending the meeting sends
+    everyone to the ended page. (Only someone with a role promotes: a stand-in cannot.)"""
+    media_server, provider = owned_server
+    with Browser(media_server, provider, "pierre") as owner_api:
+        slug = owner_api.create_room(name="Point hebdo")
+    alice = signed_in_join(participants, media_server, provider, slug)
+    bob = participants.join(media_server.url, slug, "Bob")
+    alice.wait_video_flowing(bob.participant_id)
+    bob.wait_video_flowing(alice.participant_id)
     open_participants(bob)
     expect(bob.page.get_by_test_id("mute-all")).to_have_count(0)
     expect(bob.page.get_by_test_id("moderate-menu")).to_have_count(0)

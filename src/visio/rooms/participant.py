@@ -14,10 +14,11 @@ from visio.auth.users import User
 from visio.hashing import secret_digest
 from visio.media.janus.publisher import VideoRoomPublisher
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
-from visio.rooms.policy import ModeratorBy, Standing
+from visio.rooms.policy import Standing
 from visio.rooms.protocol import (
     IceCandidate,
     Identity,
+    ModeratorBy,
     ParticipantInfo,
     RequestId,
     Role,
@@ -186,6 +187,7 @@ class Participant:
             joined_at=self.joined_at,
             identity=self.visitor.identity,
             role=self.role,
+            moderator_by=self.moderator_by,
             hand_raised_at=self.hand_raised_at,
         )
 

@@ -11,13 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from visio.rooms.protocol import ModerationAction, ProtocolError, Role, WaitReason
+from visio.rooms.protocol import ModerationAction, ModeratorBy, ProtocolError, Role, WaitReason
 from visio.rooms.repository import Access, StoredRoom
 
 RefusalCode = Literal["not_signed_in", "forbidden", "last_owner"]
-ModeratorBy = Literal["role", "promoted", "interim"]
-"""Why someone moderates a meeting: their role in the room, a moderator's promotion, or the
-interim rule (while nobody with a moderating role is present, the earliest participant does)."""
 
 MODERATING_ROLES: Final = frozenset({"owner", "administrator"})
 _ROLE_STRENGTH: Final[dict[Role, int]] = {"member": 1, "administrator": 2, "owner": 3}

@@ -227,6 +227,9 @@ CLIENT_MESSAGE_TYPES = frozenset(
 
 
 Identity = Literal["signed_in", "guest"]
+ModeratorBy = Literal["role", "promoted", "interim"]
+"""Why someone moderates a meeting: their role in the room, a moderator's promotion, or the
+interim rule (while nobody with a moderating role is present, the earliest participant does)."""
 Role = Literal["owner", "administrator", "member"]
 WaitReason = Literal["trusted", "restricted", "locked", "removed"]
 
@@ -243,6 +246,9 @@ class ParticipantInfo(_Message):
     """``signed_in`` through the organisation's provider, or a ``guest`` who only typed a name."""
     role: Role | None = None
     """Their role in the room, if they hold one."""
+    moderator_by: ModeratorBy | None = None
+    """Why they moderate (None: they do not); an ``interim`` (stand-in) moderator may not
+    promote, remove role holders or open trusted and restricted rooms."""
     hand_raised_at: datetime | None = None
     """When they raised their hand (None: it is down); the earliest hand speaks first."""
 

@@ -169,6 +169,7 @@ export interface ParticipantInfo {
   joined_at: string;
   identity: 'signed_in' | 'guest';
   role?: 'owner' | 'administrator' | 'member';
+  moderator_by?: 'role' | 'promoted' | 'interim';
   hand_raised_at?: string;
 }
 export interface Limits {

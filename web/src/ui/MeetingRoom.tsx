@@ -208,6 +208,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const moderator = Boolean(state.self?.moderator);
   const moderation: PanelModeration | null = moderator
     ? {
+        by: { role: state.self?.role, moderatorBy: state.self?.moderator_by },
         locked: lock.locked,
         onModerate: (action, participant) => {
           if (!session.moderate(action, participant.id)) return;
@@ -231,6 +232,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       screen: Boolean(local.screenTrack),
       guest: state.self?.identity === 'guest',
       handRaisedAt,
+      role: state.self?.role,
     },
     ...participants.map((p) => ({
       id: p.id,
@@ -242,6 +244,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       screen: p.screen,
       guest: p.identity === 'guest',
       handRaisedAt: p.hand_raised_at,
+      role: p.role,
     })),
   ];
 

@@ -20,7 +20,7 @@ import {
   StopScreenShareIcon,
 } from './icons';
 import { MenuButton, type MenuItem } from './Menu';
-import { byRaisedHand, moderationActions } from './moderation';
+import { byRaisedHand, moderationActions, type ModerationTarget, type Moderator } from './moderation';
 
 export interface ParticipantRow {
   id: string;
@@ -34,10 +34,14 @@ export interface ParticipantRow {
   guest?: boolean;
   /** When they raised their hand (ISO time); absent while it is down. */
   handRaisedAt?: string | undefined;
+  /** Their role in the room, if they hold one. */
+  role?: ModerationTarget['role'];
 }
 
 /** What a moderator can do from the panel; absent for everyone else, who see no such controls. */
 export interface PanelModeration {
+  /** You, as a moderator: what the menus may offer depends on your role and standing. */
+  by: Moderator;
   locked: boolean;
   onModerate: (action: ModerationAction, participant: ParticipantRow) => void;
   onMuteAll: () => void;
@@ -99,7 +103,7 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
   const othersUnmuted = rows.some((row) => !row.local && !row.moderator && row.audio);
 
   const menuItems = (row: ParticipantRow, controls: PanelModeration): MenuItem[] =>
-    moderationActions({ ...row, handRaised: Boolean(row.handRaisedAt) }).map((action) => ({
+    moderationActions({ ...row, handRaised: Boolean(row.handRaisedAt) }, controls.by).map((action) => ({
       key: action,
       label: actionLabel(action, t),
       icon: ACTION_ICONS[action],
@@ -188,7 +192,7 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
               </span>
             </span>
             {moderation &&
-              (row.local ? (
+              (row.local || menuItems(row, moderation).length === 0 ? (
                 <span className="person__actions-spacer" aria-hidden="true" />
               ) : (
                 <MenuButton

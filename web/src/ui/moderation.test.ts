@@ -24,6 +24,25 @@ describe('moderationActions', () => {
   });
 });
 
+describe('what the policy allows the moderator looking', () => {
+  it('offers a stand-in moderator no promotion, and no removal of someone with a role', () => {
+    const standIn = { moderatorBy: 'interim' as const };
+    expect(moderationActions({ ...everythingOn, screen: false, video: false }, standIn)).toEqual(['mute', 'remove']);
+    expect(moderationActions({ ...everythingOn, screen: false, video: false, role: 'member' }, standIn)).toEqual([
+      'mute',
+    ]);
+  });
+
+  it('offers removing an owner only to an owner, an administrator to administrators and up', () => {
+    const owner = { audio: false, video: false, screen: false, moderator: true, role: 'owner' as const };
+    const admin = { ...owner, role: 'administrator' as const };
+    expect(moderationActions(owner, { role: 'administrator', moderatorBy: 'role' })).toEqual([]);
+    expect(moderationActions(owner, { role: 'owner', moderatorBy: 'role' })).toEqual(['remove']);
+    expect(moderationActions(admin, { role: 'administrator', moderatorBy: 'role' })).toEqual(['remove']);
+    expect(moderationActions(admin, { moderatorBy: 'promoted' })).toEqual([]);
+  });
+});
+
 describe('lower hand', () => {
   it('offers Lower hand first when the hand is up', () => {
     expect(moderationActions({ ...everythingOn, handRaised: true })).toEqual([
