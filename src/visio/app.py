@@ -22,8 +22,7 @@ from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
 from visio.captions.endpoint import router as speech_router
 from visio.container import Container
-from visio.errors import ApiProblem
-from visio.rooms.rest import error_response
+from visio.errors import ApiProblem, error_response
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.web import DIST_DIR

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from visio.audit.trail import AuditEvent
 from visio.auth.dependencies import AuditReader, container_of, origin_of
-from visio.rooms.rest import ErrorReply
+from visio.errors import ErrorReply
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

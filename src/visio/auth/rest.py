@@ -18,7 +18,8 @@ from visio.auth.dependencies import (
 from visio.auth.oidc import OidcError
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
-from visio.rooms.rest import ErrorReply, public_base_url
+from visio.errors import ErrorReply
+from visio.rooms.rest import public_base_url
 
 LOGIN_COOKIE = "visio_login"
 LOGOUT_COOKIE = "visio_logout"

@@ -13,8 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from visio.auth.dependencies import RequiredSession, container_of, origin_of
 from visio.auth.tokens import ApiToken, Scope
-from visio.errors import ApiProblem
-from visio.rooms.rest import ErrorReply
+from visio.errors import ApiProblem, ErrorReply
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response, WebSocket
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from visio.audit import Origin
@@ -20,7 +19,7 @@ from visio.auth.dependencies import (
 )
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
-from visio.errors import ApiProblem
+from visio.errors import ApiProblem, ErrorReply
 from visio.rooms.directory import GROUP_PREFIX
 from visio.rooms.repository import Access, Invitation, Role, RoleHolder, StoredRoom
 from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
@@ -97,21 +96,6 @@ class GroupRole(BaseModel):
 class RoomRoles(BaseModel):
     roles: list[RoomRole]
     group_roles: list[GroupRole] = []
-
-
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorReply(BaseModel):
-    error: ErrorBody
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        ErrorReply(error=ErrorBody(code=code, message=message)).model_dump(), status_code=status
-    )
 
 
 def _container(request: Request | WebSocket) -> Container:
