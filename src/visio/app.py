@@ -88,6 +88,16 @@ MISSING_WEB_BUILD = """<!doctype html><html lang="en"><meta charset="utf-8"><tit
 (or <code>npm --prefix web ci && npm --prefix web run build</code>) and reload this page.</p>"""
 
 
+def _is_file_within(folder: Path, path: str) -> bool:
+    """Whether ``path`` names a file inside ``folder`` (a path too long or too odd for the
+    file system names none)."""
+    try:
+        candidate = (folder / path).resolve()
+        return candidate.is_file() and candidate.is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
 def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     """Build the ASGI app; services start with the app's lifespan."""
 
@@ -171,9 +181,8 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         index = web_dir / "index.html"
         if not index.is_file():
             return HTMLResponse(MISSING_WEB_BUILD, status_code=503)
-        candidate = (web_dir / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):
-            return FileResponse(candidate)
+        if path and _is_file_within(web_dir, path):
+            return FileResponse(web_dir / path)
         return FileResponse(index, headers={"cache-control": "no-cache"})
 
     return app

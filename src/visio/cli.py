@@ -12,17 +12,16 @@ import sys
 from collections.abc import Sequence
 
 from visio import __version__
-from visio.auth.redaction import RedactAuthQueries
+from visio.edge import logs
 from visio.settings import Settings, SettingsError, load_settings
 from visio.storage.database import create_engine, current_revision, head_revision, migrate
 from visio.web import DIST_DIR
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    logging.getLogger("uvicorn.access").addFilter(RedactAuthQueries())
+    """One line per record on stderr: control characters escaped, secrets out of the access
+    log (visio.edge.logs)."""
+    logs.install(level, sys.stderr)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
