@@ -22,6 +22,7 @@ from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
 from visio.captions.endpoint import router as speech_router
 from visio.container import Container
+from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
 from visio.errors import ApiProblem, error_response
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
@@ -120,6 +121,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
     app.include_router(rooms_router)
     app.include_router(speech_router)
@@ -131,6 +133,10 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error_response(413, BODY_TOO_LARGE, exc.detail, headers={"connection": "close"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
