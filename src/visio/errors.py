@@ -31,7 +31,11 @@ class ErrorReply(BaseModel):
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """A refusal as the API sends it: ``{"error": {"code": ..., "message": ...}}``."""
+    """A refusal as the API sends it: ``{"error": {"code": ..., "message": ...}}``.
+
+    A message may quote what the client sent; a lone surrogate in it is written as an escape
+    (JSON cannot carry it, and the reply must not fail)."""
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return JSONResponse(
         ErrorReply(error=ErrorBody(code=code, message=message)).model_dump(),
         status_code=status,

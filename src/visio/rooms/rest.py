@@ -6,8 +6,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, WebSocket
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, Body, Depends, Path, Request, Response, WebSocket
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from visio.audit import Origin
 from visio.auth.dependencies import (
@@ -23,8 +23,15 @@ from visio.errors import ApiProblem, ErrorReply
 from visio.rooms.directory import GROUP_PREFIX
 from visio.rooms.repository import Access, Invitation, Role, RoleHolder, StoredRoom
 from visio.rooms.signaling import GUEST_COOKIE, RoomConnection, Visitor
+from visio.rooms.slugs import normalise_slug
+from visio.storage.models import MAX_ROW_ID
+from visio.text import one_line
 
-RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+RoomName = Annotated[str, AfterValidator(one_line(120))]
+InvitationLabel = Annotated[str, AfterValidator(one_line(100))]
+DatabaseId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RoleHolderReference = Annotated[str, AfterValidator(one_line(320))]
+"""A user id, the e-mail someone signed in with, or ``group:<name>``."""
 GUEST_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -127,6 +134,20 @@ def public_base_url(request: Request, container: Container) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def room_slug(slug: str) -> str:
+    """The room code in the path, checked before anything else (authentication included): a
+    path that cannot name a room costs no database work and no audit record."""
+    normalised = normalise_slug(slug)
+    if normalised is None:
+        raise ApiProblem(
+            404, "invalid_room_link", "a room code looks like abc-defg-hij (10 letters)"
+        )
+    return normalised
+
+
+RoomSlug = Annotated[str, Depends(room_slug)]
+"""A route's ``slug`` path parameter, declared first so that it is checked first."""
+
 router = APIRouter(prefix="/api/v1", tags=["rooms"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -223,7 +244,7 @@ async def my_rooms(request: Request, session: SignedInRoomsReader) -> MyRooms:
 
 @router.get("/rooms/{slug}", response_model=RoomStatus, responses={404: _ERRORS[404]})
 async def get_room(
-    slug: str, request: Request, response: Response, session: RoomsReader
+    slug: RoomSlug, request: Request, response: Response, session: RoomsReader
 ) -> RoomStatus:
     """Tell whether a room exists, how it is reached and how many people are in it now."""
     container = _container(request)
@@ -234,7 +255,7 @@ async def get_room(
 
 @router.patch("/rooms/{slug}", response_model=RoomStatus, responses=_ERRORS)
 async def change_room(
-    slug: str, body: RoomChange, request: Request, session: RoomsWriter
+    slug: RoomSlug, body: RoomChange, request: Request, session: RoomsWriter
 ) -> RoomStatus:
     """Rename a room or change its access level (owners and administrators of the room)."""
     container = _container(request)
@@ -245,7 +266,7 @@ async def change_room(
 
 
 @router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
-async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomRoles:
+async def list_roles(slug: RoomSlug, request: Request, session: RoomsReader) -> RoomRoles:
     """Who holds which role in the room (for people who hold one themselves)."""
     holders, groups = await _container(request).room_directory.roles(
         session.user if session else None, slug
@@ -260,8 +281,8 @@ async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomR
 
 @router.put("/rooms/{slug}/roles/{user}", response_model=RoomRole | GroupRole, responses=_ERRORS)
 async def grant_role(
-    slug: str,
-    user: Annotated[str, Field(min_length=1, max_length=320)],
+    slug: RoomSlug,
+    user: RoleHolderReference,
     body: RoleGrant,
     request: Request,
     session: RolesWriter,
@@ -278,8 +299,8 @@ async def grant_role(
 
 @router.delete("/rooms/{slug}/roles/{user}", status_code=204, responses=_ERRORS)
 async def revoke_role(
-    slug: str,
-    user: Annotated[str, Field(min_length=1, max_length=320)],
+    slug: RoomSlug,
+    user: RoleHolderReference,
     request: Request,
     session: RolesWriter,
 ) -> Response:
@@ -297,7 +318,7 @@ async def revoke_role(
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    label: InvitationLabel | None = None
     valid_for_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24 * 7
 
 
@@ -335,7 +356,7 @@ def _invitation(invitation: Invitation) -> InvitationInfo:
     responses=_ERRORS,
 )
 async def create_invitation(
-    slug: str,
+    slug: RoomSlug,
     request: Request,
     session: RolesWriter,
     body: Annotated[InvitationCreate | None, Body()] = None,
@@ -359,7 +380,9 @@ async def create_invitation(
 
 
 @router.get("/rooms/{slug}/invitations", response_model=InvitationList, responses=_ERRORS)
-async def list_invitations(slug: str, request: Request, session: RoomsReader) -> InvitationList:
+async def list_invitations(
+    slug: RoomSlug, request: Request, session: RoomsReader
+) -> InvitationList:
     """The room's invitations (never their secrets)."""
     found = await _container(request).room_directory.invitations(
         session.user if session else None, slug
@@ -369,7 +392,7 @@ async def list_invitations(slug: str, request: Request, session: RoomsReader) ->
 
 @router.delete("/rooms/{slug}/invitations/{invitation_id}", status_code=204, responses=_ERRORS)
 async def revoke_invitation(
-    slug: str, invitation_id: int, request: Request, session: RolesWriter
+    slug: RoomSlug, invitation_id: DatabaseId, request: Request, session: RolesWriter
 ) -> Response:
     """Revoke an invitation: its link stops working at once."""
     await _container(request).room_directory.revoke_invitation(
