@@ -11,6 +11,11 @@ httptools protocol that
 - answers ``503`` and closes at once a new connection from an address that already holds
   ``max_per_client`` open connections (HTTP or WebSocket); other addresses are served as usual.
 
+uvicorn's own options do not cover this: ``limit_concurrency`` answers 503 to everyone once the
+total is reached (the attacker's connections count too), ``timeout_keep_alive`` only runs between
+requests, and ``h11_max_incomplete_event_size`` bounds header bytes for h11 only (Visio runs
+httptools, which has no bound).
+
 The address is the TCP peer's: behind a reverse proxy every connection comes from the proxy, so
 raise the per-client limit there (or let the proxy enforce it).
 """
