@@ -85,7 +85,7 @@ class RunningServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -141,6 +141,7 @@ def start_server(
         "VISIO_RATE_LIMIT_SIGN_IN_PER_MINUTE": "100000",
         "VISIO_RATE_LIMIT_ROOM_CREATION_PER_MINUTE": "100000",
         "VISIO_RATE_LIMIT_JOINS_PER_MINUTE": "100000",
+        "VISIO_RATE_LIMIT_REFUSALS_AUDITED_PER_MINUTE": "100000",
     }
     if in_media_namespace():
         env["VISIO_JANUS_ICE_INTERFACES"] = "visio0"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,9 @@ def test_settings_defaults_are_usable() -> None:
         ("VISIO_PUBLIC_URL", "not a url", "VISIO_PUBLIC_URL"),
         ("VISIO_JANUS_MODE", "external", "VISIO_JANUS_URL is required"),
         ("VISIO_PROTOCOL_MAX_MESSAGE_BYTES", "10", "VISIO_PROTOCOL_MAX_MESSAGE_BYTES"),
+        ("VISIO_DATABASE_URL", "mysql://u@h/db", "VISIO_DATABASE_URL: Value error, must be sqlite"),
+        ("VISIO_DATABASE_URL", "/var/lib/visio.db", "VISIO_DATABASE_URL"),
+        ("VISIO_HTTP_MAX_BODY_BYTES", "10", "VISIO_HTTP_MAX_BODY_BYTES"),
     ],
 )
 def test_settings_bad_values_are_named(
@@ -83,3 +88,36 @@ def test_cli_check_names_what_is_missing(tmp_path: object) -> None:
     assert result.returncode == 1
     assert "ERR  Janus binary at /nonexistent/janus" in result.stdout
     assert "apt-get install janus" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("written", "used"),
+    [
+        ("sqlite:///var/visio.db", "sqlite+aiosqlite:///var/visio.db"),
+        ("sqlite:////srv/visio.db", "sqlite+aiosqlite:////srv/visio.db"),
+        ("postgresql://visio:pw@db/visio", "postgresql+asyncpg://visio:pw@db/visio"),
+        ("postgres://visio@db/visio", "postgresql+asyncpg://visio@db/visio"),
+        ("postgresql+asyncpg://visio@db/visio", "postgresql+asyncpg://visio@db/visio"),
+    ],
+)
+def test_settings_database_url_in_the_plain_forms_gets_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, written: str, used: str
+) -> None:
+    """The URL forms people write (sqlite:///, postgresql://, postgres://) just work."""
+    monkeypatch.setenv("VISIO_DATABASE_URL", written)
+    assert load_settings(_env_file=None).effective_database_url == used
+
+
+def test_cli_migrate_accepts_a_plain_sqlite_url(tmp_path: Path) -> None:
+    """`VISIO_DATABASE_URL=sqlite:///path visio migrate` migrates, without a traceback."""
+    result = subprocess.run(
+        [str(VISIO), "migrate"],
+        env={**os.environ, "VISIO_DATABASE_URL": f"sqlite:///{tmp_path}/visio.db"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "database is at revision" in result.stdout
+    assert (tmp_path / "visio.db").stat().st_mode & 0o777 == 0o600

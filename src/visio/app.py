@@ -21,8 +21,8 @@ from visio.auth.rest import api as auth_api_router
 from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
 from visio.container import Container
-from visio.errors import ApiProblem
-from visio.rooms.rest import error_response
+from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
+from visio.errors import ApiProblem, error_response
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
@@ -89,6 +89,16 @@ MISSING_WEB_BUILD = """<!doctype html><html lang="en"><meta charset="utf-8"><tit
 (or <code>npm --prefix web ci && npm --prefix web run build</code>) and reload this page.</p>"""
 
 
+def _is_file_within(folder: Path, path: str) -> bool:
+    """Whether ``path`` names a file inside ``folder`` (a path too long or too odd for the
+    file system names none)."""
+    try:
+        candidate = (folder / path).resolve()
+        return candidate.is_file() and candidate.is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
 def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     """Build the ASGI app; services start with the app's lifespan."""
 
@@ -111,6 +121,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         redoc_url=None,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(SecurityHeaders, headers=security_headers(settings))
     app.include_router(rooms_router)
     app.include_router(speech_router)
@@ -122,6 +133,10 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error_response(413, BODY_TOO_LARGE, exc.detail, headers={"connection": "close"})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -172,9 +187,8 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         index = web_dir / "index.html"
         if not index.is_file():
             return HTMLResponse(MISSING_WEB_BUILD, status_code=503)
-        candidate = (web_dir / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):
-            return FileResponse(candidate)
+        if path and _is_file_within(web_dir, path):
+            return FileResponse(web_dir / path)
         return FileResponse(index, headers={"cache-control": "no-cache"})
 
     return app

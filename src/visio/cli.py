@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -12,17 +14,28 @@ import sys
 from collections.abc import Sequence
 
 from visio import __version__
-from visio.auth.redaction import RedactAuthQueries
+from visio.edge import logs
+from visio.edge.connections import ConnectionLimits, guarded_http_protocol
 from visio.settings import Settings, SettingsError, load_settings
 from visio.storage.database import create_engine, current_revision, head_revision, migrate
 from visio.web import DIST_DIR
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    logging.getLogger("uvicorn.access").addFilter(RedactAuthQueries())
+    """One line per record on stderr: control characters escaped, secrets out of the access
+    log (visio.edge.logs)."""
+    logs.install(level, sys.stderr)
+
+
+def _raise_descriptor_limit() -> int:
+    """Raise the soft limit on open files to the hard one (each connection holds one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            return soft
+    return hard
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -33,12 +46,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
+    descriptors = _raise_descriptor_limit()
     app = create_app(settings)
-    logging.getLogger(__name__).info("Visio %s on http://%s:%s", __version__, host, port)
+    logging.getLogger(__name__).info(
+        "Visio %s on http://%s:%s (up to %s open files)", __version__, host, port, descriptors
+    )
+    limits = ConnectionLimits(
+        header_timeout=settings.http_header_timeout_seconds,
+        max_per_client=settings.http_max_connections_per_client,
+    )
     uvicorn.run(
         app,
         host=host,
         port=port,
+        http=guarded_http_protocol(limits),
         log_level=settings.log_level.lower(),
         ws_max_size=max(16 * settings.protocol_max_message_bytes, 1024 * 1024),
         ws_ping_interval=10,
@@ -208,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
     commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
     args = parser.parse_args(argv)
+    os.umask(0o077)  # what Visio writes (data folder, database, Janus's secrets) is for its user
     if args.command in ("models", "speech-worker"):  # speech has its own settings
         from visio.speech import commands as speech
 

@@ -49,7 +49,10 @@ class Container:
         self.room_repository = RoomRepository(database_sessions)
         self.directory_groups = DirectoryRepository(database_sessions)
         self.directory_sync = DirectorySync(settings, self.directory_groups)
-        self.audit = AuditTrail(database_sessions)
+        self.audit = AuditTrail(
+            database_sessions,
+            refusals_per_minute=settings.rate_limit_refusals_audited_per_minute,
+        )
         self.users = UserRepository(database_sessions)
         self.sessions = SessionStore(database_sessions)
         self.tokens = TokenStore(database_sessions)

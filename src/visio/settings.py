@@ -89,6 +89,16 @@ class Settings(BaseSettings):
     rate_limit_sign_in_per_minute: int = Field(default=20, ge=1, le=100_000)
     rate_limit_room_creation_per_minute: int = Field(default=20, ge=1, le=100_000)
     rate_limit_joins_per_minute: int = Field(default=60, ge=1, le=100_000)
+    rate_limit_refusals_audited_per_minute: int = Field(default=30, ge=1, le=100_000)
+    """Refused requests (bad API tokens, failed sign-ins) recorded per client address per
+    minute; the rest are refused all the same, without a record."""
+
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    """Largest HTTP request body accepted, on every route (larger: 413 before it is read)."""
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    """How long a client may take to send a request's headers before the connection closes."""
+    http_max_connections_per_client: int = Field(default=256, ge=1, le=1_000_000)
+    """Open connections (HTTP and WebSocket) one client address may hold at once."""
 
     room_max_participants: int = Field(default=100, ge=2, le=1000)
     room_creation: str = "everyone"
@@ -200,6 +210,28 @@ class Settings(BaseSettings):
             if names and all(names):
                 return "groups:" + ",".join(names)
         raise ValueError("must be everyone, signed_in, admins or groups:<name>[,<name>]")
+
+    @field_validator("database_url")
+    @classmethod
+    def _choose_async_driver(cls, value: str | None) -> str | None:
+        """``sqlite:///path`` and ``postgresql://…`` (or ``postgres://``), the forms people write,
+        get the async drivers Visio runs on (aiosqlite, asyncpg)."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        scheme, separator, rest = value.partition("://")
+        drivers = {
+            "sqlite": "sqlite+aiosqlite",
+            "sqlite+aiosqlite": "sqlite+aiosqlite",
+            "postgresql": "postgresql+asyncpg",
+            "postgres": "postgresql+asyncpg",
+            "postgresql+asyncpg": "postgresql+asyncpg",
+        }
+        if not separator or scheme.lower() not in drivers:
+            raise ValueError(
+                "must be sqlite:///path/to/visio.db or postgresql://user:password@host/database"
+            )
+        return f"{drivers[scheme.lower()]}://{rest}"
 
     @field_validator("ldap_url")
     @classmethod

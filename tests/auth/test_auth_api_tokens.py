@@ -12,7 +12,7 @@ import pytest
 from tests.auth.signin import audit_events
 from tests.oidc.provider import TestProvider
 from tests.rooms.people import EMAILS, Browser
-from tests.support import RunningServer
+from tests.support import RunningServer, start_server
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +276,53 @@ def test_api_tokens_scheme_is_in_the_openapi_description(
     assert paths["/api/v1/rooms"]["post"]["security"] == [{"apiToken": ["rooms:write"]}]
     assert paths["/api/v1/rooms/{slug}/roles"]["get"]["security"] == [{"apiToken": ["rooms:read"]}]
     assert paths["/api/v1/audit/events"]["get"]["security"] == [{"apiToken": ["audit:read"]}]
+
+
+@pytest.fixture(scope="module")
+def frugal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server recording at most 5 refusals per client address per minute."""
+    server = start_server(
+        tmp_path_factory.mktemp("visio-frugal"), rate_limit_refusals_audited_per_minute="5"
+    )
+    yield server
+    server.stop()
+
+
+def _refusal_records(server: RunningServer) -> list[tuple[str | None, str]]:
+    with sqlite3.connect(server.data_dir / "visio.db") as database:
+        return list(
+            database.execute(
+                "SELECT user_agent, details FROM audit_events WHERE event = 'api_token.refused'"
+            )
+        )
+
+
+def test_api_tokens_refusals_are_audited_at_most_n_per_minute_per_client(
+    frugal_server: RunningServer,
+) -> None:
+    """A flood of bogus tokens is refused every time but recorded only up to the limit, and
+    each record stays small whatever the request carries."""
+    before = len(_refusal_records(frugal_server))
+    headers = {"authorization": "Bearer vt_" + "B" * 43, "user-agent": "u" * 10_000}
+    with httpx.Client(base_url=frugal_server.url, timeout=10, headers=headers) as flood:
+        for _ in range(30):
+            assert refusal(flood.get("/api/v1/rooms/abc-defg-hij")) == (401, "invalid_token")
+    records = _refusal_records(frugal_server)
+    assert len(records) - before == 5
+    for user_agent, details in records:
+        assert len(user_agent or "") <= 512
+        assert len(details) <= 1000
+
+
+def test_api_tokens_are_not_checked_on_a_path_that_cannot_name_a_room(
+    frugal_server: RunningServer,
+) -> None:
+    """An 8,000-character room code is refused as no room (404) before the token is looked at:
+    no database work, no audit record."""
+    before = len(_refusal_records(frugal_server))
+    headers = {"authorization": "Bearer vt_bogus"}
+    with httpx.Client(base_url=frugal_server.url, timeout=10, headers=headers) as program:
+        for _ in range(20):
+            response = program.get(f"/api/v1/rooms/{'x' * 8000}")
+            assert refusal(response) == (404, "invalid_room_link")
+    assert len(_refusal_records(frugal_server)) == before

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.auth.signin import (
+    audit_events,
     last_refusal,
     login_at_provider,
     me,
@@ -156,7 +157,20 @@ def test_auth_signin_refuses_a_provider_error(
         _assert_refused(client, final, server, provider, "provider_error")
 
 
-def test_auth_signin_unknown_provider_is_refused(server: RunningServer) -> None:
-    """A login link for a provider that is not configured goes home with an error."""
-    final = httpx.get(f"{server.url}/auth/nope/login", follow_redirects=True)
-    assert query_of(final.url) == {"login_error": "unknown_provider"}
+@pytest.mark.parametrize("provider_id", ["nope", "p" * 40, "proconnect%00", "%0D%0Aforged"])
+def test_auth_signin_unknown_provider_is_a_404_before_any_work(
+    server: RunningServer, provider: TestProvider, provider_id: str
+) -> None:
+    """A sign-in or callback link for a provider that is not configured (too long, NUL, CR/LF
+    included) is a 404 at once: nothing stored, nothing audited, on any database."""
+
+    def refusals() -> int:
+        events = audit_events(server, provider, "auth.login")
+        return sum(e["outcome"] == "failure" for e in events)
+
+    before = refusals()
+    for step in ("login", "callback?state=x&code=y"):
+        response = httpx.get(f"{server.url}/auth/{provider_id}/{step}")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "unknown_provider"
+    assert refusals() == before

@@ -8,11 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from visio.audit.trail import AuditEvent
 from visio.auth.dependencies import AuditReader, container_of, origin_of
-from visio.rooms.rest import ErrorReply
+from visio.errors import ErrorReply
+from visio.storage.models import MAX_ROW_ID
+from visio.text import one_line
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -33,9 +35,9 @@ async def list_events(
     session: AuditReader,
     since: datetime | None = None,
     until: datetime | None = None,
-    event: Annotated[str | None, Query(max_length=64)] = None,
-    actor_user_id: int | None = None,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    event: Annotated[str | None, Query(), AfterValidator(one_line(64))] = None,
+    actor_user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Events in the order they happened; page with ``after_id``."""

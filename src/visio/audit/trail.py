@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from visio.ratelimit import KeyedRateLimiter
 from visio.storage.models import AuditEventRecord, utcnow
+from visio.text import safe_for_output
 
 logger = logging.getLogger("visio.audit")
 
@@ -47,6 +49,27 @@ class AuditEvent(BaseModel):
         return cls.model_validate(record, from_attributes=True)
 
 
+MAX_DETAIL_CHARS = 500
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """Client text as the trail stores it: printable (no NUL, no lone surrogate) and within
+    its column's size, whatever the database."""
+    if value is None:
+        return None
+    return safe_for_output(value, max_length=limit)
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return safe_for_output(value, max_length=MAX_DETAIL_CHARS)
+    if isinstance(value, list):
+        return [_bounded(item) for item in value[:50]]
+    if isinstance(value, dict):
+        return {str(k)[:64]: _bounded(v) for k, v in list(value.items())[:50]}
+    return value
+
+
 class AuditTrail:
     """Appends events and reads them back. Nothing here changes or deletes one event."""
 
@@ -54,9 +77,19 @@ class AuditTrail:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime] = utcnow,
+        refusals_per_minute: int = 30,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._refusals = KeyedRateLimiter(refusals_per_minute)
+
+    async def record_refusal(self, event: str, origin: Origin, **fields: Any) -> AuditEvent | None:
+        """Record a refused request (a bad token, a failed sign-in) unless its client address
+        has had ``refusals_per_minute`` recorded in the last minute: a flood of bad requests
+        cannot flood the trail. Returns the event, or None when it was not recorded."""
+        if not self._refusals.allow(origin.ip or "unknown"):
+            return None
+        return await self.record(event, "failure", origin, **fields)
 
     async def record(
         self,
@@ -72,17 +105,18 @@ class AuditTrail:
     ) -> AuditEvent:
         """Append one event. ``details`` must hold no secret (no token, no code)."""
         origin = origin or Origin()
+        details = {key: _bounded(value) for key, value in (details or {}).items()}
         record = AuditEventRecord(
             occurred_at=self._clock(),
             event=event,
             outcome=outcome,
             actor_user_id=actor_user_id,
-            actor=actor,
-            provider=provider,
-            target=target,
-            ip=origin.ip,
-            user_agent=(origin.user_agent or "")[:512] or None,
-            details=details or {},
+            actor=_text(actor, 320),
+            provider=_text(provider, 32),
+            target=_text(target, 255),
+            ip=_text(origin.ip, 64),
+            user_agent=_text(origin.user_agent, 512) or None,
+            details=details,
         )
         async with self._sessions() as session, session.begin():
             session.add(record)
@@ -90,11 +124,11 @@ class AuditTrail:
             "audit %s %s actor=%s provider=%s target=%s ip=%s details=%s",
             event,
             outcome,
-            actor,
-            provider,
-            target,
-            origin.ip,
-            details or {},
+            record.actor,
+            record.provider,
+            record.target,
+            record.ip,
+            details,
         )
         return AuditEvent.of(record)
 

@@ -54,13 +54,12 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
     kind, _, secret = authorization.partition(" ")
     secret = secret.strip()
     use = None
-    if kind.lower() == "bearer" and secret.startswith(TOKEN_PREFIX):
+    if kind.lower() == "bearer" and secret.startswith(TOKEN_PREFIX) and len(secret) <= 128:
         use = await container.tokens.use(secret)
     if use is None or use.refusal is not None or use.token is None or use.owner is None:
         reason = use.refusal if use is not None else "unknown"
-        await container.audit.record(
+        await container.audit.record_refusal(
             "api_token.refused",
-            "failure",
             origin_of(request),
             actor_user_id=use.owner.id if use and use.owner else None,
             actor=(use.owner.email or use.owner.subject) if use and use.owner else None,
@@ -74,9 +73,8 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
     missing = [scope for scope in scopes if scope not in token.scopes]
     if missing or not scopes:  # a route that declares no scope is for browser sessions only
         scope = missing[0] if missing else None
-        await container.audit.record(
+        await container.audit.record_refusal(
             "api_token.refused",
-            "failure",
             origin_of(request),
             actor_user_id=owner.id,
             actor=owner.email or owner.subject,

@@ -5,7 +5,7 @@ characters) and PKCE (S256) when the provider's switch is on; the code is exchan
 client secret in the POST body (Authlib's OAuth 2 and PKCE helpers, over the server's httpx
 client); the ID token's signature is checked against the provider's JWKS (fetched again when an
 unknown ``kid`` shows up, so key rotation just works), and so are its issuer, audience, expiry
-and nonce (joserfc); userinfo is accepted as JSON or as a signed JWT and
+and nonce (joserfc's claims registry); userinfo is accepted as JSON or as a signed JWT and
 refused when its ``sub`` is not the ID token's.
 """
 
@@ -25,7 +25,13 @@ from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jws, jwt
-from joserfc.errors import BadSignatureError, JoseError
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import Key, KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -35,6 +41,8 @@ TOKEN_LENGTH = 48  # state, nonce and PKCE verifier: ProConnect wants at least 3
 CLOCK_LEEWAY_S = 60
 DISCOVERY_TTL_S = 3600.0
 UNKNOWN_KID_MEMORY_S = 300.0
+_CLAIMS_IN_ORDER = ("iss", "aud", "exp", "iat", "sub", "nonce", "acr")
+"""When several claims are refused at once, the reason given is the first of these."""
 
 
 class OidcError(Exception):
@@ -278,36 +286,59 @@ class OidcClient:
     def _check_id_token_claims(
         self, claims: dict[str, Any], metadata: ProviderMetadata, nonce: str
     ) -> None:
+        """OpenID Connect Core 3.1.3.7, with joserfc's claims registry; each refusal keeps the
+        stable reason the audit trail and the UI know."""
+        required: dict[str, jwt.ClaimsOption] = {
+            "iss": {"essential": True, "value": metadata.issuer},
+            "aud": {"essential": True, "value": self.config.client_id},
+            "exp": {"essential": True},
+            "iat": {"essential": True},
+            "sub": {"essential": True},
+            "nonce": {"essential": True, "value": nonce},
+        }
+        if self.config.acr_values and claims.get("acr") is not None:  # when the token states one
+            required["acr"] = {"values": self.config.acr_values.split()}
+        registry = jwt.JWTClaimsRegistry(
+            now=lambda: int(self._clock()), leeway=CLOCK_LEEWAY_S, **required
+        )
+        try:
+            registry.validate(claims)
+        except ClaimError as exc:
+            raise self._claim_refusal(exc, claims) from None
+        audience = claims["aud"]
+        if (
+            isinstance(audience, list)
+            and len(audience) > 1
+            and claims.get("azp") != (self.config.client_id)
+        ):
+            raise OidcError("wrong_audience", "the ID token was issued for another application")
+
+    def _claim_refusal(self, error: ClaimError, claims: dict[str, Any]) -> OidcError:
+        """The sign-in refusal for the first claim the registry refused."""
         name = self.config.display_name
-        if claims.get("iss") != metadata.issuer:
-            raise OidcError("wrong_issuer", f"the ID token was not issued by {name}")
-        audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
-        if self.config.client_id not in audiences:
-            raise OidcError("wrong_audience", "the ID token was issued for another application")
-        if len(audiences) > 1 and claims.get("azp") != self.config.client_id:
-            raise OidcError("wrong_audience", "the ID token was issued for another application")
-        now = self._clock()
-        expiry, issued_at = claims.get("exp"), claims.get("iat")
-        if not isinstance(expiry, int | float) or expiry + CLOCK_LEEWAY_S < now:
-            raise OidcError("token_expired", "the ID token has expired; please sign in again")
-        if not isinstance(issued_at, int | float) or issued_at - CLOCK_LEEWAY_S > now:
-            raise OidcError("token_not_yet_valid", "the ID token is dated in the future")
-        if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-            raise OidcError("malformed_token", "the ID token names nobody (no sub)")
-        token_nonce = claims.get("nonce")
-        if not isinstance(token_nonce, str) or not token_nonce:
-            raise OidcError("nonce_missing", "the ID token carries no nonce")
-        if not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
-            raise OidcError(
+        refused = error.claim.split(",")
+        claim = next((c for c in _CLAIMS_IN_ORDER if c in refused), refused[0])
+        if claim == "exp" or isinstance(error, ExpiredTokenError):
+            return OidcError("token_expired", "the ID token has expired; please sign in again")
+        if claim == "nonce":
+            if isinstance(error, MissingClaimError) or not claims.get("nonce"):
+                return OidcError("nonce_missing", "the ID token carries no nonce")
+            return OidcError(
                 "nonce_mismatch", "the ID token belongs to another sign-in (nonce mismatch)"
             )
-        acr = claims.get("acr")
-        if self.config.acr_values and acr is not None and acr not in self.config.acr_values.split():
-            raise OidcError(
+        refusals = {
+            "iss": OidcError("wrong_issuer", f"the ID token was not issued by {name}"),
+            "aud": OidcError("wrong_audience", "the ID token was issued for another application"),
+            "iat": OidcError("token_not_yet_valid", "the ID token is dated in the future"),
+            "acr": OidcError(
                 "acr_not_satisfied",
-                f"{name} signed you in at level {acr}, below the required {self.config.acr_values}",
-            )
+                f"{name} signed you in at level {str(claims.get('acr'))[:32]}, below the "
+                f"required {self.config.acr_values}",
+            ),
+        }
+        return refusals.get(
+            claim, OidcError("malformed_token", f"the ID token's {claim[:32]} claim is not valid")
+        )
 
     async def _userinfo(
         self, metadata: ProviderMetadata, access_token: str, subject: str

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -18,7 +19,8 @@ from visio.auth.dependencies import (
 from visio.auth.oidc import OidcError
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
-from visio.rooms.rest import ErrorReply, public_base_url
+from visio.errors import ApiProblem, ErrorReply
+from visio.rooms.rest import public_base_url
 
 LOGIN_COOKIE = "visio_login"
 LOGOUT_COOKIE = "visio_logout"
@@ -111,15 +113,24 @@ async def me(request: Request, session: RequiredSession) -> Me:
     )
 
 
+def known_provider(provider: str, request: Request) -> str:
+    """The provider in the path, refused with 404 unless configured: before any other work."""
+    if container_of(request).auth.client(provider) is None:
+        raise ApiProblem(404, "unknown_provider", "there is no identity provider with this id")
+    return provider
+
+
+Provider = Annotated[str, Depends(known_provider)]
+
+
 @browser.get("/{provider}/login")
-async def login(provider: str, request: Request, next: str | None = None) -> Response:
+async def login(provider: Provider, request: Request, next: str | None = None) -> Response:
     """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
     container = container_of(request)
     client = request.client.host if request.client else "unknown"
     if not container.rate_limits.sign_in.allow(client):
-        await container.audit.record(
+        await container.audit.record_refusal(
             "auth.login",
-            "failure",
             origin_of(request),
             provider=provider,
             details={"reason": "rate_limited"},
@@ -130,9 +141,8 @@ async def login(provider: str, request: Request, next: str | None = None) -> Res
     try:
         url = await container.auth.begin_login(provider, redirect_uri, next, browser_token)
     except OidcError as exc:
-        await container.audit.record(
+        await container.audit.record_refusal(
             "auth.login",
-            "failure",
             origin_of(request),
             provider=provider,
             details={"reason": exc.code, "message": exc.message},
@@ -144,7 +154,7 @@ async def login(provider: str, request: Request, next: str | None = None) -> Res
 
 
 @browser.get("/{provider}/callback")
-async def callback(provider: str, request: Request) -> Response:
+async def callback(provider: Provider, request: Request) -> Response:
     """The provider's answer: verify everything, then open a fresh session."""
     container = container_of(request)
     params = request.query_params
@@ -189,7 +199,7 @@ async def logout(request: Request, session: RequiredSession) -> Response:
 async def logout_done(request: Request, state: str | None = None) -> Response:
     """Back from the provider's sign-out; the state must be the one Visio sent."""
     expected = request.cookies.get(LOGOUT_COOKIE)
-    matched = bool(state and expected and hmac.compare_digest(state, expected))
+    matched = bool(state and expected and hmac.compare_digest(state.encode(), expected.encode()))
     response = RedirectResponse("/?signed_out=1" if matched else "/", status_code=303)
     response.delete_cookie(LOGOUT_COOKIE, path="/auth")
     return response

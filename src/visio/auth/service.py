@@ -141,9 +141,8 @@ class AuthService:
                 code_verifier=pending.code_verifier,
             )
         except OidcError as exc:
-            await self._audit.record(
+            await self._audit.record_refusal(
                 "auth.login",
-                "failure",
                 origin,
                 provider=provider_id,
                 details={"reason": exc.code, "message": exc.message},

@@ -9,16 +9,17 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from visio.auth.dependencies import RequiredSession, container_of, origin_of
 from visio.auth.tokens import ApiToken, Scope
-from visio.errors import ApiProblem
-from visio.rooms.rest import ErrorReply
+from visio.errors import ApiProblem, ErrorReply
+from visio.storage.models import MAX_ROW_ID
+from visio.text import one_line
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
-TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+TokenName = Annotated[str, AfterValidator(one_line(80))]
 REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorReply, "description": "not signed in"},
     403: {"model": ErrorReply, "description": "CSRF token missing, or an API token was used"},
@@ -78,7 +79,7 @@ async def list_tokens(request: Request, session: RequiredSession) -> TokenList:
     responses={**REFUSALS, 404: {"model": ErrorReply, "description": "no such token of yours"}},
 )
 async def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, session: RequiredSession
+    token_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], request: Request, session: RequiredSession
 ) -> Response:
     """Revoke one of your tokens: it is refused from now on."""
     container = container_of(request)

@@ -15,6 +15,7 @@ from visio.hashing import secret_digest
 from visio.rooms.protocol import Role
 from visio.rooms.slugs import new_slug
 from visio.storage.models import (
+    MAX_ROW_ID,
     DirectoryGroupRecord,
     DirectoryMembershipRecord,
     RoomGroupRoleRecord,
@@ -222,7 +223,9 @@ class RoomRepository:
     async def find_user(self, reference: str) -> int | None:
         """A user id from a reference: the id itself (digits) or an e-mail address."""
         async with self._sessions() as session:
-            if reference.isdigit():
+            if reference.isascii() and reference.isdigit():  # ASCII: "²" is a digit too
+                if int(reference) > MAX_ROW_ID:
+                    return None
                 found = await session.scalar(
                     select(UserRecord.id).where(UserRecord.id == int(reference))
                 )

@@ -7,9 +7,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request, Response, WebSocket
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, Body, Depends, Path, Request, Response, WebSocket
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from visio.audit import Origin
 from visio.auth.dependencies import (
@@ -21,7 +20,7 @@ from visio.auth.dependencies import (
 )
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
-from visio.errors import ApiProblem
+from visio.errors import ApiProblem, ErrorReply
 from visio.rooms.administration import GROUP_PREFIX
 from visio.rooms.protocol import Role
 from visio.rooms.repository import Access, Invitation, RoleHolder, StoredRoom
@@ -31,8 +30,15 @@ from visio.rooms.signaling import (
     RoomConnection,
     Visitor,
 )
+from visio.rooms.slugs import normalise_slug
+from visio.storage.models import MAX_ROW_ID
+from visio.text import one_line
 
-RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+RoomName = Annotated[str, AfterValidator(one_line(120))]
+InvitationLabel = Annotated[str, AfterValidator(one_line(100))]
+DatabaseId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RoleHolderReference = Annotated[str, AfterValidator(one_line(320))]
+"""A user id, the e-mail someone signed in with, or ``group:<name>``."""
 GUEST_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -106,21 +112,6 @@ class RoomRoles(BaseModel):
     group_roles: list[GroupRole] = []
 
 
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorReply(BaseModel):
-    error: ErrorBody
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        ErrorReply(error=ErrorBody(code=code, message=message)).model_dump(), status_code=status
-    )
-
-
 def _container(request: Request | WebSocket) -> Container:
     container: Container = request.app.state.container
     return container
@@ -151,6 +142,21 @@ def public_base_url(request: Request, container: Container) -> str:
 
 
 logger = logging.getLogger(__name__)
+
+
+def room_slug(slug: str) -> str:
+    """The room code in the path, checked before anything else (authentication included): a
+    path that cannot name a room costs no database work and no audit record."""
+    normalised = normalise_slug(slug)
+    if normalised is None:
+        raise ApiProblem(
+            404, "invalid_room_link", "a room code looks like abc-defg-hij (10 letters)"
+        )
+    return normalised
+
+
+RoomSlug = Annotated[str, Depends(room_slug)]
+"""A route's ``slug`` path parameter, declared first so that it is checked first."""
 
 router = APIRouter(prefix="/api/v1", tags=["rooms"])
 
@@ -248,7 +254,7 @@ async def my_rooms(request: Request, session: SignedInRoomsReader) -> MyRooms:
 
 @router.get("/rooms/{slug}", response_model=RoomStatus, responses={404: _ERRORS[404]})
 async def get_room(
-    slug: str, request: Request, response: Response, session: RoomsReader
+    slug: RoomSlug, request: Request, response: Response, session: RoomsReader
 ) -> RoomStatus:
     """Tell whether a room exists, how it is reached and how many people are in it now."""
     container = _container(request)
@@ -261,7 +267,7 @@ async def get_room(
 
 @router.patch("/rooms/{slug}", response_model=RoomStatus, responses=_ERRORS)
 async def change_room(
-    slug: str, body: RoomChange, request: Request, session: RoomsWriter
+    slug: RoomSlug, body: RoomChange, request: Request, session: RoomsWriter
 ) -> RoomStatus:
     """Rename a room or change its access level (owners and administrators of the room)."""
     container = _container(request)
@@ -272,7 +278,7 @@ async def change_room(
 
 
 @router.get("/rooms/{slug}/roles", response_model=RoomRoles, responses=_ERRORS)
-async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomRoles:
+async def list_roles(slug: RoomSlug, request: Request, session: RoomsReader) -> RoomRoles:
     """Who holds which role in the room (for people who hold one themselves)."""
     holders, groups = await _container(request).room_administration.roles(
         session.user if session else None, slug
@@ -287,8 +293,8 @@ async def list_roles(slug: str, request: Request, session: RoomsReader) -> RoomR
 
 @router.put("/rooms/{slug}/roles/{user}", response_model=RoomRole | GroupRole, responses=_ERRORS)
 async def grant_role(
-    slug: str,
-    user: Annotated[str, Field(min_length=1, max_length=320)],
+    slug: RoomSlug,
+    user: RoleHolderReference,
     body: RoleGrant,
     request: Request,
     session: RolesWriter,
@@ -305,8 +311,8 @@ async def grant_role(
 
 @router.delete("/rooms/{slug}/roles/{user}", status_code=204, responses=_ERRORS)
 async def revoke_role(
-    slug: str,
-    user: Annotated[str, Field(min_length=1, max_length=320)],
+    slug: RoomSlug,
+    user: RoleHolderReference,
     request: Request,
     session: RolesWriter,
 ) -> Response:
@@ -324,7 +330,7 @@ async def revoke_role(
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    label: InvitationLabel | None = None
     valid_for_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24 * 7
 
 
@@ -362,7 +368,7 @@ def _invitation(invitation: Invitation) -> InvitationInfo:
     responses=_ERRORS,
 )
 async def create_invitation(
-    slug: str,
+    slug: RoomSlug,
     request: Request,
     session: RolesWriter,
     body: Annotated[InvitationCreate | None, Body()] = None,
@@ -386,7 +392,9 @@ async def create_invitation(
 
 
 @router.get("/rooms/{slug}/invitations", response_model=InvitationList, responses=_ERRORS)
-async def list_invitations(slug: str, request: Request, session: RoomsReader) -> InvitationList:
+async def list_invitations(
+    slug: RoomSlug, request: Request, session: RoomsReader
+) -> InvitationList:
     """The room's invitations (never their secrets)."""
     found = await _container(request).room_administration.invitations(
         session.user if session else None, slug
@@ -396,7 +404,7 @@ async def list_invitations(slug: str, request: Request, session: RoomsReader) ->
 
 @router.delete("/rooms/{slug}/invitations/{invitation_id}", status_code=204, responses=_ERRORS)
 async def revoke_invitation(
-    slug: str, invitation_id: int, request: Request, session: RolesWriter
+    slug: RoomSlug, invitation_id: DatabaseId, request: Request, session: RolesWriter
 ) -> Response:
     """Revoke an invitation: its link stops working at once."""
     await _container(request).room_administration.revoke_invitation(
@@ -419,7 +427,7 @@ class RemovalList(BaseModel):
 
 
 @router.get("/rooms/{slug}/removals", response_model=RemovalList, responses=_ERRORS)
-async def list_removals(slug: str, request: Request, session: RoomsReader) -> RemovalList:
+async def list_removals(slug: RoomSlug, request: Request, session: RoomsReader) -> RemovalList:
     """People removed from the room's meetings, who wait in the lobby if they come back (owners
     only)."""
     found = await _container(request).room_administration.removals(
@@ -437,7 +445,7 @@ async def list_removals(slug: str, request: Request, session: RoomsReader) -> Re
 
 @router.delete("/rooms/{slug}/removals/{removal_id}", status_code=204, responses=_ERRORS)
 async def undo_removal(
-    slug: str,
+    slug: RoomSlug,
     removal_id: Annotated[str, Path(max_length=80, pattern=r"^(user|guest):[A-Za-z0-9]+$")],
     request: Request,
     session: RolesWriter,

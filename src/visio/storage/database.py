@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -19,12 +20,20 @@ from sqlalchemy.pool import ConnectionPoolEntry
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+def _private_database_file(path: Path) -> None:
+    """The SQLite file (and so its -wal and -shm companions, which copy its mode) and a folder
+    made for it are readable by Visio's user only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL and foreign keys so it is safe to crash."""
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
+        path = url.split(":///", 1)[-1].split("?", 1)[0]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database_file(Path(path))
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if url.startswith("sqlite"):
 

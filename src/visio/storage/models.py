@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest row id (ids are 32-bit integers on PostgreSQL): a larger one names no row."""
+
 
 class Base(DeclarativeBase):
     pass

@@ -8,6 +8,7 @@ and every request must carry a secret generated for this run.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +64,18 @@ def _only(source: Path, module: str, folder: Path) -> Path:
     return folder
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write a file holding secrets, readable by Visio's user only (even if it existed)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
 def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
     """Write janus.jcfg and the plugin and transport files; return how to reach Janus."""
-    config_dir.mkdir(parents=True, exist_ok=True)
+    config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config_dir.chmod(0o700)
     nothing = config_dir / "no-modules"
     nothing.mkdir(exist_ok=True)
     api_secret = secrets.token_urlsafe(24)
@@ -105,7 +115,8 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
         "session_timeout": 60,
         "server_name": "Visio media engine",
     }
-    (config_dir / "janus.jcfg").write_text(
+    _write_private(
+        config_dir / "janus.jcfg",
         render_jcfg(
             {
                 "general": general,
@@ -118,7 +129,6 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
                 "events": {"broadcast": False},
             }
         ),
-        encoding="utf-8",
     )
     (config_dir / "janus.transport.websockets.jcfg").write_text(
         render_jcfg(
@@ -141,9 +151,9 @@ def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
         ),
         encoding="utf-8",
     )
-    (config_dir / "janus.plugin.videoroom.jcfg").write_text(
+    _write_private(
+        config_dir / "janus.plugin.videoroom.jcfg",
         render_jcfg({"general": {"admin_key": videoroom_admin_key, "lock_rtp_forward": True}}),
-        encoding="utf-8",
     )
     return JanusRuntime(
         config_dir=config_dir,
