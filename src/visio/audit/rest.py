@@ -72,7 +72,7 @@ async def export_events(
         "success",
         origin_of(request),
         actor_user_id=session.user.id,
-        actor=session.user.email or session.user.subject,
+        actor=session.user.audit_label,
         provider=session.provider,
         details={
             "since": since.isoformat() if since else None,

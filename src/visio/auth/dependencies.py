@@ -62,7 +62,7 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
             "api_token.refused",
             origin_of(request),
             actor_user_id=use.owner.id if use and use.owner else None,
-            actor=(use.owner.email or use.owner.subject) if use and use.owner else None,
+            actor=use.owner.audit_label if use and use.owner else None,
             target=f"token:{use.token.id}" if use and use.token else None,
             details={"reason": reason, "path": request.url.path},
         )
@@ -77,7 +77,7 @@ async def _token_session(request: Request, authorization: str, scopes: list[str]
             "api_token.refused",
             origin_of(request),
             actor_user_id=owner.id,
-            actor=owner.email or owner.subject,
+            actor=owner.audit_label,
             target=f"token:{token.id}",
             details={"reason": "insufficient_scope", "scope": scope, "path": request.url.path},
         )

@@ -19,8 +19,8 @@ from visio.auth.dependencies import (
 from visio.auth.oidc import OidcError
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
+from visio.edge.urls import public_base_url
 from visio.errors import ApiProblem, ErrorReply
-from visio.rooms.rest import public_base_url
 
 LOGIN_COOKIE = "visio_login"
 LOGOUT_COOKIE = "visio_logout"
@@ -137,7 +137,7 @@ async def login(provider: Provider, request: Request, next: str | None = None) -
         )
         return _failed("rate_limited")
     browser_token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
-    redirect_uri = f"{public_base_url(request, container)}/auth/{provider}/callback"
+    redirect_uri = f"{public_base_url(request, container.settings)}/auth/{provider}/callback"
     try:
         url = await container.auth.begin_login(provider, redirect_uri, next, browser_token)
     except OidcError as exc:
@@ -166,7 +166,7 @@ async def callback(provider: Provider, request: Request) -> Response:
             error=params.get("error"),
             issuer=params.get("iss"),
             browser_token=request.cookies.get(LOGIN_COOKIE),
-            redirect_uri=f"{public_base_url(request, container)}/auth/{provider}/callback",
+            redirect_uri=f"{public_base_url(request, container.settings)}/auth/{provider}/callback",
             origin=origin_of(request),
         )
     except OidcError as exc:
@@ -185,7 +185,7 @@ async def logout(request: Request, session: RequiredSession) -> Response:
     """End the session (CSRF-checked); the reply says where to go to sign out at the provider."""
     container = container_of(request)
     token = request.cookies[SESSION_COOKIE]
-    done = f"{public_base_url(request, container)}/auth/logout/done"
+    done = f"{public_base_url(request, container.settings)}/auth/logout/done"
     state, url = await container.auth.logout(token, session, done, origin_of(request))
     response = Response(
         LogoutReply(redirect=url or "/").model_dump_json(), media_type="application/json"

@@ -159,7 +159,7 @@ class AuthService:
             "success",
             origin,
             actor_user_id=user.id,
-            actor=user.email or user.subject,
+            actor=user.audit_label,
             provider=provider_id,
             details={"sub": user.subject, "acr": identity.claims.get("acr"), "idp_id": user.idp_id},
         )
@@ -207,7 +207,7 @@ class AuthService:
             "success",
             origin,
             actor_user_id=session.user.id,
-            actor=session.user.email or session.user.subject,
+            actor=session.user.audit_label,
             provider=session.provider,
         )
         state = secrets.token_urlsafe(32)

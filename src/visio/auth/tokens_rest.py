@@ -55,7 +55,7 @@ async def create_token(body: TokenCreate, request: Request, session: RequiredSes
         "success",
         origin_of(request),
         actor_user_id=session.user.id,
-        actor=session.user.email or session.user.subject,
+        actor=session.user.audit_label,
         provider=session.provider,
         target=f"token:{token.id}",
         details={
@@ -91,7 +91,7 @@ async def revoke_token(
         "success",
         origin_of(request),
         actor_user_id=session.user.id,
-        actor=session.user.email or session.user.subject,
+        actor=session.user.audit_label,
         provider=session.provider,
         target=f"token:{token.id}",
         details={"name": token.name},

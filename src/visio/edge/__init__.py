@@ -1,4 +1,4 @@
 """The HTTP edge: what every connection, request and log line goes through before (or after) a
 route sees it. ``body.py`` bounds request bodies, ``connections.py`` bounds how long a client may
 take to send its headers and how many connections one address may hold, ``logs.py`` keeps log
-lines one line each and free of secrets."""
+lines one line each and free of secrets; ``urls.py`` says the address people reach Visio at."""

@@ -20,6 +20,7 @@ from visio.auth.dependencies import (
 )
 from visio.auth.sessions import SESSION_COOKIE
 from visio.container import Container
+from visio.edge.urls import public_base_url
 from visio.errors import ApiProblem, ErrorReply
 from visio.rooms.administration import GROUP_PREFIX
 from visio.rooms.protocol import Role
@@ -135,12 +136,6 @@ def _same_origin(websocket: WebSocket, container: Container) -> bool:
     return origin.rstrip("/") in expected
 
 
-def public_base_url(request: Request, container: Container) -> str:
-    if container.settings.public_url is not None:
-        return str(container.settings.public_url).rstrip("/")
-    return str(request.base_url).rstrip("/")
-
-
 logger = logging.getLogger(__name__)
 
 
@@ -229,7 +224,7 @@ async def create_room(
     )
     return RoomCreated(
         slug=room.slug,
-        url=f"{public_base_url(request, container)}/{room.slug}",
+        url=f"{public_base_url(request, container.settings)}/{room.slug}",
         created_at=room.created_at,
     )
 
@@ -387,7 +382,7 @@ async def create_invitation(
     room = await container.room_administration.find(slug)
     return InvitationCreated(
         **_invitation(invitation).model_dump(),
-        url=f"{public_base_url(request, container)}/{room.slug}?invitation={token}",
+        url=f"{public_base_url(request, container.settings)}/{room.slug}?invitation={token}",
     )
 
 
