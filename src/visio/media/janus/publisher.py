@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from visio.media.janus.client import (
     EventListener,
     JanusError,
-    JanusHandle,
     JanusSession,
     JsonObject,
 )
 from visio.media.janus.replies import Jsep, read
-from visio.media.janus.videoroom import VIDEOROOM
+from visio.media.janus.videoroom import VIDEOROOM, VideoRoomHandle
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,9 @@ class TrackDescription:
     description: str
 
 
-class VideoRoomPublisher:
+class VideoRoomPublisher(VideoRoomHandle):
     """One publisher handle; its requests are the VideoRoom's ``joinandconfigure`` and
     ``configure``."""
-
-    def __init__(self, handle: JanusHandle) -> None:
-        self._handle = handle
 
     @classmethod
     async def join(
@@ -74,15 +70,6 @@ class VideoRoomPublisher:
         await self._handle.message(
             {"request": "configure", "streams": [{"mid": mid, "send": relayed}]}
         )
-
-    async def trickle(self, candidate: JsonObject | None) -> None:
-        await self._handle.trickle(candidate)
-
-    def forget(self) -> None:
-        self._handle.forget()
-
-    async def detach(self) -> None:
-        await self._handle.detach()
 
 
 def _descriptions(tracks: list[TrackDescription]) -> list[JsonObject]:

@@ -3,20 +3,17 @@ they receive (Janus's multistream subscription)."""
 
 from __future__ import annotations
 
-from visio.media.janus.client import EventListener, JanusHandle, JanusSession, JsonObject
+from visio.media.janus.client import EventListener, JanusSession, JsonObject
 from visio.media.janus.replies import SubscriberUpdate, subscriber_update
-from visio.media.janus.videoroom import VIDEOROOM
+from visio.media.janus.videoroom import VIDEOROOM, VideoRoomHandle
 
 Feed = tuple[int, str]
 """A publisher's track: (feed id, the publisher's mid)."""
 
 
-class VideoRoomSubscriber:
+class VideoRoomSubscriber(VideoRoomHandle):
     """One subscriber handle; its requests are the VideoRoom's subscriber ``join``, ``update``,
     ``start`` and ``configure``."""
-
-    def __init__(self, handle: JanusHandle) -> None:
-        self._handle = handle
 
     @classmethod
     async def join(
@@ -54,15 +51,6 @@ class VideoRoomSubscriber:
         return subscriber_update(
             *await self._handle.message({"request": "configure", "restart": True})
         )
-
-    async def trickle(self, candidate: JsonObject | None) -> None:
-        await self._handle.trickle(candidate)
-
-    def forget(self) -> None:
-        self._handle.forget()
-
-    async def detach(self) -> None:
-        await self._handle.detach()
 
 
 def _streams(feeds: list[Feed]) -> list[JsonObject]:

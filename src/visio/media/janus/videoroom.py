@@ -14,6 +14,25 @@ from visio.media.janus.replies import ForwardReply, read
 VIDEOROOM = "janus.plugin.videoroom"
 
 
+class VideoRoomHandle:
+    """A participant's handle on the VideoRoom plugin (publisher or subscriber): what both do."""
+
+    def __init__(self, handle: JanusHandle) -> None:
+        self._handle = handle
+
+    async def trickle(self, candidate: JsonObject | None) -> None:
+        """A browser's ICE candidate for this handle's PeerConnection (None: no more)."""
+        await self._handle.trickle(candidate)
+
+    def forget(self) -> None:
+        """Janus is gone with the handle: drop it without asking Janus anything."""
+        self._handle.forget()
+
+    async def detach(self) -> None:
+        """Janus hangs up the PeerConnection."""
+        await self._handle.detach()
+
+
 async def _ignore_event(_: PluginEvent) -> None:
     return None
 
