@@ -14,6 +14,8 @@ from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
+ACTION_TIMEOUT_MS = 60_000
+"""Clicks, fills and waits of Playwright: generous, for a busy machine (figures are in bench/)."""
 SILENT_RMS = 0.001
 """Below this loudness (WebAudio RMS, full scale 1.0) a remote participant is silent."""
 BASE_ARGS = [
@@ -171,6 +173,7 @@ class Participants:
         """A new Chromium for this person, on ``url`` (``init_script`` runs before the page's)."""
         browser = self.launch(name, args)
         context = browser.new_context(viewport={"width": 1024, "height": 700})
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
@@ -186,7 +189,7 @@ class Participants:
         page = person.page
         page.get_by_test_id("name-input").fill(name)
         page.get_by_test_id("join").click()
-        page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+        page.wait_for_function("() => !!window.visio?.session?.participantId")
         return person
 
     def meeting(self, base_url: str, slug: str, *names: str) -> list[Participant]:
