@@ -7,8 +7,8 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Participants
-from tests.support import RunningServer
+from tests.e2e.browser import Participant, Participants
+from tests.support import RunningServer, wait_until
 
 TONES = {"Alice": 440.0, "Bob": 660.0, "Carol": 990.0}
 SIMULCAST_LAYERS_JS = """async () => {
@@ -17,6 +17,19 @@ SIMULCAST_LAYERS_JS = """async () => {
   stats.forEach(s => { if (s.type === 'outbound-rtp' && s.kind === 'video' && s.rid && s.bytesSent > 0) rids.push(s.rid); });
   return rids;
 }"""
+
+
+def wait_simulcast(person: Participant, layers: int = 2) -> None:
+    """Until the camera goes out in ``layers`` simulcast layers. Higher layers start once the
+    bandwidth estimate allows them, so this waits rather than samples once."""
+    wait_until(
+        lambda: len(person.page.evaluate(SIMULCAST_LAYERS_JS)) >= layers,
+        timeout=30,
+        message=lambda: (
+            f"{person.name}'s camera should be sent in {layers} simulcast layers, "
+            f"got {person.page.evaluate(SIMULCAST_LAYERS_JS)}"
+        ),
+    )
 
 
 def test_meeting_three_participants_see_and_hear_each_other(
@@ -37,8 +50,7 @@ def test_meeting_three_participants_see_and_hear_each_other(
         totals = person.inbound_totals()
         assert totals["video"] >= 2 and totals["audio"] >= 2
         assert totals["framesDecoded"] > 0 and totals["samples"] > 0
-        layers = person.page.evaluate(SIMULCAST_LAYERS_JS)
-        assert len(layers) >= 2, f"camera should be sent in simulcast layers, got {layers}"
+        wait_simulcast(person)
 
 
 def test_meeting_mute_and_camera_off_are_seen_by_others(
