@@ -187,6 +187,14 @@ class Participants:
     ) -> Participant:
         person = self.open(f"{base_url}/{slug}", name, init_script=init_script)
         page = person.page
+        try:
+            page.get_by_test_id("name-input").wait_for()
+        except PlaywrightTimeoutError:
+            shown = page.locator("body").inner_text(timeout=5000).strip()[:200]
+            raise AssertionError(
+                f"{name}: no pre-join form on /{slug} after {ACTION_TIMEOUT_MS / 1000:.0f} s; "
+                f"the page shows {shown!r}"
+            ) from None
         page.get_by_test_id("name-input").fill(name)
         page.get_by_test_id("join").click()
         page.wait_for_function("() => !!window.visio?.session?.participantId")
