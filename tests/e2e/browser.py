@@ -64,7 +64,7 @@ class Participant:
     def remote_tiles(self) -> list[dict[str, str]]:
         return list(self.page.evaluate(REMOTE_TILES_JS))
 
-    def wait_for_remote_names(self, names: set[str], timeout: float = 20) -> None:
+    def wait_for_remote_names(self, names: set[str], timeout: float = 30) -> None:
         """Until a camera tile shows for each of ``names`` (the page checks at each repaint)."""
         try:
             self.page.wait_for_function(
@@ -84,7 +84,7 @@ class Participant:
         return dict(self.page.evaluate(VIDEO_PROGRESS_JS, {"id": participant_id, "source": source}))
 
     def wait_video_flowing(
-        self, participant_id: str, source: str = "camera", timeout: float = 20
+        self, participant_id: str, source: str = "camera", timeout: float = 30
     ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         last: dict[str, Any] = {}
@@ -116,7 +116,7 @@ class Participant:
         return dict(self.page.evaluate(AUDIO_ANALYSIS_JS, participant_id))
 
     def wait_audio_tone(
-        self, participant_id: str, frequency: float, timeout: float = 20
+        self, participant_id: str, frequency: float, timeout: float = 30
     ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         last: dict[str, Any] = {}
