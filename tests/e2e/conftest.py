@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 # Playwright's default of 5 s for expect() fails tests on a busy machine, not slow features.
 # Timing is measured in bench/, never asserted here.
-expect.set_options(timeout=20_000)
+expect.set_options(timeout=30_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -87,7 +87,7 @@ def test_captions_show_what_each_person_said_under_their_name(
     alice.page.get_by_test_id("toggle-captions-panel").click()
     alice.page.get_by_test_id("captions-language").select_option("en")
     alice.page.get_by_test_id("captions-on").click()
-    expect(bob.page.get_by_test_id("captions-indicator")).to_be_visible(timeout=10000)
+    expect(bob.page.get_by_test_id("captions-indicator")).to_be_visible()
     bob.page.get_by_test_id("toggle-captions-panel").click()
 
     heard: dict[str, set[str]] = {}

@@ -22,9 +22,7 @@ def moderate(moderator: Participant, target_id: str, action: str) -> None:
 
 
 def expect_end_page(page: Page, code: str) -> None:
-    expect(page.get_by_test_id("error-page")).to_have_attribute(
-        "data-error-code", code, timeout=10000
-    )
+    expect(page.get_by_test_id("error-page")).to_have_attribute("data-error-code", code)
 
 
 def test_mute_everyone_is_obeyed_by_every_client_who_can_unmute_themselves(
