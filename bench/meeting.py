@@ -1,8 +1,9 @@
-"""Meeting benchmarks: join speed, recovery after a Janus crash, Janus CPU in a three-person call.
+"""Meeting benchmarks: join speed, how fast people who leave disappear, recovery after a Janus
+crash, Janus CPU in a three-person call.
 
 Run inside the media network namespace (as root):
 
-    scripts/in-netns .venv/bin/python -m bench.meeting [--joins 10] [--kills 5] [--cpu-seconds 20]
+    scripts/in-netns .venv/bin/python -m bench.meeting [--joins 10] [--leaves 5] [--kills 5] [--cpu-seconds 20]
 
 It starts its own `visio serve` (embedded Janus) and headless Chromium participants, and prints
 medians and p90s. Figures depend on the machine; compare runs made on the same one.
@@ -94,6 +95,33 @@ def bench_join(server: RunningServer, crowd: Participants, joins: int) -> dict[s
     return result
 
 
+def bench_leave(server: RunningServer, crowd: Participants, rounds: int) -> dict[str, Any]:
+    """Seconds from Bob clicking "Leave" (or Carol closing her tab) to their tile leaving Alice's
+    screen. Measured from the test process, so Playwright's round trips (tens of ms) are in."""
+    button, tab = [], []
+    for _ in range(rounds):
+        slug = server.create_room()
+        alice, bob, carol = (
+            crowd.join(server.url, slug, name) for name in ("Alice", "Bob", "Carol")
+        )
+        alice.wait_for_remote_names({"Bob", "Carol"})
+        for person, leave, figures in (
+            (bob, bob.page.get_by_test_id("leave").click, button),
+            (carol, carol.page.close, tab),
+        ):
+            tile = f'[data-testid="tile"][data-participant-id="{person.participant_id}"]'
+            started = time.monotonic()
+            leave()
+            alice.page.wait_for_selector(tile, state="detached", timeout=30000)
+            figures.append(time.monotonic() - started)
+        crowd.close()
+        crowd.people.clear()
+    return {
+        "leave_button_to_tile_gone_s": quantiles(button),
+        "tab_closed_to_tile_gone_s": quantiles(tab),
+    }
+
+
 def bench_recovery(server: RunningServer, crowd: Participants, kills: int) -> dict[str, Any]:
     """Seconds from SIGKILL on Janus to video flowing again both ways, with no user action."""
     alice, bob = crowd.meeting(server.url, server.create_room(), "Alice", "Bob")
@@ -145,15 +173,16 @@ def bench_janus_cpu(server: RunningServer, crowd: Participants, seconds: float) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--joins", type=int, default=10)
+    parser.add_argument("--leaves", type=int, default=5)
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--cpu-seconds", type=float, default=20)
-    parser.add_argument("--only", choices=["join", "recovery", "cpu"], action="append")
+    parser.add_argument("--only", choices=["join", "leave", "recovery", "cpu"], action="append")
     args = parser.parse_args()
     if not in_media_namespace():
         raise SystemExit(
             "run inside the media namespace: scripts/in-netns .venv/bin/python -m bench.meeting"
         )
-    chosen = set(args.only or ["join", "recovery", "cpu"])
+    chosen = set(args.only or ["join", "leave", "recovery", "cpu"])
     folder = Path(tempfile.mkdtemp(prefix="visio-bench-"))
     tones = {
         n: write_tone(folder / f"{n}.wav", f)
@@ -163,6 +192,7 @@ def main() -> None:
     with sync_playwright() as playwright:
         for name, run in (
             ("join", lambda s, c: bench_join(s, c, args.joins)),
+            ("leave", lambda s, c: bench_leave(s, c, args.leaves)),
             ("recovery", lambda s, c: bench_recovery(s, c, args.kills)),
             ("cpu", lambda s, c: bench_janus_cpu(s, c, args.cpu_seconds)),
         ):

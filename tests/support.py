@@ -10,10 +10,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 VISIO = Path(sys.executable).parent / "visio"
@@ -22,6 +26,21 @@ VISIO = Path(sys.executable).parent / "visio"
 def _die_with_parent() -> None:
     """A server started by a test run goes when the run is killed (no orphan holding ports)."""
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def wait_until(condition: Callable[[], T], timeout: float, message: str | Callable[[], str]) -> T:
+    """Poll ``condition`` until it returns something truthy, and return that; after ``timeout``
+    seconds fail with ``message`` (a callable is asked at that moment, to show the last state)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(
+                f"{message() if callable(message) else message} (after {timeout} s)"
+            )
+        time.sleep(0.05)
 
 
 def free_port() -> int:
@@ -85,7 +104,9 @@ class RunningServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Until /readyz answers 200. Generous: on a busy machine importing the app alone has
+        taken over 30 s."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -16,10 +16,21 @@ async def test_a_failing_background_task_is_logged(caplog: pytest.LogCaptureFixt
     async def broken() -> None:
         raise KeyError("lost participant")
 
+    logged = asyncio.Event()
+
+    class Signal(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            logged.set()
+
     tasks = BackgroundTasks("room service")
-    with caplog.at_level(logging.ERROR, logger="visio.tasks"):
-        tasks.spawn(broken())
-        await asyncio.sleep(0.01)
+    signal = Signal(logging.ERROR)
+    logging.getLogger("visio.tasks").addHandler(signal)
+    try:
+        with caplog.at_level(logging.ERROR, logger="visio.tasks"):
+            tasks.spawn(broken())
+            await asyncio.wait_for(logged.wait(), 10)
+    finally:
+        logging.getLogger("visio.tasks").removeHandler(signal)
     assert "room service: background task failed" in caplog.text
     assert "lost participant" in caplog.text
 

@@ -17,6 +17,7 @@ from typing import Any
 import pylibsrtp
 from websockets.sync.client import ClientConnection, connect
 
+from tests.support import wait_until
 from visio.speech.worker import srtp_session
 
 
@@ -138,14 +139,33 @@ class ProtocolWorker:
             return [s for s in self.streams.values() if not s.stopped]
 
     def wait_for_streams(self, count: int, timeout: float = 20) -> list[ReceivedStream]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Until ``count`` streams are active and each has received more than 20 RTP packets."""
+
+        def ready() -> list[ReceivedStream]:
             active = self.active_streams()
-            if len(active) >= count and all(len(s.packets) > 20 for s in active):
-                return active
-            time.sleep(0.1)
-        raise AssertionError(
-            f"expected {count} streams with RTP, got {[(s.stream_id, len(s.packets)) for s in self.active_streams()]}"
+            return (
+                active if len(active) >= count and all(len(s.packets) > 20 for s in active) else []
+            )
+
+        return wait_until(
+            ready,
+            timeout,
+            lambda: (
+                f"expected {count} streams with RTP, got "
+                f"{[(s.stream_id, len(s.packets)) for s in self.active_streams()]}"
+            ),
+        )
+
+    def wait_quiet(self, streams: list[ReceivedStream], quiet: float, timeout: float) -> None:
+        """Until no RTP packet has arrived on ``streams`` for ``quiet`` seconds."""
+
+        def last_arrival() -> float:
+            return max((s.packets[-1][0] for s in streams if s.packets), default=0.0)
+
+        wait_until(
+            lambda: time.monotonic() - last_arrival() >= quiet,
+            timeout,
+            lambda: f"RTP still arriving on {[s.stream_id for s in streams]}",
         )
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.captions.protocol_worker import ProtocolWorker
-from tests.support import RunningServer, start_server
+from tests.support import RunningServer, start_server, wait_until
 
 SECRET = "worker-secret-for-tests-0123456789"
 
@@ -128,14 +128,23 @@ def test_subtitles_on_forward_each_microphone_and_off_stops_it(
 
         moderator.send(json.dumps({"type": "captions.set", "enabled": False}))
         assert wait_for(moderator, "captions.state")["captions"]["enabled"] is False
-        deadline = time.monotonic() + 5
-        while worker.active_streams() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert worker.active_streams() == []
-        time.sleep(0.5)
+        wait_until(
+            lambda: not worker.active_streams(),
+            timeout=15,
+            message=lambda: f"streams not stopped: {worker.active_streams()}",
+        )
+        # Packets already on their way may still land: wait for a first gap in the flow.
+        worker.wait_quiet(streams, quiet=0.5, timeout=15)
+        # A quiet-period observation, not a synchronisation: 2 s in which both microphones
+        # still reach Janus (their browsers keep sending) and nothing of it reaches the worker.
         counts = [len(s.packets) for s in streams]
-        time.sleep(1.5)
+        sent = {p.name: p.published_audio()["packetsSent"] for p in (alice, bob)}
+        alice.page.wait_for_timeout(2000)
         assert [len(s.packets) for s in streams] == counts, "audio kept flowing after subtitles off"
+        for person in (alice, bob):
+            assert person.published_audio()["packetsSent"] > sent[person.name] + 50, (
+                f"{person.name}'s microphone stopped sending, so the silence proves nothing"
+            )
         moderator.close()
     finally:
         worker.close()
@@ -154,12 +163,17 @@ def test_streams_of_a_dead_worker_move_to_another(tmp_path: Path, participants: 
             "() => window.visio.session.publisher?.connectionState === 'connected'"
         )
         moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
-        deadline = time.monotonic() + 20
-        while (
-            not (first.active_streams() or second.active_streams()) and time.monotonic() < deadline
-        ):
-            time.sleep(0.1)
-        holder, spare = (first, second) if first.active_streams() else (second, first)
+        holder, spare = wait_until(
+            lambda: (
+                (first, second)
+                if first.active_streams()
+                else (second, first)
+                if second.active_streams()
+                else None
+            ),
+            timeout=20,
+            message="no worker was given Alice's stream",
+        )
         holder.wait_for_streams(1)
         holder.close()
         moved = spare.wait_for_streams(1)

@@ -11,8 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
+ACTION_TIMEOUT_MS = 60_000
+"""Clicks, fills and waits of Playwright: generous, for a busy machine (figures are in bench/)."""
+SILENT_RMS = 0.001
+"""Below this loudness (WebAudio RMS, full scale 1.0) a remote participant is silent."""
 BASE_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -59,46 +64,83 @@ class Participant:
     def remote_tiles(self) -> list[dict[str, str]]:
         return list(self.page.evaluate(REMOTE_TILES_JS))
 
-    def wait_for_remote_names(self, names: set[str], timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            seen = {t["name"] for t in self.remote_tiles() if t["source"] == "camera"}
-            if names <= seen:
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"{self.name} sees {self.remote_tiles()}, expected {names}")
+    def wait_for_remote_names(self, names: set[str], timeout: float = 30) -> None:
+        """Until a camera tile shows for each of ``names`` (the page checks at each repaint)."""
+        try:
+            self.page.wait_for_function(
+                f"(names) => {{ const seen = new Set(({REMOTE_TILES_JS})()"
+                ".filter(t => t.source === 'camera').map(t => t.name));"
+                " return names.every(n => seen.has(n)); }",
+                arg=sorted(names),
+                timeout=timeout * 1000,
+            )
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"{self.name} sees {self.remote_tiles()} after {timeout} s, expected {names}"
+            ) from None
 
     def video_progress(self, participant_id: str, source: str = "camera") -> dict[str, Any]:
         """Frames decoded and shown by the <video> of one remote tile over half a second."""
         return dict(self.page.evaluate(VIDEO_PROGRESS_JS, {"id": participant_id, "source": source}))
 
     def wait_video_flowing(
-        self, participant_id: str, source: str = "camera", timeout: float = 20
+        self, participant_id: str, source: str = "camera", timeout: float = 30
     ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        last: dict[str, Any] = {}
+        while time.monotonic() < deadline:  # each sample watches the <video> for 0.5 s
+            last = self.video_progress(participant_id, source)
+            if last.get("width", 0) > 0 and last.get("framesAdvanced", 0) > 0:
+                return last
+        raise AssertionError(
+            f"{self.name}: no video from {participant_id} ({source}) in {timeout} s: {last}"
+        )
+
+    def wait_video_stopped(
+        self, participant_id: str, source: str = "camera", timeout: float = 15
+    ) -> dict[str, Any]:
+        """Until the <video> of a remote tile shows no new frame for half a second."""
         deadline = time.monotonic() + timeout
         last: dict[str, Any] = {}
         while time.monotonic() < deadline:
             last = self.video_progress(participant_id, source)
-            if last.get("width", 0) > 0 and last.get("framesAdvanced", 0) > 0:
+            if last.get("found") and last.get("framesAdvanced", 0) == 0:
                 return last
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name}: no video from {participant_id} ({source}): {last}")
+        raise AssertionError(
+            f"{self.name}: video from {participant_id} ({source}) still flowing after "
+            f"{timeout} s: {last}"
+        )
 
     def audio_from(self, participant_id: str) -> dict[str, Any]:
         """Loudness and dominant frequency of one remote participant's audio, via WebAudio."""
         return dict(self.page.evaluate(AUDIO_ANALYSIS_JS, participant_id))
 
     def wait_audio_tone(
-        self, participant_id: str, frequency: float, timeout: float = 20
+        self, participant_id: str, frequency: float, timeout: float = 30
     ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         last: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # each sample listens for 0.7 s
             last = self.audio_from(participant_id)
             if last.get("rms", 0) > 0.01 and abs(last.get("peakHz", 0) - frequency) < 40:
                 return last
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name}: no {frequency} Hz audio from {participant_id}: {last}")
+        raise AssertionError(
+            f"{self.name}: no {frequency} Hz audio from {participant_id} in {timeout} s: {last}"
+        )
+
+    def wait_audio_silent(self, participant_id: str, timeout: float = 15) -> dict[str, Any]:
+        """Until a remote participant's audio element plays silence."""
+        deadline = time.monotonic() + timeout
+        last: dict[str, Any] = {}
+        while time.monotonic() < deadline:  # each sample listens for 0.7 s
+            last = self.audio_from(participant_id)
+            if last.get("found") and last.get("rms", 1) < SILENT_RMS:
+                return last
+        raise AssertionError(f"{self.name} still hears {participant_id} after {timeout} s: {last}")
+
+    def published_audio(self) -> dict[str, Any]:
+        """What this browser's own microphone sender is doing: level of the source, bytes sent."""
+        return dict(self.page.evaluate(PUBLISHED_AUDIO_JS))
 
     def inbound_totals(self) -> dict[str, Any]:
         return dict(self.page.evaluate(INBOUND_STATS_JS))
@@ -131,6 +173,7 @@ class Participants:
         """A new Chromium for this person, on ``url`` (``init_script`` runs before the page's)."""
         browser = self.launch(name, args)
         context = browser.new_context(viewport={"width": 1024, "height": 700})
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         if init_script:
             context.add_init_script(init_script)
         page = context.new_page()
@@ -144,9 +187,17 @@ class Participants:
     ) -> Participant:
         person = self.open(f"{base_url}/{slug}", name, init_script=init_script)
         page = person.page
+        try:
+            page.get_by_test_id("name-input").wait_for()
+        except PlaywrightTimeoutError:
+            shown = page.locator("body").inner_text(timeout=5000).strip()[:200]
+            raise AssertionError(
+                f"{name}: no pre-join form on /{slug} after {ACTION_TIMEOUT_MS / 1000:.0f} s; "
+                f"the page shows {shown!r}"
+            ) from None
         page.get_by_test_id("name-input").fill(name)
         page.get_by_test_id("join").click()
-        page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+        page.wait_for_function("() => !!window.visio?.session?.participantId")
         return person
 
     def meeting(self, base_url: str, slug: str, *names: str) -> list[Participant]:
@@ -223,4 +274,18 @@ INBOUND_STATS_JS = """async () => {
     lost += s.packetsLost || 0;
   });
   return {video, audio, framesDecoded, samples, packetsLost: lost};
+}"""
+
+PUBLISHED_AUDIO_JS = """async () => {
+  const pc = window.visio?.session?.publisher;
+  if (!pc) return {found: false};
+  const stats = await pc.getStats();
+  let audioLevel = 0, bytesSent = 0, packetsSent = 0;
+  stats.forEach(s => {
+    if (s.type === 'media-source' && s.kind === 'audio') audioLevel = s.audioLevel || 0;
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') {
+      bytesSent += s.bytesSent || 0; packetsSent += s.packetsSent || 0;
+    }
+  });
+  return {found: true, audioLevel, bytesSent, packetsSent};
 }"""

@@ -10,12 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Playwright, sync_playwright
+from playwright.sync_api import Playwright, expect, sync_playwright
 
 from tests.e2e.browser import Participants, write_tone
 from tests.support import RunningServer, in_media_namespace, start_server
 
 pytestmark = pytest.mark.browser
+
+# Playwright's default of 5 s for expect() fails tests on a busy machine, not slow features.
+# Timing is measured in bench/, never asserted here.
+expect.set_options(timeout=30_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

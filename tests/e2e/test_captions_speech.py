@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 import struct
-import time
 import wave
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Playwright, expect
 
 from tests.e2e.browser import Participant, Participants
 from tests.speech.recordings import LIBRIVOX
-from tests.support import RunningServer, start_server
+from tests.support import RunningServer, start_server, wait_until
 
 SPEECH = {
     "alice": "sense_and_sensibility_01_austen_64kb-0870",  # "... mister john dashwood had then leisure ..."
@@ -47,15 +45,15 @@ def looped_with_pause(source: Path, target: Path, pause: float = 2.5) -> Path:
 @pytest.fixture(scope="module")
 def captioning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     server = start_server(tmp_path_factory.mktemp("visio"), speech_embedded_workers="1")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        metrics = httpx.get(f"{server.url}/metrics").text
-        if re.search(r"^visio_speech_workers 1", metrics, re.MULTILINE):
-            break
-        time.sleep(0.5)
-    else:
+    try:
+        wait_until(
+            lambda: re.search(r"^visio_speech_workers 1", server.metrics(), re.MULTILINE),
+            timeout=120,
+            message=lambda: f"the embedded speech worker never connected:\n{server.log()[-3000:]}",
+        )
+    except BaseException:
         server.stop()
-        raise AssertionError(f"the embedded speech worker never connected:\n{server.log()[-3000:]}")
+        raise
     yield server
     server.stop()
 
@@ -89,19 +87,17 @@ def test_captions_show_what_each_person_said_under_their_name(
     alice.page.get_by_test_id("toggle-captions-panel").click()
     alice.page.get_by_test_id("captions-language").select_option("en")
     alice.page.get_by_test_id("captions-on").click()
-    expect(bob.page.get_by_test_id("captions-indicator")).to_be_visible(timeout=10000)
+    expect(bob.page.get_by_test_id("captions-indicator")).to_be_visible()
     bob.page.get_by_test_id("toggle-captions-panel").click()
 
-    deadline = time.monotonic() + 90
     heard: dict[str, set[str]] = {}
-    while time.monotonic() < deadline:
-        heard = {
-            "bob": final_words_under(alice, bob.participant_id),
-            "alice": final_words_under(bob, alice.participant_id),
-        }
-        if all(len(heard[n] & EXPECTED[n]) >= 3 for n in EXPECTED):
-            break
-        time.sleep(1)
+
+    def both_understood() -> bool:
+        heard["bob"] = final_words_under(alice, bob.participant_id)
+        heard["alice"] = final_words_under(bob, alice.participant_id)
+        return all(len(heard[n] & EXPECTED[n]) >= 3 for n in EXPECTED)
+
+    wait_until(both_understood, timeout=90, message=lambda: f"captions so far: {heard}")
     for name, words in EXPECTED.items():
         assert len(heard[name] & words) >= 3, f"{name}'s captions: {sorted(heard[name])}"
     assert not heard["bob"] & {"dashwood", "prudently"}, "Alice's words under Bob's name"

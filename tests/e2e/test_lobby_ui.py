@@ -45,7 +45,7 @@ def signed_in_join(
     page.wait_for_url(f"{server.url}/{slug}")
     expect(page.get_by_test_id("name-input")).to_have_value("Pierre Dupont")
     page.get_by_test_id("join").click()
-    page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+    page.wait_for_function("() => !!window.visio?.session?.participantId")
     return person
 
 
@@ -64,7 +64,7 @@ def test_lobby_guest_knocks_moderator_admits_guest_sees_and_hears(
     guest = participants.open(f"{server.url}/{slug}", "bob")
     guest.page.get_by_test_id("name-input").fill("Bob")
     guest.page.get_by_test_id("join").click()
-    expect(guest.page.get_by_test_id("lobby-waiting")).to_be_visible(timeout=15000)
+    expect(guest.page.get_by_test_id("lobby-waiting")).to_be_visible()
     expect(guest.page.get_by_test_id("lobby-waiting")).to_have_attribute("data-reason", "trusted")
 
     knock = moderator.page.get_by_test_id("lobby-person")
@@ -72,7 +72,7 @@ def test_lobby_guest_knocks_moderator_admits_guest_sees_and_hears(
     moderator.page.get_by_test_id("lobby-admit").click()
     expect(moderator.page.get_by_test_id("lobby-queue")).to_have_count(0)
 
-    guest.page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+    guest.page.wait_for_function("() => !!window.visio?.session?.participantId")
     guest.wait_video_flowing(moderator.participant_id)
     guest.wait_audio_tone(moderator.participant_id, 440.0)
     moderator.wait_video_flowing(guest.participant_id)
@@ -97,8 +97,6 @@ def test_lobby_denied_guest_is_told_so(
     guest = participants.open(f"{server.url}/{slug}", "bob")
     guest.page.get_by_test_id("name-input").fill("Bob")
     guest.page.get_by_test_id("join").click()
-    expect(guest.page.get_by_test_id("lobby-waiting")).to_be_visible(timeout=15000)
+    expect(guest.page.get_by_test_id("lobby-waiting")).to_be_visible()
     moderator.page.get_by_test_id("lobby-deny").click()
-    expect(guest.page.get_by_test_id("error-page")).to_have_attribute(
-        "data-error-code", "denied", timeout=10000
-    )
+    expect(guest.page.get_by_test_id("error-page")).to_have_attribute("data-error-code", "denied")

@@ -47,10 +47,10 @@ def test_refused_camera_gets_a_clear_notice_and_can_still_join(
     """When the browser refuses camera and mic, pre-join explains it and joining still works."""
     slug = media_server.create_room()
     person = participants.open(f"{media_server.url}/{slug}", "Dora", args=BASE_ARGS)
-    expect(person.page.get_by_test_id("media-denied")).to_be_visible(timeout=10000)
+    expect(person.page.get_by_test_id("media-denied")).to_be_visible()
     person.page.get_by_test_id("name-input").fill("Dora")
     person.page.get_by_test_id("join").click()
-    person.page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+    person.page.wait_for_function("() => !!window.visio?.session?.participantId")
 
 
 def test_browser_without_webrtc_is_told_so(

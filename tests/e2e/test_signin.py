@@ -57,7 +57,7 @@ def test_signin_through_the_browser_then_join_under_own_name_then_logout(
     expect(page.get_by_test_id("name-input")).to_have_value("Pierre Dupont")
     page.screenshot(path=str(SCREENSHOTS / "3-prejoin-prefilled.png"))
     page.get_by_test_id("join").click()
-    page.wait_for_function("() => !!window.visio?.session?.participantId", timeout=20000)
+    page.wait_for_function("() => !!window.visio?.session?.participantId")
 
     page.goto(f"{server.url}/")
     page.get_by_test_id("account-menu").click()

@@ -8,8 +8,10 @@ import time
 import numpy as np
 
 from tests.speech.recordings import Recording, babble_noise, silence, white_noise
+from tests.support import wait_until
 from visio.speech.recogniser import Caption
 from visio.speech.scoring import word_error_rate
+from visio.speech.vad import WINDOW
 from visio.speech.whisper import WhisperRecogniser
 
 
@@ -29,15 +31,10 @@ class Collector:
 
 
 def feed_in_real_time(stream: object, audio: np.ndarray, start: float) -> None:
+    """Feed 20 ms at a time at the pace of a live microphone (the pacing is the scenario)."""
     for offset in range(0, audio.size, 320):  # 20 ms, like RTP
         stream.feed(audio[offset : offset + 320])  # type: ignore[attr-defined]
         time.sleep(max(0.0, start + (offset + 320) / 16000 - time.monotonic()))
-
-
-def wait_for(condition: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
-        time.sleep(0.05)
 
 
 def test_streaming_partials_while_speaking_then_stable_finals(
@@ -50,7 +47,11 @@ def test_streaming_partials_while_speaking_then_stable_finals(
     stream = whisper.open_stream("en", None, collector)
     start = time.monotonic()
     feed_in_real_time(stream, audio, start)
-    wait_for(lambda: len(collector.finals()) >= 2, timeout=10)
+    wait_until(
+        lambda: len(collector.finals()) >= 2,
+        timeout=30,
+        message=lambda: f"finals after the second pause: {[c.text for c in collector.finals()]}",
+    )
     stream.close()
 
     finals = collector.finals()
@@ -63,14 +64,15 @@ def test_streaming_partials_while_speaking_then_stable_finals(
     # Word timings are on the stream's clock: the second sentence starts after the first + pause.
     assert 0.3 < finals[0].start < 1.2
     assert finals[1].start > 0.5 + first.seconds + 1.0
-    # Partials arrive while the person is still speaking, under the same segment id.
+    # Partials arrive while the person is still speaking, under the same segment id. How many
+    # and how soon depends on the CPU: bench.speech prints the partial delay.
     first_speech_ends = start + 0.5 + first.seconds
     early = [
         c
         for t, c in collector.captions
         if c.kind == "partial" and c.segment_id == finals[0].segment_id and t < first_speech_ends
     ]
-    assert len(early) >= 3
+    assert early, "no partial caption while the first sentence was being spoken"
     # Each segment's captions end with exactly one final, after its partials.
     for final in finals:
         kinds = [c.kind for _, c in collector.captions if c.segment_id == final.segment_id]
@@ -78,14 +80,18 @@ def test_streaming_partials_while_speaking_then_stable_finals(
 
 
 def test_streaming_silence_and_noise_produce_no_text(whisper: WhisperRecogniser) -> None:
-    """Ten seconds each of silence, hiss and room-like noise give no caption at all."""
+    """Ten seconds each of silence, hiss and room-like noise are all listened to, and give no
+    caption at all."""
     collector = Collector()
     stream = whisper.open_stream("en", None, collector)
-    for audio in (silence(10), white_noise(10, level=0.02), babble_noise(10, level=0.05)):
-        for offset in range(0, audio.size, 16000):
-            stream.feed(audio[offset : offset + 16000])
+    audio = np.concatenate([silence(10), white_noise(10, level=0.02), babble_noise(10, level=0.05)])
+    for offset in range(0, audio.size, 16000):
+        stream.feed(audio[offset : offset + 16000])
     stream.close()
-    time.sleep(3)
+    assert stream.finished.wait(timeout=60), "the recogniser never finished the stream"
+    assert stream.clock >= audio.size - WINDOW, (
+        f"the recogniser listened to {stream.clock} of {audio.size} samples"
+    )
     assert [c.text for _, c in collector.captions if c.text] == []
 
 
@@ -96,6 +102,7 @@ def test_streaming_close_flushes_speech_in_progress(
     collector = Collector()
     stream = whisper.open_stream("en", None, collector)
     stream.feed(librivox[4].audio)
+    assert not stream.finished.is_set()
     stream.close()
-    wait_for(lambda: collector.finals(), timeout=10)
+    assert stream.finished.wait(timeout=60), "the recogniser never finished the stream"
     assert word_error_rate(librivox[4].transcript, collector.finals()[0].text) <= 0.3

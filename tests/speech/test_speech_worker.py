@@ -135,7 +135,7 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
                 udp.sendto(b"not rtp", ("127.0.0.1", ready["port"]))
                 loop = asyncio.get_running_loop()
                 start = loop.time()
-                for index, data in enumerate(packets):
+                for index, data in enumerate(packets):  # paced like a live microphone
                     udp.sendto(data, ("127.0.0.1", ready["port"]))
                     await asyncio.sleep(max(0.0, start + (index + 1) * 0.02 - loop.time()))
             await asyncio.wait_for(collector, 30)
@@ -150,7 +150,9 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
             assert partials and {c["segment_id"] for c in captions} == {final["segment_id"]}
 
             await connection.send(json.dumps({"type": "stream.stop", "stream_id": "alice-mic"}))
-            await asyncio.sleep(0.2)
+            # The worker handles messages in order: its pong says stream.stop was handled.
+            await connection.send(json.dumps({"type": "ping"}))
+            assert await next_message(connection, "pong")
             assert worker.streams == {}
 
 

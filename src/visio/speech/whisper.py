@@ -129,13 +129,15 @@ class _WhisperStream:
         self._engine = engine
         self._inbox: deque[NDArray[np.float32]] = deque()
         self.closing = False
+        self.finished = threading.Event()
+        """Set once the stream is closed and its last caption delivered (or there was none)."""
         self.vad = vad
         self.language: Language = language
         self.model = model
         self.sink = sink
         self.prefix = uuid.uuid4().hex[:8]
         self.segments = 0
-        self.clock = 0  # samples seen
+        self.clock = 0  # samples the VAD has judged, so far: how much audio was listened to
         opts = engine.options
         self._pad = int(opts.speech_pad * SAMPLE_RATE)
         self._recent: deque[NDArray[np.float32]] = deque(maxlen=max(1, self._pad // WINDOW + 1))
@@ -435,16 +437,24 @@ class WhisperRecogniser:
         with self._lock:
             streams = list(self._streams)
         finals: list[_Job] = []
+        ended: list[_WhisperStream] = []
         for stream in streams:
             finals.extend(stream.ingest())
             if stream.closing and not stream.utterance:
                 with self._lock:
                     self._streams.remove(stream)
+                ended.append(stream)
         if finals:
-            for batch in self._batches(finals):
-                self._decode(batch)
+            try:
+                for batch in self._batches(finals):
+                    self._decode(batch)
+            finally:
+                for stream in ended:
+                    stream.finished.set()
             self.wake()
             return
+        for stream in ended:
+            stream.finished.set()
         partials = [job for stream in streams if (job := stream.partial_job()) is not None]
         partials.sort(key=lambda job: job.stream.waiting_since)
         if partials:
