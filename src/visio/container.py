@@ -22,7 +22,7 @@ from visio.directory import DirectoryRepository, DirectorySync
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.janus.videoroom import VideoRoomAdmin
-from visio.observability import Metrics, Snapshot
+from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import RateLimits
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
@@ -132,6 +132,16 @@ class Container:
             janus_restarts=self.janus_process.restarts if self.janus_process else 0,
             speech_workers=len(self.speech_pool.workers()),
             caption_streams=self.room_service.caption_streams_total(),
+            speech_worker_figures=tuple(
+                SpeechWorkerFigures(
+                    worker.worker_id,
+                    worker.load.dropped_seconds,
+                    worker.load.backlog_seconds,
+                    worker.load.decode_errors,
+                )
+                for worker in self.speech_pool.workers()
+                if worker.load is not None
+            ),
         )
 
     def _speech_worker_env(self, index: int) -> dict[str, str]:

@@ -6,8 +6,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+
+@dataclass(frozen=True)
+class SpeechWorkerFigures:
+    """One connected speech worker's own account of how it keeps up (its last ``pong``)."""
+
+    worker_id: str
+    dropped_audio_seconds: float
+    backlog_seconds: float
+    decode_errors: int
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class Snapshot:
     janus_restarts: int
     speech_workers: int
     caption_streams: int
+    speech_worker_figures: tuple[SpeechWorkerFigures, ...] = ()
 
 
 class _SnapshotCollector(Collector):
@@ -48,6 +59,26 @@ class _SnapshotCollector(Collector):
         ]
         for name, documentation, value in figures:
             yield GaugeMetricFamily(name, documentation, value=value)
+        dropped = CounterMetricFamily(
+            "visio_speech_worker_dropped_audio_seconds",
+            "Audio a speech worker could not caption (it fell behind, or a decode failed)",
+            labels=["worker"],
+        )
+        backlog = GaugeMetricFamily(
+            "visio_speech_worker_backlog_seconds",
+            "Age of the oldest audio waiting for a speech worker's recogniser",
+            labels=["worker"],
+        )
+        errors = CounterMetricFamily(
+            "visio_speech_worker_decode_errors",
+            "Decodes that failed in a speech worker",
+            labels=["worker"],
+        )
+        for worker in s.speech_worker_figures:
+            dropped.add_metric([worker.worker_id], worker.dropped_audio_seconds)
+            backlog.add_metric([worker.worker_id], worker.backlog_seconds)
+            errors.add_metric([worker.worker_id], worker.decode_errors)
+        yield from (dropped, backlog, errors)
 
 
 class Metrics:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -49,6 +50,30 @@ def test_speech_worker_without_the_secret_is_refused(speech_server: RunningServe
         ProtocolWorker(worker_url(speech_server), "wrong-secret")
     with pytest.raises(InvalidStatus):
         connect(worker_url(speech_server))
+
+
+def test_metrics_show_each_speech_workers_dropped_audio_and_backlog(
+    speech_server: RunningServer,
+) -> None:
+    """What a worker says of its load in its pong (audio dropped, backlog, failed decodes) is in
+    /metrics by worker; a bare pong, as older workers send, keeps the last figures."""
+    worker = ProtocolWorker(worker_url(speech_server), SECRET, worker_id="busy-worker")
+    try:
+        load = {"dropped_seconds": 12.5, "backlog_seconds": 3.25, "decode_errors": 2, "streams": 4}
+        worker.ws.send(json.dumps({"type": "pong", "load": load}))
+        worker.ws.send(json.dumps({"type": "pong"}))
+        deadline = time.monotonic() + 10
+        text = ""
+        while time.monotonic() < deadline:
+            text = httpx.get(f"{speech_server.url}/metrics").text
+            if 'worker="busy-worker"' in text:
+                break
+            time.sleep(0.1)
+        assert 'visio_speech_worker_dropped_audio_seconds_total{worker="busy-worker"} 12.5' in text
+        assert 'visio_speech_worker_backlog_seconds{worker="busy-worker"} 3.25' in text
+        assert 'visio_speech_worker_decode_errors_total{worker="busy-worker"} 2.0' in text
+    finally:
+        worker.close()
 
 
 def test_first_participant_moderates_and_hands_over_on_leaving(

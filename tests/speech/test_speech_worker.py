@@ -98,7 +98,12 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
                 "models": ["whisper-tiny.en", "whisper-base"],
             }
             await connection.send(json.dumps({"type": "ping"}))
-            assert await next_message(connection, "pong")
+            assert (await next_message(connection, "pong"))["load"] == {
+                "dropped_seconds": 0.0,
+                "backlog_seconds": 0.0,
+                "decode_errors": 0,
+                "streams": 0,
+            }
             await connection.send(
                 json.dumps(
                     {

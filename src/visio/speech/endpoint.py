@@ -76,6 +76,7 @@ async def serve_worker(websocket: WebSocket, pool: SpeechWorkerPool, secret: str
                 )
                 continue
             if isinstance(message, Pong):
+                worker.load = message.load or worker.load
                 continue
             if isinstance(message, Hello):
                 continue

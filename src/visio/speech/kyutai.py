@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from websockets.asyncio.client import ClientConnection, connect
 
-from visio.speech.recogniser import Caption, CaptionSink, Language, Word
+from visio.speech.recogniser import Caption, CaptionSink, Language, StreamLoad, Word
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class KyutaiStream:
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._audio.put_nowait, None)
+
+    def load(self) -> StreamLoad:
+        # Nothing is dropped here and the server does the decoding: no figures to report yet.
+        return StreamLoad()
 
     async def wait_closed(self) -> None:
         """Until every caption is delivered (after ``close``)."""

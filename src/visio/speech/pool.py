@@ -17,6 +17,7 @@ from visio.speech.protocol import (
     StreamStart,
     StreamStop,
     Welcome,
+    WorkerLoad,
 )
 from visio.tasks import BackgroundTasks
 
@@ -42,6 +43,8 @@ class WorkerConnection:
     outbox: asyncio.Queue[ServerMessage | None] = field(default_factory=asyncio.Queue)
     streams: set[str] = field(default_factory=set)
     ready: dict[str, asyncio.Future[int]] = field(default_factory=dict)
+    load: WorkerLoad | None = None
+    """What the worker last said of its load (in ``pong``); None for workers that do not say."""
 
     def send(self, message: ServerMessage) -> None:
         self.outbox.put_nowait(message)

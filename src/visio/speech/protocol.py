@@ -57,8 +57,24 @@ class StreamError(_Message):
     message: str = Field(max_length=1024)
 
 
+class WorkerLoad(_Message):
+    """How well a worker keeps up (sent in ``pong``). Seconds are of audio."""
+
+    dropped_seconds: float = Field(ge=0)
+    """Audio not recognised since the worker started (came too late, queue overflow, failed
+    decodes): a counter, it never goes down."""
+    backlog_seconds: float = Field(ge=0)
+    """Age of the oldest audio waiting for the recogniser, on the most behind stream, now."""
+    decode_errors: int = Field(ge=0)
+    """Decodes that failed since the worker started: a counter."""
+    streams: int = Field(ge=0)
+    """Streams the worker carries now."""
+
+
 class Pong(_Message):
     type: Literal["pong"] = "pong"
+    load: WorkerLoad | None = None
+    """Absent from workers older than this field; the server then shows no load figures."""
 
 
 WorkerMessage = Annotated[

@@ -46,6 +46,19 @@ class Caption:
 CaptionSink = Callable[[Caption], None]
 
 
+@dataclass(frozen=True)
+class StreamLoad:
+    """How well a recogniser keeps up with one stream (for logs and the worker's ``pong``)."""
+
+    dropped_seconds: float = 0.0
+    """Audio never recognised since the stream started: it came too late to be worth decoding
+    (the decoder had fallen behind) or overflowed the stream's queue."""
+    backlog_seconds: float = 0.0
+    """Age of the oldest audio still waiting for the recogniser, now."""
+    decode_errors: int = 0
+    """Decodes of this stream that failed (their audio is lost)."""
+
+
 class RecognitionStream(Protocol):
     """One speaker's audio going into a recogniser."""
 
@@ -54,6 +67,9 @@ class RecognitionStream(Protocol):
 
     def close(self) -> None:
         """End the stream: speech still pending is decoded and delivered as a final."""
+
+    def load(self) -> StreamLoad:
+        """Audio dropped and backlog so far; callable from any thread."""
 
 
 class Recogniser(Protocol):

@@ -14,6 +14,13 @@ Whisper decodes whole windows, not streams. The known recipe turns it into live 
 One decoder thread serves every stream of the process, so a worker with several speakers shares
 one model in memory and never oversubscribes the CPU. Finals go first; then partials, the
 speaker who has waited longest first, decoded together in one batch.
+
+When the decoder cannot keep up (more speakers than the CPU allows), it sheds work instead of
+falling ever further behind: of a speaker's utterances waiting for their final, only the newest
+is decoded; older ones that ended more than ``max_lag`` seconds ago are settled undecoded (their
+agreed partial words, if any, become their final). A stream's queue holds at most
+``max_backlog`` seconds. What is shed is counted per stream
+(:meth:`_WhisperStream.load`), so that the worker can log it and report it to the server.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from visio.speech.models import ModelCatalog
-from visio.speech.recogniser import Caption, CaptionSink, Language, Word
+from visio.speech.recogniser import Caption, CaptionSink, Language, StreamLoad, Word
 from visio.speech.vad import SAMPLE_RATE, WINDOW, SileroVad, VadStream
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,8 @@ class StreamingOptions:
     logprob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     max_tokens_per_second: float = 7.0
+    max_lag: float = 4.0  # older finals of a speaker with newer ones waiting are shed (too late)
+    max_backlog: float = 30.0  # audio queued beyond this, per stream, is dropped (oldest first)
 
 
 @dataclass
@@ -80,6 +89,7 @@ class _Job:
     segment_id: str
     offset: float  # the window's start on the stream's clock, seconds
     language: str | None  # None: detect
+    heard_at: float = 0.0  # monotonic time the window's last audio reached the recogniser
 
 
 @dataclass
@@ -127,10 +137,13 @@ class _WhisperStream:
         sink: CaptionSink,
     ) -> None:
         self._engine = engine
-        self._inbox: deque[NDArray[np.float32]] = deque()
+        self._inbox: deque[tuple[NDArray[np.float32], float]] = deque()  # (pcm, arrival time)
+        self._heard_at = 0.0  # arrival time of the audio being ingested
         self.closing = False
         self.finished = threading.Event()
         """Set once the stream is closed and its last caption delivered (or there was none)."""
+        self.dropped_samples = 0  # written by the decoder thread only
+        self.decode_errors = 0
         self.vad = vad
         self.language: Language = language
         self.model = model
@@ -156,12 +169,25 @@ class _WhisperStream:
 
     # --- caller's thread -------------------------------------------------------------------
     def feed(self, pcm: NDArray[np.float32]) -> None:
-        self._inbox.append(np.asarray(pcm, dtype=np.float32))
+        self._inbox.append((np.asarray(pcm, dtype=np.float32), time.monotonic()))
         self._engine.wake()
 
     def close(self) -> None:
         self.closing = True
         self._engine.wake()
+
+    def load(self) -> StreamLoad:
+        try:
+            oldest = self._inbox[0][1]
+        except IndexError:  # nothing waiting (or the decoder just took it)
+            backlog = 0.0
+        else:
+            backlog = max(0.0, time.monotonic() - oldest)
+        return StreamLoad(
+            dropped_seconds=self.dropped_samples / SAMPLE_RATE,
+            backlog_seconds=backlog,
+            decode_errors=self.decode_errors,
+        )
 
     # --- decoder thread --------------------------------------------------------------------
     @property
@@ -173,8 +199,10 @@ class _WhisperStream:
         jobs: list[_Job] = []
         opts = self._engine.options
         negative = max(opts.vad_threshold - 0.15, 0.01)
+        self._drop_overflow()
         while self._inbox:
-            windows, probabilities = self.vad.feed(self._inbox.popleft())
+            pcm, self._heard_at = self._inbox.popleft()
+            windows, probabilities = self.vad.feed(pcm)
             for index, probability in enumerate(probabilities):
                 window = windows[index * WINDOW : (index + 1) * WINDOW]
                 self.clock += WINDOW
@@ -197,6 +225,31 @@ class _WhisperStream:
         if self.closing and self.utterance:
             jobs.extend(self._end(trailing_silence=self.silence_samples))
         return jobs
+
+    def _drop_overflow(self) -> None:
+        """Keep at most ``max_backlog`` seconds queued: the oldest audio goes first (the decoder
+        is stuck or far behind; what is dropped would be captioned far too late anyway)."""
+        limit = int(self._engine.options.max_backlog * SAMPLE_RATE)
+        queued = sum(pcm.size for pcm, _ in self._inbox)
+        dropped = 0
+        while queued > limit and self._inbox:
+            pcm, _ = self._inbox.popleft()
+            queued -= pcm.size
+            dropped += pcm.size
+        if dropped:
+            self.dropped_samples += dropped
+            self.clock += dropped  # the stream's clock keeps to the speaker's
+            if self.utterance:  # what was heard of it lost its middle: let it go
+                self.dropped_samples += self.utterance_samples
+                self.utterance = []
+                if self.partial_sent:
+                    self.emit_final(Hypothesis("", [], self.language_hint or "en"), 0.0)
+
+    def late(self, job: _Job) -> None:
+        """The decoder reached this final too late: count its audio as dropped and settle the
+        utterance without decoding it (its agreed partial words, or a withdrawal)."""
+        self.dropped_samples += job.audio.size
+        self.on_final(job, Hypothesis("", [], job.language or "en", rejected="late"))
 
     def _begin(self, window: NDArray[np.float32]) -> None:
         self.utterance = [*self._recent, window]
@@ -233,6 +286,7 @@ class _WhisperStream:
                 segment_id=self.segment_id,
                 offset=self.utterance_start / SAMPLE_RATE,
                 language=self.language_hint,
+                heard_at=self._heard_at,
             )
         ]
 
@@ -446,7 +500,7 @@ class WhisperRecogniser:
                 ended.append(stream)
         if finals:
             try:
-                for batch in self._batches(finals):
+                for batch in self._batches(self._shed(finals)):
                     self._decode(batch)
             finally:
                 for stream in ended:
@@ -460,6 +514,21 @@ class WhisperRecogniser:
         if partials:
             self._decode(self._batches(partials)[0])
             self.wake()
+
+    def _shed(self, finals: list[_Job]) -> list[_Job]:
+        """The finals worth decoding now. A speaker with several utterances waiting (the decoder
+        fell behind while they went on talking) gets the newest one decoded; the older ones, if
+        they ended more than ``max_lag`` ago, are settled undecoded and counted as dropped. This
+        bounds the work of a step to one final per stream, so the decoder catches up."""
+        newest = {job.stream: job for job in finals}
+        deadline = time.monotonic() - self.options.max_lag
+        kept: list[_Job] = []
+        for job in finals:
+            if newest[job.stream] is not job and job.heard_at < deadline:
+                job.stream.late(job)
+            else:
+                kept.append(job)
+        return kept
 
     def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
         groups: dict[tuple[str, bool], list[_Job]] = {}
@@ -489,16 +558,26 @@ class WhisperRecogniser:
         return self._models[name]
 
     def _decode(self, jobs: list[_Job]) -> None:
+        if not jobs:
+            return
         started = time.perf_counter()
-        model = self._model(jobs[0].stream.model)
-        hypotheses = decode_batch(
-            model,
-            [job.audio for job in jobs],
-            [job.language for job in jobs],
-            full_context=jobs[0].final,
-            options=self.options,
-        )
-        self.decode_seconds += time.perf_counter() - started
+        try:
+            model = self._model(jobs[0].stream.model)
+            hypotheses = decode_batch(
+                model,
+                [job.audio for job in jobs],
+                [job.language for job in jobs],
+                full_context=jobs[0].final,
+                options=self.options,
+            )
+        except Exception:
+            for job in jobs:
+                job.stream.decode_errors += 1
+                if job.final:
+                    job.stream.dropped_samples += job.audio.size
+            raise
+        finally:
+            self.decode_seconds += time.perf_counter() - started
         for job, hypothesis in zip(jobs, hypotheses, strict=True):
             try:
                 if job.final:

@@ -33,10 +33,11 @@ from visio.speech.protocol import (
     StreamStart,
     StreamStop,
     Welcome,
+    WorkerLoad,
     WorkerMessage,
     server_message,
 )
-from visio.speech.recogniser import Caption, Recogniser, RecognitionStream
+from visio.speech.recogniser import Caption, Recogniser, RecognitionStream, StreamLoad
 from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
         self.packets = 0
         self.rejected = 0
         self.srtp = srtp_session(start.srtp.key) if start.srtp else None
+        self.reported = StreamLoad()  # the load last logged
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
@@ -120,14 +122,57 @@ class SpeechWorker:
         identity: WorkerIdentity,
         recogniser: Recogniser,
         max_backoff: float = 30.0,
+        load_log_interval: float = 5.0,
     ) -> None:
         self.server_url = server_url
         self.secret = secret
         self.identity = identity
         self.recogniser = recogniser
         self.max_backoff = max_backoff
+        self.load_log_interval = load_log_interval
         self.streams: dict[str, _StreamReceiver] = {}
         self.connected = asyncio.Event()
+        # What streams that ended had dropped and failed: the totals in ``load`` never go down.
+        self._retired_dropped = 0.0
+        self._retired_errors = 0
+
+    def load(self) -> WorkerLoad:
+        """Audio dropped and decodes failed since the worker started, and its backlog now."""
+        loads = [receiver.recognition.load() for receiver in self.streams.values()]
+        return WorkerLoad(
+            dropped_seconds=round(
+                self._retired_dropped + sum(load.dropped_seconds for load in loads), 3
+            ),
+            backlog_seconds=round(max((load.backlog_seconds for load in loads), default=0.0), 3),
+            decode_errors=self._retired_errors + sum(load.decode_errors for load in loads),
+            streams=len(loads),
+        )
+
+    def log_losses(self) -> None:
+        """Log each stream that lost audio since the last call (called every few seconds, so
+        an overloaded worker writes one line per stream per interval, not one per utterance)."""
+        for stream_id, receiver in self.streams.items():
+            load = receiver.recognition.load()
+            dropped = load.dropped_seconds - receiver.reported.dropped_seconds
+            errors = load.decode_errors - receiver.reported.decode_errors
+            if dropped > 0 or errors > 0:
+                log.warning(
+                    "stream %s: %.1f s of audio not captioned (%d failed decodes) in the last "
+                    "%.0f s; backlog %.1f s: this worker cannot keep up with its %d streams",
+                    stream_id,
+                    dropped,
+                    errors,
+                    self.load_log_interval,
+                    load.backlog_seconds,
+                    len(self.streams),
+                )
+            receiver.reported = load
+
+    def _retire(self, receiver: _StreamReceiver) -> None:
+        load = receiver.recognition.load()
+        self._retired_dropped += load.dropped_seconds
+        self._retired_errors += load.decode_errors
+        receiver.close()
 
     async def run(self) -> None:
         """Serve until cancelled, reconnecting with exponential backoff (and jitter)."""
@@ -175,6 +220,7 @@ class SpeechWorker:
         log.info("speech worker %s welcomed by %s", first.worker_id, self.server_url)
         self.connected.set()
         sender = asyncio.create_task(self._send_loop(websocket, outbox))
+        watcher = asyncio.create_task(self._watch_losses())
         try:
             async for raw in websocket:
                 try:
@@ -183,19 +229,26 @@ class SpeechWorker:
                     log.warning("ignoring an invalid message from the app server: %s", exc)
                     continue
                 if isinstance(message, Ping):
-                    outbox.put_nowait(Pong())
+                    outbox.put_nowait(Pong(load=self.load()))
                 elif isinstance(message, StreamStart):
                     await self._start_stream(message, outbox)
                 elif isinstance(message, StreamStop):
                     receiver = self.streams.pop(message.stream_id, None)
                     if receiver is not None:
-                        receiver.close()
+                        self._retire(receiver)
                         log.info("stream %s stopped", message.stream_id)
         finally:
             sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            watcher.cancel()
+            # asyncio.wait, not a suppressed await: a cancellation of this task (the worker is
+            # stopping) must not be swallowed with theirs.
+            await asyncio.wait({sender, watcher})
         return True
+
+    async def _watch_losses(self) -> None:
+        while True:
+            await asyncio.sleep(self.load_log_interval)
+            self.log_losses()
 
     async def _send_loop(
         self, websocket: ClientConnection, outbox: asyncio.Queue[WorkerMessage]
@@ -207,7 +260,7 @@ class SpeechWorker:
     async def _start_stream(self, start: StreamStart, outbox: asyncio.Queue[WorkerMessage]) -> None:
         stream_id = start.stream_id
         if stream_id in self.streams:
-            self.streams.pop(stream_id).close()  # the server restarts it: start afresh
+            self._retire(self.streams.pop(stream_id))  # the server restarts it: start afresh
         if len(self.streams) >= self.identity.capacity:
             outbox.put_nowait(StreamError(stream_id=stream_id, message="worker at capacity"))
             return
@@ -253,5 +306,5 @@ class SpeechWorker:
 
     def _close_streams(self) -> None:
         for receiver in self.streams.values():
-            receiver.close()
+            self._retire(receiver)
         self.streams.clear()
