@@ -233,11 +233,6 @@ class RoomService:
         """A moderator lets one waiting person (or everyone) in; see :class:`Lobby`."""
         await self.lobby.admit(room, (await self._stored(room)).access, moderator, waiting_id)
 
-    async def deny(self, room: Room, moderator: Participant, waiting_id: str | None) -> None:
-        await self.lobby.deny(room, moderator, waiting_id)
-        if room.empty:
-            await self._close(room)
-
     async def set_captions(
         self, room: Room, participant: Participant, enabled: bool, language: CaptionLanguage
     ) -> None:

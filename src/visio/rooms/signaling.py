@@ -241,7 +241,7 @@ class RoomConnection:
             elif isinstance(message, LobbyAdmit):
                 await service.admit(room, participant, message.waiting_id)
             elif isinstance(message, LobbyDeny):
-                await service.deny(room, participant, message.waiting_id)
+                await service.lobby.deny(room, participant, message.waiting_id)
             elif isinstance(message, CaptionsSet):
                 await service.set_captions(room, participant, message.enabled, message.language)
             elif isinstance(message, IceRestart):

@@ -78,13 +78,10 @@ def read(model: type[_ReplyT], data: JsonObject | None, what: str) -> _ReplyT:
 
 def subscriber_update(data: JsonObject, jsep: JsonObject | None) -> SubscriberUpdate:
     """A subscriber's reply or event, with its JSEP when it is an offer."""
-    offer = read(Jsep, jsep, "offer") if jsep is not None and jsep.get("type") == "offer" else None
     streams = data.get("streams")
-    listed = (
-        read(_Streams, {"streams": streams}, "stream list") if isinstance(streams, list) else None
+    offer = jsep if jsep is not None and jsep.get("type") == "offer" else None
+    return read(
+        SubscriberUpdate,
+        {"streams": streams if isinstance(streams, list) else None, "offer": offer},
+        "subscriber update",
     )
-    return SubscriberUpdate(streams=listed.streams if listed else None, offer=offer)
-
-
-class _Streams(_Reply):
-    streams: list[SubscribedStream]
