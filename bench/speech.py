@@ -1,11 +1,20 @@
-"""Speech benchmark: the packaged Whisper models side by side, streaming as the worker does.
+"""Speech benchmark: the streaming recogniser as the worker runs it, before and after, side by side.
 
-    .venv/bin/python -m bench.speech [--models whisper-tiny.en whisper-base] [--max-speakers 6]
+    .venv/bin/python -m bench.speech [--only accuracy|capacity] [--variants before after]
+        [--models whisper-tiny.en whisper-base] [--max-speakers 6]
 
-For each model: compute per second of audio (real-time factor, streaming and offline), WER of the
-finals on the pocketsphinx-testdata LibriVox sentences, partial delay (end of a word → first
-caption showing it, fed in real time), text produced on silence and noise, and how many speakers
-fed at once the decoder keeps up with. Needs Debian's pocketsphinx-testdata.
+Two measurements, each printed as one table with a column per variant (``VARIANTS``):
+
+* **accuracy** (virtual time: the audio is replayed as fast as the decoder goes, every partial
+  and final decoded as if the CPU kept up): word error rate of the live finals per speaker, on
+  English (Debian's pocketsphinx-testdata: LibriVox and CMU "cards") and on Visio's held-out
+  French meetings (tests/speech/data/french), next to the offline WER of the same model
+  decoding each whole track with beam search (faster-whisper ``transcribe``);
+* **capacity** (real time): N speakers fed at once at the speed of speech, each talking with
+  pauses; a model keeps up with N when 90 % of finals arrive within 1.5 s of the end of speech
+  and 90 % of words show in a partial within 2.5 s.
+
+WER uses the one normalisation of ``visio.speech.scoring`` (docs/speech.md).
 """
 
 from __future__ import annotations
@@ -15,21 +24,184 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tests.speech.recordings import Recording, babble_noise, librivox, silence, white_noise
+from tests.speech import recordings
+from tests.speech.recordings import Recording, silence
 
 from visio.speech.models import ModelCatalog
-from visio.speech.recogniser import Caption
-from visio.speech.scoring import normalise_words, word_errors
-from visio.speech.whisper import WhisperRecogniser, decode_batch
+from visio.speech.recogniser import Caption, Language
+from visio.speech.scoring import word_errors
+from visio.speech.whisper import StreamingOptions, WhisperRecogniser
 
-PAUSE = 1.5
+RATE = 16000
+CHUNK = 1600  # 100 ms: how the virtual-time replay advances
+
+# "before": the recogniser as it was (greedy finals on a 30 s window, every 0.5 s pause ending
+# an utterance, partials on a 10 s window whatever the load). "after": today's defaults.
+VARIANTS: dict[str, StreamingOptions] = {
+    "before": StreamingOptions(
+        final_context=30.0,
+        final_beam_size=1,
+        min_silence=0.5,
+        max_silence=0.5,
+        max_utterance=20.0,
+        hard_max_utterance=20.0,
+        partial_context=10.0,
+        partial_budget=1e9,
+    ),
+    "after": StreamingOptions(),
+    "greedy": StreamingOptions(final_beam_size=1),
+    "window30": StreamingOptions(final_context=30.0),
+    "pause0.5": StreamingOptions(max_silence=0.5),
+    "pause0.8": StreamingOptions(max_silence=0.8),
+    "pause1.2": StreamingOptions(max_silence=1.2),
+    "prompt": StreamingOptions(final_prompt=True),
+}
 
 
-def pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
+@dataclass(frozen=True)
+class Utterance:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Track:
+    """One speaker's microphone: audio and what they said when."""
+
+    name: str
+    language: Language
+    audio: np.ndarray
+    utterances: tuple[Utterance, ...]
+
+
+Meeting = list[Track]
+
+
+def spaced(name: str, clips: list[Recording], pause: float = 1.5) -> Track:
+    parts, utterances, clock = [silence(0.5)], [], 0.5
+    for clip in clips:
+        utterances.append(Utterance(clock, clock + clip.seconds, clip.transcript))
+        parts += [clip.audio, silence(pause)]
+        clock += clip.seconds + pause
+    return Track(name, "en", np.concatenate(parts), tuple(utterances))
+
+
+def english() -> list[Meeting]:
+    return [[spaced("librivox", recordings.librivox()), spaced("cards", recordings.cards())]]
+
+
+def french() -> list[Meeting]:
+    from tests.speech import meetings
+
+    return [
+        [
+            Track(
+                f"{meeting.name}/{speaker}",
+                "fr",
+                meeting.tracks[speaker],
+                tuple(
+                    Utterance(u.start, u.end, u.text)
+                    for u in meeting.utterances
+                    if u.speaker == speaker
+                ),
+            )
+            for speaker in meeting.tracks
+        ]
+        for meeting in meetings.meetings()
+    ]
+
+
+# --- accuracy, in virtual time ---------------------------------------------------------------
+
+
+def replay(engine: WhisperRecogniser, meeting: Meeting) -> dict[str, list[Caption]]:
+    """Every track of a meeting through its own stream, decoding whatever is due each 100 ms."""
+    captions: dict[str, list[Caption]] = {track.name: [] for track in meeting}
+    streams = [
+        engine.open_stream(track.language, None, captions[track.name].append) for track in meeting
+    ]
+    longest = max(track.audio.size for track in meeting)
+    for offset in range(0, longest, CHUNK):
+        for stream, track in zip(streams, meeting, strict=True):
+            if offset < track.audio.size:
+                stream.feed(track.audio[offset : offset + CHUNK])
+        engine.run_until_idle()
+    for stream in streams:
+        stream.close()
+    engine.run_until_idle()
+    return captions
+
+
+def finals_text(captions: list[Caption]) -> str:
+    return " ".join(c.text for c in captions if c.kind == "final" and c.text)
+
+
+def offline_text(engine: WhisperRecogniser, model: str, track: Track) -> str:
+    whisper = engine._model(model).whisper
+    segments, _ = whisper.transcribe(
+        track.audio, language=track.language, beam_size=5, vad_filter=True
+    )
+    return " ".join(segment.text.strip() for segment in segments)
+
+
+@dataclass
+class Score:
+    errors: int = 0
+    words: int = 0
+
+    def add(self, reference: str, hypothesis: str, language: str) -> None:
+        errors, words = word_errors(reference, hypothesis, language)
+        self.errors += errors
+        self.words += words
+
+    def __str__(self) -> str:
+        return f"{100 * self.errors / max(1, self.words):.1f} %"
+
+
+def accuracy(
+    catalog: ModelCatalog, model: str, data: list[Meeting], variants: list[str]
+) -> dict[str, dict[str, str]]:
+    """Rows: per speaker and overall, the live finals' WER per variant and the offline WER."""
+    table: dict[str, dict[str, str]] = {}
+    totals: dict[str, Score] = {}
+    offline_total = Score()
+    for meeting in data:
+        for variant in variants:
+            engine = WhisperRecogniser(
+                catalog, default_model=model, english_model=model, options=VARIANTS[variant]
+            )
+            engine.start(thread=False)
+            captions = replay(engine, meeting)
+            for track in meeting:
+                reference = " ".join(u.text for u in track.utterances)
+                score = Score()
+                score.add(reference, finals_text(captions[track.name]), track.language)
+                table.setdefault(track.name, {})[variant] = str(score)
+                totals.setdefault(variant, Score()).add(
+                    reference, finals_text(captions[track.name]), track.language
+                )
+            if variant == variants[0]:
+                for track in meeting:
+                    reference = " ".join(u.text for u in track.utterances)
+                    score = Score()
+                    hypothesis = offline_text(engine, model, track)
+                    score.add(reference, hypothesis, track.language)
+                    offline_total.add(reference, hypothesis, track.language)
+                    table[track.name]["offline"] = str(score)
+            engine.close()
+    overall = {variant: str(score) for variant, score in totals.items()}
+    overall["offline"] = str(offline_total)
+    table["ALL"] = overall
+    return table
+
+
+# --- capacity, in real time ------------------------------------------------------------------
 
 
 class Timeline:
@@ -42,143 +214,147 @@ class Timeline:
             self.items.append((time.monotonic(), caption))
 
 
-def program(recordings: list[Recording]) -> tuple[np.ndarray, list[float]]:
-    parts, starts, clock = [silence(0.5)], [], 0.5
-    for recording in recordings:
-        starts.append(clock)
-        parts += [recording.audio, silence(PAUSE)]
-        clock += recording.seconds + PAUSE
-    return np.concatenate(parts), starts
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
 
 
 def feed(stream: object, audio: np.ndarray, t0: float) -> None:
     for offset in range(0, audio.size, 320):
         stream.feed(audio[offset : offset + 320])  # type: ignore[attr-defined]
-        time.sleep(max(0.0, t0 + (offset + 320) / 16000 - time.monotonic()))
+        time.sleep(max(0.0, t0 + (offset + 320) / RATE - time.monotonic()))
 
 
-def run_streams(
-    engine: WhisperRecogniser, audio: np.ndarray, count: int
-) -> tuple[list[Timeline], float]:
+def real_time(
+    engine: WhisperRecogniser, track: Track, count: int
+) -> tuple[list[float], list[float], int, int]:
+    """``count`` speakers saying ``track`` at once (shifted by a quarter second each): final
+    lags (end of an utterance → its final), partial delays (end of a word → first shown),
+    utterances with a final, utterances said."""
     timelines = [Timeline() for _ in range(count)]
-    streams = [engine.open_stream("en", None, t) for t in timelines]
+    streams = [engine.open_stream(track.language, None, t) for t in timelines]
     t0 = time.monotonic() + 0.1
-    threads = [threading.Thread(target=feed, args=(s, audio, t0)) for s in streams]
+    threads = [
+        threading.Thread(target=feed, args=(s, track.audio, t0 + 0.25 * i))
+        for i, s in enumerate(streams)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    time.sleep(3.0)
     for stream in streams:
         stream.close()
-    time.sleep(1.0)
-    return timelines, t0
-
-
-def analyse(
-    timeline: Timeline, t0: float, recordings: list[Recording], starts: list[float]
-) -> dict[str, list[float]]:
-    finals = [c for _, c in timeline.items if c.kind == "final" and c.text]
-    errors = length = 0
+    for stream in streams:
+        stream.finished.wait(60)  # type: ignore[attr-defined]
+    lags: list[float] = []
     delays: list[float] = []
-    final_lags: list[float] = []
-    for recording, start in zip(recordings, starts, strict=True):
-        end = start + recording.seconds
-        mine = [c for c in finals if start - 0.5 <= c.start <= end]
-        e, n = word_errors(recording.transcript, " ".join(c.text for c in mine))
-        errors, length = errors + e, length + n
-        for final in mine:
-            arrival = next(t for t, c in timeline.items if c is final)
-            final_lags.append(arrival - (t0 + final.end))
-            seen = [
-                (t, normalise_words(c.text))
-                for t, c in timeline.items
-                if c.segment_id == final.segment_id
+    captioned = 0
+    for index, timeline in enumerate(timelines):
+        start = t0 + 0.25 * index
+        finals = [(t, c) for t, c in timeline.items if c.kind == "final" and c.text]
+        for utterance in track.utterances:
+            mine = [
+                (t, c)
+                for t, c in finals
+                if c.start < utterance.end + 0.3 and c.end > utterance.start - 0.3
             ]
-            for index, word in enumerate(final.words):
-                target = normalise_words(word.text)
-                if not target:
-                    continue
+            if not mine:
+                continue
+            captioned += 1
+            lags.append(max(t for t, _ in mine) - (start + utterance.end))
+        for arrival, caption in finals:
+            for word in caption.words:
                 shown = next(
-                    (t for t, words in seen if target[0] in words[max(0, index - 2) : index + 3]),
-                    None,
+                    (
+                        t
+                        for t, c in timeline.items
+                        if c.segment_id == caption.segment_id and word.text in c.text
+                    ),
+                    arrival,
                 )
-                if shown is not None:
-                    delays.append(shown - (t0 + word.end))
-    return {"errors": [errors], "length": [length], "delays": delays, "final_lags": final_lags}
+                delays.append(shown - (start + word.end))
+    return lags, delays, captioned, count * len(track.utterances)
 
 
-def offline_rtf(engine: WhisperRecogniser, model: str, recordings: list[Recording]) -> float:
-    loaded = engine._model(model)
-    started = time.perf_counter()
-    for recording in recordings:
-        decode_batch(loaded, [recording.audio], ["en"], True, engine.options)
-    return (time.perf_counter() - started) / sum(r.seconds for r in recordings)
+def capacity(
+    catalog: ModelCatalog,
+    models: list[str],
+    track_for: Callable[[str], Track],
+    variants: list[str],
+    max_speakers: int,
+) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for model in models:
+        track = track_for(model)
+        for variant in variants:
+            engine = WhisperRecogniser(
+                catalog, default_model=model, english_model=model, options=VARIANTS[variant]
+            )
+            engine.start()
+            engine.preload(model)
+            kept = 0
+            detail = ""
+            for count in range(1, max_speakers + 1):
+                lags, delays, captioned, said = real_time(engine, track, count)
+                ok = captioned == said and pct(lags, 90) <= 1.5 and pct(delays, 90) <= 2.5
+                print(
+                    f"  {model} {variant}: {count} speakers: {captioned}/{said} utterances, "
+                    f"final lag median {pct(lags, 50):.2f} p90 {pct(lags, 90):.2f} s, "
+                    f"partial delay p90 {pct(delays, 90):.2f} s -> "
+                    f"{'keeps up' if ok else 'falls behind'}",
+                    flush=True,
+                )
+                if count == 1:
+                    detail = f"{pct(lags, 50):.2f} / {pct(lags, 90):.2f} s"
+                if not ok:
+                    break
+                kept = count
+            engine.close()
+            row = table.setdefault(f"{model} ({track.language})", {})
+            row[variant] = str(kept)
+            table.setdefault("  1 speaker: final lag median / p90", {})[variant] = detail
+    return table
+
+
+def print_table(title: str, table: dict[str, dict[str, str]]) -> None:
+    columns: list[str] = []
+    for row in table.values():
+        columns += [c for c in row if c not in columns]
+    width = max(len(k) for k in table) + 2
+    print(f"\n{title}\n" + "".ljust(width) + "".join(c.ljust(11) for c in columns))
+    for key, row in table.items():
+        print(key.ljust(width) + "".join(row.get(c, "").ljust(11) for c in columns))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["accuracy", "capacity"])
+    parser.add_argument("--variants", nargs="+", default=["before", "after"])
+    parser.add_argument("--languages", nargs="+", default=["en", "fr"])
     parser.add_argument("--models", nargs="+", default=["whisper-tiny.en", "whisper-base"])
     parser.add_argument("--max-speakers", type=int, default=6)
     args = parser.parse_args()
-    recordings = librivox()
-    audio, starts = program(recordings)
-    cache = Path(tempfile.mkdtemp(prefix="visio-bench-"))
-    rows: dict[str, dict[str, str]] = {}
-    print(
-        f"{len(recordings)} LibriVox sentences, {audio.size / 16000:.1f} s with pauses; "
-        f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}",
-        flush=True,
-    )
-    for model in args.models:
-        engine = WhisperRecogniser(
-            ModelCatalog(cache), default_model=model, english_model=model, cpu_threads=2
-        )
-        engine.start()
-        engine.preload(model)
-        rtf = offline_rtf(engine, model, recordings)
-        engine.decode_seconds = 0.0
-        timelines, t0 = run_streams(engine, audio, 1)
-        stream_rtf = engine.decode_seconds / (audio.size / 16000)
-        result = analyse(timelines[0], t0, recordings, starts)
-        quiet = Timeline()
-        stream = engine.open_stream("en", None, quiet)
-        for noise in (silence(10), white_noise(10, 0.02), babble_noise(10, 0.05)):
-            stream.feed(noise)
-        stream.close()
-        time.sleep(4)
-        noise_words = sum(len(c.text.split()) for _, c in quiet.items if c.kind == "final")
-        capacity = 1
-        for count in range(2, args.max_speakers + 1):
-            tls, t0n = run_streams(engine, audio, count)
-            lags = [lag for tl in tls for lag in analyse(tl, t0n, recordings, starts)["final_lags"]]
-            delays = [d for tl in tls for d in analyse(tl, t0n, recordings, starts)["delays"]]
-            ok = bool(lags) and pct(lags, 90) < 2.0 and pct(delays, 90) < 2.5
-            print(
-                f"  {model}: {count} speakers: final lag p90 {pct(lags, 90):.2f} s, "
-                f"partial delay p90 {pct(delays, 90):.2f} s -> {'keeps up' if ok else 'falls behind'}",
-                flush=True,
+    catalog = ModelCatalog(Path(tempfile.mkdtemp(prefix="visio-bench-")))
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
+    if args.only != "capacity":
+        for language in args.languages:
+            data = english() if language == "en" else french()
+            model = "whisper-tiny.en" if language == "en" else "whisper-base"
+            started = time.monotonic()
+            table = accuracy(catalog, model, data, args.variants)
+            print_table(
+                f"WER of live finals ({language}, {model}; offline = whole tracks, beam 5) "
+                f"[{time.monotonic() - started:.0f} s]",
+                table,
             )
-            if not ok:
-                break
-            capacity = count
-        engine.close()
-        delays, lags = result["delays"], result["final_lags"]
-        rows[model] = {
-            "offline RTF (final decode, 30 s window)": f"{rtf:.3f}",
-            "streaming compute per audio second": f"{stream_rtf:.3f}",
-            "WER of finals": f"{100 * result['errors'][0] / result['length'][0]:.1f} %",
-            "partial delay median / p90": f"{pct(delays, 50):.2f} / {pct(delays, 90):.2f} s",
-            "final after end of speech median / p90": f"{pct(lags, 50):.2f} / {pct(lags, 90):.2f} s",
-            "words on 30 s silence+noise": str(noise_words),
-            "speakers kept up with (2 threads)": str(capacity),
-        }
-        print(f"  {model}: done", flush=True)
-    names = list(rows)
-    width = max(len(k) for k in next(iter(rows.values())))
-    print("\n" + "".ljust(width) + "  " + "  ".join(n.ljust(16) for n in names))
-    for key in next(iter(rows.values())):
-        print(key.ljust(width) + "  " + "  ".join(rows[n][key].ljust(16) for n in names))
+    if args.only != "accuracy":
+
+        def track_for(model: str) -> Track:
+            if model.endswith(".en") or "fr" not in args.languages:
+                return spaced("librivox", recordings.librivox())
+            return french()[0][0]
+
+        table = capacity(catalog, args.models, track_for, args.variants, args.max_speakers)
+        print_table("Speakers kept up with on this machine (real time)", table)
 
 
 if __name__ == "__main__":

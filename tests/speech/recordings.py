@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+CARDS = Path("/usr/share/pocketsphinx/test/data/cards")
 RATE = 16000
 
 
@@ -44,6 +45,17 @@ def librivox() -> list[Recording]:
         if match:
             text, name = match.groups()
             recordings.append(Recording(name, load_wav(LIBRIVOX / f"{name}.wav"), text))
+    return recordings
+
+
+def cards() -> list[Recording]:
+    """CMU's "cards" speaker: five short phrases naming playing cards (one to four seconds)."""
+    recordings = []
+    for line in (CARDS / "cards.transcription").read_text().splitlines():
+        match = re.match(r"<s> (.*?)\s*</s> \((.*)\)", line.strip())
+        if match:
+            text, name = match.groups()
+            recordings.append(Recording(name, load_wav(CARDS / f"{name}.wav"), text))
     return recordings
 
 

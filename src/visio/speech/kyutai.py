@@ -197,7 +197,11 @@ class KyutaiRecogniser:
         self.delay = delay  # the model's answer delay: 0.5 s for stt-1b-en_fr, 2.5 s for 2.6b
         self._streams: list[KyutaiStream] = []
 
-    def open_stream(self, language: Language, model: str | None, sink: CaptionSink) -> KyutaiStream:
+    def open_stream(
+        self, language: Language, model: str | None, sink: CaptionSink, translate: bool = False
+    ) -> KyutaiStream:
+        if translate:
+            raise ValueError("the Kyutai recogniser does not translate")
         stream = KyutaiStream(
             self.url,
             self.api_key,

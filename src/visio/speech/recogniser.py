@@ -41,6 +41,9 @@ class Caption:
     start: float
     end: float
     words: tuple[Word, ...] = field(default=())
+    translation: str = ""
+    """The text in English, on finals of streams opened with ``translate`` and spoken in
+    another language."""
 
 
 CaptionSink = Callable[[Caption], None]
@@ -57,6 +60,9 @@ class StreamLoad:
     """Age of the oldest audio still waiting for the recogniser, now."""
     decode_errors: int = 0
     """Decodes of this stream that failed (their audio is lost)."""
+    final_lag_seconds: float = 0.0
+    """From the end of the last utterance's audio reaching the recogniser to its final: how far
+    behind the decoder is (a few tenths of a second when it keeps up)."""
 
 
 class RecognitionStream(Protocol):
@@ -80,9 +86,10 @@ class Recogniser(Protocol):
         """The rate, in Hz, that ``RecognitionStream.feed`` expects."""
 
     def open_stream(
-        self, language: Language, model: str | None, sink: CaptionSink
+        self, language: Language, model: str | None, sink: CaptionSink, translate: bool = False
     ) -> RecognitionStream:
-        """Start recognising one speaker; ``model`` None means the recogniser's default."""
+        """Start recognising one speaker; ``model`` None means the recogniser's default;
+        ``translate``: finals also in English (recognisers that cannot raise ValueError)."""
 
     def close(self) -> None:
         """Stop decoding and release the model."""

@@ -3,24 +3,31 @@
 Whisper decodes whole windows, not streams. The known recipe turns it into live captions:
 
 * Silero VAD cuts each speaker's audio into utterances; silence is never decoded at all.
-* While someone speaks, the growing utterance is re-decoded (a *partial*). Words on which two
-  consecutive decodes agree are committed and never change again in later partials; the tail
-  after them is shown too, as the best guess so far.
-* At the pause, the whole utterance is decoded once more with the full 30 s encoder window
-  (the *final*).
+  Utterances follow sentences, not breaths: a short pause (``min_silence``) ends one only where
+  the words heard so far end a sentence, otherwise a longer one (``max_silence``) is needed; a
+  long monologue ends at its next short pause past ``max_utterance`` and, failing that, at its
+  quietest moment before Whisper's 30 s window is full (never mid-word if it can help it).
+* While someone speaks, the growing utterance is re-decoded greedily (a *partial*). Words on
+  which two consecutive decodes agree are committed and never change again in later partials;
+  the tail after them is shown too, as the best guess so far.
+* At the pause, the whole utterance is decoded once more with beam search (the *final*), on an
+  encoder window fitted to the utterance rather than Whisper's 30 s (several times cheaper);
+  a final caught in a decoding loop there is decoded again on the whole 30 s window.
 * Guards against Whisper's hallucinations on noise: no-speech probability, average log
-  probability, compression ratio and a cap on tokens per second of audio.
+  probability, compression ratio, a repeated phrase and a cap on tokens per second of audio.
+* On "auto", each speaker's language is detected per utterance, but changes only when the
+  detection is confident (short utterances are easily mistaken).
+* A stream may ask for its finals in English too (Whisper's translate task, on the same
+  encoder output).
 
 One decoder thread serves every stream of the process, so a worker with several speakers shares
-one model in memory and never oversubscribes the CPU. Finals go first; then partials, the
-speaker who has waited longest first, decoded together in one batch.
-
-When the decoder cannot keep up (more speakers than the CPU allows), it sheds work instead of
-falling ever further behind: of a speaker's utterances waiting for their final, only the newest
-is decoded; older ones that ended more than ``max_lag`` seconds ago are settled undecoded (their
-agreed partial words, if any, become their final). A stream's queue holds at most
-``max_backlog`` seconds. What is shed is counted per stream
-(:meth:`_WhisperStream.load`), so that the worker can log it and report it to the server.
+one model in memory and never oversubscribes the CPU. Finals go first, all of them, batched
+across speakers: none is ever dropped. Partials come after, the speakers who waited longest
+first, as many in one batch as ``partial_budget`` allows; with more speakers than the CPU can
+serve, partials come less often, and finals stay on time as long as they can. A stream whose
+finals come late says so (:meth:`_WhisperStream.load`, ``final_lag_seconds``), and the worker
+reports it. Only a stream whose queue exceeds ``max_backlog`` seconds (a decoder stuck for that
+long) loses audio, counted as dropped.
 """
 
 from __future__ import annotations
@@ -48,26 +55,33 @@ log = logging.getLogger(__name__)
 _FULL_FRAMES = 3000  # Whisper's 30 s encoder window, in 10 ms mel frames
 _HOP = 160
 _PUNCTUATION = set(string.punctuation) | {"¿", "¡", "«", "»", "…"}
+_SENTENCE_ENDS = (".", "?", "!", "…")
 
 
 @dataclass(frozen=True)
 class StreamingOptions:
-    """How the embedded recogniser trades delay, accuracy and CPU."""
+    """How the embedded recogniser trades delay, accuracy and CPU (docs/speech.md measures them)."""
 
     partial_interval: float = 0.3  # seconds of new speech between two partial decodes of a stream
-    partial_context: float = 10.0  # encoder window for partials, seconds (30 = Whisper's full one)
-    min_silence: float = 0.5  # a pause this long ends the utterance
+    partial_context: float = 5.0  # shortest encoder window for partials, seconds
+    partial_budget: float = 0.4  # seconds one batch of partials may take (fewer streams if slow)
+    final_context: float = 10.0  # shortest encoder window for finals (30: Whisper's whole window)
+    final_beam_size: int = 5
+    final_prompt: bool = False  # the speaker's previous final as the decoder's context
+    min_silence: float = 0.5  # a pause this long ends an utterance whose text ends a sentence
+    max_silence: float = 1.0  # a pause this long ends any utterance
+    cut_silence: float = 0.2  # past ``max_utterance``, a pause this long ends the utterance
     speech_pad: float = 0.2  # audio kept before speech starts and after it stops
     min_speech: float = 0.25  # shorter bursts of "speech" are dropped undecoded
-    max_utterance: float = 20.0  # longer utterances are cut into several finals
+    max_utterance: float = 15.0  # longer utterances end at their next short pause...
+    hard_max_utterance: float = 28.0  # ...and at this length at their quietest recent moment
     vad_threshold: float = 0.5
-    final_beam_size: int = 1
     max_batch: int = 8
     no_speech_threshold: float = 0.6
     logprob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     max_tokens_per_second: float = 7.0
-    max_lag: float = 4.0  # older finals of a speaker with newer ones waiting are shed (too late)
+    language_switch_confidence: float = 0.8  # "auto": a speaker's language changes only when sure
     max_backlog: float = 30.0  # audio queued beyond this, per stream, is dropped (oldest first)
 
 
@@ -79,6 +93,8 @@ class Hypothesis:
     words: list[Word]
     language: str
     rejected: str | None = None
+    looped: bool = False  # rejected as a decoding loop (repeats), which a wider window may avoid
+    translation: str = ""  # the text in English, when asked for and spoken in another language
 
 
 @dataclass
@@ -90,6 +106,8 @@ class _Job:
     offset: float  # the window's start on the stream's clock, seconds
     language: str | None  # None: detect
     heard_at: float = 0.0  # monotonic time the window's last audio reached the recogniser
+    prompt: str = ""  # text said before, as the decoder's context
+    prior: str | None = None  # the language the speaker spoke last, when ``language`` is None
 
 
 @dataclass
@@ -99,17 +117,18 @@ class _LoadedModel:
     multilingual: bool
     tokenizers: dict[str, Any] = field(default_factory=dict)
 
-    def tokenizer(self, language: str) -> Any:
+    def tokenizer(self, language: str, task: str = "transcribe") -> Any:
         from faster_whisper.tokenizer import Tokenizer
 
-        if language not in self.tokenizers:
-            self.tokenizers[language] = Tokenizer(
+        key = f"{language}/{task}"
+        if key not in self.tokenizers:
+            self.tokenizers[key] = Tokenizer(
                 self.whisper.hf_tokenizer,
                 self.multilingual,
-                task="transcribe",
+                task=task,
                 language=language if self.multilingual else "en",
             )
-        return self.tokenizers[language]
+        return self.tokenizers[key]
 
 
 def _normalise(word: str) -> str:
@@ -144,6 +163,7 @@ class _WhisperStream:
         """Set once the stream is closed and its last caption delivered (or there was none)."""
         self.dropped_samples = 0  # written by the decoder thread only
         self.decode_errors = 0
+        self.final_lag = 0.0  # end of the last final's audio → its decode done, seconds
         self.vad = vad
         self.language: Language = language
         self.model = model
@@ -164,8 +184,14 @@ class _WhisperStream:
         self.previous_words: list[Word] = []
         self.committed: list[Word] = []
         self.last_partial = ""
-        self.partial_sent = False
-        self.detected_language: str | None = None
+        self.translate = False  # finals spoken in another language come with English text
+        self.shown: set[str] = set()  # segments with partials on screen and no final yet
+        # On "auto": the language of the speaker's last final, and of the current utterance as
+        # its first long enough partial heard it.
+        self.spoken_language: str | None = None
+        self.utterance_language: str | None = None
+        self.previous_text = ""  # the speaker's last final, the context of the next (optional)
+        self.probabilities: list[float] = []  # the VAD's, per window of the utterance
 
     # --- caller's thread -------------------------------------------------------------------
     def feed(self, pcm: NDArray[np.float32]) -> None:
@@ -187,6 +213,7 @@ class _WhisperStream:
             dropped_seconds=self.dropped_samples / SAMPLE_RATE,
             backlog_seconds=backlog,
             decode_errors=self.decode_errors,
+            final_lag_seconds=self.final_lag,
         )
 
     # --- decoder thread --------------------------------------------------------------------
@@ -208,20 +235,21 @@ class _WhisperStream:
                 self.clock += WINDOW
                 if not self.utterance:
                     if probability >= opts.vad_threshold:
-                        self._begin(window)
+                        self._begin(window, probability)
                     else:
                         self._recent.append(window)
                     continue
                 self.utterance.append(window)
+                self.probabilities.append(probability)
                 if probability >= opts.vad_threshold:
                     self.speech_samples += WINDOW
                     self.silence_samples = 0
                 elif probability < negative:
                     self.silence_samples += WINDOW
-                if self.silence_samples >= opts.min_silence * SAMPLE_RATE:
+                if self.silence_samples >= self._pause_that_ends() * SAMPLE_RATE:
                     jobs.extend(self._end(trailing_silence=self.silence_samples))
-                elif self.utterance_samples >= opts.max_utterance * SAMPLE_RATE:
-                    jobs.extend(self._end(trailing_silence=0))
+                elif self.utterance_samples >= opts.hard_max_utterance * SAMPLE_RATE:
+                    jobs.extend(self._cut())
         if self.closing and self.utterance:
             jobs.extend(self._end(trailing_silence=self.silence_samples))
         return jobs
@@ -242,20 +270,31 @@ class _WhisperStream:
             if self.utterance:  # what was heard of it lost its middle: let it go
                 self.dropped_samples += self.utterance_samples
                 self.utterance = []
-                if self.partial_sent:
+                self.probabilities = []
+                if self.segment_id in self.shown:
                     self.emit_final(Hypothesis("", [], self.language_hint or "en"), 0.0)
 
-    def late(self, job: _Job) -> None:
-        """The decoder reached this final too late: count its audio as dropped and settle the
-        utterance without decoding it (its agreed partial words, or a withdrawal)."""
-        self.dropped_samples += job.audio.size
-        self.on_final(job, Hypothesis("", [], job.language or "en", rejected="late"))
+    def _pause_that_ends(self) -> float:
+        """How long a pause ends the current utterance, in seconds. Utterances follow sentences,
+        not breaths: a short pause ends one only where the words heard so far end a sentence;
+        a long monologue ends at its next short pause."""
+        opts = self._engine.options
+        if self.utterance_samples >= opts.max_utterance * SAMPLE_RATE:
+            return opts.cut_silence
+        if self.last_partial.rstrip("\"»)' ").endswith(_SENTENCE_ENDS):
+            return opts.min_silence
+        return opts.max_silence
 
-    def _begin(self, window: NDArray[np.float32]) -> None:
-        self.utterance = [*self._recent, window]
+    def _begin(self, window: NDArray[np.float32], probability: float) -> None:
+        self._start([*self._recent, window], [0.0] * len(self._recent) + [probability])
         self._recent.clear()
+
+    def _start(self, windows: list[NDArray[np.float32]], probabilities: list[float]) -> None:
+        opts = self._engine.options
+        self.utterance = windows
+        self.probabilities = probabilities
         self.utterance_start = self.clock - self.utterance_samples
-        self.speech_samples = WINDOW
+        self.speech_samples = WINDOW * sum(p >= opts.vad_threshold for p in probabilities)
         self.silence_samples = 0
         self.segments += 1
         self.segment_id = f"{self.prefix}-{self.segments}"
@@ -264,9 +303,7 @@ class _WhisperStream:
         self.previous_words = []
         self.committed = []
         self.last_partial = ""
-        self.partial_sent = False
-        if self.language == "auto":
-            self.detected_language = None
+        self.utterance_language = None
 
     def _end(self, trailing_silence: int) -> list[_Job]:
         opts = self._engine.options
@@ -274,8 +311,9 @@ class _WhisperStream:
         keep = audio.size - max(0, trailing_silence - self._pad)
         audio = audio[:keep]
         self.utterance = []
+        self.probabilities = []
         if self.speech_samples < opts.min_speech * SAMPLE_RATE:
-            if self.partial_sent:
+            if self.segment_id in self.shown:
                 self.emit_final(Hypothesis("", [], self.language_hint or "en"), 0.0)
             return []
         return [
@@ -285,16 +323,31 @@ class _WhisperStream:
                 final=True,
                 segment_id=self.segment_id,
                 offset=self.utterance_start / SAMPLE_RATE,
-                language=self.language_hint,
+                language=None if self.language == "auto" else self.language,
+                prior=self.utterance_language or self.spoken_language,
                 heard_at=self._heard_at,
+                prompt=self.previous_text if opts.final_prompt else "",
             )
         ]
+
+    def _cut(self) -> list[_Job]:
+        """An utterance about to outgrow Whisper's window with no pause in it: end it at its
+        quietest moment of the last two seconds (between words, most likely), and go on with
+        the rest as the next utterance."""
+        search = min(len(self.probabilities) - 1, int(2 * SAMPLE_RATE) // WINDOW)
+        recent = self.probabilities[-search:]
+        split = len(self.probabilities) - search + int(np.argmin(recent)) + 1
+        rest, rest_probabilities = self.utterance[split:], self.probabilities[split:]
+        self.utterance, self.probabilities = self.utterance[:split], self.probabilities[:split]
+        jobs = self._end(trailing_silence=0)
+        self._start(rest, rest_probabilities)
+        return jobs
 
     @property
     def language_hint(self) -> str | None:
         if self.language != "auto":
             return self.language
-        return self.detected_language
+        return self.utterance_language
 
     def partial_job(self) -> _Job | None:
         """A partial decode of the current utterance, when enough new speech has arrived."""
@@ -311,6 +364,7 @@ class _WhisperStream:
             segment_id=self.segment_id,
             offset=self.utterance_start / SAMPLE_RATE,
             language=self.language_hint,
+            prior=self.spoken_language,
         )
 
     def on_partial(self, job: _Job, hypothesis: Hypothesis) -> None:
@@ -319,7 +373,7 @@ class _WhisperStream:
         self.decoded_samples = job.audio.size
         self.waiting_since = time.monotonic()
         if self.language == "auto" and job.audio.size >= SAMPLE_RATE:
-            self.detected_language = hypothesis.language
+            self.utterance_language = hypothesis.language
         if hypothesis.rejected:
             return
         words = [Word(w.text, w.start + job.offset, w.end + job.offset) for w in hypothesis.words]
@@ -351,7 +405,7 @@ class _WhisperStream:
         if not text or text == self.last_partial:
             return
         self.last_partial = text
-        self.partial_sent = True
+        self.shown.add(self.segment_id)
         self.sink(
             Caption(
                 self.segment_id,
@@ -380,14 +434,20 @@ class _WhisperStream:
         text = "" if hypothesis.rejected else hypothesis.text
         if text and words:
             text = " ".join(w.text for w in words)
-        if not text and not self.partial_sent:
+        if not text and segment_id not in self.shown:
             return
         if not text:
             words = ()
         start = words[0].start if words else offset
         end = words[-1].end if words else offset
-        self.partial_sent = False
-        self.sink(Caption(segment_id, "final", text, hypothesis.language, start, end, words))
+        self.shown.discard(segment_id)
+        if text:
+            self.previous_text = text
+            self.spoken_language = hypothesis.language
+        translation = hypothesis.translation if text else ""
+        self.sink(
+            Caption(segment_id, "final", text, hypothesis.language, start, end, words, translation)
+        )
 
 
 class WhisperRecogniser:
@@ -406,10 +466,12 @@ class WhisperRecogniser:
         english_model: str | None = "whisper-tiny.en",
         options: StreamingOptions | None = None,
         cpu_threads: int = 2,
+        french_model: str | None = None,
     ) -> None:
         self.catalog = catalog
         self.default_model = default_model
         self.english_model = english_model
+        self.french_model = french_model
         self.options = options or StreamingOptions()
         self.cpu_threads = cpu_threads
         self._streams: list[_WhisperStream] = []
@@ -420,13 +482,23 @@ class WhisperRecogniser:
         self._models: dict[str, _LoadedModel] = {}
         self._vad: SileroVad | None = None
         self.decode_seconds = 0.0  # compute spent decoding, for benchmarks
+        self._partial_cost = 0.1  # seconds one stream adds to a batch of partials (moving mean)
 
     # --- lifecycle -------------------------------------------------------------------------
-    def start(self) -> None:
-        """Start the decoder thread."""
+    def start(self, thread: bool = True) -> None:
+        """Start the decoder thread; without one (``thread=False``), whoever feeds the streams
+        decodes by calling :meth:`run_until_idle` (benchmarks replaying audio in virtual time)."""
         self._vad = SileroVad()
-        self._thread = threading.Thread(target=self._run, name="whisper-decoder", daemon=True)
-        self._thread.start()
+        if thread:
+            self._thread = threading.Thread(target=self._run, name="whisper-decoder", daemon=True)
+            self._thread.start()
+
+    def run_until_idle(self) -> None:
+        """Decode everything that is due now, on the caller's thread (no decoder thread)."""
+        if self._thread is not None:
+            raise RuntimeError("the decoder thread is running")
+        while self._step():
+            pass
 
     def preload(self, *names: str) -> None:
         """Load (and verify) models now rather than at their first stream; blocks."""
@@ -444,24 +516,30 @@ class WhisperRecogniser:
 
     # --- streams ---------------------------------------------------------------------------
     def choose_model(self, language: Language, model: str | None) -> str:
-        """The model for a stream: the one asked for, else the English one for English."""
+        """The model for a stream: the one asked for, else the language's own (English, French),
+        else the default."""
         if model is not None:
             if model not in self.catalog.names():
                 raise ValueError(f"unknown model {model!r}")
             return model
         if language == "en" and self.english_model:
             return self.english_model
+        if language == "fr" and self.french_model:
+            return self.french_model
         return self.default_model
 
     def open_stream(
-        self, language: Language, model: str | None, sink: CaptionSink
+        self, language: Language, model: str | None, sink: CaptionSink, translate: bool = False
     ) -> _WhisperStream:
         if self._vad is None:
             raise RuntimeError("WhisperRecogniser.start() was not called")
         name = self.choose_model(language, model)
         if language != "en" and self.catalog.languages(name) == ("en",):
             raise ValueError(f"model {name} only knows English, the stream is {language!r}")
+        if translate and language != "en" and self.catalog.languages(name) == ("en",):
+            raise ValueError(f"model {name} only knows English, it cannot translate")
         stream = _WhisperStream(self, self._vad.stream(), language, name, sink)
+        stream.translate = translate
         with self._lock:
             self._streams.append(stream)
         self.wake()
@@ -486,8 +564,9 @@ class WhisperRecogniser:
         except Exception:
             log.exception("speech decoder flush failed")
 
-    def _step(self) -> None:
-        """Ingest audio, then run finals (all of them) or else one batch of partials."""
+    def _step(self) -> bool:
+        """Ingest audio, then run finals (all of them, never dropped) or else one batch of
+        partials; False when there was nothing to do."""
         with self._lock:
             streams = list(self._streams)
         finals: list[_Job] = []
@@ -500,35 +579,29 @@ class WhisperRecogniser:
                 ended.append(stream)
         if finals:
             try:
-                for batch in self._batches(self._shed(finals)):
+                for batch in self._batches(finals):
                     self._decode(batch)
             finally:
                 for stream in ended:
                     stream.finished.set()
             self.wake()
-            return
+            return True
         for stream in ended:
             stream.finished.set()
         partials = [job for stream in streams if (job := stream.partial_job()) is not None]
+        if not partials:
+            return bool(ended)
+        # The speakers who waited longest first, as many as the partial budget allows: with
+        # more speakers than the CPU serves in time, each one's partials come less often.
         partials.sort(key=lambda job: job.stream.waiting_since)
-        if partials:
-            self._decode(self._batches(partials)[0])
-            self.wake()
-
-    def _shed(self, finals: list[_Job]) -> list[_Job]:
-        """The finals worth decoding now. A speaker with several utterances waiting (the decoder
-        fell behind while they went on talking) gets the newest one decoded; the older ones, if
-        they ended more than ``max_lag`` ago, are settled undecoded and counted as dropped. This
-        bounds the work of a step to one final per stream, so the decoder catches up."""
-        newest = {job.stream: job for job in finals}
-        deadline = time.monotonic() - self.options.max_lag
-        kept: list[_Job] = []
-        for job in finals:
-            if newest[job.stream] is not job and job.heard_at < deadline:
-                job.stream.late(job)
-            else:
-                kept.append(job)
-        return kept
+        fits = max(1, int(self.options.partial_budget / self._partial_cost))
+        batch = self._batches(partials[:fits])[0]
+        started = time.perf_counter()
+        self._decode(batch)
+        cost = (time.perf_counter() - started) / len(batch)
+        self._partial_cost = 0.7 * self._partial_cost + 0.3 * cost
+        self.wake()
+        return True
 
     def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
         groups: dict[tuple[str, bool], list[_Job]] = {}
@@ -567,9 +640,14 @@ class WhisperRecogniser:
                 model,
                 [job.audio for job in jobs],
                 [job.language for job in jobs],
-                full_context=jobs[0].final,
+                final=jobs[0].final,
                 options=self.options,
+                prompts=[job.prompt for job in jobs],
+                priors=[job.prior for job in jobs],
+                translate=[job.final and job.stream.translate for job in jobs],
             )
+            if jobs[0].final:
+                self._retry_loops(model, jobs, hypotheses)
         except Exception:
             for job in jobs:
                 job.stream.decode_errors += 1
@@ -578,7 +656,10 @@ class WhisperRecogniser:
             raise
         finally:
             self.decode_seconds += time.perf_counter() - started
+        decoded_at = time.monotonic()
         for job, hypothesis in zip(jobs, hypotheses, strict=True):
+            if job.final:
+                job.stream.final_lag = decoded_at - job.heard_at
             try:
                 if job.final:
                     job.stream.on_final(job, hypothesis)
@@ -586,6 +667,27 @@ class WhisperRecogniser:
                     job.stream.on_partial(job, hypothesis)
             except Exception:
                 log.exception("caption delivery failed for segment %s", job.segment_id)
+
+    def _retry_loops(
+        self, model: _LoadedModel, jobs: list[_Job], hypotheses: list[Hypothesis]
+    ) -> None:
+        """Finals caught in a decoding loop on a short window get decoded once more with
+        Whisper's whole 30 s window, where short utterances loop less."""
+        again = [i for i, h in enumerate(hypotheses) if h.looped]
+        if not again or self.options.final_context >= _FULL_FRAMES / 100:
+            return
+        retried = decode_batch(
+            model,
+            [jobs[i].audio for i in again],
+            [hypotheses[i].language for i in again],
+            final=True,
+            options=self.options,
+            prompts=[jobs[i].prompt for i in again],
+            window=_FULL_FRAMES / 100,
+            translate=[jobs[i].stream.translate for i in again],
+        )
+        for index, hypothesis in zip(again, retried, strict=True):
+            hypotheses[index] = hypothesis
 
 
 def _features(model: _LoadedModel, audio: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
@@ -602,47 +704,66 @@ def decode_batch(
     model: _LoadedModel,
     audios: list[NDArray[np.float32]],
     languages: list[str | None],
-    full_context: bool,
+    final: bool,
     options: StreamingOptions,
+    prompts: list[str] | None = None,
+    priors: list[str | None] | None = None,
+    window: float | None = None,
+    translate: list[bool] | None = None,
 ) -> list[Hypothesis]:
     """Decode several windows (up to 30 s each) in one encoder and one decoder call.
 
-    Partials use a shorter encoder window (``options.partial_context``) than the 30 s Whisper was
-    trained on: several times cheaper, slightly less accurate, and refined by the final anyway.
+    ``languages``: None detects the language; then a ``priors`` entry (what the speaker spoke
+    before) is kept unless the detection is confident it changed. ``prompts``: text said before
+    each window, given to the decoder as context. ``translate``: which windows also need an
+    English translation (when not spoken in English).
+
+    The encoder window is the audio plus a second, at least ``options.final_context`` seconds
+    for finals and ``options.partial_context`` for partials, rather than Whisper's 30 s: the
+    encoder's cost grows faster than its window (measured in docs/benchmarks.md), and most
+    utterances are a few seconds long (``window`` overrides it). Finals use beam search;
+    partials decode greedily.
     """
     import ctranslate2
 
     longest = max(audio.size for audio in audios) / SAMPLE_RATE
-    if full_context:
-        frames = _FULL_FRAMES
-    else:
-        seconds = max(options.partial_context, longest + 1.0)
-        frames = min(_FULL_FRAMES, int(seconds * 100))
+    shortest = window or (options.final_context if final else options.partial_context)
+    frames = min(_FULL_FRAMES, int(max(shortest, longest + 1.0) * 100))
     features = np.stack([_features(model, audio, frames) for audio in audios])
     encoded = model.whisper.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
 
+    priors = priors or [None] * len(audios)
     resolved: list[str] = []
     if not model.multilingual:
         resolved = ["en"] * len(audios)
     else:
-        detected: list[str] = []
+        detected: list[tuple[str, float]] = []
         if any(language is None for language in languages):
             for scores in model.whisper.model.detect_language(encoded):
-                detected.append(scores[0][0][2:-2])
+                detected.append((scores[0][0][2:-2], float(scores[0][1])))
         for index, language in enumerate(languages):
-            resolved.append(language if language is not None else detected[index])
+            if language is None:
+                guess, confidence = detected[index]
+                prior = priors[index]
+                sure = confidence >= options.language_switch_confidence
+                language = guess if prior is None or sure else prior
+            resolved.append(language)
 
     tokenizers = [model.tokenizer(language) for language in resolved]
-    prompts = [[*tok.sot_sequence, tok.no_timestamps] for tok in tokenizers]
+    requests: list[list[int]] = []
+    for index, tok in enumerate(tokenizers):
+        context = (prompts or [""] * len(audios))[index].strip()
+        before = [tok.sot_prev, *tok.encode(" " + context)[-100:]] if context else []
+        requests.append([*before, *tok.sot_sequence, tok.no_timestamps])
     from faster_whisper.transcribe import get_suppressed_tokens
 
     suppressed = list(get_suppressed_tokens(tokenizers[0], (-1,)) or [])
     limits = [int(8 + options.max_tokens_per_second * a.size / SAMPLE_RATE) for a in audios]
     results = model.whisper.model.generate(
         encoded,
-        prompts,
-        beam_size=options.final_beam_size if full_context else 1,
-        max_length=max(limits) + 4,
+        requests,
+        beam_size=options.final_beam_size if final else 1,
+        max_length=max(limits) + 4 + max(len(r) for r in requests),
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
@@ -653,24 +774,77 @@ def decode_batch(
     for index, result in enumerate(results):
         tokens = [t for t in result.sequences_ids[0] if t < tokenizers[index].eot]
         text = tokenizers[index].decode(tokens).strip()
-        length = max(1, len(tokens))
         avg_logprob = float(result.scores[0]) if result.scores else -10.0
         rejected = None
+        looped = True
         if not text:
             rejected = "empty"
         elif len(tokens) > limits[index]:
             rejected = f"{len(tokens)} tokens for {audios[index].size / SAMPLE_RATE:.1f} s"
         elif _compression_ratio(text) > options.compression_ratio_threshold:
             rejected = "repetitive"
-        elif avg_logprob < options.logprob_threshold:
-            rejected = f"avg logprob {avg_logprob:.2f}"
-        elif result.no_speech_prob > options.no_speech_threshold and avg_logprob < -0.5:
-            rejected = f"no-speech {result.no_speech_prob:.2f}"
-        del length
-        hypotheses.append(Hypothesis(text, [], resolved[index], rejected))
+        elif _repeats_itself(tokens):
+            rejected = "repeats a phrase"
+        else:
+            looped = False
+            if avg_logprob < options.logprob_threshold:
+                rejected = f"avg logprob {avg_logprob:.2f}"
+            elif result.no_speech_prob > options.no_speech_threshold and avg_logprob < -0.5:
+                rejected = f"no-speech {result.no_speech_prob:.2f}"
+        looped = looped and rejected != "empty"
+        hypotheses.append(Hypothesis(text, [], resolved[index], rejected, looped))
         texts.append(tokens if rejected is None else [])
     _align(model, encoded, texts, audios, resolved, hypotheses)
+    wanted = [
+        i
+        for i, hypothesis in enumerate(hypotheses)
+        if (translate or [False] * len(audios))[i]
+        and model.multilingual
+        and hypothesis.rejected is None
+        and hypothesis.language != "en"
+    ]
+    if wanted:
+        _translate(model, encoded, wanted, resolved, limits, hypotheses)
     return hypotheses
+
+
+def _translate(
+    model: _LoadedModel,
+    encoded: Any,
+    wanted: list[int],
+    languages: list[str],
+    limits: list[int],
+    hypotheses: list[Hypothesis],
+) -> None:
+    """English text for the windows in ``wanted``: Whisper's translate task, decoded greedily
+    from the encoder output the transcription already computed."""
+    import ctranslate2
+
+    subset = (
+        encoded
+        if len(wanted) == len(hypotheses)
+        else ctranslate2.StorageView.from_array(np.array(encoded)[wanted])
+    )
+    tokenizers = [model.tokenizer(languages[i], "translate") for i in wanted]
+    results = model.whisper.model.generate(
+        subset,
+        [[*tok.sot_sequence, tok.no_timestamps] for tok in tokenizers],
+        beam_size=1,
+        max_length=max(limits[i] for i in wanted) + 8,
+        suppress_blank=True,
+    )
+    for index, tok, result in zip(wanted, tokenizers, results, strict=True):
+        tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
+        hypotheses[index].translation = tok.decode(tokens).strip()
+
+
+def _repeats_itself(tokens: list[int]) -> bool:
+    """Whether the text ends by saying a phrase of three tokens or more twice in a row: a
+    decoding loop (people rarely repeat a whole phrase at once; "very, very" is shorter)."""
+    for size in range(3, len(tokens) // 2 + 1):
+        if tokens[-size:] == tokens[-2 * size : -size]:
+            return True
+    return False
 
 
 def _align(
