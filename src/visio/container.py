@@ -138,6 +138,7 @@ class Container:
                     worker.load.dropped_seconds,
                     worker.load.backlog_seconds,
                     worker.load.decode_errors,
+                    worker.load.final_lag_seconds,
                 )
                 for worker in self.speech_pool.workers()
                 if worker.load is not None

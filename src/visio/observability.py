@@ -18,6 +18,7 @@ class SpeechWorkerFigures:
     dropped_audio_seconds: float
     backlog_seconds: float
     decode_errors: int
+    final_lag_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,18 @@ class _SnapshotCollector(Collector):
             "Decodes that failed in a speech worker",
             labels=["worker"],
         )
+        lag = GaugeMetricFamily(
+            "visio_speech_worker_final_lag_seconds",
+            "How long after the end of speech a speech worker's latest final came, on its most "
+            "behind stream (above 2 s it cannot keep up)",
+            labels=["worker"],
+        )
         for worker in s.speech_worker_figures:
             dropped.add_metric([worker.worker_id], worker.dropped_audio_seconds)
             backlog.add_metric([worker.worker_id], worker.backlog_seconds)
             errors.add_metric([worker.worker_id], worker.decode_errors)
-        yield from (dropped, backlog, errors)
+            lag.add_metric([worker.worker_id], worker.final_lag_seconds)
+        yield from (dropped, backlog, errors, lag)
 
 
 class Metrics:

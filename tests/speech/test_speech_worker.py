@@ -103,6 +103,7 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
                 "backlog_seconds": 0.0,
                 "decode_errors": 0,
                 "streams": 0,
+                "final_lag_seconds": 0.0,
             }
             await connection.send(
                 json.dumps(

@@ -81,12 +81,19 @@ def build_recogniser(settings: SpeechWorkerSettings) -> tuple[Recogniser, list[s
         catalog,
         default_model=settings.speech_default_model,
         english_model=settings.speech_english_model,
+        french_model=settings.speech_french_model,
         cpu_threads=settings.cpu_threads,
     )
     whisper.start()
     wanted = {settings.speech_default_model}
     if settings.speech_english_model:
         wanted.add(settings.speech_english_model)
+    if settings.speech_french_model:
+        if catalog.languages(settings.speech_french_model) == ("en",):
+            raise ModelError(
+                f"VISIO_SPEECH_FRENCH_MODEL: {settings.speech_french_model} only knows English"
+            )
+        wanted.add(settings.speech_french_model)
     whisper.preload(*sorted(wanted))  # fail at start-up, not at the first meeting
     return whisper, catalog.names()
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from visio.speech.protocol import (
+    BEHIND_SECONDS,
     CaptionMessage,
     Ping,
     Srtp,
@@ -45,6 +46,14 @@ class WorkerConnection:
     ready: dict[str, asyncio.Future[int]] = field(default_factory=dict)
     load: WorkerLoad | None = None
     """What the worker last said of its load (in ``pong``); None for workers that do not say."""
+
+    @property
+    def behind(self) -> bool:
+        """Whether the worker said it cannot keep up (its finals come late)."""
+        return self.load is not None and (
+            self.load.final_lag_seconds > BEHIND_SECONDS
+            or self.load.backlog_seconds > BEHIND_SECONDS
+        )
 
     def send(self, message: ServerMessage) -> None:
         self.outbox.put_nowait(message)
@@ -109,11 +118,19 @@ class SpeechWorkerPool:
         on_lost: LostListener,
         srtp: Srtp | None = None,
     ) -> tuple[str, int]:
-        """Ask the least-loaded worker to take a stream; return where Janus must send its RTP."""
+        """Ask the least-loaded worker to take a stream (one that keeps up, if any does); return
+        where Janus must send its RTP."""
         candidates = [w for w in self._workers.values() if len(w.streams) < w.capacity]
         if not candidates:
             raise CaptionsUnavailableError("no speech worker has room for another stream")
-        worker = min(candidates, key=lambda w: len(w.streams) / w.capacity)
+        worker = min(candidates, key=lambda w: (w.behind, len(w.streams) / w.capacity))
+        if worker.behind:
+            logger.warning(
+                "speech worker %s takes stream %s although it cannot keep up: no other worker "
+                "has room",
+                worker.worker_id,
+                stream_id,
+            )
         stream = _Stream(stream_id, on_caption, on_lost, worker)
         self._streams[stream_id] = stream
         worker.streams.add(stream_id)

@@ -57,6 +57,11 @@ class StreamError(_Message):
     message: str = Field(max_length=1024)
 
 
+BEHIND_SECONDS = 2.0
+"""A worker whose finals come later than this after speech ends (or whose oldest waiting audio
+is older) cannot keep up: it says so in its log, and app servers place new streams elsewhere."""
+
+
 class WorkerLoad(_Message):
     """How well a worker keeps up (sent in ``pong``). Seconds are of audio."""
 
@@ -69,6 +74,9 @@ class WorkerLoad(_Message):
     """Decodes that failed since the worker started: a counter."""
     streams: int = Field(ge=0)
     """Streams the worker carries now."""
+    final_lag_seconds: float = Field(default=0.0, ge=0)
+    """On the most behind stream, how long after the end of the last utterance its final came:
+    a few tenths of a second when the worker keeps up."""
 
 
 class Pong(_Message):

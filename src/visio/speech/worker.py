@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from visio.backoff import Backoff
 from visio.speech.audio import OpusDepacketizer
 from visio.speech.protocol import (
+    BEHIND_SECONDS,
     CaptionMessage,
     CaptionWord,
     Hello,
@@ -146,6 +147,9 @@ class SpeechWorker:
             backlog_seconds=round(max((load.backlog_seconds for load in loads), default=0.0), 3),
             decode_errors=self._retired_errors + sum(load.decode_errors for load in loads),
             streams=len(loads),
+            final_lag_seconds=round(
+                max((load.final_lag_seconds for load in loads), default=0.0), 3
+            ),
         )
 
     def log_losses(self) -> None:
@@ -167,6 +171,14 @@ class SpeechWorker:
                     len(self.streams),
                 )
             receiver.reported = load
+        lag = self.load().final_lag_seconds
+        if lag > BEHIND_SECONDS:
+            log.warning(
+                "finals come %.1f s after speech ends: this worker cannot keep up with its "
+                "%d streams (add workers, or a smaller model)",
+                lag,
+                len(self.streams),
+            )
 
     def _retire(self, receiver: _StreamReceiver) -> None:
         load = receiver.recognition.load()
