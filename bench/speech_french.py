@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--beam-size", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--show", action="store_true", help="print each hypothesis")
+    parser.add_argument("--meetings", nargs="*", help="meeting names (default: all)")
     parser.add_argument(
         "--prompts", type=int, default=0, help="also score the first N Asterisk French prompts"
     )
@@ -44,6 +45,8 @@ def main() -> None:
         print(f"{args.model}, beam {args.beam_size}, whole tracks, VAD on")
         print(f"{'meeting':<22} {'speaker':<8} {'voice':<14} lang  words  sub  del  ins    WER")
         for meeting in meetings():
+            if args.meetings and meeting.name not in args.meetings:
+                continue
             total = WordErrors()
             for speaker in meeting.speakers:
                 started = time.monotonic()
