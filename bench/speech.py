@@ -75,9 +75,10 @@ class Track:
     """One speaker's microphone: audio and what they said when."""
 
     name: str
-    language: Language
+    language: Language  # what the stream is opened with ("auto" detects it)
     audio: np.ndarray
     utterances: tuple[Utterance, ...]
+    spoken: str = "en"  # what the speaker speaks: the normalisation that scores them
 
 
 Meeting = list[Track]
@@ -96,25 +97,34 @@ def english() -> list[Meeting]:
     return [[spaced("librivox", recordings.librivox()), spaced("cards", recordings.cards())]]
 
 
-def french() -> list[Meeting]:
-    from tests.speech import meetings
+def from_set(meeting: object, language: Language | None = None) -> Meeting:
+    """A meeting of Visio's French test set (tests/speech/data/french) as tracks;
+    ``language`` overrides each speaker's own (e.g. "auto")."""
+    from tests.speech.meetings import Meeting as SetMeeting
 
+    assert isinstance(meeting, SetMeeting)
     return [
-        [
-            Track(
-                f"{meeting.name}/{speaker}",
-                "fr",
-                meeting.tracks[speaker],
-                tuple(
-                    Utterance(u.start, u.end, u.text)
-                    for u in meeting.utterances
-                    if u.speaker == speaker
-                ),
-            )
-            for speaker in meeting.tracks
-        ]
-        for meeting in meetings.meetings()
+        Track(
+            f"{meeting.name}/{speaker.id}",
+            language or speaker.language,  # type: ignore[arg-type]
+            speaker.track,
+            tuple(Utterance(u.start, u.end, u.text) for u in meeting.utterances_of(speaker.id)),
+            speaker.language,
+        )
+        for speaker in meeting.speakers
     ]
+
+
+def french() -> list[Meeting]:
+    from tests.speech.meetings import french_meetings
+
+    return [from_set(meeting) for meeting in french_meetings()]
+
+
+def mixed(language: Language) -> list[Meeting]:
+    from tests.speech.meetings import mixed_meeting
+
+    return [from_set(mixed_meeting(), language)]
 
 
 # --- accuracy, in virtual time ---------------------------------------------------------------
@@ -145,7 +155,10 @@ def finals_text(captions: list[Caption]) -> str:
 def offline_text(engine: WhisperRecogniser, model: str, track: Track) -> str:
     whisper = engine._model(model).whisper
     segments, _ = whisper.transcribe(
-        track.audio, language=track.language, beam_size=5, vad_filter=True
+        track.audio,
+        language=None if track.language == "auto" else track.language,
+        beam_size=5,
+        vad_filter=True,
     )
     return " ".join(segment.text.strip() for segment in segments)
 
@@ -181,18 +194,23 @@ def accuracy(
             for track in meeting:
                 reference = " ".join(u.text for u in track.utterances)
                 score = Score()
-                score.add(reference, finals_text(captions[track.name]), track.language)
-                table.setdefault(track.name, {})[variant] = str(score)
+                score.add(reference, finals_text(captions[track.name]), track.spoken)
+                cell = str(score)
+                if track.language == "auto":  # and how many finals were in the right language
+                    finals = [c for c in captions[track.name] if c.kind == "final" and c.text]
+                    right = sum(c.language == track.spoken for c in finals)
+                    cell += f" {right}/{len(finals)}"
+                table.setdefault(track.name, {})[variant] = cell
                 totals.setdefault(variant, Score()).add(
-                    reference, finals_text(captions[track.name]), track.language
+                    reference, finals_text(captions[track.name]), track.spoken
                 )
             if variant == variants[0]:
                 for track in meeting:
                     reference = " ".join(u.text for u in track.utterances)
                     score = Score()
                     hypothesis = offline_text(engine, model, track)
-                    score.add(reference, hypothesis, track.language)
-                    offline_total.add(reference, hypothesis, track.language)
+                    score.add(reference, hypothesis, track.spoken)
+                    offline_total.add(reference, hypothesis, track.spoken)
                     table[track.name]["offline"] = str(score)
             engine.close()
     overall = {variant: str(score) for variant, score in totals.items()}
@@ -329,7 +347,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["accuracy", "capacity"])
     parser.add_argument("--variants", nargs="+", default=["before", "after"])
-    parser.add_argument("--languages", nargs="+", default=["en", "fr"])
+    parser.add_argument("--languages", nargs="+", default=["en", "fr", "auto"])
     parser.add_argument("--models", nargs="+", default=["whisper-tiny.en", "whisper-base"])
     parser.add_argument("--max-speakers", type=int, default=6)
     args = parser.parse_args()
@@ -337,7 +355,7 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     if args.only != "capacity":
         for language in args.languages:
-            data = english() if language == "en" else french()
+            data = {"en": english, "fr": french, "auto": lambda: mixed("auto")}[language]()
             model = "whisper-tiny.en" if language == "en" else "whisper-base"
             started = time.monotonic()
             table = accuracy(catalog, model, data, args.variants)
@@ -351,7 +369,7 @@ def main() -> None:
         def track_for(model: str) -> Track:
             if model.endswith(".en") or "fr" not in args.languages:
                 return spaced("librivox", recordings.librivox())
-            return french()[0][0]
+            return french()[0][0]  # the first French meeting's first speaker
 
         table = capacity(catalog, args.models, track_for, args.variants, args.max_speakers)
         print_table("Speakers kept up with on this machine (real time)", table)
