@@ -82,6 +82,7 @@ def build_recogniser(settings: SpeechWorkerSettings) -> tuple[Recogniser, list[s
         default_model=settings.speech_default_model,
         english_model=settings.speech_english_model,
         french_model=settings.speech_french_model,
+        device=settings.speech_device,
         cpu_threads=settings.cpu_threads,
     )
     whisper.start()

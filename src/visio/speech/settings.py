@@ -31,6 +31,7 @@ class SpeechWorkerSettings(BaseSettings):
     speech_default_model: str = "whisper-base"
     speech_english_model: str | None = "whisper-tiny.en"
     speech_french_model: str | None = None  # None: the default model
+    speech_device: Literal["cpu", "cuda"] = "cpu"  # cuda: an NVIDIA GPU (CTranslate2's CUDA)
     speech_cpu_threads: int = Field(default=0, ge=0, le=256)  # 0: every core
     speech_model_dir: Path | None = None  # an operator's faster-whisper model folder
     speech_model_name: str = "custom"

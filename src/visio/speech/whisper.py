@@ -107,6 +107,7 @@ class _Job:
     language: str | None  # None: detect
     heard_at: float = 0.0  # monotonic time the window's last audio reached the recogniser
     prompt: str = ""  # text said before, as the decoder's context
+    early: bool = False  # decoded at a short pause, before the utterance is known to end
     prior: str | None = None  # the language the speaker spoke last, when ``language`` is None
 
 
@@ -133,6 +134,10 @@ class _LoadedModel:
 
 def _normalise(word: str) -> str:
     return "".join(ch for ch in word.lower() if ch not in _PUNCTUATION)
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip("\"»)' ").endswith(_SENTENCE_ENDS)
 
 
 def _compression_ratio(text: str) -> float:
@@ -192,6 +197,8 @@ class _WhisperStream:
         self.utterance_language: str | None = None
         self.previous_text = ""  # the speaker's last final, the context of the next (optional)
         self.probabilities: list[float] = []  # the VAD's, per window of the utterance
+        self.early: _Job | None = None  # a final decoded at a short pause (see _early_final)
+        self.early_result: Hypothesis | None = None
 
     # --- caller's thread -------------------------------------------------------------------
     def feed(self, pcm: NDArray[np.float32]) -> None:
@@ -244,12 +251,18 @@ class _WhisperStream:
                 if probability >= opts.vad_threshold:
                     self.speech_samples += WINDOW
                     self.silence_samples = 0
+                    self.early = self.early_result = None  # they go on: no early final
                 elif probability < negative:
                     self.silence_samples += WINDOW
                 if self.silence_samples >= self._pause_that_ends() * SAMPLE_RATE:
-                    jobs.extend(self._end(trailing_silence=self.silence_samples))
+                    if self.early is not None and self.early_result is not None:
+                        self._settle(self.early, self.early_result)
+                    else:
+                        jobs.extend(self._end(trailing_silence=self.silence_samples))
                 elif self.utterance_samples >= opts.hard_max_utterance * SAMPLE_RATE:
                     jobs.extend(self._cut())
+                elif self.silence_samples >= opts.min_silence * SAMPLE_RATE and not self.early:
+                    jobs.extend(self._early_final())
         if self.closing and self.utterance:
             jobs.extend(self._end(trailing_silence=self.silence_samples))
         return jobs
@@ -281,7 +294,7 @@ class _WhisperStream:
         opts = self._engine.options
         if self.utterance_samples >= opts.max_utterance * SAMPLE_RATE:
             return opts.cut_silence
-        if self.last_partial.rstrip("\"»)' ").endswith(_SENTENCE_ENDS):
+        if _ends_sentence(self.last_partial):
             return opts.min_silence
         return opts.max_silence
 
@@ -304,6 +317,41 @@ class _WhisperStream:
         self.committed = []
         self.last_partial = ""
         self.utterance_language = None
+        self.early = self.early_result = None
+
+    def _early_final(self) -> list[_Job]:
+        """A short pause after words whose partial did not end a sentence (or no partial yet):
+        decode the final now, keeping the utterance open. If its text ends a sentence, it
+        ends the utterance at once; otherwise it is held, and used as it is if the pause
+        grows to ``max_silence`` (no second decode), or forgotten if the speaker goes on."""
+        if self.speech_samples < self._engine.options.min_speech * SAMPLE_RATE:
+            return []
+        audio = np.concatenate(self.utterance)
+        audio = audio[: audio.size - max(0, self.silence_samples - self._pad)]
+        self.early = self._final_job(audio)
+        self.early.early = True
+        return [self.early]
+
+    def _settle(self, job: _Job, hypothesis: Hypothesis) -> None:
+        """End the utterance with an early final's result."""
+        keep = self.utterance[-(self._pad // WINDOW + 1) :]
+        self.utterance, self.probabilities = [], []
+        self.early = self.early_result = None
+        self._recent.extend(keep)
+        self.on_final(job, hypothesis, early=False)
+
+    def _final_job(self, audio: NDArray[np.float32]) -> _Job:
+        return _Job(
+            self,
+            audio,
+            final=True,
+            segment_id=self.segment_id,
+            offset=self.utterance_start / SAMPLE_RATE,
+            language=None if self.language == "auto" else self.language,
+            prior=self.utterance_language or self.spoken_language,
+            heard_at=self._heard_at,
+            prompt=self.previous_text if self._engine.options.final_prompt else "",
+        )
 
     def _end(self, trailing_silence: int) -> list[_Job]:
         opts = self._engine.options
@@ -312,23 +360,12 @@ class _WhisperStream:
         audio = audio[:keep]
         self.utterance = []
         self.probabilities = []
+        self.early = self.early_result = None
         if self.speech_samples < opts.min_speech * SAMPLE_RATE:
             if self.segment_id in self.shown:
                 self.emit_final(Hypothesis("", [], self.language_hint or "en"), 0.0)
             return []
-        return [
-            _Job(
-                self,
-                audio,
-                final=True,
-                segment_id=self.segment_id,
-                offset=self.utterance_start / SAMPLE_RATE,
-                language=None if self.language == "auto" else self.language,
-                prior=self.utterance_language or self.spoken_language,
-                heard_at=self._heard_at,
-                prompt=self.previous_text if opts.final_prompt else "",
-            )
-        ]
+        return [self._final_job(audio)]
 
     def _cut(self) -> list[_Job]:
         """An utterance about to outgrow Whisper's window with no pause in it: end it at its
@@ -418,7 +455,15 @@ class _WhisperStream:
             )
         )
 
-    def on_final(self, job: _Job, hypothesis: Hypothesis) -> None:
+    def on_final(self, job: _Job, hypothesis: Hypothesis, early: bool = True) -> None:
+        if early and job.early:
+            if job is not self.early:
+                return  # the speaker went on, or the utterance ended another way meanwhile
+            if _ends_sentence(hypothesis.text):
+                self._settle(job, hypothesis)
+            else:
+                self.early_result = hypothesis
+            return
         if hypothesis.rejected and job.segment_id == self.segment_id and self.committed:
             # The final decode was refused but two partial decodes agreed on these words.
             hypothesis = Hypothesis(
@@ -467,11 +512,13 @@ class WhisperRecogniser:
         options: StreamingOptions | None = None,
         cpu_threads: int = 2,
         french_model: str | None = None,
+        device: str = "cpu",
     ) -> None:
         self.catalog = catalog
         self.default_model = default_model
         self.english_model = english_model
         self.french_model = french_model
+        self.device = device  # "cpu" (int8) or "cuda" (int8 weights, float16 compute)
         self.options = options or StreamingOptions()
         self.cpu_threads = cpu_threads
         self._streams: list[_WhisperStream] = []
@@ -620,8 +667,8 @@ class WhisperRecogniser:
             started = time.monotonic()
             whisper = WhisperModel(
                 str(folder),
-                device="cpu",
-                compute_type="int8",
+                device=self.device,
+                compute_type="int8" if self.device == "cpu" else "int8_float16",
                 cpu_threads=self.cpu_threads,
                 num_workers=1,
                 local_files_only=True,
