@@ -12,8 +12,8 @@ Sentence = tuple[str, str]
 Turn = tuple[str, list[Sentence]]
 
 # speaker id -> (display name, Kokoro voice, speed, pitch, language); see make_french.Kokoro.speak.
-# Claire's jf_tebukuro came out at 28 % whole-track WER on whisper-base (jm_kumo and jf_gongitsune
-# about 5 %): it is due to be replaced by ("jf_gongitsune", 1.0, 1.12), see the data README.
+# Claire's jf_tebukuro came out at 52 % whole-track WER on whisper-base (jm_kumo 7 %, jf_gongitsune
+# 17 %): it is due to be replaced by ("jf_gongitsune", 1.0, 1.12), see the data README.
 SPEAKERS: dict[str, tuple[str, str, float, float, str]] = {
     "marc": ("Marc Lefèvre", "jm_kumo", 1.0, 1.0, "fr"),
     "sophie": ("Sophie Garnier", "jf_gongitsune", 1.0, 1.0, "fr"),
