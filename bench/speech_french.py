@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from faster_whisper import WhisperModel
-from tests.speech.meetings import meetings
+from tests.speech.meetings import DATA, meetings
 from tests.speech.prompts_fr import prompts
 
 from visio.speech.models import ModelCatalog
@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--show", action="store_true", help="print each hypothesis")
     parser.add_argument("--meetings", nargs="*", help="meeting names (default: all)")
+    parser.add_argument("--data", type=Path, default=DATA, help="the set's folder")
     parser.add_argument(
         "--prompts", type=int, default=0, help="also score the first N Asterisk French prompts"
     )
@@ -44,7 +45,7 @@ def main() -> None:
         by_language: dict[str, WordErrors] = {}
         print(f"{args.model}, beam {args.beam_size}, whole tracks, VAD on")
         print(f"{'meeting':<22} {'speaker':<8} {'voice':<14} lang  words  sub  del  ins    WER")
-        for meeting in meetings():
+        for meeting in meetings(args.data):
             if args.meetings and meeting.name not in args.meetings:
                 continue
             total = WordErrors()

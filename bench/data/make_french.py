@@ -110,8 +110,14 @@ class Kokoro:
             )
         return phonemes.replace("-", "")
 
-    def speak(self, text: str, language: str, voice: str, speed: float) -> np.ndarray:
-        """16 kHz float32 speech, trimmed of the model's leading and trailing silence."""
+    def speak(
+        self, text: str, language: str, voice: str, speed: float, pitch: float = 1.0
+    ) -> np.ndarray:
+        """16 kHz float32 speech, trimmed of the model's leading and trailing silence.
+
+        ``pitch`` above 1 makes another speaker of the same voice: synthesised that much slower,
+        then played back that much faster, so the tempo stays and pitch and formants rise.
+        """
         tokens = [self.vocab[c] for c in self.phonemes(text, language) if c in self.vocab][:510]
         style = self.voices[voice][len(tokens)].reshape(1, 256).astype(np.float32)
         audio = self.session.run(
@@ -119,10 +125,10 @@ class Kokoro:
             {
                 "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
                 "style": style,
-                "speed": np.array([speed], dtype=np.float32),
+                "speed": np.array([speed / pitch], dtype=np.float32),
             },
         )[0]
-        audio = soxr.resample(np.asarray(audio, np.float32).ravel(), KOKORO_RATE, RATE)
+        audio = soxr.resample(np.asarray(audio, np.float32).ravel(), KOKORO_RATE * pitch, RATE)
         loud = np.flatnonzero(np.abs(audio) > 0.01)
         return audio[loud[0] : loud[-1] + 1].astype(np.float32)
 
@@ -148,7 +154,7 @@ def build_meeting(
     for index, (speaker_id, sentences) in enumerate(turns):
         overlaps = speaker_id.startswith("+")
         speaker = speaker_id.lstrip("+")
-        _, voice, speed, language = SPEAKERS[speaker]
+        _, voice, speed, pitch, language = SPEAKERS[speaker]
         if index:
             clock += -rng.uniform(0.3, 0.5) if overlaps else rng.uniform(0.8, 2.0)
         for number, (text, translation) in enumerate(sentences):
@@ -159,7 +165,7 @@ def build_meeting(
             for part, half in enumerate(halves):
                 if part:
                     clock += rng.uniform(0.5, 0.7)
-                audio = kokoro.speak(half, language, voice, speed)
+                audio = kokoro.speak(half, language, voice, speed, pitch)
                 pieces.append((speaker, round(clock * RATE), audio))
                 clock += audio.size / RATE
             spoken = re.sub(r"\s+", " ", " ".join(halves))
@@ -188,7 +194,7 @@ def write_meeting(
     folder.mkdir(parents=True, exist_ok=True)
     speakers: list[dict[str, Any]] = []
     for speaker, track in tracks.items():
-        display, voice, speed, language = SPEAKERS[speaker]
+        display, voice, speed, pitch, language = SPEAKERS[speaker]
         sf.write(folder / f"{speaker}.ogg", track, RATE, format="OGG", subtype="OPUS")
         speakers.append(
             {
@@ -196,6 +202,7 @@ def write_meeting(
                 "name": display,
                 "voice": voice,
                 "speed": speed,
+                "pitch": pitch,
                 "language": language,
                 "track": f"{speaker}.ogg",
             }

@@ -96,9 +96,9 @@ def load_meeting(folder: Path) -> Meeting:
     return Meeting(manifest["meeting"], manifest["title"], tuple(speakers), utterances)
 
 
-def meetings() -> list[Meeting]:
+def meetings(data: Path = DATA) -> list[Meeting]:
     """Every meeting of the set, the French ones first, then the mixed-language one."""
-    loaded = [load_meeting(folder.parent) for folder in sorted(DATA.glob("*/manifest.json"))]
+    loaded = [load_meeting(folder.parent) for folder in sorted(data.glob("*/manifest.json"))]
     return sorted(loaded, key=lambda meeting: (meeting.mixed, meeting.name))
 
 
