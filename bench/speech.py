@@ -60,6 +60,7 @@ VARIANTS: dict[str, StreamingOptions] = {
     "pause0.8": StreamingOptions(max_silence=0.8),
     "pause1.2": StreamingOptions(max_silence=1.2),
     "prompt": StreamingOptions(final_prompt=True),
+    "sentence": StreamingOptions(sentence_ends=True),
 }
 
 

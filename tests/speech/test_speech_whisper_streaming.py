@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
 from tests.speech.recordings import Recording, babble_noise, silence, white_noise
 from tests.support import wait_until
+from visio.speech.models import ModelCatalog
 from visio.speech.recogniser import Caption
 from visio.speech.scoring import word_error_rate
 from visio.speech.vad import WINDOW
@@ -106,3 +108,48 @@ def test_streaming_close_flushes_speech_in_progress(
     stream.close()
     assert stream.finished.wait(timeout=60), "the recogniser never finished the stream"
     assert word_error_rate(librivox[4].transcript, collector.finals()[0].text) <= 0.3
+
+
+def quietest_point(audio: np.ndarray, start: float, end: float) -> int:
+    """The sample at the centre of the quietest 50 ms between two times (between two words)."""
+    frames = [
+        (float(np.sqrt(np.mean(audio[i : i + 800] ** 2))), i + 400)
+        for i in range(int(start * 16000), int(end * 16000) - 800, 160)
+    ]
+    return min(frames)[1]
+
+
+def replay(recogniser: WhisperRecogniser, audio: np.ndarray) -> list[Caption]:
+    """One stream fed 100 ms at a time, decoding whatever is due in between (virtual time)."""
+    captions: list[Caption] = []
+    stream = recogniser.open_stream("en", None, captions.append)
+    for offset in range(0, audio.size, 1600):
+        stream.feed(audio[offset : offset + 1600])
+        recogniser.run_until_idle()
+    stream.close()
+    recogniser.run_until_idle()
+    return [c for c in captions if c.kind == "final" and c.text]
+
+
+def test_a_breath_inside_a_sentence_does_not_cut_it_but_a_sentence_end_does(
+    model_cache: Path, librivox: list[Recording]
+) -> None:
+    """A 0.7 s pause in the middle of a sentence (after "to consider") leaves one final for the
+    whole sentence; the same pause after a full stop ends the first sentence's utterance."""
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
+    recogniser.start(thread=False)
+    try:
+        first, second = librivox[0], librivox[1]
+        cut = quietest_point(first.audio, 3.2, 4.2)
+        breath = np.concatenate(
+            [silence(0.5), first.audio[:cut], silence(0.7), first.audio[cut:], silence(1.5)]
+        )
+        finals = replay(recogniser, breath)
+        assert len(finals) == 1, [c.text for c in finals]
+        assert word_error_rate(first.transcript, finals[0].text) < 0.2, finals[0].text
+
+        two = np.concatenate([silence(0.5), first.audio, silence(0.7), second.audio, silence(1.5)])
+        finals = replay(recogniser, two)
+        assert len(finals) == 2, [c.text for c in finals]
+    finally:
+        recogniser.close()

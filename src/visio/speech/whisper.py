@@ -68,8 +68,9 @@ class StreamingOptions:
     final_context: float = 10.0  # shortest encoder window for finals (30: Whisper's whole window)
     final_beam_size: int = 5
     final_prompt: bool = False  # the speaker's previous final as the decoder's context
-    min_silence: float = 0.5  # a pause this long ends an utterance whose text ends a sentence
-    max_silence: float = 1.0  # a pause this long ends any utterance
+    min_silence: float = 0.5  # at a pause this long the final is decoded (an early final)...
+    max_silence: float = 1.0  # ...and at this long it ends the utterance
+    sentence_ends: bool = False  # end at ``min_silence`` where the text ends with "." "?" "!"
     cut_silence: float = 0.2  # past ``max_utterance``, a pause this long ends the utterance
     speech_pad: float = 0.2  # audio kept before speech starts and after it stops
     min_speech: float = 0.25  # shorter bursts of "speech" are dropped undecoded
@@ -294,7 +295,7 @@ class _WhisperStream:
         opts = self._engine.options
         if self.utterance_samples >= opts.max_utterance * SAMPLE_RATE:
             return opts.cut_silence
-        if _ends_sentence(self.last_partial):
+        if opts.sentence_ends and _ends_sentence(self.last_partial):
             return opts.min_silence
         return opts.max_silence
 
@@ -320,10 +321,10 @@ class _WhisperStream:
         self.early = self.early_result = None
 
     def _early_final(self) -> list[_Job]:
-        """A short pause after words whose partial did not end a sentence (or no partial yet):
-        decode the final now, keeping the utterance open. If its text ends a sentence, it
-        ends the utterance at once; otherwise it is held, and used as it is if the pause
-        grows to ``max_silence`` (no second decode), or forgotten if the speaker goes on."""
+        """A short pause: decode the final now, keeping the utterance open. The result is held,
+        and used as it is if the pause grows to ``max_silence`` (no second decode, so the final
+        comes right then), or forgotten if the speaker goes on. With ``sentence_ends``, a
+        result ending with a full stop ends the utterance at once."""
         if self.speech_samples < self._engine.options.min_speech * SAMPLE_RATE:
             return []
         audio = np.concatenate(self.utterance)
@@ -459,7 +460,7 @@ class _WhisperStream:
         if early and job.early:
             if job is not self.early:
                 return  # the speaker went on, or the utterance ended another way meanwhile
-            if _ends_sentence(hypothesis.text):
+            if self._engine.options.sentence_ends and _ends_sentence(hypothesis.text):
                 self._settle(job, hypothesis)
             else:
                 self.early_result = hypothesis
