@@ -12,12 +12,13 @@ Sentence = tuple[str, str]
 Turn = tuple[str, list[Sentence]]
 
 # speaker id -> (display name, Kokoro voice, speed, pitch, language); see make_french.Kokoro.speak.
-# Claire's jf_tebukuro came out at 52 % whole-track WER on whisper-base (jm_kumo 7 %, jf_gongitsune
-# 17 %): it is due to be replaced by ("jf_gongitsune", 1.0, 1.12), see the data README.
+# Claire's first voice, jf_tebukuro, came out at 52 % whole-track WER on whisper-base (jm_kumo 7 %,
+# jf_gongitsune 17 %): unintelligible data, so it was replaced, before any live measurement, by
+# jf_gongitsune pitched up 12 % (a distinct voice from Sophie's). See the data README.
 SPEAKERS: dict[str, tuple[str, str, float, float, str]] = {
     "marc": ("Marc Lefèvre", "jm_kumo", 1.0, 1.0, "fr"),
     "sophie": ("Sophie Garnier", "jf_gongitsune", 1.0, 1.0, "fr"),
-    "claire": ("Claire Moreau", "jf_tebukuro", 0.95, 1.0, "fr"),
+    "claire": ("Claire Moreau", "jf_gongitsune", 1.0, 1.12, "fr"),
     "nadia": ("Nadia Benali", "jf_nezumi", 1.0, 1.0, "fr"),
     "james": ("James Whitaker", "jf_nezumi", 1.0, 1.0, "en"),
 }

@@ -131,11 +131,11 @@ def replay(recogniser: WhisperRecogniser, audio: np.ndarray) -> list[Caption]:
     return [c for c in captions if c.kind == "final" and c.text]
 
 
-def test_a_breath_inside_a_sentence_does_not_cut_it_but_a_sentence_end_does(
+def test_a_breath_inside_a_sentence_does_not_cut_it_but_a_pause_between_sentences_does(
     model_cache: Path, librivox: list[Recording]
 ) -> None:
-    """A 0.7 s pause in the middle of a sentence (after "to consider") leaves one final for the
-    whole sentence; the same pause after a full stop ends the first sentence's utterance."""
+    """A 0.7 s pause in the middle of a sentence (at its quietest point between two words)
+    leaves one final for the whole sentence; a 1.2 s pause between two sentences gives two."""
     recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
     recogniser.start(thread=False)
     try:
@@ -148,7 +148,7 @@ def test_a_breath_inside_a_sentence_does_not_cut_it_but_a_sentence_end_does(
         assert len(finals) == 1, [c.text for c in finals]
         assert word_error_rate(first.transcript, finals[0].text) < 0.2, finals[0].text
 
-        two = np.concatenate([silence(0.5), first.audio, silence(0.7), second.audio, silence(1.5)])
+        two = np.concatenate([silence(0.5), first.audio, silence(1.2), second.audio, silence(1.5)])
         finals = replay(recogniser, two)
         assert len(finals) == 2, [c.text for c in finals]
     finally:
