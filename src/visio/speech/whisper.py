@@ -392,6 +392,8 @@ class _WhisperStream:
         opts = self._engine.options
         if not self.utterance or self.speech_samples < opts.min_speech * SAMPLE_RATE:
             return None
+        if self.silence_samples >= opts.min_silence * SAMPLE_RATE:
+            return None  # a pause: nothing new to show, and the final is on its way
         length = self.utterance_samples
         if length - self.decoded_samples < opts.partial_interval * SAMPLE_RATE:
             return None

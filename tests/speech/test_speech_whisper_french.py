@@ -1,0 +1,101 @@
+"""The embedded streaming recogniser on Visio's held-out French meetings (tests/speech/data/french).
+
+Each speaker's track goes through its own stream exactly as the worker feeds it, replayed in
+virtual time (every decode done as if the CPU kept up, so the result does not depend on how busy
+the machine is); the finals are scored against what was said, and against the same model
+transcribing each whole track offline with beam search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.speech.meetings import Meeting, french_meetings, mixed_meeting
+from tests.speech.recordings import babble_noise, silence, white_noise
+from visio.speech.models import ModelCatalog
+from visio.speech.recogniser import Caption, Language
+from visio.speech.scoring import word_errors
+from visio.speech.whisper import WhisperRecogniser
+
+CHUNK = 1600  # 100 ms
+
+
+@pytest.fixture(scope="module")
+def base(model_cache: Path) -> Iterator[WhisperRecogniser]:
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
+    recogniser.start(thread=False)
+    recogniser.preload("whisper-base")
+    yield recogniser
+    recogniser.close()
+
+
+@pytest.fixture(scope="module")
+def meeting() -> Meeting:
+    return min(french_meetings(), key=lambda m: m.seconds)  # the shortest keeps the test short
+
+
+def replay(
+    recogniser: WhisperRecogniser, tracks: list[np.ndarray], language: Language = "fr"
+) -> list[list[Caption]]:
+    captions: list[list[Caption]] = [[] for _ in tracks]
+    streams = [recogniser.open_stream(language, None, c.append) for c in captions]
+    for offset in range(0, max(t.size for t in tracks), CHUNK):
+        for stream, track in zip(streams, tracks, strict=True):
+            stream.feed(track[offset : offset + CHUNK])
+        recogniser.run_until_idle()
+    for stream in streams:
+        stream.close()
+    recogniser.run_until_idle()
+    return captions
+
+
+def test_french_finals_within_one_and_a_half_times_the_offline_error_rate(
+    base: WhisperRecogniser, meeting: Meeting
+) -> None:
+    """Live finals of a French meeting: word error rate at most 1.5 times what the same model
+    gets on each whole track offline; partials shown while people speak; utterances follow
+    sentences, not breaths."""
+    captions = replay(base, [speaker.track for speaker in meeting.speakers])
+    live = offline = words = 0
+    whisper = base._model("whisper-base").whisper
+    for speaker, mine in zip(meeting.speakers, captions, strict=True):
+        reference = meeting.transcript(speaker.id)
+        finals = [c for c in mine if c.kind == "final" and c.text]
+        errors, count = word_errors(reference, " ".join(c.text for c in finals), "fr")
+        live, words = live + errors, words + count
+        segments, _ = whisper.transcribe(speaker.track, language="fr", beam_size=5, vad_filter=True)
+        errors, _ = word_errors(reference, " ".join(s.text for s in segments), "fr")
+        offline += errors
+        partials = {c.segment_id for c in mine if c.kind == "partial"}
+        assert len(partials & {c.segment_id for c in finals}) >= len(finals) / 2, speaker.id
+        # Never more finals than sentences: a breath inside a sentence does not cut it in two.
+        assert len(finals) <= len(meeting.utterances_of(speaker.id)), speaker.id
+    assert live / words <= 1.5 * offline / words, (live / words, offline / words)
+
+
+def test_french_stream_says_nothing_on_silence_and_noise(base: WhisperRecogniser) -> None:
+    """No caption from a French stream that hears only silence, hiss and room noise."""
+    (captions,) = replay(
+        base, [np.concatenate([silence(5), white_noise(10, 0.02), babble_noise(10, 0.05)])]
+    )
+    assert [c.text for c in captions if c.text] == []
+
+
+def test_auto_language_captions_each_speaker_in_their_own_language(
+    base: WhisperRecogniser,
+) -> None:
+    """A French meeting on "auto" where one person speaks English: their finals come in
+    English, everyone else's in French, and each is scored in its language."""
+    meeting = mixed_meeting()
+    captions = replay(base, [speaker.track for speaker in meeting.speakers], "auto")
+    for speaker, mine in zip(meeting.speakers, captions, strict=True):
+        finals = [c for c in mine if c.kind == "final" and c.text]
+        right = [c for c in finals if c.language == speaker.language]
+        assert len(right) >= 0.8 * len(finals), (speaker.id, [c.language for c in finals])
+        text = " ".join(c.text for c in finals)
+        errors, words = word_errors(meeting.transcript(speaker.id), text, speaker.language)
+        assert errors / words < 0.25, (speaker.id, text)
