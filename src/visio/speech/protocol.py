@@ -69,6 +69,15 @@ class WorkerLoad(_Message):
     """Decodes that failed since the worker started: a counter."""
     streams: int = Field(ge=0)
     """Streams the worker carries now."""
+    rtp_packets: int = Field(default=0, ge=0)
+    """RTP packets received and accepted, all streams, since the worker started: a counter."""
+    rtp_lost: int = Field(default=0, ge=0)
+    """Packets missing from a stream's sequence (never arrived, or too late): a counter."""
+    rtp_rejected: int = Field(default=0, ge=0)
+    """Datagrams refused (SRTP authentication, not RTP, wrong payload type): a counter."""
+    silent_streams: int = Field(default=0, ge=0)
+    """Streams that received no RTP packet in the last few seconds, now (Janus sends a
+    microphone's packets all the time, silence included: none means its audio is not arriving)."""
 
 
 class Pong(_Message):
