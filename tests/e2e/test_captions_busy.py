@@ -50,8 +50,8 @@ def crowd(
     strict=True,
     reason="the embedded speech worker cannot keep up with four streams on a 2-core machine with "
     "four browsers: its recogniser sheds utterances (worker log: 's of audio not captioned', "
-    "backlog 30-65 s) and its event loop takes RTP in late (about half a stream's audio heard "
-    "over its life). RTP itself now arrives whole (0 lost). See docs/speech.md, issue 8",
+    "backlog 30-65 s) and it reads RTP late (up to 2 MB, about a minute of audio, waiting in a "
+    "stream's socket). RTP itself now arrives whole (a few packets lost). docs/speech.md, issue 8",
 )
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("cameras", ["on", "off"])
