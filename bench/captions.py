@@ -1,6 +1,7 @@
 """Caption delay in the browser: end of a spoken word → that word on another participant's screen.
 
-    scripts/in-netns .venv/bin/python -m bench.captions [--seconds 60] [--model-language en]
+    scripts/in-netns .venv/bin/python -m bench.captions [--seconds 60]
+    scripts/in-netns .venv/bin/python -m bench.captions --busy   # the busy meeting, below
 
 Alice's fake microphone loops a LibriVox recording (plus a pause); Bob's browser shows the
 subtitles. Word end times come from aligning the recording offline with the packaged Whisper
@@ -8,6 +9,13 @@ tiny.en; Alice's browser records when its microphone started, which places every
 the wall clock. Bob's page records when each word first appears in a caption line (partial) and
 when it appears in a final line. Both browsers run on this machine, so their clocks agree.
 Expect ±50 ms of uncertainty from when Chromium starts playing the file.
+
+``--busy``: the busy meeting of tests/e2e/test_captions_busy.py (a silent viewer with subtitles
+on, three speakers joining ten seconds apart and taking turns, three utterances each), with
+cameras on and then off, in fresh rooms of one server. For each speaker it reports *coverage*
+(utterances that reached the viewer as finals, matched as the test matches them) and the *final
+delay* (end of the utterance's speech → the final holding it on the viewer's screen), plus what
+the speech worker said of its load (/metrics).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from typing import Any
 from faster_whisper import WhisperModel
 from playwright.sync_api import sync_playwright
 from tests.e2e.browser import Participants
+from tests.e2e.busy_meeting import SPEAKERS, BusyMeeting, write_tracks
 from tests.speech.recordings import LIBRIVOX
 from tests.support import in_media_namespace, start_server
 
@@ -97,14 +106,106 @@ def quantiles(values: list[float]) -> str:
     return f"median {statistics.median(ordered):.2f} s, p90 {p90:.2f} s (n={len(ordered)})"
 
 
+BUSY_GRACE = 120.0
+"""Seconds after the meeting's last word is due to wait for late finals before counting (unless
+all arrived before)."""
+WORKER_FIGURES = (
+    "visio_speech_worker_dropped_audio_seconds_total",
+    "visio_speech_worker_rtp_packets_total",
+    "visio_speech_worker_rtp_lost_packets_total",
+    "visio_speech_worker_rtp_rejected_packets_total",
+    "visio_captions_undelivered_total",
+    "visio_caption_streams_unplaced_total",
+)
+
+
+def metric_values(text: str) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        name = line.split("{")[0].split(" ")[0]
+        if name in WORKER_FIGURES:
+            values[name] = values.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return values
+
+
+def busy(folder: Path) -> None:
+    """The busy meeting, cameras on then off: coverage and final delay per speaker."""
+    files, said = write_tracks(folder)
+    server = start_server(folder / "server", speech_embedded_workers="1")
+    rows: list[tuple[str, str, int, int, list[float]]] = []
+    figures: dict[str, dict[str, float]] = {}
+    playback: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while "visio_speech_workers 1" not in server.metrics() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        with sync_playwright() as playwright:
+            for cameras in ("on", "off"):
+                before = metric_values(server.metrics())
+                crowd = Participants(playwright, files)
+                try:
+                    meeting = BusyMeeting.start(server, crowd, said, cameras == "on")
+                    end = meeting.last_word_at + BUSY_GRACE
+                    while time.time() < end and any(
+                        None in found for found in meeting.found().values()
+                    ):
+                        time.sleep(1)
+                    finals, found = meeting.finals(), meeting.found()
+                    for name, person in meeting.speakers.items():
+                        # A loaded machine plays the fake microphone slower than the wall
+                        # clock: then words come later than their place in the track.
+                        sent = person.published_audio().get("packetsSent", 0) * 0.02
+                        elapsed = time.time() - meeting.mic_started[name]
+                        playback.append(f"{cameras}/{name} {sent:.0f} s in {elapsed:.0f} s")
+                    for name in SPEAKERS:
+                        delays = [
+                            finals[name][index]["at"] / 1000 - meeting.mic_started[name] - u.end
+                            for u, index in zip(said[name], found[name], strict=True)
+                            if index is not None
+                        ]
+                        rows.append((cameras, name, len(delays), len(said[name]), delays))
+                finally:
+                    crowd.close()
+                after = metric_values(server.metrics())
+                figures[cameras] = {k: after.get(k, 0) - before.get(k, 0) for k in WORKER_FIGURES}
+    finally:
+        server.stop()
+    print(f"{'cameras':8} {'speaker':8} {'coverage':>9} {'final delay median':>19} {'p90':>7}")
+    for cameras in ("on", "off"):
+        mine = [row for row in rows if row[0] == cameras]
+        total = (
+            "all",
+            sum(r[2] for r in mine),
+            sum(r[3] for r in mine),
+            [d for r in mine for d in r[4]],
+        )
+        for name, got, out_of, delays in [row[1:] for row in mine] + [total]:
+            median = f"{statistics.median(delays):.2f} s" if delays else "-"
+            print(f"{cameras:8} {name:8} {got:>4}/{out_of:<4} {median:>19} {p90(delays):>7}")
+    print("audio each microphone sent, over the time since it opened: " + ", ".join(playback))
+    for cameras, values in figures.items():
+        print(f"cameras {cameras}: " + ", ".join(f"{k} +{v:g}" for k, v in values.items()))
+
+
+def p90(values: list[float]) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--busy", action="store_true", help="the busy meeting (see above)")
     args = parser.parse_args()
     if not in_media_namespace():
         raise SystemExit(
             "run inside the media namespace: scripts/in-netns .venv/bin/python -m bench.captions"
         )
+    if args.busy:
+        busy(Path(tempfile.mkdtemp(prefix="visio-bench-busy-")))
+        return
     folder = Path(tempfile.mkdtemp(prefix="visio-bench-captions-"))
     source = LIBRIVOX / f"{RECORDING}.wav"
     loop = looped(source, folder / "alice.wav")

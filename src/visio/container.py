@@ -132,6 +132,10 @@ class Container:
             janus_restarts=self.janus_process.restarts if self.janus_process else 0,
             speech_workers=len(self.speech_pool.workers()),
             caption_streams=self.room_service.caption_streams_total(),
+            captions_undelivered=(
+                self.room_service.captions.undelivered + self.speech_pool.stray_captions
+            ),
+            caption_streams_unplaced=self.room_service.captions.unplaced,
             speech_worker_figures=tuple(
                 SpeechWorkerFigures(
                     worker.worker_id,
@@ -139,6 +143,10 @@ class Container:
                     worker.load.backlog_seconds,
                     worker.load.decode_errors,
                     worker.load.final_lag_seconds,
+                    worker.load.rtp_packets,
+                    worker.load.rtp_lost,
+                    worker.load.rtp_rejected,
+                    worker.load.silent_streams,
                 )
                 for worker in self.speech_pool.workers()
                 if worker.load is not None

@@ -19,6 +19,10 @@ class SpeechWorkerFigures:
     backlog_seconds: float
     decode_errors: int
     final_lag_seconds: float = 0.0
+    rtp_packets: int = 0
+    rtp_lost: int = 0
+    rtp_rejected: int = 0
+    silent_streams: int = 0
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Snapshot:
     janus_restarts: int
     speech_workers: int
     caption_streams: int
+    captions_undelivered: int = 0
+    caption_streams_unplaced: int = 0
     speech_worker_figures: tuple[SpeechWorkerFigures, ...] = ()
 
 
@@ -60,6 +66,18 @@ class _SnapshotCollector(Collector):
         ]
         for name, documentation, value in figures:
             yield GaugeMetricFamily(name, documentation, value=value)
+        yield CounterMetricFamily(
+            "visio_captions_undelivered",
+            "Captions from a speech worker that reached nobody (their stream had been replaced "
+            "or stopped, or its speaker had left)",
+            value=s.captions_undelivered,
+        )
+        yield CounterMetricFamily(
+            "visio_caption_streams_unplaced",
+            "Microphones that should have been captioned but no speech worker took (or Janus "
+            "would not forward them)",
+            value=s.caption_streams_unplaced,
+        )
         dropped = CounterMetricFamily(
             "visio_speech_worker_dropped_audio_seconds",
             "Audio a speech worker could not caption (it fell behind, or a decode failed)",
@@ -81,12 +99,36 @@ class _SnapshotCollector(Collector):
             "behind stream (above 2 s it cannot keep up)",
             labels=["worker"],
         )
+        packets = CounterMetricFamily(
+            "visio_speech_worker_rtp_packets",
+            "RTP packets a speech worker received and accepted",
+            labels=["worker"],
+        )
+        lost = CounterMetricFamily(
+            "visio_speech_worker_rtp_lost_packets",
+            "RTP packets missing from the streams a speech worker received (gaps in sequence)",
+            labels=["worker"],
+        )
+        rejected = CounterMetricFamily(
+            "visio_speech_worker_rtp_rejected_packets",
+            "Datagrams a speech worker refused (SRTP authentication, not RTP, wrong payload type)",
+            labels=["worker"],
+        )
+        silent = GaugeMetricFamily(
+            "visio_speech_worker_silent_streams",
+            "Streams of a speech worker that received no RTP packet in the last few seconds",
+            labels=["worker"],
+        )
         for worker in s.speech_worker_figures:
             dropped.add_metric([worker.worker_id], worker.dropped_audio_seconds)
             backlog.add_metric([worker.worker_id], worker.backlog_seconds)
             errors.add_metric([worker.worker_id], worker.decode_errors)
             lag.add_metric([worker.worker_id], worker.final_lag_seconds)
-        yield from (dropped, backlog, errors, lag)
+            packets.add_metric([worker.worker_id], worker.rtp_packets)
+            lost.add_metric([worker.worker_id], worker.rtp_lost)
+            rejected.add_metric([worker.worker_id], worker.rtp_rejected)
+            silent.add_metric([worker.worker_id], worker.silent_streams)
+        yield from (dropped, backlog, errors, lag, packets, lost, rejected, silent)
 
 
 class Metrics:

@@ -59,7 +59,16 @@ def test_metrics_show_each_speech_workers_dropped_audio_and_backlog(
     /metrics by worker; a bare pong, as older workers send, keeps the last figures."""
     worker = ProtocolWorker(worker_url(speech_server), SECRET, worker_id="busy-worker")
     try:
-        load = {"dropped_seconds": 12.5, "backlog_seconds": 3.25, "decode_errors": 2, "streams": 4}
+        load = {
+            "dropped_seconds": 12.5,
+            "backlog_seconds": 3.25,
+            "decode_errors": 2,
+            "streams": 4,
+            "rtp_packets": 5000,
+            "rtp_lost": 17,
+            "rtp_rejected": 3,
+            "silent_streams": 1,
+        }
         worker.ws.send(json.dumps({"type": "pong", "load": load}))
         worker.ws.send(json.dumps({"type": "pong"}))
         deadline = time.monotonic() + 10
@@ -72,6 +81,39 @@ def test_metrics_show_each_speech_workers_dropped_audio_and_backlog(
         assert 'visio_speech_worker_dropped_audio_seconds_total{worker="busy-worker"} 12.5' in text
         assert 'visio_speech_worker_backlog_seconds{worker="busy-worker"} 3.25' in text
         assert 'visio_speech_worker_decode_errors_total{worker="busy-worker"} 2.0' in text
+        assert 'visio_speech_worker_rtp_packets_total{worker="busy-worker"} 5000.0' in text
+        assert 'visio_speech_worker_rtp_lost_packets_total{worker="busy-worker"} 17.0' in text
+        assert 'visio_speech_worker_rtp_rejected_packets_total{worker="busy-worker"} 3.0' in text
+        assert 'visio_speech_worker_silent_streams{worker="busy-worker"} 1.0' in text
+    finally:
+        worker.close()
+
+
+def undelivered(server: RunningServer) -> float:
+    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+        if line.startswith("visio_captions_undelivered_total "):
+            return float(line.split()[1])
+    raise AssertionError("visio_captions_undelivered_total not in /metrics")
+
+
+def test_captions_for_a_stream_nobody_has_are_counted_and_logged_once(
+    speech_server: RunningServer,
+) -> None:
+    """A worker's captions for a stream the server does not know (stopped, or moved to another
+    worker) reach nobody: /metrics counts each, the log says so once for the stream."""
+    worker = ProtocolWorker(worker_url(speech_server), SECRET, worker_id="late-worker")
+    try:
+        before = undelivered(speech_server)
+        for kind in ("partial", "final"):
+            worker.send_caption("room/p_gone/0123", "words nobody will read", kind=kind)
+        wait_until(
+            lambda: undelivered(speech_server) == before + 2,
+            timeout=15,
+            message=lambda: f"undelivered captions: {undelivered(speech_server)}, was {before}",
+        )
+        lines = [line for line in speech_server.log().splitlines() if "room/p_gone/0123" in line]
+        assert len(lines) == 1 and "WARNING" in lines[0], lines
+        assert "words nobody" not in speech_server.log(), "caption text is never logged"
     finally:
         worker.close()
 

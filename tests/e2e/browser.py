@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -183,8 +183,14 @@ class Participants:
         return person
 
     def join(
-        self, base_url: str, slug: str, name: str, init_script: str | None = None
+        self,
+        base_url: str,
+        slug: str,
+        name: str,
+        init_script: str | None = None,
+        camera: bool = True,
     ) -> Participant:
+        """Open the room, give the name and join (with the camera turned off before, if asked)."""
         person = self.open(f"{base_url}/{slug}", name, init_script=init_script)
         page = person.page
         try:
@@ -196,6 +202,10 @@ class Participants:
                 f"the page shows {shown!r}"
             ) from None
         page.get_by_test_id("name-input").fill(name)
+        if not camera:
+            toggle = page.get_by_test_id("prejoin-toggle-camera")
+            toggle.click()
+            expect(toggle).to_have_attribute("aria-pressed", "false")
         page.get_by_test_id("join").click()
         page.wait_for_function("() => !!window.visio?.session?.participantId")
         return person

@@ -6,6 +6,7 @@ touch the machine's real network); `./scripts/test` does that.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from playwright.sync_api import Playwright, expect, sync_playwright
 
 from tests.e2e.browser import Participants, write_tone
-from tests.support import RunningServer, in_media_namespace, start_server
+from tests.support import RunningServer, in_media_namespace, start_server, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +55,27 @@ def tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     server = start_server(tmp_path_factory.mktemp("visio-e2e"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def captioning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """`visio serve` with one embedded speech worker (the packaged Whisper models)."""
+    # DEBUG: the speech worker's own INFO lines (a summary of each stream's RTP and of the
+    # audio it could not caption) reach the server log, for a failing test to show.
+    server = start_server(
+        tmp_path_factory.mktemp("visio"), speech_embedded_workers="1", log_level="DEBUG"
+    )
+    try:
+        wait_until(
+            lambda: re.search(r"^visio_speech_workers 1", server.metrics(), re.MULTILINE),
+            timeout=120,
+            message=lambda: f"the embedded speech worker never connected:\n{server.log()[-3000:]}",
+        )
+    except BaseException:
+        server.stop()
+        raise
     yield server
     server.stop()
 

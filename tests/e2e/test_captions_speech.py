@@ -18,7 +18,7 @@ from playwright.sync_api import Playwright, expect
 
 from tests.e2e.browser import Participant, Participants
 from tests.speech.recordings import LIBRIVOX
-from tests.support import RunningServer, start_server, wait_until
+from tests.support import RunningServer, wait_until
 
 SPEECH = {
     "alice": "sense_and_sensibility_01_austen_64kb-0870",  # "... mister john dashwood had then leisure ..."
@@ -40,22 +40,6 @@ def looped_with_pause(source: Path, target: Path, pause: float = 2.5) -> Path:
         out.setframerate(rate)
         out.writeframes(frames + struct.pack("<h", 0) * int(pause * rate))
     return target
-
-
-@pytest.fixture(scope="module")
-def captioning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("visio"), speech_embedded_workers="1")
-    try:
-        wait_until(
-            lambda: re.search(r"^visio_speech_workers 1", server.metrics(), re.MULTILINE),
-            timeout=120,
-            message=lambda: f"the embedded speech worker never connected:\n{server.log()[-3000:]}",
-        )
-    except BaseException:
-        server.stop()
-        raise
-    yield server
-    server.stop()
 
 
 @pytest.fixture

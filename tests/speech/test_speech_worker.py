@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,10 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
                 "decode_errors": 0,
                 "streams": 0,
                 "final_lag_seconds": 0.0,
+                "rtp_packets": 0,
+                "rtp_lost": 0,
+                "rtp_rejected": 0,
+                "silent_streams": 0,
             }
             await connection.send(
                 json.dumps(
@@ -158,8 +162,14 @@ async def test_worker_captions_opus_rtp_sent_to_its_port(
             await connection.send(json.dumps({"type": "stream.stop", "stream_id": "alice-mic"}))
             # The worker handles messages in order: its pong says stream.stop was handled.
             await connection.send(json.dumps({"type": "ping"}))
-            assert await next_message(connection, "pong")
+            load = (await next_message(connection, "pong"))["load"]
             assert worker.streams == {}
+            # Every packet counted (reordered ones are not lost); the stray datagram refused.
+            assert (load["rtp_packets"], load["rtp_lost"], load["rtp_rejected"]) == (
+                len(packets),
+                0,
+                1,
+            )
 
 
 async def test_worker_refuses_streams_beyond_capacity_and_reconnects(
@@ -224,3 +234,85 @@ async def test_worker_with_wrong_secret_is_refused_and_keeps_trying(
             await asyncio.wait_for(stand_in.refused_twice.wait(), 10)
         assert stand_in.hellos == []
         assert "VISIO_SPEECH_WORKER_SECRET" in caplog.text
+
+
+async def test_worker_counts_and_logs_rtp_gaps_and_streams_without_packets(
+    whisper: WhisperRecogniser, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Packets missing from a stream's sequence, and a stream that gets no packet at all, show
+    in the worker's load (so in /metrics) and in a warning naming the stream."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-c", "127.0.0.1", 2, ["whisper-tiny.en"])
+        worker = SpeechWorker(
+            f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper, load_log_interval=0.3
+        )
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            ports = {}
+            for stream_id in ("room/p_gappy/1", "room/p_mute/2"):
+                await connection.send(
+                    json.dumps({"type": "stream.start", "stream_id": stream_id, "language": "en"})
+                )
+                ready = await next_message(connection, "stream.ready")
+                ports[ready["stream_id"]] = ready["port"]
+            packets = OpusPacketizer().packets(silence(1.0), 16000)
+            sent = packets[:20] + packets[30:]  # 10 lost on the way
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                for data in sent:
+                    udp.sendto(data.serialize(), ("127.0.0.1", ports["room/p_gappy/1"]))
+
+            async def until(check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+                """Asks the worker its load every 50 ms until ``check`` holds."""
+                async with asyncio.timeout(15):
+                    while True:
+                        await connection.send(json.dumps({"type": "ping"}))
+                        figures = dict((await next_message(connection, "pong"))["load"])
+                        if check(figures):
+                            return figures
+                        await asyncio.sleep(0.05)
+
+            figures = await until(lambda load: load["rtp_packets"] >= len(sent))
+            assert figures["rtp_lost"] == 10 and figures["rtp_rejected"] == 0
+            # The other stream never got a packet: counted once a log interval has passed.
+            await until(lambda load: load["silent_streams"] >= 1)
+            await until(lambda _: "room/p_mute/2: no RTP packet" in caplog.text)
+            await until(lambda _: "room/p_gappy/1: 10 RTP packets lost" in caplog.text)
+    warnings = [r for r in caplog.records if "no RTP packet" in r.getMessage()]
+    assert {r.levelname for r in warnings} == {"WARNING"}
+    assert len([r for r in warnings if "p_mute" in r.getMessage()]) == 1, "logged once"
+
+
+async def test_worker_keeps_the_rtp_that_arrives_while_it_is_held_up(
+    whisper: WhisperRecogniser,
+) -> None:
+    """Packets that arrive while the worker's event loop is held up (here: by this test, sending
+    20 s of a microphone at once) wait in the socket instead of being dropped by the kernel."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-d", "127.0.0.1", 1, ["whisper-tiny.en"])
+        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper)
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            await connection.send(
+                json.dumps({"type": "stream.start", "stream_id": "busy", "language": "en"})
+            )
+            ready = await next_message(connection, "stream.ready")
+            packets = [p.serialize() for p in OpusPacketizer().packets(silence(20.0), 16000)]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                for data in packets:  # no await: the worker's loop cannot read meanwhile
+                    udp.sendto(data, ("127.0.0.1", ready["port"]))
+            deadline = asyncio.get_running_loop().time() + 30
+            while asyncio.get_running_loop().time() < deadline:  # until all are read
+                await connection.send(json.dumps({"type": "ping"}))
+                load = (await next_message(connection, "pong"))["load"]
+                if load["rtp_packets"] == len(packets):
+                    break
+                await asyncio.sleep(0.05)
+            assert load["rtp_packets"] == len(packets) and load["rtp_lost"] == 0, load

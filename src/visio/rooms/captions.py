@@ -52,6 +52,12 @@ class RoomCaptions:
         self._videoroom = videoroom
         self._engine = engine
         self._background = BackgroundTasks("captions")
+        self.undelivered = 0
+        """Captions a worker sent for a stream that was no longer the speaker's (replaced,
+        stopped, or the speaker left): they reach nobody."""
+        self.unplaced = 0
+        """Microphones that should have been captioned and were not (no worker took the stream,
+        or Janus would not forward it)."""
 
     async def set(
         self, room: Room, by: Participant, enabled: bool, language: CaptionLanguage
@@ -106,6 +112,16 @@ class RoomCaptions:
         def on_caption(caption: CaptionMessage) -> None:
             if room.caption_streams.get(participant.id) is stream and not participant.gone:
                 room.broadcast(_to_room_caption(participant, caption))
+                return
+            self.undelivered += 1
+            if not stream.undelivered:  # once per stream: a leaving speaker's last words
+                logger.warning(
+                    "room %s: a caption of %s reached nobody: its stream %s is no longer theirs",
+                    room.slug,
+                    participant.id,
+                    stream.stream_id,
+                )
+            stream.undelivered += 1
 
         async def on_lost() -> None:
             if room.caption_streams.get(participant.id) is stream:
@@ -139,6 +155,7 @@ class RoomCaptions:
             logger.info("room %s: captioning %s on %s:%s", room.slug, participant.id, host, port)
         except (CaptionsUnavailableError, JanusError, MediaUnavailableError) as exc:
             logger.warning("room %s: cannot caption %s: %s", room.slug, participant.id, exc)
+            self.unplaced += 1
             if room.caption_streams.get(participant.id) is stream:
                 del room.caption_streams[participant.id]
             self._pool.close_stream(stream.stream_id)

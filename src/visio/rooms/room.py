@@ -26,6 +26,8 @@ class CaptionStream:
     forwarder_id: int | None = None
     janus_room_id: int | None = None
     media_generation: int = 0
+    undelivered: int = 0
+    """Captions of this stream that came after it stopped being the speaker's."""
 
 
 @dataclass(eq=False)

@@ -26,6 +26,8 @@ class OpusDepacketizer:
         self._decoder.sample_rate = OPUS_RATE
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         self._expected_timestamp: int | None = None
+        self.gap_seconds = 0.0
+        """Silence put in for holes in the RTP timeline (lost packets, DTX), in all."""
 
     def decode(self, packet: RtpPacket) -> NDArray[np.float32]:
         """PCM for one packet (plus silence for any hole before it)."""
@@ -34,6 +36,7 @@ class OpusDepacketizer:
             gap = (packet.timestamp - self._expected_timestamp) & 0xFFFFFFFF
             if 0 < gap < 0x80000000:
                 seconds = min(gap / OPUS_RATE, MAX_GAP_SECONDS)
+                self.gap_seconds += seconds
                 chunks.append(np.zeros(int(seconds * self.rate), dtype=np.float32))
         for frame in self._decoder.decode(av.Packet(packet.payload)):
             samples = frame.samples

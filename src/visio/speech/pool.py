@@ -75,6 +75,10 @@ class SpeechWorkerPool:
         self._streams: dict[str, _Stream] = {}
         self._ready_timeout = ready_timeout
         self._background = BackgroundTasks("speech worker pool")
+        self.stray_captions = 0
+        """Captions for a stream this server no longer has (closed, or moved to another
+        worker): nobody sees them."""
+        self._last_stray: str | None = None
 
     @property
     def available(self) -> bool:
@@ -160,6 +164,16 @@ class SpeechWorkerPool:
     ) -> None:
         stream = self._streams.get(message.stream_id)
         if stream is None or stream.worker is not worker:
+            if isinstance(message, CaptionMessage):
+                self.stray_captions += 1
+                if self._last_stray != message.stream_id:  # once per stream
+                    self._last_stray = message.stream_id
+                    logger.warning(
+                        "speech worker %s sent a caption for stream %s, which it no longer "
+                        "carries: nobody sees it",
+                        worker.worker_id,
+                        message.stream_id,
+                    )
             return
         if isinstance(message, StreamReady):
             future = worker.ready.get(message.stream_id)

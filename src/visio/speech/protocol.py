@@ -77,6 +77,15 @@ class WorkerLoad(_Message):
     final_lag_seconds: float = Field(default=0.0, ge=0)
     """On the most behind stream, how long after the end of the last utterance its final came:
     a few tenths of a second when the worker keeps up."""
+    rtp_packets: int = Field(default=0, ge=0)
+    """RTP packets received and accepted, all streams, since the worker started: a counter."""
+    rtp_lost: int = Field(default=0, ge=0)
+    """Packets missing from a stream's sequence (never arrived, or too late): a counter."""
+    rtp_rejected: int = Field(default=0, ge=0)
+    """Datagrams refused (SRTP authentication, not RTP, wrong payload type): a counter."""
+    silent_streams: int = Field(default=0, ge=0)
+    """Streams that received no RTP packet in the last few seconds, now (Janus sends a
+    microphone's packets all the time, silence included: none means its audio is not arriving)."""
 
 
 class Pong(_Message):

@@ -12,6 +12,8 @@ import asyncio
 import base64
 import contextlib
 import logging
+import socket
+import time
 from dataclasses import dataclass
 from typing import cast
 
@@ -42,6 +44,14 @@ from visio.speech.recogniser import Caption, Recogniser, RecognitionStream, Stre
 from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
 
 log = logging.getLogger(__name__)
+
+RECEIVE_BUFFER = 4 * 1024 * 1024
+"""Bytes of RTP a stream's socket holds while the worker's event loop is held up (a loaded CPU,
+a long decode holding the interpreter). The kernel's default (about 200 kB) holds some 4 s of a
+microphone's packets; beyond that it drops them, and the speech in them is gone. Linux caps this
+at ``net.core.rmem_max``."""
+LOOP_STALL = 1.0
+"""An event loop held up this long (seconds) is logged: RTP waits in the socket buffers."""
 
 
 def srtp_session(key: str) -> pylibsrtp.Session:
@@ -75,8 +85,22 @@ class _StreamReceiver(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.packets = 0
         self.rejected = 0
+        self.audio_seconds = 0.0  # PCM handed to the recogniser, gap filling included
+        self.opened_at = time.monotonic()
+        self.last_packet_at: float | None = None
         self.srtp = srtp_session(start.srtp.key) if start.srtp else None
         self.reported = StreamLoad()  # the load last logged
+        self.reported_lost = 0  # RTP losses and rejections last logged
+        self.reported_rejected = 0
+        self.silent = False  # no packet for a whole log interval (logged once per silence)
+
+    @property
+    def lost(self) -> int:
+        return self.reorder.lost
+
+    def quiet_for(self, now: float) -> float:
+        """Seconds since the last packet (since the stream opened, if none came)."""
+        return now - (self.last_packet_at if self.last_packet_at is not None else self.opened_at)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
@@ -97,6 +121,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
             self.rejected += 1
             return
         self.packets += 1
+        self.last_packet_at = time.monotonic()
         for ready in self.reorder.push(packet):
             try:
                 pcm = self.depacketizer.decode(ready)
@@ -105,6 +130,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
                 log.debug("stream %s: undecodable Opus packet: %s", self.start.stream_id, exc)
                 continue
             if pcm.size:
+                self.audio_seconds += pcm.size / self.depacketizer.rate
                 self.recognition.feed(pcm)
 
     def close(self) -> None:
@@ -136,10 +162,17 @@ class SpeechWorker:
         # What streams that ended had dropped and failed: the totals in ``load`` never go down.
         self._retired_dropped = 0.0
         self._retired_errors = 0
+        self._retired_packets = 0
+        self._retired_lost = 0
+        self._retired_rejected = 0
+        self.loop_stalls = 0
+        self._small_buffer_logged = False
 
     def load(self) -> WorkerLoad:
         """Audio dropped and decodes failed since the worker started, and its backlog now."""
-        loads = [receiver.recognition.load() for receiver in self.streams.values()]
+        receivers = list(self.streams.values())
+        loads = [receiver.recognition.load() for receiver in receivers]
+        now = time.monotonic()
         return WorkerLoad(
             dropped_seconds=round(
                 self._retired_dropped + sum(load.dropped_seconds for load in loads), 3
@@ -150,6 +183,10 @@ class SpeechWorker:
             final_lag_seconds=round(
                 max((load.final_lag_seconds for load in loads), default=0.0), 3
             ),
+            rtp_packets=self._retired_packets + sum(r.packets for r in receivers),
+            rtp_lost=self._retired_lost + sum(r.lost for r in receivers),
+            rtp_rejected=self._retired_rejected + sum(r.rejected for r in receivers),
+            silent_streams=sum(r.quiet_for(now) >= self.load_log_interval for r in receivers),
         )
 
     def log_losses(self) -> None:
@@ -171,6 +208,7 @@ class SpeechWorker:
                     len(self.streams),
                 )
             receiver.reported = load
+            self._log_rtp(stream_id, receiver)
         lag = self.load().final_lag_seconds
         if lag > BEHIND_SECONDS:
             log.warning(
@@ -180,10 +218,55 @@ class SpeechWorker:
                 len(self.streams),
             )
 
+    def _log_rtp(self, stream_id: str, receiver: _StreamReceiver) -> None:
+        """Warn of a stream whose packets stopped coming (once, until they come back), and of
+        packets lost or refused since the last call."""
+        quiet = receiver.quiet_for(time.monotonic())
+        if quiet >= self.load_log_interval and not receiver.silent:
+            receiver.silent = True
+            log.warning(
+                "stream %s: no RTP packet for %.0f s (%d received since it started): this "
+                "microphone's audio is not reaching the worker",
+                stream_id,
+                quiet,
+                receiver.packets,
+            )
+        elif quiet < self.load_log_interval and receiver.silent:
+            receiver.silent = False
+            log.info("stream %s: RTP packets arrive again", stream_id)
+        lost = receiver.lost - receiver.reported_lost
+        rejected = receiver.rejected - receiver.reported_rejected
+        if lost > 0 or rejected > 0:
+            log.warning(
+                "stream %s: %d RTP packets lost and %d rejected in the last %.0f s",
+                stream_id,
+                lost,
+                rejected,
+                self.load_log_interval,
+            )
+        receiver.reported_lost, receiver.reported_rejected = receiver.lost, receiver.rejected
+
     def _retire(self, receiver: _StreamReceiver) -> None:
         load = receiver.recognition.load()
         self._retired_dropped += load.dropped_seconds
         self._retired_errors += load.decode_errors
+        self._retired_packets += receiver.packets
+        self._retired_lost += receiver.lost
+        self._retired_rejected += receiver.rejected
+        lossy = receiver.lost or receiver.rejected or load.dropped_seconds or not receiver.packets
+        log.log(
+            logging.WARNING if lossy else logging.INFO,
+            "stream %s ends: %d RTP packets (%d lost, %d rejected), %.1f s of audio heard over "
+            "%.1f s (%.1f s of it silence for holes in the RTP timeline), %.1f s not captioned",
+            receiver.start.stream_id,
+            receiver.packets,
+            receiver.lost,
+            receiver.rejected,
+            receiver.audio_seconds,
+            time.monotonic() - receiver.opened_at,
+            receiver.depacketizer.gap_seconds,
+            load.dropped_seconds,
+        )
         receiver.close()
 
     async def run(self) -> None:
@@ -233,6 +316,7 @@ class SpeechWorker:
         self.connected.set()
         sender = asyncio.create_task(self._send_loop(websocket, outbox))
         watcher = asyncio.create_task(self._watch_losses())
+        stalls = asyncio.create_task(self._watch_loop())
         try:
             async for raw in websocket:
                 try:
@@ -248,19 +332,56 @@ class SpeechWorker:
                     receiver = self.streams.pop(message.stream_id, None)
                     if receiver is not None:
                         self._retire(receiver)
-                        log.info("stream %s stopped", message.stream_id)
         finally:
             sender.cancel()
             watcher.cancel()
+            stalls.cancel()
             # asyncio.wait, not a suppressed await: a cancellation of this task (the worker is
             # stopping) must not be swallowed with theirs.
-            await asyncio.wait({sender, watcher})
+            await asyncio.wait({sender, watcher, stalls})
         return True
 
     async def _watch_losses(self) -> None:
         while True:
             await asyncio.sleep(self.load_log_interval)
             self.log_losses()
+
+    def _enlarge_receive_buffer(self, transport: asyncio.DatagramTransport, stream_id: str) -> None:
+        sock = transport.get_extra_info("socket")
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux doubles
+        except OSError as exc:
+            granted, reason = 0, str(exc)
+        else:
+            reason = "raise net.core.rmem_max"
+        if granted < RECEIVE_BUFFER and not self._small_buffer_logged:
+            self._small_buffer_logged = True  # once: every stream gets the same
+            log.warning(
+                "stream %s: UDP receive buffer of %d bytes, not %d (%s): RTP will be lost "
+                "whenever the worker is held up for a few seconds",
+                stream_id,
+                granted,
+                RECEIVE_BUFFER,
+                reason,
+            )
+
+    async def _watch_loop(self, tick: float = 0.1) -> None:
+        """Log when the event loop that receives RTP was held up (packets then wait in the
+        sockets' buffers, and beyond them are lost)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(tick)
+            stalled = loop.time() - before - tick
+            if stalled >= LOOP_STALL:
+                self.loop_stalls += 1
+                log.warning(
+                    "the speech worker's event loop was held up for %.1f s with %d streams: "
+                    "their RTP waited in the socket buffers",
+                    stalled,
+                    len(self.streams),
+                )
 
     async def _send_loop(
         self, websocket: ClientConnection, outbox: asyncio.Queue[WorkerMessage]
@@ -310,6 +431,7 @@ class SpeechWorker:
             outbox.put_nowait(StreamError(stream_id=stream_id, message=f"no UDP port: {exc}"))
             return
         port = transport.get_extra_info("sockname")[1]
+        self._enlarge_receive_buffer(transport, stream_id)
         self.streams[stream_id] = receiver
         log.info(
             "stream %s (%s) listening on %s:%s", stream_id, start.language, self.identity.host, port
