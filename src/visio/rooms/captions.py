@@ -4,6 +4,10 @@ which speech worker, and the captions that come back.
 Audio leaves Janus for recognition only while a room's captions are on: a forwarder per
 publishing participant is created when they are turned on (or when someone's media comes up
 while they are on) and removed when they are turned off or the participant leaves.
+
+Each viewer may ask to read the captions in English (:meth:`RoomCaptions.set_translation`): while
+at least one participant of the room wants it, the room's streams are opened with ``translate``,
+so finals spoken in another language carry their English text.
 """
 
 from __future__ import annotations
@@ -85,7 +89,39 @@ class RoomCaptions:
             self._spawn(self._start(room, participant))
 
     async def participant_gone(self, room: Room, participant: Participant) -> None:
+        """Someone left: their stream stops, and so does their wish for English."""
+        room.english_viewers.discard(participant.id)
         await self._stop(room, participant.id)
+        await self._follow_translation(room)
+
+    async def set_translation(self, room: Room, participant: Participant, enabled: bool) -> None:
+        """One participant asks to read the captions in English, or no longer does."""
+        if enabled:
+            room.english_viewers.add(participant.id)
+        else:
+            room.english_viewers.discard(participant.id)
+        await self._follow_translation(room)
+
+    async def _follow_translation(self, room: Room) -> None:
+        """Restart the streams that translate when nobody wants English, or do not when someone
+        does: the worker decides at ``stream.start``. An utterance in progress at that moment is
+        lost (its stream stops before its final), as when subtitles change language."""
+        wanted = bool(room.english_viewers)
+        stale = [pid for pid, stream in room.caption_streams.items() if stream.translate != wanted]
+        if not stale:
+            return
+        logger.info(
+            "room %s: %s translating captions (%d viewers want English)",
+            room.slug,
+            "start" if wanted else "stop",
+            len(room.english_viewers),
+        )
+        for participant_id in stale:
+            await self._stop(room, participant_id)
+        for participant_id in stale:
+            participant = room.participants.get(participant_id)
+            if participant is not None:
+                self.participant_media_up(room, participant)
 
     def media_lost(self, room: Room) -> None:
         """Janus went away, and its forwarders with it; streams restart when media comes back."""
@@ -100,6 +136,7 @@ class RoomCaptions:
         stream = CaptionStream(
             stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}",
             feed_id=participant.feed_id,
+            translate=bool(room.english_viewers),
         )
         room.caption_streams[participant.id] = stream
 
@@ -121,6 +158,7 @@ class RoomCaptions:
                 on_caption,
                 on_lost,
                 Srtp(key=key) if key else None,
+                translate=stream.translate,
             )
             if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
                 self._pool.close_stream(stream.stream_id)
@@ -177,4 +215,9 @@ def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Capti
             CaptionWord(text=text.safe_for_output(w.text), start=w.start, end=w.end)
             for w in caption.words
         ],
+        translation=(
+            text.safe_for_output(caption.translation)
+            if caption.kind == "final" and caption.translation
+            else None
+        ),
     )

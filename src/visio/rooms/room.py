@@ -26,6 +26,8 @@ class CaptionStream:
     forwarder_id: int | None = None
     janus_room_id: int | None = None
     media_generation: int = 0
+    translate: bool = False
+    """Whether the worker was asked for finals in English too."""
 
 
 @dataclass(eq=False)
@@ -41,6 +43,8 @@ class Room:
     )
     caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
     """Participant id → the stream carrying their microphone to recognition."""
+    english_viewers: set[str] = field(default_factory=set)
+    """Participants who asked to read the captions in English (``captions.translation``)."""
     locked: bool = False
     """A locked room sends newcomers to the lobby."""
     lobby: dict[str, WaitingPerson] = field(default_factory=dict)
