@@ -32,6 +32,8 @@ class ReceivedStream:
     authenticated: int = 0
     """Packets that decrypted and authenticated with the stream's SRTP key."""
     stopped: bool = False
+    translate: bool = False
+    """Whether ``stream.start`` asked for finals in English too."""
 
 
 class ProtocolWorker:
@@ -76,7 +78,11 @@ class ProtocolWorker:
                 sock.bind(("127.0.0.1", 0))
                 srtp = message.get("srtp")
                 stream = ReceivedStream(
-                    message["stream_id"], message["language"], sock, srtp["key"] if srtp else None
+                    message["stream_id"],
+                    message["language"],
+                    sock,
+                    srtp["key"] if srtp else None,
+                    translate=message.get("translate", False),
                 )
                 with self._lock:
                     self.streams[stream.stream_id] = stream
@@ -117,22 +123,28 @@ class ProtocolWorker:
                         continue
                     stream.authenticated += 1
 
-    def send_caption(self, stream_id: str, text: str, kind: str = "final") -> None:
-        self.ws.send(
-            json.dumps(
-                {
-                    "type": "caption",
-                    "stream_id": stream_id,
-                    "segment_id": "s1",
-                    "kind": kind,
-                    "text": text,
-                    "language": "en",
-                    "start": 0.0,
-                    "end": 0.5 * len(text.split()),
-                    "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
-                }
-            )
-        )
+    def send_caption(
+        self,
+        stream_id: str,
+        text: str,
+        kind: str = "final",
+        language: str = "en",
+        translation: str | None = None,
+    ) -> None:
+        caption = {
+            "type": "caption",
+            "stream_id": stream_id,
+            "segment_id": "s1",
+            "kind": kind,
+            "text": text,
+            "language": language,
+            "start": 0.0,
+            "end": 0.5 * len(text.split()),
+            "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
+        }
+        if translation is not None:
+            caption["translation"] = translation
+        self.ws.send(json.dumps(caption))
 
     def active_streams(self) -> list[ReceivedStream]:
         with self._lock:
