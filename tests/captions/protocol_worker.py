@@ -40,8 +40,16 @@ class ProtocolWorker:
     """Connects to a Visio server as a speech worker and records streams and their RTP."""
 
     def __init__(
-        self, ws_url: str, secret: str, worker_id: str = "test-worker", capacity: int = 8
+        self,
+        ws_url: str,
+        secret: str,
+        worker_id: str = "test-worker",
+        capacity: int = 8,
+        translates: bool = True,
     ) -> None:
+        self.translates = translates
+        """False: refuse ``translate`` streams with ``stream.error``, as a worker whose
+        recogniser cannot translate does."""
         self.ws: ClientConnection = connect(
             ws_url, additional_headers={"Authorization": f"Bearer {secret}"}
         ).__enter__()
@@ -60,6 +68,7 @@ class ProtocolWorker:
         welcome = json.loads(self.ws.recv(timeout=5))
         assert welcome == {"type": "welcome", "worker_id": worker_id}
         self.streams: dict[str, ReceivedStream] = {}
+        self.refused_translation = False
         self._lock = threading.Lock()
         self._closed = False
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -73,6 +82,20 @@ class ProtocolWorker:
                 return
             if message["type"] == "ping":
                 self.ws.send(json.dumps({"type": "pong"}))
+            elif message["type"] == "stream.start" and (
+                message.get("translate") and not self.translates
+            ):
+                self.refused_translation = True
+                self.ws.send(
+                    json.dumps(
+                        {
+                            "type": "stream.error",
+                            "stream_id": message["stream_id"],
+                            "message": "model whisper-tiny.en only knows English, it cannot "
+                            "translate",
+                        }
+                    )
+                )
             elif message["type"] == "stream.start":
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 sock.bind(("127.0.0.1", 0))

@@ -256,3 +256,31 @@ def test_captions_translate_only_while_someone_wants_english(
         moderator.close()
     finally:
         worker.close()
+
+
+def test_captions_go_on_without_english_when_the_worker_cannot_translate(
+    speech_server: RunningServer, participants: Any
+) -> None:
+    """A worker that refuses ``translate`` (an English-only model) still captions the speaker:
+    a viewer's wish for English never costs the room its captions."""
+    worker = ProtocolWorker(
+        worker_url(speech_server), SECRET, worker_id="en-only", translates=False
+    )
+    try:
+        slug = speech_server.create_room()
+        moderator, _ = join(speech_server, slug, "Mod")
+        moderator.send(json.dumps({"type": "captions.translation", "id": 1, "enabled": True}))
+        assert wait_for(moderator, "captions.translation", reply_to=1)["enabled"] is True
+        alice = participants.join(speech_server.url, slug, "Alice")
+        alice.page.wait_for_function(
+            "() => window.visio.session.publisher?.connectionState === 'connected'"
+        )
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
+        (stream,) = worker.wait_for_streams(1)
+        assert worker.refused_translation and stream.translate is False
+        worker.send_caption(stream.stream_id, "bonjour", language="fr")
+        caption = wait_for(moderator, "caption")
+        assert caption["text"] == "bonjour" and "translation" not in caption
+        moderator.close()
+    finally:
+        worker.close()

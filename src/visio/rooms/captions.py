@@ -152,14 +152,33 @@ class RoomCaptions:
         # A fresh key per stream: what leaves Janus for recognition is encrypted and authenticated.
         key = base64.b64encode(secrets.token_bytes(30)).decode() if self._encrypt else None
         try:
-            host, port = await self._pool.open_stream(
-                stream.stream_id,
-                room.captions.language,
-                on_caption,
-                on_lost,
-                Srtp(key=key) if key else None,
-                translate=stream.translate,
-            )
+            try:
+                host, port = await self._pool.open_stream(
+                    stream.stream_id,
+                    room.captions.language,
+                    on_caption,
+                    on_lost,
+                    Srtp(key=key) if key else None,
+                    translate=stream.translate,
+                )
+            except CaptionsUnavailableError as exc:
+                if not stream.translate or room.caption_streams.get(participant.id) is not stream:
+                    raise
+                # A worker that cannot translate (an English-only model, Kyutai): everyone keeps
+                # their captions, in the language spoken, rather than nobody getting any.
+                logger.warning(
+                    "room %s: no English for %s (%s); captioning without translation",
+                    room.slug,
+                    participant.id,
+                    exc,
+                )
+                host, port = await self._pool.open_stream(
+                    stream.stream_id,
+                    room.captions.language,
+                    on_caption,
+                    on_lost,
+                    Srtp(key=key) if key else None,
+                )
             if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
                 self._pool.close_stream(stream.stream_id)
                 return

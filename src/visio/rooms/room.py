@@ -27,7 +27,8 @@ class CaptionStream:
     janus_room_id: int | None = None
     media_generation: int = 0
     translate: bool = False
-    """Whether the worker was asked for finals in English too."""
+    """Whether someone wanted English when the stream started, so the worker was asked for it
+    (a worker that cannot translate captions the stream without)."""
 
 
 @dataclass(eq=False)
