@@ -32,14 +32,24 @@ class ReceivedStream:
     authenticated: int = 0
     """Packets that decrypted and authenticated with the stream's SRTP key."""
     stopped: bool = False
+    translate: bool = False
+    """Whether ``stream.start`` asked for finals in English too."""
 
 
 class ProtocolWorker:
     """Connects to a Visio server as a speech worker and records streams and their RTP."""
 
     def __init__(
-        self, ws_url: str, secret: str, worker_id: str = "test-worker", capacity: int = 8
+        self,
+        ws_url: str,
+        secret: str,
+        worker_id: str = "test-worker",
+        capacity: int = 8,
+        translates: bool = True,
     ) -> None:
+        self.translates = translates
+        """False: refuse ``translate`` streams with ``stream.error``, as a worker whose
+        recogniser cannot translate does."""
         self.ws: ClientConnection = connect(
             ws_url, additional_headers={"Authorization": f"Bearer {secret}"}
         ).__enter__()
@@ -58,6 +68,7 @@ class ProtocolWorker:
         welcome = json.loads(self.ws.recv(timeout=5))
         assert welcome == {"type": "welcome", "worker_id": worker_id}
         self.streams: dict[str, ReceivedStream] = {}
+        self.refused_translation = False
         self._lock = threading.Lock()
         self._closed = False
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -71,12 +82,30 @@ class ProtocolWorker:
                 return
             if message["type"] == "ping":
                 self.ws.send(json.dumps({"type": "pong"}))
+            elif message["type"] == "stream.start" and (
+                message.get("translate") and not self.translates
+            ):
+                self.refused_translation = True
+                self.ws.send(
+                    json.dumps(
+                        {
+                            "type": "stream.error",
+                            "stream_id": message["stream_id"],
+                            "message": "model whisper-tiny.en only knows English, it cannot "
+                            "translate",
+                        }
+                    )
+                )
             elif message["type"] == "stream.start":
                 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 sock.bind(("127.0.0.1", 0))
                 srtp = message.get("srtp")
                 stream = ReceivedStream(
-                    message["stream_id"], message["language"], sock, srtp["key"] if srtp else None
+                    message["stream_id"],
+                    message["language"],
+                    sock,
+                    srtp["key"] if srtp else None,
+                    translate=message.get("translate", False),
                 )
                 with self._lock:
                     self.streams[stream.stream_id] = stream
@@ -117,22 +146,28 @@ class ProtocolWorker:
                         continue
                     stream.authenticated += 1
 
-    def send_caption(self, stream_id: str, text: str, kind: str = "final") -> None:
-        self.ws.send(
-            json.dumps(
-                {
-                    "type": "caption",
-                    "stream_id": stream_id,
-                    "segment_id": "s1",
-                    "kind": kind,
-                    "text": text,
-                    "language": "en",
-                    "start": 0.0,
-                    "end": 0.5 * len(text.split()),
-                    "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
-                }
-            )
-        )
+    def send_caption(
+        self,
+        stream_id: str,
+        text: str,
+        kind: str = "final",
+        language: str = "en",
+        translation: str | None = None,
+    ) -> None:
+        caption = {
+            "type": "caption",
+            "stream_id": stream_id,
+            "segment_id": "s1",
+            "kind": kind,
+            "text": text,
+            "language": language,
+            "start": 0.0,
+            "end": 0.5 * len(text.split()),
+            "words": [{"text": w, "start": 0.0, "end": 0.5} for w in text.split()],
+        }
+        if translation is not None:
+            caption["translation"] = translation
+        self.ws.send(json.dumps(caption))
 
     def active_streams(self) -> list[ReceivedStream]:
         with self._lock:

@@ -250,3 +250,79 @@ def test_streams_of_a_dead_worker_move_to_another(tmp_path: Path, participants: 
         first.close()
         second.close()
         server.stop()
+
+
+def test_captions_translate_only_while_someone_wants_english(
+    speech_server: RunningServer, participants: Any
+) -> None:
+    """A viewer who asks for English (any participant) gets the room's streams restarted with
+    translate, and finals carry the worker's English; when the last one who wanted it leaves,
+    the streams go back to no translation."""
+    worker = ProtocolWorker(worker_url(speech_server), SECRET)
+    try:
+        slug = speech_server.create_room()
+        moderator, _ = join(speech_server, slug, "Mod")
+        viewer, _ = join(speech_server, slug, "Viewer")
+        alice = participants.join(speech_server.url, slug, "Alice")
+        alice.page.wait_for_function(
+            "() => window.visio.session.publisher?.connectionState === 'connected'"
+        )
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
+        (plain,) = worker.wait_for_streams(1)
+        assert plain.translate is False, "nobody asked for English"
+
+        viewer.send(json.dumps({"type": "captions.translation", "id": 7, "enabled": True}))
+        assert wait_for(viewer, "captions.translation", reply_to=7)["enabled"] is True
+        (english,) = wait_until(
+            lambda: [s for s in worker.active_streams() if s.translate],
+            timeout=20,
+            message=lambda: f"no stream restarted with translate: {worker.active_streams()}",
+        )
+        assert plain.stopped and alice.participant_id in english.stream_id
+        worker.wait_for_streams(1)
+
+        worker.send_caption(english.stream_id, "bonjour", language="fr", translation="hello")
+        caption = wait_for(viewer, "caption")
+        assert (caption["text"], caption["translation"]) == ("bonjour", "hello")
+        assert caption["participant_id"] == alice.participant_id
+        worker.send_caption(english.stream_id, "bon", "partial", language="fr", translation="good")
+        partial = wait_for(viewer, "caption")
+        assert partial["kind"] == "partial" and "translation" not in partial, "finals only"
+
+        viewer.close()
+        wait_until(
+            lambda: english.stopped and any(not s.translate for s in worker.active_streams()),
+            timeout=20,
+            message=lambda: f"still translating after the viewer left: {worker.active_streams()}",
+        )
+        moderator.close()
+    finally:
+        worker.close()
+
+
+def test_captions_go_on_without_english_when_the_worker_cannot_translate(
+    speech_server: RunningServer, participants: Any
+) -> None:
+    """A worker that refuses ``translate`` (an English-only model) still captions the speaker:
+    a viewer's wish for English never costs the room its captions."""
+    worker = ProtocolWorker(
+        worker_url(speech_server), SECRET, worker_id="en-only", translates=False
+    )
+    try:
+        slug = speech_server.create_room()
+        moderator, _ = join(speech_server, slug, "Mod")
+        moderator.send(json.dumps({"type": "captions.translation", "id": 1, "enabled": True}))
+        assert wait_for(moderator, "captions.translation", reply_to=1)["enabled"] is True
+        alice = participants.join(speech_server.url, slug, "Alice")
+        alice.page.wait_for_function(
+            "() => window.visio.session.publisher?.connectionState === 'connected'"
+        )
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "fr"}))
+        (stream,) = worker.wait_for_streams(1)
+        assert worker.refused_translation and stream.translate is False
+        worker.send_caption(stream.stream_id, "bonjour", language="fr")
+        caption = wait_for(moderator, "caption")
+        assert caption["text"] == "bonjour" and "translation" not in caption
+        moderator.close()
+    finally:
+        worker.close()

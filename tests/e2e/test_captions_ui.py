@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.captions.protocol_worker import ProtocolWorker
+from tests.captions.protocol_worker import ProtocolWorker, ReceivedStream
 from tests.e2e.browser import Participants
-from tests.support import RunningServer, start_server
+from tests.support import RunningServer, start_server, wait_until
 
 SECRET = "worker-secret-for-ui-tests-0123456789"
 
@@ -120,3 +120,60 @@ def test_subtitle_text_size_is_adjustable_and_remembered(
     page.get_by_test_id("join").click()
     page.get_by_test_id("toggle-captions-panel").click()
     assert page.get_by_test_id("captions-log").evaluate(size) == larger
+
+
+def both_streams(worker: ProtocolWorker, translate: bool) -> list[ReceivedStream]:
+    """Alice's and Bob's streams, once both are active with that ``translate`` (else [])."""
+    active = worker.active_streams()
+    return active if len(active) == 2 and all(s.translate is translate for s in active) else []
+
+
+def test_a_viewer_reads_the_subtitles_in_english_with_the_original_at_hand(
+    speech_server: RunningServer, participants: Participants, worker: ProtocolWorker
+) -> None:
+    """Bob ticks "Show in English": the streams restart with translate; a French final shows in
+    English over his video and in his history (original beside it), in French for Alice."""
+    slug = speech_server.create_room()
+    alice = participants.join(speech_server.url, slug, "Alice")
+    bob = participants.join(speech_server.url, slug, "Bob")
+    alice.wait_for_remote_names({"Bob"})
+    alice.page.wait_for_function("() => window.visio.session.self?.moderator === true")
+    alice_id = alice.participant_id
+
+    bob.page.get_by_test_id("toggle-captions-panel").click()
+    expect(bob.page.get_by_test_id("captions-english")).to_have_count(0)  # subtitles are off
+    alice.page.get_by_test_id("toggle-captions-panel").click()
+    alice.page.get_by_test_id("captions-language").select_option("fr")
+    alice.page.get_by_test_id("captions-on").click()
+    streams = worker.wait_for_streams(2)
+    assert not any(s.translate for s in streams), "nobody asked for English yet"
+
+    english = bob.page.get_by_test_id("captions-english")
+    expect(english).not_to_be_checked()
+    english.check()
+    translating = wait_until(
+        lambda: both_streams(worker, translate=True),
+        timeout=20,
+        message=lambda: f"streams not restarted with translate: {worker.active_streams()}",
+    )
+    assert all(s.stopped for s in streams)
+    assert '"english":true' in bob.page.evaluate("() => localStorage.getItem('visio.captions')")
+
+    alice_stream = next(s.stream_id for s in translating if alice_id in s.stream_id)
+    worker.send_caption(alice_stream, "Bonjour à tous.", language="fr", translation="Hello all.")
+    line = f'[data-testid="captions-live"] [data-participant-id="{alice_id}"][data-kind="final"]'
+    expect(bob.page.locator(line)).to_contain_text("Hello all.")
+    expect(bob.page.locator(f"{line} [lang=en]")).to_have_attribute("title", "Bonjour à tous.")
+    expect(alice.page.locator(line)).to_contain_text("Bonjour à tous.")
+    expect(bob.page.get_by_test_id("captions-log")).to_contain_text("Hello all.")
+    expect(bob.page.get_by_test_id("caption-original")).to_contain_text("Bonjour à tous.")
+    expect(alice.page.get_by_test_id("caption-original")).to_have_count(0)
+
+    english.uncheck()
+    expect(bob.page.get_by_test_id("captions-log")).to_contain_text("Bonjour à tous.")
+    expect(bob.page.get_by_test_id("caption-original")).to_have_count(0)
+    wait_until(
+        lambda: both_streams(worker, translate=False),
+        timeout=20,
+        message=lambda: f"still translating: {worker.active_streams()}",
+    )

@@ -42,6 +42,7 @@ PROTOCOL = {
     "end":          ("meeting_ended", "meeting_ended", "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
     "admit":        ("ok",            "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
     "captions.set": ("ok",            "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
+    "captions.translation": ("ok",    "ok",            "ok",            "ok",            "ok",            "in_lobby",      "in_lobby"),
 }
 # fmt: on
 
@@ -51,6 +52,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "end": {"type": "room.end"},
     "admit": {"type": "lobby.admit", "all": True},
     "captions.set": {"type": "captions.set", "enabled": False},
+    "captions.translation": {"type": "captions.translation", "enabled": True},
 }
 
 

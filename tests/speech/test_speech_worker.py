@@ -17,6 +17,7 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from tests.speech.meetings import RATE, french_meetings
 from tests.speech.recordings import Recording, silence
 from visio.speech.audio import OpusPacketizer
 from visio.speech.scoring import word_error_rate
@@ -316,3 +317,51 @@ async def test_worker_keeps_the_rtp_that_arrives_while_it_is_held_up(
                     break
                 await asyncio.sleep(0.05)
             assert load["rtp_packets"] == len(packets) and load["rtp_lost"] == 0, load
+
+
+async def test_worker_sends_english_of_french_finals_when_asked(whisper: WhisperRecogniser) -> None:
+    """stream.start with translate: French speech sent as Opus RTP comes back as a final whose
+    translation is English; a stream the recogniser cannot translate gets stream.error."""
+    meeting = next(m for m in french_meetings() if m.name == "incident-client")
+    utterance = max(meeting.utterances_of("marc"), key=lambda u: u.end - u.start)
+    speech = meeting.speaker("marc").track[
+        round(utterance.start * RATE) : round(utterance.end * RATE)
+    ]
+    audio = np.concatenate([silence(0.3), speech, silence(1.5)])
+    await asyncio.to_thread(whisper.preload, "whisper-base")  # as the worker does at start-up
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-t", "127.0.0.1", 2, ["whisper-tiny.en", "whisper-base"])
+        worker = SpeechWorker(
+            f"ws://127.0.0.1:{port}/api/v1/speech/workers/ws", SECRET, identity, whisper
+        )
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            start = {"type": "stream.start", "language": "fr", "translate": True}
+            await connection.send(
+                json.dumps({**start, "stream_id": "tiny", "model": "whisper-tiny.en"})
+            )
+            refused = await next_message(connection, "stream.error")
+            assert refused["stream_id"] == "tiny" and "only knows English" in refused["message"]
+            await connection.send(json.dumps({**start, "stream_id": "marc-mic"}))
+            ready = await next_message(connection, "stream.ready")
+            packets = [p.serialize() for p in OpusPacketizer(payload_type=111).packets(audio, RATE)]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                loop = asyncio.get_running_loop()
+                begin = loop.time()
+                for index, data in enumerate(packets):  # paced like a live microphone
+                    udp.sendto(data, ("127.0.0.1", ready["port"]))
+                    await asyncio.sleep(max(0.0, begin + (index + 1) * 0.02 - loop.time()))
+            captions: list[dict[str, Any]] = []
+            with contextlib.suppress(TimeoutError):  # the last final came, then nothing more
+                while True:
+                    captions.append(await next_message(connection, "caption", timeout=15))
+    finals = [c for c in captions if c["kind"] == "final" and c["text"]]
+    assert finals and all(c["language"] == "fr" and c["translation"] for c in finals), captions
+    assert not any("translation" in c for c in captions if c["kind"] == "partial")
+    words = " ".join(c["translation"] for c in finals).lower().replace(",", " ").split()
+    english = {"we", "the", "to", "a", "with", "and", "have", "need", "must", "write", "today"}
+    assert sum(w.strip(".!?") in english for w in words) >= 2, words

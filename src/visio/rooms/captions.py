@@ -4,6 +4,10 @@ which speech worker, and the captions that come back.
 Audio leaves Janus for recognition only while a room's captions are on: a forwarder per
 publishing participant is created when they are turned on (or when someone's media comes up
 while they are on) and removed when they are turned off or the participant leaves.
+
+Each viewer may ask to read the captions in English (:meth:`RoomCaptions.set_translation`): while
+at least one participant of the room wants it, the room's streams are opened with ``translate``,
+so finals spoken in another language carry their English text.
 """
 
 from __future__ import annotations
@@ -91,7 +95,39 @@ class RoomCaptions:
             self._spawn(self._start(room, participant))
 
     async def participant_gone(self, room: Room, participant: Participant) -> None:
+        """Someone left: their stream stops, and so does their wish for English."""
+        room.english_viewers.discard(participant.id)
         await self._stop(room, participant.id)
+        await self._follow_translation(room)
+
+    async def set_translation(self, room: Room, participant: Participant, enabled: bool) -> None:
+        """One participant asks to read the captions in English, or no longer does."""
+        if enabled:
+            room.english_viewers.add(participant.id)
+        else:
+            room.english_viewers.discard(participant.id)
+        await self._follow_translation(room)
+
+    async def _follow_translation(self, room: Room) -> None:
+        """Restart the streams that translate when nobody wants English, or do not when someone
+        does: the worker decides at ``stream.start``. An utterance in progress at that moment is
+        lost (its stream stops before its final), as when subtitles change language."""
+        wanted = bool(room.english_viewers)
+        stale = [pid for pid, stream in room.caption_streams.items() if stream.translate != wanted]
+        if not stale:
+            return
+        logger.info(
+            "room %s: %s translating captions (%d viewers want English)",
+            room.slug,
+            "start" if wanted else "stop",
+            len(room.english_viewers),
+        )
+        for participant_id in stale:
+            await self._stop(room, participant_id)
+        for participant_id in stale:
+            participant = room.participants.get(participant_id)
+            if participant is not None:
+                self.participant_media_up(room, participant)
 
     def media_lost(self, room: Room) -> None:
         """Janus went away, and its forwarders with it; streams restart when media comes back."""
@@ -106,6 +142,7 @@ class RoomCaptions:
         stream = CaptionStream(
             stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}",
             feed_id=participant.feed_id,
+            translate=bool(room.english_viewers),
         )
         room.caption_streams[participant.id] = stream
 
@@ -131,13 +168,33 @@ class RoomCaptions:
         # A fresh key per stream: what leaves Janus for recognition is encrypted and authenticated.
         key = base64.b64encode(secrets.token_bytes(30)).decode() if self._encrypt else None
         try:
-            host, port = await self._pool.open_stream(
-                stream.stream_id,
-                room.captions.language,
-                on_caption,
-                on_lost,
-                Srtp(key=key) if key else None,
-            )
+            try:
+                host, port = await self._pool.open_stream(
+                    stream.stream_id,
+                    room.captions.language,
+                    on_caption,
+                    on_lost,
+                    Srtp(key=key) if key else None,
+                    translate=stream.translate,
+                )
+            except CaptionsUnavailableError as exc:
+                if not stream.translate or room.caption_streams.get(participant.id) is not stream:
+                    raise
+                # A worker that cannot translate (an English-only model, Kyutai): everyone keeps
+                # their captions, in the language spoken, rather than nobody getting any.
+                logger.warning(
+                    "room %s: no English for %s (%s); captioning without translation",
+                    room.slug,
+                    participant.id,
+                    exc,
+                )
+                host, port = await self._pool.open_stream(
+                    stream.stream_id,
+                    room.captions.language,
+                    on_caption,
+                    on_lost,
+                    Srtp(key=key) if key else None,
+                )
             if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
                 self._pool.close_stream(stream.stream_id)
                 return
@@ -194,4 +251,9 @@ def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Capti
             CaptionWord(text=text.safe_for_output(w.text), start=w.start, end=w.end)
             for w in caption.words
         ],
+        translation=(
+            text.safe_for_output(caption.translation)
+            if caption.kind == "final" and caption.translation
+            else None
+        ),
     )

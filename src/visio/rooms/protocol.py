@@ -144,6 +144,14 @@ class CaptionsSet(_Request):
     language: CaptionLanguage = "auto"
 
 
+class CaptionsTranslation(_Request):
+    """A viewer's own choice: read every caption in English (the room's recognition then also
+    translates, while at least one participant wants it)."""
+
+    type: Literal["captions.translation"]
+    enabled: bool
+
+
 ModerationAction = Literal["mute", "camera_off", "stop_screen", "lower_hand", "remove", "promote"]
 
 
@@ -207,6 +215,7 @@ ClientMessage = Annotated[
     | Hand
     | IceRestart
     | CaptionsSet
+    | CaptionsTranslation
     | Moderate
     | RoomLock
     | RoomEnd
@@ -362,6 +371,13 @@ class CaptionsState(_Message):
     captions: CaptionsInfo
 
 
+class CaptionsTranslationState(_Reply):
+    """To the participant who asked: whether they now get captions in English."""
+
+    type: Literal["captions.translation"] = "captions.translation"
+    enabled: bool
+
+
 class CaptionWord(_Message):
     text: str
     start: float
@@ -376,6 +392,9 @@ class Caption(_Message):
     text: str
     language: str | None = None
     words: list[CaptionWord] = []
+    translation: str | None = None
+    """On finals spoken in another language than English, while someone in the room asked for
+    English (``captions.translation``): the text in English."""
 
 
 class LobbyWaiting(_Reply):
@@ -460,6 +479,7 @@ ServerMessage = (
     | Moderated
     | RoomState
     | CaptionsState
+    | CaptionsTranslationState
     | Caption
     | LobbyWaiting
     | LobbyKnock

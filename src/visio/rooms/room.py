@@ -28,6 +28,9 @@ class CaptionStream:
     media_generation: int = 0
     undelivered: int = 0
     """Captions of this stream that came after it stopped being the speaker's."""
+    translate: bool = False
+    """Whether someone wanted English when the stream started, so the worker was asked for it
+    (a worker that cannot translate captions the stream without)."""
 
 
 @dataclass(eq=False)
@@ -43,6 +46,8 @@ class Room:
     )
     caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
     """Participant id → the stream carrying their microphone to recognition."""
+    english_viewers: set[str] = field(default_factory=set)
+    """Participants who asked to read the captions in English (``captions.translation``)."""
     locked: bool = False
     """A locked room sends newcomers to the lobby."""
     lobby: dict[str, WaitingPerson] = field(default_factory=dict)

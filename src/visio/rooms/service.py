@@ -240,6 +240,12 @@ class RoomService:
         policy.enforce(policy.set_captions(participant.standing))
         await self.captions.set(room, participant, enabled, language)
 
+    async def set_caption_translation(
+        self, room: Room, participant: Participant, enabled: bool
+    ) -> None:
+        """Any participant chooses, for themselves, to read the captions in English or not."""
+        await self.captions.set_translation(room, participant, enabled)
+
     async def _stored(self, room: Room) -> StoredRoom:
         stored = await self._repository.get(room.slug)
         if stored is None:

@@ -14,6 +14,8 @@ from visio.rooms.participant import Entrant, Outbox, Participant, Visitor, Waiti
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
     CaptionsSet,
+    CaptionsTranslation,
+    CaptionsTranslationState,
     ClientMessage,
     Hand,
     IceRestart,
@@ -244,6 +246,11 @@ class RoomConnection:
                 await service.lobby.deny(room, participant, message.waiting_id)
             elif isinstance(message, CaptionsSet):
                 await service.set_captions(room, participant, message.enabled, message.language)
+            elif isinstance(message, CaptionsTranslation):
+                await service.set_caption_translation(room, participant, message.enabled)
+                self._outbox.send(
+                    CaptionsTranslationState(reply_to=message.id, enabled=message.enabled)
+                )
             elif isinstance(message, IceRestart):
                 await service.media.restart_subscriber_ice(room, participant)
             elif isinstance(message, Leave):

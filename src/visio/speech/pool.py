@@ -121,9 +121,10 @@ class SpeechWorkerPool:
         on_caption: CaptionListener,
         on_lost: LostListener,
         srtp: Srtp | None = None,
+        translate: bool = False,
     ) -> tuple[str, int]:
         """Ask the least-loaded worker to take a stream (one that keeps up, if any does); return
-        where Janus must send its RTP."""
+        where Janus must send its RTP. ``translate``: finals also in English."""
         candidates = [w for w in self._workers.values() if len(w.streams) < w.capacity]
         if not candidates:
             raise CaptionsUnavailableError("no speech worker has room for another stream")
@@ -140,7 +141,9 @@ class SpeechWorkerPool:
         worker.streams.add(stream_id)
         ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         worker.ready[stream_id] = ready
-        worker.send(StreamStart(stream_id=stream_id, language=language, srtp=srtp))
+        worker.send(
+            StreamStart(stream_id=stream_id, language=language, srtp=srtp, translate=translate)
+        )
         try:
             port = await asyncio.wait_for(ready, self._ready_timeout)
         except (TimeoutError, CaptionsUnavailableError) as exc:

@@ -5,9 +5,16 @@ docs/speech.md is the reference; these models are its executable form, for both 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 PROTOCOL_VERSION = 1
 StreamId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -15,6 +22,18 @@ StreamId = Annotated[str, Field(min_length=1, max_length=128)]
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _added_later: ClassVar[tuple[str, ...]] = ()
+    """Fields added after version 1 shipped: left out while they hold their default, so that a
+    peer older than them (which refuses unknown fields) still understands the message."""
+
+    @model_serializer(mode="wrap")
+    def _leave_out_added_later(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        for name in self._added_later:
+            if isinstance(data, dict) and data.get(name) == type(self).model_fields[name].default:
+                del data[name]
+        return data
 
 
 # --- worker → server ---------------------------------------------------------------------------
@@ -49,6 +68,10 @@ class CaptionMessage(_Message):
     start: float
     end: float
     words: list[CaptionWord] = Field(max_length=1000)
+    _added_later = ("translation",)
+    translation: str = Field(default="", max_length=4096)
+    """On finals of streams started with ``translate``: the text in English (empty when it was
+    spoken in English, or from workers older than this field)."""
 
 
 class StreamError(_Message):
@@ -122,6 +145,10 @@ class StreamStart(_Message):
     sample_rate: Literal[48000] = 48000
     srtp: Srtp | None = None
     """Present when the audio arrives encrypted (the server's default)."""
+    _added_later = ("translate",)
+    translate: bool = False
+    """Finals also in English (``caption.translation``), for viewers who want it. A server older
+    than this field never sends it; a worker older than it refuses the ``stream.start``."""
 
 
 class StreamStop(_Message):

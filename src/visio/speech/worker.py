@@ -412,12 +412,15 @@ class SpeechWorker:
                     CaptionWord(text=w.text, start=round(w.start, 3), end=round(w.end, 3))
                     for w in caption.words
                 ],
+                translation=caption.translation,
             )
             with contextlib.suppress(RuntimeError):  # the loop is gone: the worker is stopping
                 loop.call_soon_threadsafe(outbox.put_nowait, message)
 
         try:
-            recognition = self.recogniser.open_stream(start.language, start.model, deliver)
+            recognition = self.recogniser.open_stream(
+                start.language, start.model, deliver, translate=start.translate
+            )
         except ValueError as exc:
             outbox.put_nowait(StreamError(stream_id=stream_id, message=str(exc)))
             return
@@ -434,7 +437,12 @@ class SpeechWorker:
         self._enlarge_receive_buffer(transport, stream_id)
         self.streams[stream_id] = receiver
         log.info(
-            "stream %s (%s) listening on %s:%s", stream_id, start.language, self.identity.host, port
+            "stream %s (%s%s) listening on %s:%s",
+            stream_id,
+            start.language,
+            ", with English" if start.translate else "",
+            self.identity.host,
+            port,
         )
         outbox.put_nowait(StreamReady(stream_id=stream_id, port=port))
 

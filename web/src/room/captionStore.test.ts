@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptionStore, overlayLines, nextOverlayExpiry, type IncomingCaption } from './captionStore';
+import { CaptionStore, overlayLines, nextOverlayExpiry, shownText, type IncomingCaption } from './captionStore';
 
 function storeAt(time = { now: 1_000 }, historyLimit?: number) {
   const store = new CaptionStore({ now: () => time.now, ...(historyLimit ? { historyLimit } : {}) });
@@ -143,5 +143,36 @@ describe('overlayLines', () => {
     expect(nextOverlayExpiry(overlayLines(store.getSnapshot(), 0, options), options)).toBe(8_000);
     expect(overlayLines(store.getSnapshot(), 8_000, options).map((l) => l.text)).toEqual(['never finished']);
     expect(overlayLines(store.getSnapshot(), 20_000, options)).toEqual([]);
+  });
+});
+
+describe('captions in English', () => {
+  it('keeps the translation of finals, never of partials', () => {
+    const store = storeAt();
+    store.apply({ ...caption('p_a', 's1', 'partial', 'bonjour'), translation: 'hello' });
+    expect(store.getSnapshot().live[0]!.translation).toBeUndefined();
+    store.apply({ ...caption('p_a', 's1', 'final', 'Bonjour à tous.'), language: 'fr', translation: ' Hello everyone. ' });
+    expect(store.getSnapshot().history).toMatchObject([{ text: 'Bonjour à tous.', language: 'fr', translation: 'Hello everyone.' }]);
+  });
+
+  it('shows the English of a final to a viewer who chose English, with the original kept', () => {
+    const store = storeAt();
+    store.apply({ ...caption('p_a', 's1', 'final', 'Bonjour à tous.'), language: 'fr', translation: 'Hello everyone.' });
+    const line = store.getSnapshot().history[0]!;
+    expect(shownText(line, true)).toEqual({
+      text: 'Hello everyone.',
+      language: 'en',
+      original: { text: 'Bonjour à tous.', language: 'fr' },
+    });
+    expect(shownText(line, false)).toEqual({ text: 'Bonjour à tous.', language: 'fr' });
+  });
+
+  it('shows partials, and finals without a translation, as spoken', () => {
+    const store = storeAt();
+    store.apply({ ...caption('p_a', 's1', 'partial', 'bonjour'), language: 'fr' });
+    store.apply({ ...caption('p_b', 's2', 'final', 'Hello.'), language: 'en' });
+    const { live, history } = store.getSnapshot();
+    expect(shownText(live[0]!, true)).toEqual({ text: 'bonjour', language: 'fr' });
+    expect(shownText(history[0]!, true)).toEqual({ text: 'Hello.', language: 'en' });
   });
 });

@@ -15,6 +15,8 @@ export interface CaptionLine {
   kind: CaptionKind;
   text: string;
   language?: string;
+  /** The text in English, on finals spoken in another language while someone asked for English. */
+  translation?: string;
   /** When the line started (ms since the epoch): its first partial, or its final if it had none. */
   startedAt: number;
   /** When its text last changed. */
@@ -35,6 +37,7 @@ export interface IncomingCaption {
   kind: CaptionKind;
   text: string;
   language?: string;
+  translation?: string;
 }
 
 export interface CaptionStoreOptions {
@@ -123,6 +126,8 @@ export class CaptionStore {
       updatedAt: now,
     };
     if (caption.language) line.language = caption.language;
+    const translation = caption.translation?.trim();
+    if (caption.kind === 'final' && translation) line.translation = translation;
     return line;
   }
 
@@ -131,6 +136,28 @@ export class CaptionStore {
     this.snapshot = { history: this.history, live };
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/** What a line shows: its text, or its English translation for a viewer who chose English. */
+export interface ShownText {
+  text: string;
+  /** The language of `text` (for the `lang` attribute), when known. */
+  language?: string;
+  /** What was said, when `text` is a translation of it. */
+  original?: { text: string; language?: string };
+}
+
+/**
+ * The text to show for a line: in English when the viewer asked for it and the line is a final
+ * that has a translation; otherwise (partials, English speech, no translation) as spoken.
+ */
+export function shownText(line: CaptionLine, english: boolean): ShownText {
+  const spoken: ShownText = { text: line.text };
+  if (line.language) spoken.language = line.language;
+  if (!english || line.kind !== 'final' || !line.translation) return spoken;
+  const original: { text: string; language?: string } = { text: line.text };
+  if (line.language) original.language = line.language;
+  return { text: line.translation, language: 'en', original };
 }
 
 export interface OverlayOptions {

@@ -20,6 +20,7 @@ export type ClientMessage =
   | Hand
   | IceRestart
   | CaptionsSet
+  | CaptionsTranslation
   | Moderate
   | RoomLock
   | RoomEnd
@@ -43,6 +44,7 @@ export type ServerMessage =
   | Moderated
   | RoomState
   | CaptionsState
+  | CaptionsTranslationState
   | Caption
   | LobbyWaiting
   | LobbyKnock
@@ -111,6 +113,15 @@ export interface CaptionsSet {
   type: 'captions.set';
   enabled: boolean;
   language?: 'fr' | 'en' | 'auto';
+}
+/**
+ * A viewer's own choice: read every caption in English (the room's recognition then also
+ * translates, while at least one participant wants it).
+ */
+export interface CaptionsTranslation {
+  id?: string | number | null;
+  type: 'captions.translation';
+  enabled: boolean;
 }
 export interface Moderate {
   id?: string | number | null;
@@ -241,6 +252,14 @@ export interface CaptionsState {
   type: 'captions.state';
   captions: CaptionsInfo;
 }
+/**
+ * To the participant who asked: whether they now get captions in English.
+ */
+export interface CaptionsTranslationState {
+  reply_to?: string | number;
+  type: 'captions.translation';
+  enabled: boolean;
+}
 export interface Caption {
   type: 'caption';
   participant_id: string;
@@ -249,6 +268,7 @@ export interface Caption {
   text: string;
   language?: string;
   words: CaptionWord[];
+  translation?: string;
 }
 export interface CaptionWord {
   text: string;

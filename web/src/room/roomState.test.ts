@@ -140,6 +140,7 @@ describe('reduceRoomState', () => {
     { type: 'media.interrupted', reason: 'janus_lost' },
     { type: 'media.reset', reason: 'janus_restarted' },
     { type: 'caption', participant_id: 'p_ann', segment_id: 's1', kind: 'final', text: 'Bonjour', words: [] },
+    { type: 'captions.translation', enabled: true, reply_to: 3 },
     { type: 'error', code: 'forbidden', message: 'no', fatal: false },
     { type: 'pong' },
   ])('$type leaves the room state as it is', (message) => {
@@ -169,6 +170,7 @@ describe('reduceRoomState', () => {
       'media.interrupted',
       'media.reset',
       'caption',
+      'captions.translation',
       'error',
       'pong',
     ];

@@ -79,6 +79,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'media.interrupted':
     case 'media.reset':
     case 'caption':
+    case 'captions.translation':
     case 'error':
     case 'pong':
       return state;

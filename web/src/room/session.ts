@@ -145,6 +145,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private generation = 0;
   private started = false;
   private joined = false;
+  private english = false;
   private socketDown = false;
   private mediaInterrupted = false;
   private finished: 'left' | 'failed' | null = null;
@@ -306,6 +307,21 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
    */
   setCaptions(enabled: boolean, language: CaptionLanguage): boolean {
     return this.request('captions', { type: 'captions.set', enabled, language });
+  }
+
+  /** Whether this person asked to read the subtitles in English (their own choice). */
+  get captionsInEnglish(): boolean {
+    return this.english;
+  }
+
+  /**
+   * Asks for the subtitles in English, or no longer: finals spoken in another language then come
+   * with a `translation`. For this person only; kept across reconnections (sent again on `joined`).
+   */
+  setCaptionsInEnglish(enabled: boolean): void {
+    if (this.english === enabled) return;
+    this.english = enabled;
+    if (this.joined && !this.finished) this.signaling.send({ type: 'captions.translation', enabled });
   }
 
   // ---- moderation (moderators only; the server refuses others with `forbidden`) ----
@@ -502,6 +518,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         return this.onError(message);
       case 'participant.updated':
       case 'captions.state':
+      case 'captions.translation':
       case 'room.state':
       case 'lobby.waiting':
       case 'lobby.list':
@@ -521,6 +538,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (handWasUp && !message.participant.hand_raised_at && this.signaling.send({ type: 'hand', raised: true }) !== null) {
       room = withOwnHand(room, new Date().toISOString());
     }
+    // The server knows a new participant: ask for English again if this person had.
+    if (this.english) this.signaling.send({ type: 'captions.translation', enabled: true });
     this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
     this.setRoom(room);
     this.setupMedia();

@@ -1,5 +1,5 @@
 import { useI18n } from '../i18n/I18nProvider';
-import type { CaptionLine } from '../room/captionStore';
+import { shownText, type CaptionLine } from '../room/captionStore';
 import type { CaptionsInfo } from '../room/protocol';
 import { captionLanguageName } from './captionLanguages';
 import { ClosedCaptionIcon } from './icons';
@@ -7,6 +7,8 @@ import { ClosedCaptionIcon } from './icons';
 interface CaptionsOverlayProps {
   lines: CaptionLine[];
   selfId: string;
+  /** Show finals in English where they have a translation. */
+  english: boolean;
 }
 
 /**
@@ -14,12 +16,13 @@ interface CaptionsOverlayProps {
  * text lighter until it settles. Not a live region (partials change many times a second); the
  * history panel's log is the one screen readers follow.
  */
-export function CaptionsOverlay({ lines, selfId }: CaptionsOverlayProps) {
+export function CaptionsOverlay({ lines, selfId, english }: CaptionsOverlayProps) {
   const { t } = useI18n();
   return (
     <section className="captions-live" data-testid="captions-live" aria-label={t.liveSubtitles}>
       {lines.map((line, index) => {
         const continued = index > 0 && lines[index - 1]!.participantId === line.participantId;
+        const shown = shownText(line, english);
         return (
           <div
             key={line.id}
@@ -32,8 +35,8 @@ export function CaptionsOverlay({ lines, selfId }: CaptionsOverlayProps) {
               {line.speaker}
               {line.participantId === selfId && <span className="caption-line__you"> {t.youSuffix}</span>}
             </span>
-            <span className="caption-line__text" lang={line.language}>
-              <span>{line.text}</span>
+            <span className="caption-line__text" lang={shown.language} title={shown.original?.text}>
+              <span>{shown.text}</span>
             </span>
           </div>
         );

@@ -1,7 +1,7 @@
 import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Language } from '../i18n/messages';
-import type { CaptionLine } from '../room/captionStore';
+import { shownText, type CaptionLine } from '../room/captionStore';
 import type { CaptionLanguage, CaptionsInfo } from '../room/protocol';
 import { CAPTION_LANGUAGES, captionLanguageName, captionLanguageTag } from './captionLanguages';
 import { CloseIcon } from './icons';
@@ -21,6 +21,9 @@ interface CaptionsPanelProps {
   /** Whether this person shows subtitles over the video. */
   visible: boolean;
   textSize: number;
+  /** Whether this person reads the subtitles in English. */
+  english: boolean;
+  onEnglish: (english: boolean) => void;
   onTextSize: (size: number) => void;
   onSetCaptions: (enabled: boolean, language: CaptionLanguage) => void;
   onClose: () => void;
@@ -91,7 +94,14 @@ export function CaptionsPanel(props: CaptionsPanelProps) {
           tabIndex={0}
           onScroll={onScroll}
         >
-          <CaptionHistory history={history} selfId={props.selfId} youSuffix={t.youSuffix} language={language} />
+          <CaptionHistory
+            history={history}
+            selfId={props.selfId}
+            youSuffix={t.youSuffix}
+            originalLabel={t.originalText}
+            language={language}
+            english={props.english}
+          />
         </div>
         {!stuck && history.length > 0 && (
           <button type="button" className="captions-panel__latest" onClick={follow}>
@@ -104,13 +114,14 @@ export function CaptionsPanel(props: CaptionsPanelProps) {
 }
 
 /** On or off for everyone: the moderator's controls, or a line saying who can change it. */
-function CaptionsSettings({ captions, moderator, pending, visible, onSetCaptions }: CaptionsPanelProps) {
+function CaptionsSettings({ captions, moderator, pending, visible, english, onEnglish, onSetCaptions }: CaptionsPanelProps) {
   const { t } = useI18n();
   const [language, setLanguage] = useState<CaptionLanguage>(captions.language);
   useEffect(() => {
     if (captions.enabled) setLanguage(captions.language);
   }, [captions]);
   const selectId = useId();
+  const englishNoteId = useId();
   const status = captions.enabled ? t.subtitlesOn(captionLanguageName(captions.language, t, true)) : t.subtitlesOff;
 
   return (
@@ -173,6 +184,23 @@ function CaptionsSettings({ captions, moderator, pending, visible, onSetCaptions
         </p>
       )}
       {captions.enabled && !visible && <p className="captions-settings__note">{t.subtitlesHiddenNote}</p>}
+      {captions.enabled && (
+        <div className="captions-settings__english">
+          <label className="captions-settings__toggle">
+            <input
+              type="checkbox"
+              data-testid="captions-english"
+              checked={english}
+              aria-describedby={englishNoteId}
+              onChange={(event) => onEnglish(event.target.checked)}
+            />
+            {t.showInEnglish}
+          </label>
+          <p id={englishNoteId} className="captions-settings__note">
+            {t.showInEnglishNote}
+          </p>
+        </div>
+      )}
     </section>
   );
 }
@@ -181,30 +209,47 @@ interface CaptionHistoryProps {
   history: readonly CaptionLine[];
   selfId: string;
   youSuffix: string;
+  originalLabel: string;
   language: Language;
+  english: boolean;
 }
 
 /** The settled lines; memoised, since partials re-render the panel many times a second. */
-const CaptionHistory = memo(function CaptionHistory({ history, selfId, youSuffix, language }: CaptionHistoryProps) {
+const CaptionHistory = memo(function CaptionHistory({
+  history,
+  selfId,
+  youSuffix,
+  originalLabel,
+  language,
+  english,
+}: CaptionHistoryProps) {
   const time = useMemo(() => new Intl.DateTimeFormat(language, { hour: '2-digit', minute: '2-digit' }), [language]);
   return (
     <>
-      {history.map((line) => (
-        <div key={line.id} className="caption-entry" data-testid="caption-entry" data-participant-id={line.participantId}>
-          <div className="caption-entry__meta">
-            <span className="caption-entry__speaker">
-              {line.speaker}
-              {line.participantId === selfId && ` ${youSuffix}`}
-            </span>
-            <time className="caption-entry__time" dateTime={new Date(line.startedAt).toISOString()}>
-              {time.format(line.startedAt)}
-            </time>
+      {history.map((line) => {
+        const shown = shownText(line, english);
+        return (
+          <div key={line.id} className="caption-entry" data-testid="caption-entry" data-participant-id={line.participantId}>
+            <div className="caption-entry__meta">
+              <span className="caption-entry__speaker">
+                {line.speaker}
+                {line.participantId === selfId && ` ${youSuffix}`}
+              </span>
+              <time className="caption-entry__time" dateTime={new Date(line.startedAt).toISOString()}>
+                {time.format(line.startedAt)}
+              </time>
+            </div>
+            <p className="caption-entry__text" lang={shown.language}>
+              {shown.text}
+            </p>
+            {shown.original && (
+              <p className="caption-entry__original" data-testid="caption-original">
+                {originalLabel} <span lang={shown.original.language}>{shown.original.text}</span>
+              </p>
+            )}
           </div>
-          <p className="caption-entry__text" lang={line.language}>
-            {line.text}
-          </p>
-        </div>
-      ))}
+        );
+      })}
     </>
   );
 });

@@ -142,6 +142,9 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       return next;
     });
 
+  // Reading in English is this person's own choice, remembered; the session tells the server.
+  useEffect(() => session.setCaptionsInEnglish(captionPreferences.english), [session, captionPreferences.english]);
+
   const setCaptions = (enabled: boolean, language: CaptionLanguage) => {
     if (session.setCaptions(enabled, language)) setCaptionsPending(enabled ? 'on' : 'off');
   };
@@ -308,7 +311,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
             )}
             <CaptionsIndicator captions={captions} />
           </div>
-          {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} />}
+          {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} english={captionPreferences.english} />}
         </main>
         {panel === 'participants' && (
           <ParticipantsPanel id={panelId} rows={rows} moderation={moderation} onClose={() => setPanel(null)} />
@@ -323,6 +326,8 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
             pending={captionsPending}
             visible={captionPreferences.visible}
             textSize={captionPreferences.textSize}
+            english={captionPreferences.english}
+            onEnglish={(english) => updateCaptionPreferences({ english })}
             onTextSize={(textSize) => updateCaptionPreferences({ textSize })}
             onSetCaptions={setCaptions}
             onClose={() => setPanel(null)}

@@ -54,15 +54,18 @@ export interface CaptionPreferences {
   visible: boolean;
   /** An index into CAPTION_TEXT_SCALES. */
   textSize: number;
+  /** Whether this person reads the subtitles in English (translated when spoken in another language). */
+  english: boolean;
 }
 
 export function loadCaptionPreferences(): CaptionPreferences {
-  const preferences: CaptionPreferences = { visible: true, textSize: DEFAULT_CAPTION_TEXT_SIZE };
+  const preferences: CaptionPreferences = { visible: true, textSize: DEFAULT_CAPTION_TEXT_SIZE, english: false };
   try {
     const value: unknown = JSON.parse(read(CAPTIONS_KEY) ?? '{}');
     if (typeof value !== 'object' || value === null) return preferences;
     const record = value as Record<string, unknown>;
     if (typeof record.visible === 'boolean') preferences.visible = record.visible;
+    if (typeof record.english === 'boolean') preferences.english = record.english;
     const size = record.textSize;
     if (typeof size === 'number' && Number.isInteger(size) && size >= 0 && size < CAPTION_TEXT_SCALES.length) {
       preferences.textSize = size;
