@@ -79,7 +79,7 @@ class Settings(BaseSettings):
 
     speech_worker_secret: SecretStr | None = None
     speech_embedded_workers: int = Field(default=1, ge=0, le=16)
-    speech_worker_capacity: int = Field(default=4, ge=1, le=64)
+    speech_worker_capacity: int = Field(default=8, ge=1, le=64)
     speech_srtp: bool = True
 
     metrics_token: SecretStr | None = None

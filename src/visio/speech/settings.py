@@ -26,7 +26,7 @@ class SpeechWorkerSettings(BaseSettings):
     speech_worker_id: str = Field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}", min_length=1
     )
-    speech_worker_capacity: int = Field(default=4, ge=1, le=256)
+    speech_worker_capacity: int = Field(default=8, ge=1, le=256)
     speech_recogniser: Literal["whisper", "kyutai"] = "whisper"
     speech_default_model: str = "whisper-base"
     speech_english_model: str | None = "whisper-tiny.en"
