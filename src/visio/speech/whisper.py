@@ -83,6 +83,7 @@ class StreamingOptions:
     compression_ratio_threshold: float = 2.4
     max_tokens_per_second: float = 7.0
     language_switch_confidence: float = 0.8  # "auto": a speaker's language changes only when sure
+    auto_languages: tuple[str, ...] = ("fr", "en")  # what "auto" chooses from (empty: any)
     max_backlog: float = 30.0  # audio queued beyond this, per stream, is dropped (oldest first)
 
 
@@ -789,8 +790,14 @@ def decode_batch(
     else:
         detected: list[tuple[str, float]] = []
         if any(language is None for language in languages):
+            allowed = set(options.auto_languages)
             for scores in model.whisper.model.detect_language(encoded):
-                detected.append((scores[0][0][2:-2], float(scores[0][1])))
+                ranked = [(token[2:-2], float(p)) for token, p in scores]
+                detected.append(
+                    next((lp for lp in ranked if lp[0] in allowed), ranked[0])
+                    if allowed
+                    else ranked[0]
+                )
         for index, language in enumerate(languages):
             if language is None:
                 guess, confidence = detected[index]
