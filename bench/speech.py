@@ -52,6 +52,8 @@ VARIANTS: dict[str, StreamingOptions] = {
         hard_max_utterance=20.0,
         partial_context=10.0,
         partial_budget=1e9,
+        partials_pause_lag=1e9,
+        max_backlog=30.0,
     ),
     "after": StreamingOptions(),
     "greedy": StreamingOptions(final_beam_size=1),

@@ -46,13 +46,6 @@ def crowd(
     people.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the embedded speech worker cannot keep up with four streams on a 2-core machine with "
-    "four browsers: its recogniser sheds utterances (worker log: 's of audio not captioned', "
-    "backlog 30-65 s) and it reads RTP late (up to 2 MB, about a minute of audio, waiting in a "
-    "stream's socket). RTP itself now arrives whole (a few packets lost). docs/speech.md, issue 8",
-)
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("cameras", ["on", "off"])
 def test_captions_busy_meeting_loses_no_utterance(

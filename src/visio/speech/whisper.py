@@ -65,6 +65,7 @@ class StreamingOptions:
     partial_interval: float = 0.3  # seconds of new speech between two partial decodes of a stream
     partial_context: float = 5.0  # shortest encoder window for partials, seconds
     partial_budget: float = 0.4  # seconds one batch of partials may take (fewer streams if slow)
+    partials_pause_lag: float = 1.5  # a final this late stops partials for 10 s
     final_context: float = 10.0  # shortest encoder window for finals (30: Whisper's whole window)
     final_beam_size: int = 5
     final_prompt: bool = False  # the speaker's previous final as the decoder's context
@@ -84,7 +85,7 @@ class StreamingOptions:
     max_tokens_per_second: float = 7.0
     language_switch_confidence: float = 0.8  # "auto": a speaker's language changes only when sure
     auto_languages: tuple[str, ...] = ("fr", "en")  # what "auto" chooses from (empty: any)
-    max_backlog: float = 30.0  # audio queued beyond this, per stream, is dropped (oldest first)
+    max_backlog: float = 300.0  # audio queued beyond this, per stream, is dropped (oldest first)
 
 
 @dataclass
@@ -259,6 +260,12 @@ class _WhisperStream:
                 if self.silence_samples >= self._pause_that_ends() * SAMPLE_RATE:
                     if self.early is not None and self.early_result is not None:
                         self._settle(self.early, self.early_result)
+                    elif self.early is not None:
+                        # Reached in the same pass as the early final (the decoder is behind):
+                        # that decode, not yet run, is of the same audio and becomes the final.
+                        self.early.early = False
+                        self.utterance, self.probabilities = [], []
+                        self.early = self.early_result = None
                     else:
                         jobs.extend(self._end(trailing_silence=self.silence_samples))
                 elif self.utterance_samples >= opts.hard_max_utterance * SAMPLE_RATE:
@@ -534,6 +541,7 @@ class WhisperRecogniser:
         self._vad: SileroVad | None = None
         self.decode_seconds = 0.0  # compute spent decoding, for benchmarks
         self._partial_cost = 0.1  # seconds one stream adds to a batch of partials (moving mean)
+        self._no_partials_until = 0.0  # monotonic time; partials wait while finals are late
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self, thread: bool = True) -> None:
@@ -639,6 +647,8 @@ class WhisperRecogniser:
             return True
         for stream in ended:
             stream.finished.set()
+        if time.monotonic() < self._no_partials_until:
+            return bool(ended)  # finals are late: every cycle goes to them until they catch up
         partials = [job for stream in streams if (job := stream.partial_job()) is not None]
         if not partials:
             return bool(ended)
@@ -711,6 +721,8 @@ class WhisperRecogniser:
         for job, hypothesis in zip(jobs, hypotheses, strict=True):
             if job.final:
                 job.stream.final_lag = decoded_at - job.heard_at
+                if job.stream.final_lag > self.options.partials_pause_lag:
+                    self._no_partials_until = decoded_at + 10.0
             try:
                 if job.final:
                     job.stream.on_final(job, hypothesis)
