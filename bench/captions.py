@@ -33,7 +33,7 @@ from typing import Any
 from faster_whisper import WhisperModel
 from playwright.sync_api import sync_playwright
 from tests.e2e.browser import Participants
-from tests.e2e.busy_meeting import SPEAKERS, BusyMeeting, write_tracks
+from tests.e2e.busy_meeting import MIC_START_JS, SPEAKERS, BusyMeeting, write_tracks
 from tests.speech.recordings import LIBRIVOX
 from tests.support import in_media_namespace, start_server
 
@@ -41,15 +41,6 @@ from visio.speech.models import ModelCatalog
 
 RECORDING = "sense_and_sensibility_01_austen_64kb-0870"
 PAUSE = 2.5
-
-MIC_START_JS = """
-const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-navigator.mediaDevices.getUserMedia = async (constraints) => {
-  const stream = await original(constraints);
-  if (stream.getAudioTracks().length && !window.__micStartedAt) window.__micStartedAt = Date.now();
-  return stream;
-};
-"""
 
 CAPTION_WATCH_JS = """
 window.__captionEvents = [];

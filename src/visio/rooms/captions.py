@@ -13,6 +13,7 @@ so finals spoken in another language carry their English text.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import secrets
 from collections.abc import Coroutine
@@ -168,15 +169,16 @@ class RoomCaptions:
         # A fresh key per stream: what leaves Janus for recognition is encrypted and authenticated.
         key = base64.b64encode(secrets.token_bytes(30)).decode() if self._encrypt else None
         try:
+            open_stream = functools.partial(
+                self._pool.open_stream,
+                stream.stream_id,
+                room.captions.language,
+                on_caption,
+                on_lost,
+                Srtp(key=key) if key else None,
+            )
             try:
-                host, port = await self._pool.open_stream(
-                    stream.stream_id,
-                    room.captions.language,
-                    on_caption,
-                    on_lost,
-                    Srtp(key=key) if key else None,
-                    translate=stream.translate,
-                )
+                host, port = await open_stream(translate=stream.translate)
             except CaptionsUnavailableError as exc:
                 if not stream.translate or room.caption_streams.get(participant.id) is not stream:
                     raise
@@ -188,13 +190,7 @@ class RoomCaptions:
                     participant.id,
                     exc,
                 )
-                host, port = await self._pool.open_stream(
-                    stream.stream_id,
-                    room.captions.language,
-                    on_caption,
-                    on_lost,
-                    Srtp(key=key) if key else None,
-                )
+                host, port = await open_stream()
             if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
                 self._pool.close_stream(stream.stream_id)
                 return
