@@ -21,10 +21,11 @@ from tests.e2e.browser import Participants
 from tests.e2e.busy_meeting import BusyMeeting, Utterance, write_tracks
 from tests.support import RunningServer, wait_until
 
-FINAL_GRACE = 180.0
-"""Seconds after the last word is due for its final to arrive. Generous: on this 2-core machine
-the worker has been measured a minute or two behind (bench.captions --busy: final delay p90
-131 s), and a failing run costs this much."""
+FINAL_GRACE = 360.0
+"""Seconds after the last word is due for its final to arrive. The test is that nothing is lost,
+not how late it comes: on this 2-core machine with `stress-ng --cpu 1` beside the four browsers,
+the worker was measured about 70 s behind on its audio with finals 41 s late (nothing dropped);
+a passing run returns as soon as the last final arrives, a failing one costs this much."""
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def crowd(
     people.close()
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("cameras", ["on", "off"])
 def test_captions_busy_meeting_loses_no_utterance(
     captioning_server: RunningServer,
