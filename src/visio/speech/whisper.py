@@ -542,18 +542,22 @@ class WhisperRecogniser:
         self.decode_seconds = 0.0  # compute spent decoding, for benchmarks
         self._partial_cost = 0.1  # seconds one stream adds to a batch of partials (moving mean)
         self._no_partials_until = 0.0  # monotonic time; partials wait while finals are late
+        self._virtual_time = False  # see run_until_idle
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self, thread: bool = True) -> None:
         """Start the decoder thread; without one (``thread=False``), whoever feeds the streams
         decodes by calling :meth:`run_until_idle` (benchmarks replaying audio in virtual time)."""
         self._vad = SileroVad()
+        self._virtual_time = not thread
         if thread:
             self._thread = threading.Thread(target=self._run, name="whisper-decoder", daemon=True)
             self._thread.start()
 
     def run_until_idle(self) -> None:
-        """Decode everything that is due now, on the caller's thread (no decoder thread)."""
+        """Decode everything that is due now, on the caller's thread (no decoder thread). This
+        is virtual time: the adaptations to load (partial budget, partials paused while finals
+        are late) are off, so that the result does not depend on how busy the machine is."""
         if self._thread is not None:
             raise RuntimeError("the decoder thread is running")
         while self._step():
@@ -647,7 +651,7 @@ class WhisperRecogniser:
             return True
         for stream in ended:
             stream.finished.set()
-        if time.monotonic() < self._no_partials_until:
+        if time.monotonic() < self._no_partials_until and not self._virtual_time:
             return bool(ended)  # finals are late: every cycle goes to them until they catch up
         partials = [job for stream in streams if (job := stream.partial_job()) is not None]
         if not partials:
@@ -656,6 +660,8 @@ class WhisperRecogniser:
         # more speakers than the CPU serves in time, each one's partials come less often.
         partials.sort(key=lambda job: job.stream.waiting_since)
         fits = max(1, int(self.options.partial_budget / self._partial_cost))
+        if self._virtual_time:
+            fits = len(partials)
         batch = self._batches(partials[:fits])[0]
         started = time.perf_counter()
         self._decode(batch)
