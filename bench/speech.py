@@ -63,6 +63,7 @@ VARIANTS: dict[str, StreamingOptions] = {
     "pause1.2": StreamingOptions(max_silence=1.2),
     "prompt": StreamingOptions(final_prompt=True),
     "sentence": StreamingOptions(sentence_ends=True),
+    "no-early": StreamingOptions(early_finals=False),
 }
 
 
@@ -273,15 +274,13 @@ def real_time(
         start = t0 + 0.25 * index
         finals = [(t, c) for t, c in timeline.items if c.kind == "final" and c.text]
         for utterance in track.utterances:
-            mine = [
-                (t, c)
-                for t, c in finals
-                if c.start < utterance.end + 0.3 and c.end > utterance.start - 0.3
-            ]
-            if not mine:
-                continue
-            captioned += 1
-            lags.append(max(t for t, _ in mine) - (start + utterance.end))
+            if any(
+                c.start < utterance.end + 0.3 and c.end > utterance.start - 0.3 for _, c in finals
+            ):
+                captioned += 1
+        # A final's lag: from the end of its last word to its arrival (a final may hold several
+        # sentences said with short pauses between them).
+        lags += [t - (start + c.end) for t, c in finals]
         for arrival, caption in finals:
             for word in caption.words:
                 shown = next(

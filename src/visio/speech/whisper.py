@@ -72,6 +72,9 @@ class StreamingOptions:
     min_silence: float = 0.5  # at a pause this long the final is decoded (an early final)...
     max_silence: float = 1.0  # ...and at this long it ends the utterance
     sentence_ends: bool = False  # end at ``min_silence`` where the text ends with "." "?" "!"
+    early_finals: bool = (
+        True  # decode the final at ``min_silence`` (sooner, but wasted if they go on)
+    )
     cut_silence: float = 0.2  # past ``max_utterance``, a pause this long ends the utterance
     speech_pad: float = 0.2  # audio kept before speech starts and after it stops
     min_speech: float = 0.25  # shorter bursts of "speech" are dropped undecoded
@@ -270,7 +273,11 @@ class _WhisperStream:
                         jobs.extend(self._end(trailing_silence=self.silence_samples))
                 elif self.utterance_samples >= opts.hard_max_utterance * SAMPLE_RATE:
                     jobs.extend(self._cut())
-                elif self.silence_samples >= opts.min_silence * SAMPLE_RATE and not self.early:
+                elif (
+                    opts.early_finals
+                    and self.silence_samples >= opts.min_silence * SAMPLE_RATE
+                    and not self.early
+                ):
                     jobs.extend(self._early_final())
         if self.closing and self.utterance:
             jobs.extend(self._end(trailing_silence=self.silence_samples))
