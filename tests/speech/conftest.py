@@ -30,3 +30,13 @@ def whisper(model_cache: Path) -> Iterator[WhisperRecogniser]:
     recogniser.preload("whisper-tiny.en")
     yield recogniser
     recogniser.close()
+
+
+@pytest.fixture(scope="session")
+def whisper_base(model_cache: Path) -> Iterator[WhisperRecogniser]:
+    """whisper-base without a decoder thread: tests decode in virtual time (run_until_idle)."""
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
+    recogniser.start(thread=False)
+    recogniser.preload("whisper-base")
+    yield recogniser
+    recogniser.close()

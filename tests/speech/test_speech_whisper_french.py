@@ -8,29 +8,16 @@ transcribing each whole track offline with beam search.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from tests.speech.meetings import Meeting, french_meetings, mixed_meeting
 from tests.speech.recordings import babble_noise, silence, white_noise
-from visio.speech.models import ModelCatalog
 from visio.speech.recogniser import Caption, Language
 from visio.speech.scoring import word_errors
 from visio.speech.whisper import WhisperRecogniser
 
 CHUNK = 1600  # 100 ms
-
-
-@pytest.fixture(scope="module")
-def base(model_cache: Path) -> Iterator[WhisperRecogniser]:
-    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
-    recogniser.start(thread=False)
-    recogniser.preload("whisper-base")
-    yield recogniser
-    recogniser.close()
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +41,14 @@ def replay(
 
 
 def test_french_finals_within_one_and_a_half_times_the_offline_error_rate(
-    base: WhisperRecogniser, meeting: Meeting
+    whisper_base: WhisperRecogniser, meeting: Meeting
 ) -> None:
     """Live finals of a French meeting: word error rate at most 1.5 times what the same model
     gets on each whole track offline; partials shown while people speak; utterances follow
     sentences, not breaths."""
-    captions = replay(base, [speaker.track for speaker in meeting.speakers])
+    captions = replay(whisper_base, [speaker.track for speaker in meeting.speakers])
     live = offline = words = 0
-    whisper = base._model("whisper-base").whisper
+    whisper = whisper_base._model("whisper-base").whisper
     for speaker, mine in zip(meeting.speakers, captions, strict=True):
         reference = meeting.transcript(speaker.id)
         finals = [c for c in mine if c.kind == "final" and c.text]
@@ -80,21 +67,21 @@ def test_french_finals_within_one_and_a_half_times_the_offline_error_rate(
     assert live / words <= 1.5 * offline / words + 0.02, (live / words, offline / words)
 
 
-def test_french_stream_says_nothing_on_silence_and_noise(base: WhisperRecogniser) -> None:
+def test_french_stream_says_nothing_on_silence_and_noise(whisper_base: WhisperRecogniser) -> None:
     """No caption from a French stream that hears only silence, hiss and room noise."""
     (captions,) = replay(
-        base, [np.concatenate([silence(5), white_noise(10, 0.02), babble_noise(10, 0.05)])]
+        whisper_base, [np.concatenate([silence(5), white_noise(10, 0.02), babble_noise(10, 0.05)])]
     )
     assert [c.text for c in captions if c.text] == []
 
 
 def test_auto_language_captions_each_speaker_in_their_own_language(
-    base: WhisperRecogniser,
+    whisper_base: WhisperRecogniser,
 ) -> None:
     """A French meeting on "auto" where one person speaks English: their finals come in
     English, everyone else's in French, and each is scored in its language."""
     meeting = mixed_meeting()
-    captions = replay(base, [speaker.track for speaker in meeting.speakers], "auto")
+    captions = replay(whisper_base, [speaker.track for speaker in meeting.speakers], "auto")
     errors = words = 0
     for speaker, mine in zip(meeting.speakers, captions, strict=True):
         finals = [c for c in mine if c.kind == "final" and c.text]

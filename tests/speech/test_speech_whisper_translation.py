@@ -4,14 +4,11 @@ in English too (Whisper's translate task), measured against the French set's ref
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sacrebleu
 
 from tests.speech.meetings import french_meetings
-from visio.speech.models import ModelCatalog
 from visio.speech.recogniser import Caption
 from visio.speech.whisper import WhisperRecogniser
 
@@ -30,16 +27,6 @@ CHRF_FLOOR = 28.0
 """Measured 33.7 for this speaker (whisper-base, int8, 2 threads; the French transcript itself
 scores 21.8 against the English reference): the floor leaves room for another CPU's arithmetic,
 not for a stream that returns French or nothing."""
-
-
-@pytest.fixture(scope="module")
-def whisper_base(model_cache: Path) -> Iterator[WhisperRecogniser]:
-    """whisper-base without a decoder thread: the test decodes in virtual time."""
-    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
-    recogniser.start(thread=False)
-    recogniser.preload("whisper-base")
-    yield recogniser
-    recogniser.close()
 
 
 def share(words: list[str], vocabulary: set[str]) -> float:
