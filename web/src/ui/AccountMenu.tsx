@@ -63,7 +63,7 @@ export function AccountMenu() {
         ref={toggle}
         className="button button--ghost account__toggle"
         aria-expanded={open}
-        aria-controls={popupId}
+        aria-controls={open ? popupId : undefined}
         data-testid="account-menu"
         onClick={() => setOpen(!open)}
       >

@@ -61,7 +61,7 @@ export function CaptionsPanel(props: CaptionsPanelProps) {
           disabled={props.textSize <= 0}
           onClick={() => props.onTextSize(props.textSize - 1)}
         >
-          A<span aria-hidden="true">−</span>
+          <span className="size-button__glyph" aria-hidden="true" data-glyph="A−" />
         </button>
         <span className="size-steps" aria-hidden="true">
           {CAPTION_TEXT_SCALES.map((_, step) => (
@@ -77,7 +77,7 @@ export function CaptionsPanel(props: CaptionsPanelProps) {
           disabled={props.textSize >= CAPTION_TEXT_SCALES.length - 1}
           onClick={() => props.onTextSize(props.textSize + 1)}
         >
-          A<span aria-hidden="true">+</span>
+          <span className="size-button__glyph" aria-hidden="true" data-glyph="A+" />
         </button>
       </div>
       <div className="captions-panel__body">

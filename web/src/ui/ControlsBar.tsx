@@ -116,16 +116,16 @@ export function ControlsBar(props: ControlsBarProps) {
         type="button"
         className={`control ${props.panelOpen ? 'control--active' : ''}`}
         data-testid="toggle-participants"
-        aria-label={t.participants}
+        aria-label={`${t.participants} (${props.participantCount})`}
         aria-pressed={props.panelOpen}
-        aria-controls={props.panelId}
+        aria-controls={props.panelOpen ? props.panelId : undefined}
         title={props.panelOpen ? t.hideParticipants : t.showParticipants}
         onClick={props.onTogglePanel}
       >
         <PeopleIcon />
-        <span className="control__badge" aria-hidden="true">
-          {props.participantCount}
-        </span>
+        {/* Drawn by CSS from data-count: a figure over an icon is part of the icon, and the
+            button's name already says it (a text node here would not match that name). */}
+        <span className="control__badge" aria-hidden="true" data-count={props.participantCount} />
       </button>
       <button
         type="button"
@@ -133,7 +133,7 @@ export function ControlsBar(props: ControlsBarProps) {
         data-testid="toggle-captions-panel"
         aria-label={t.subtitlesPanel}
         aria-pressed={props.captionsPanelOpen}
-        aria-controls={props.captionsPanelId}
+        aria-controls={props.captionsPanelOpen ? props.captionsPanelId : undefined}
         title={props.captionsPanelOpen ? t.hideSubtitlesPanel : t.showSubtitlesPanel}
         onClick={props.onToggleCaptionsPanel}
       >

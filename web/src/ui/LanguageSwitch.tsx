@@ -10,7 +10,7 @@ export function LanguageSwitch({ className = '' }: { className?: string }) {
       type="button"
       className={`button button--ghost language-switch ${className}`}
       onClick={() => setLanguage(other)}
-      aria-label={t.switchLanguage}
+      aria-label={`${t.switchLanguageShort}, ${t.switchLanguage}`}
       lang={other}
     >
       <LanguageIcon size={20} />

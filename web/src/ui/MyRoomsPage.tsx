@@ -291,7 +291,7 @@ function RoomRow({ room, csrf, open, onToggle, onChanged }: RoomRowProps) {
               className="button button--text"
               data-testid={`room-settings-${room.slug}`}
               aria-expanded={open}
-              aria-controls={panelId}
+              aria-controls={open ? panelId : undefined}
               aria-label={t.roomSettingsFor(title)}
               onClick={onToggle}
             >

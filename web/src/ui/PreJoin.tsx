@@ -275,15 +275,18 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
       <TopBar />
       <main className="prejoin__main">
         <section className="prejoin__preview">
-          <div className="preview" role="img" aria-label={t.previewLabel}>
-            {previewStream && video ? (
-              <TrackVideo stream={previewStream} mirrored />
-            ) : (
-              <div className="preview__off">
-                {name.trim() ? <Avatar name={name} /> : null}
-                <span>{video && cameraStarting ? t.cameraStarting : t.cameraOffPreview}</span>
-              </div>
-            )}
+          <div className="preview">
+            {/* The picture is an image to assistive technology; the buttons over it stay buttons. */}
+            <div className="preview__picture" role="img" aria-label={t.previewLabel}>
+              {previewStream && video ? (
+                <TrackVideo stream={previewStream} mirrored />
+              ) : (
+                <div className="preview__off">
+                  {name.trim() ? <Avatar name={name} /> : null}
+                  <span>{video && cameraStarting ? t.cameraStarting : t.cameraOffPreview}</span>
+                </div>
+              )}
+            </div>
             <div className="preview__controls">
               <button
                 type="button"

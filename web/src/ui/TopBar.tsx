@@ -22,7 +22,7 @@ export function TopBar({ home = false, account = true }: TopBarProps) {
         <a
           href="/"
           className="topbar__home"
-          aria-label={t.backHome}
+          aria-label={`${t.productName}, ${t.backHome}`}
           onClick={(event) => {
             event.preventDefault();
             navigate('/');
