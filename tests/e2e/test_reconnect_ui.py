@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,6 +72,19 @@ def test_network_cut_and_back_keeps_the_meeting_going(
             for other in people:
                 if other is not person:
                     person.wait_video_flowing(other.participant_id)
+        # The connection indicator: Alice's view of what she receives from Bob, and Bob's own sending.
+        bob_quality = alice.page.locator(
+            f'[data-testid="tile"][data-participant-id="{bob.participant_id}"] '
+            '[data-testid="connection-quality"]'
+        )
+        expect(bob_quality).to_have_attribute("data-level", re.compile("good|fair"))
+        expect(bob_quality).to_have_attribute(
+            "aria-label", re.compile(r"^Connection: .*round trip")
+        )
+        own_quality = bob.page.locator(
+            '[data-testid="tile"][data-local="true"] [data-testid="connection-quality"]'
+        )
+        expect(own_quality).to_have_attribute("aria-label", re.compile(r"^Your connection: "))
         toggle = bob.page.get_by_test_id("toggle-hand")
         toggle.click()
         expect(toggle).to_have_attribute("aria-pressed", "true")
@@ -87,6 +101,8 @@ def test_network_cut_and_back_keeps_the_meeting_going(
             alice.wait_video_stopped(old_bob)
             carol.wait_video_stopped(old_bob)
             expect(bob.page.get_by_test_id("reconnecting")).to_be_visible()
+            expect(bob_quality).to_have_attribute("data-level", "poor")
+            expect(bob_quality).to_have_attribute("aria-label", re.compile("nothing received"))
 
         cut.restore()
         expect(bob.page.get_by_test_id("reconnecting")).to_be_hidden(timeout=90_000)

@@ -506,6 +506,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         this.pub?.answered(message.reply_to, message.sdp);
         return;
       case 'subscriber.offer': {
+        markOnce('visio:subscriber-offer');
         const sub = this.ensureSubscriber();
         if (sub) this.onSubscriber(sub, () => this.answerSubscriberOffer(sub, message));
         return;
@@ -641,6 +642,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */
   private watchPeerConnection(pc: RTCPeerConnection, target: Target): void {
     pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') markOnce(`visio:${target}-connected`);
       this.updateStatus();
       const timer = this.iceTimers.get(pc);
       if (timer !== undefined) clearTimeout(timer);
@@ -718,7 +720,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOffer): Promise<void> {
     // Set the mapping first: `track` events fire during setRemoteDescription.
     this.remoteStreams.setStreams(offer.streams);
-    if (await sub.answer(offer.sdp, () => this.sub === sub)) this.emitTracks();
+    if (await sub.answer(offer.sdp, () => this.sub === sub)) {
+      markOnce('visio:subscriber-answer');
+      this.emitTracks();
+    }
   }
 
   private closeSubscriber(): void {
@@ -817,4 +822,9 @@ function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   if (isSessionError(error)) return error.message;
   return String(error);
+}
+
+/** A performance mark for the first time something happens (bench/meeting.py reads them). */
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name).length === 0) performance.mark(name);
 }

@@ -55,7 +55,7 @@ export function ReconnectBanner({ status, onRejoin }: ReconnectBannerProps) {
           <button
             type="button"
             className="button button--primary"
-            data-testid="rejoin"
+            data-testid="banner-rejoin"
             onClick={() => {
               const at = performance.now();
               setTimeline((previous) => ({ ...previous, since: at }));
