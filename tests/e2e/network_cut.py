@@ -38,7 +38,7 @@ def cgroup2_mount() -> Path | None:
 def unavailable_reason() -> str | None:
     """Why a network cut cannot be made here (None when it can)."""
     if shutil.which("nft") is None:
-        return "nftables (`nft`) is not installed: scripts/setup --tests installs it"
+        return "nftables (`nft`) is not installed: scripts/setup --test installs it"
     if cgroup2_mount() is None:
         return "no cgroup2 hierarchy under /sys/fs/cgroup"
     if os.environ.get("VISIO_IN_NETNS") != "1":
