@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assessQuality, inboundSamples, outboundSample, selectedRoundTripMs, type QualitySample, type StatsEntry } from './connectionQuality';
+import {
+  assessQuality,
+  inboundSamples,
+  outboundSample,
+  selectedRoundTripMs,
+  withConnectionState,
+  type QualitySample,
+  type StatsEntry,
+} from './connectionQuality';
 
 const both = { audio: true, video: true };
 
@@ -11,6 +19,7 @@ describe('assessQuality', () => {
   it('cannot judge from one sample, but already shows the round trip', () => {
     expect(assessQuality(null, sample(0, 100, 0, 30), both)).toEqual({
       level: 'unknown',
+      silent: false,
       lossPercent: null,
       roundTripMs: 20,
       framesPerSecond: null,
@@ -19,7 +28,7 @@ describe('assessQuality', () => {
 
   it('is good with no loss, a short round trip and a smooth video', () => {
     const report = assessQuality(sample(0, 100, 0, 0), sample(2000, 300, 0, 60), both);
-    expect(report).toEqual({ level: 'good', lossPercent: 0, roundTripMs: 20, framesPerSecond: 30 });
+    expect(report).toEqual({ level: 'good', silent: false, lossPercent: 0, roundTripMs: 20, framesPerSecond: 30 });
   });
 
   it('takes the worst figure: a little loss makes it fair, more makes it poor', () => {
@@ -43,12 +52,20 @@ describe('assessQuality', () => {
   it('reads no packet at all while media is on as poor, and as nothing to say while it is off', () => {
     expect(assessQuality(sample(0, 100, 0, 30), sample(2000, 100, 0, 30), both)).toMatchObject({
       level: 'poor',
-      lossPercent: 100,
+      silent: true,
+      lossPercent: null,
       framesPerSecond: 0,
     });
     expect(assessQuality(sample(0, 100, 0, null, null), sample(2000, 100, 0, null, null), { audio: false, video: false }).level).toBe(
       'unknown',
     );
+  });
+
+  it('is poor and silent whatever the figures while the peer connection is disconnected or failed', () => {
+    const report = assessQuality(sample(0, 100, 0, 0), sample(2000, 300, 0, 60), both);
+    expect(withConnectionState(report, 'connected')).toBe(report);
+    expect(withConnectionState(report, 'disconnected')).toMatchObject({ level: 'poor', silent: true, lossPercent: null, roundTripMs: 20 });
+    expect(withConnectionState(report, 'failed').level).toBe('poor');
   });
 
   it('measures over the interval only, not since the call began', () => {

@@ -8,9 +8,13 @@
  *
  * | figure | good | fair | poor |
  * | --- | --- | --- | --- |
- * | packet loss over the interval | < 2 % | < 8 % | ≥ 8 %, or no packet at all while media is on |
+ * | packet loss over the interval | < 2 % | < 8 % | ≥ 8 %, or silent (below) |
  * | round trip (selected ICE candidate pair) | < 250 ms | < 500 ms | ≥ 500 ms |
  * | video frame rate (decoded from them / sent by you), camera on | ≥ 15 fps | ≥ 8 fps | < 8 fps |
+ *
+ * Silent: while their microphone or camera is on, no packet at all arrived from them (inbound); or
+ * the peer connection itself is `disconnected` or `failed` (`withConnectionState`): outbound, packets
+ * still leave on a dead network, so only that says nothing arrives.
  */
 
 export type QualityLevel = 'good' | 'fair' | 'poor' | 'unknown';
@@ -42,6 +46,8 @@ export interface QualitySample {
 
 export interface QualityReport {
   level: QualityLevel;
+  /** Nothing arrived from them, or the server acknowledged nothing of what one sends (see above). */
+  silent: boolean;
   /** Packet loss over the interval, in percent; null when nothing was expected. */
   lossPercent: number | null;
   roundTripMs: number | null;
@@ -49,7 +55,13 @@ export interface QualityReport {
   framesPerSecond: number | null;
 }
 
-export const UNKNOWN_QUALITY: QualityReport = { level: 'unknown', lossPercent: null, roundTripMs: null, framesPerSecond: null };
+export const UNKNOWN_QUALITY: QualityReport = {
+  level: 'unknown',
+  silent: false,
+  lossPercent: null,
+  roundTripMs: null,
+  framesPerSecond: null,
+};
 
 /** What media the other end says it sends (a muted microphone still sends a little; a camera off, nothing). */
 export interface Expected {
@@ -83,17 +95,24 @@ export function assessQuality(previous: QualitySample | null, current: QualitySa
   const packets = Math.max(0, current.packets - previous.packets);
   const lost = Math.max(0, current.lost - previous.lost);
   const mediaExpected = expected.audio || expected.video;
-  const lossPercent = packets + lost > 0 ? (100 * lost) / (packets + lost) : mediaExpected ? 100 : null;
+  const silent = mediaExpected && packets + lost === 0;
+  const lossPercent = packets + lost > 0 && !silent ? (100 * lost) / (packets + lost) : null;
   const framesPerSecond =
     expected.video && current.frames !== null && previous.frames !== null
       ? Math.max(0, current.frames - previous.frames) / seconds
       : null;
-  const levels: QualityLevel[] = [];
+  const levels: QualityLevel[] = silent ? ['poor'] : [];
   if (lossPercent !== null) levels.push(levelAbove(lossPercent, QUALITY_THRESHOLDS.lossPercent));
   if (roundTripMs !== null) levels.push(levelAbove(roundTripMs, QUALITY_THRESHOLDS.roundTripMs));
   if (framesPerSecond !== null) levels.push(levelBelow(framesPerSecond, QUALITY_THRESHOLDS.framesPerSecond));
   const level = levels.length ? worst(levels) : 'unknown';
-  return { level, lossPercent, roundTripMs, framesPerSecond };
+  return { level, silent, lossPercent, roundTripMs, framesPerSecond };
+}
+
+/** A report overruled by its peer connection's state: `disconnected` or `failed` is poor and silent. */
+export function withConnectionState(report: QualityReport, state: RTCPeerConnectionState): QualityReport {
+  if (state !== 'disconnected' && state !== 'failed') return report;
+  return { ...report, level: 'poor', silent: true, lossPercent: null };
 }
 
 /** The fields of `RTCStats` entries this module reads (all optional: browsers differ). */

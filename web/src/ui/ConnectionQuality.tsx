@@ -9,6 +9,7 @@ import {
   type QualityReport,
   type QualitySample,
   type StatsEntry,
+  withConnectionState,
 } from '../room/connectionQuality';
 import type { RoomSession } from '../room/session';
 
@@ -46,7 +47,9 @@ export function ConnectionQualityProvider({ session, children }: { session: Room
         const previous = inbound.pc === sub ? inbound.samples : new Map<string, QualitySample>();
         for (const participant of session.participants) {
           const current = samples.get(participant.id);
-          if (current) next.set(participant.id, assessQuality(previous.get(participant.id) ?? null, current, participant));
+          if (!current) continue;
+          const report = assessQuality(previous.get(participant.id) ?? null, current, participant);
+          next.set(participant.id, withConnectionState(report, sub.connectionState));
         }
         inbound = { pc: sub, samples };
       }
@@ -54,7 +57,7 @@ export function ConnectionQualityProvider({ session, children }: { session: Room
       if (pub) {
         const current = outboundSample(await statsEntries(pub), at);
         const previous = outbound.pc === pub ? outbound.sample : null;
-        next.set(SELF, assessQuality(previous, current, session.localState));
+        next.set(SELF, withConnectionState(assessQuality(previous, current, session.localState), pub.connectionState));
         outbound = { pc: pub, sample: current };
       }
       if (!stopped) setReports(next);
@@ -73,10 +76,10 @@ export function ConnectionQualityProvider({ session, children }: { session: Room
 }
 
 /** The figures behind a verdict, in words. */
-function figures(report: QualityReport, t: Messages): string[] {
+function figures(report: QualityReport, own: boolean, t: Messages): string[] {
   const parts: string[] = [];
-  if (report.lossPercent === 100) parts.push(t.connectionNoMedia);
-  else if (report.lossPercent !== null) parts.push(t.connectionLoss(report.lossPercent));
+  if (report.silent) parts.push(own ? t.connectionNoReply : t.connectionNoMedia);
+  if (report.lossPercent !== null) parts.push(t.connectionLoss(report.lossPercent));
   if (report.roundTripMs !== null) parts.push(t.connectionRoundTrip(report.roundTripMs));
   if (report.framesPerSecond !== null) parts.push(t.connectionFrameRate(report.framesPerSecond));
   return parts;
@@ -94,7 +97,7 @@ export function ConnectionIndicator({ participantId, local }: { participantId: s
   const report = useContext(QualityContext).get(local ? SELF : participantId);
   if (!report || report.level === 'unknown') return null;
   const levelName = { good: t.connectionGood, fair: t.connectionFair, poor: t.connectionPoor }[report.level];
-  const label = t.connectionQuality(local, levelName, figures(report, t));
+  const label = t.connectionQuality(local, levelName, figures(report, local, t));
   const lit = BARS[report.level];
   return (
     <span
