@@ -1,7 +1,8 @@
-import { lazy, Suspense } from 'react';
 import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
 import { ErrorPage } from './ErrorPage';
+import { HomePage } from './HomePage';
+import { MyRoomsPage } from './MyRoomsPage';
 import { RoomPage } from './RoomPage';
 import { matchRoute, usePath } from './router';
 
@@ -12,25 +13,13 @@ interface AppProps {
     | undefined;
 }
 
-// Pages a meeting link does not need load on their own, so that joining loads and compiles less.
-const HomePage = lazy(() => import('./HomePage').then((module) => ({ default: module.HomePage })));
-const MyRoomsPage = lazy(() => import('./MyRoomsPage').then((module) => ({ default: module.MyRoomsPage })));
-
 export function App({ initialRoom }: AppProps) {
   const route = matchRoute(usePath());
   switch (route.page) {
     case 'home':
-      return (
-        <Suspense fallback={null}>
-          <HomePage />
-        </Suspense>
-      );
+      return <HomePage />;
     case 'rooms':
-      return (
-        <Suspense fallback={null}>
-          <MyRoomsPage />
-        </Suspense>
-      );
+      return <MyRoomsPage />;
     case 'room':
       // A new key per room: nothing of one meeting leaks into the next.
       return (

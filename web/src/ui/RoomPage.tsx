@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { lookUpRoom, type RoomInfo, type RoomLookup } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
 import { captureCamera, captureLocalMedia, captureMicrophone, hasWebRTC } from '../media/devices';
@@ -7,14 +7,8 @@ import { roomSocketUrl, SignalingChannel } from '../room/signaling';
 import { ConnectionQualityProvider } from './ConnectionQuality';
 import { ErrorPage } from './ErrorPage';
 import { LeftPage } from './LeftPage';
+import { MeetingRoom } from './MeetingRoom';
 import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
-
-/**
- * The meeting's UI is a chunk of its own: the pre-join screen does not wait for it to load and
- * compile, and it is fetched while the person is on that screen (`loadMeetingRoom` in an effect).
- */
-const loadMeetingRoom = () => import('./MeetingRoom');
-const MeetingRoom = lazy(() => loadMeetingRoom().then((module) => ({ default: module.MeetingRoom })));
 
 /**
  * What the page shows. Before joining it follows the room lookup (`lookup`): pre-join or the lookup's
@@ -105,10 +99,6 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
 
   const screen: Screen =
     phase.kind !== 'lookup' ? phase : lookupResult ? screenOfLookup(lookupResult) : { kind: 'checking' };
-
-  useEffect(() => {
-    if (screen.kind === 'prejoin') void loadMeetingRoom();
-  }, [screen.kind]);
 
   useEffect(() => {
     if (screen.kind === 'error') {
@@ -218,31 +208,16 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
       return <PreJoin slug={slug} room={screen.room} onJoin={join} />;
     case 'meeting':
       return (
-        <Suspense fallback={<MeetingLoading />}>
-          <ConnectionQualityProvider session={screen.session}>
-            <MeetingRoom
-              slug={slug}
-              session={screen.session}
-              settings={screen.settings}
-              onLeave={() => leave(screen.settings)}
-            />
-          </ConnectionQualityProvider>
-        </Suspense>
+        <ConnectionQualityProvider session={screen.session}>
+          <MeetingRoom
+            slug={slug}
+            session={screen.session}
+            settings={screen.settings}
+            onLeave={() => leave(screen.settings)}
+          />
+        </ConnectionQualityProvider>
       );
     case 'left':
       return <LeftPage onRejoin={() => rejoin(screen.settings)} />;
   }
-}
-
-/** While the meeting's chunk loads (the session already joins meanwhile). */
-function MeetingLoading() {
-  const { t } = useI18n();
-  return (
-    <div className="meeting" aria-busy="true">
-      <div className="banner banner--quiet" role="status">
-        <span className="spinner" aria-hidden="true" />
-        {t.connecting}
-      </div>
-    </div>
-  );
 }
