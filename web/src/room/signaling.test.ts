@@ -132,7 +132,7 @@ describe('SignalingChannel', () => {
     channel.on('close', (info) => closes.push(`${info.reason} ${info.reconnecting}`));
     channel.on('open', () => opens++);
     channel.connect();
-    vi.advanceTimersByTime(4_999);
+    vi.advanceTimersByTime(7_999);
     expect(sockets).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(sockets[0]!.readyState).toBe(3);

@@ -69,7 +69,7 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
     this.silenceTimeoutMs = options.silenceTimeoutMs ?? 40_000;
-    this.openTimeoutMs = options.openTimeoutMs ?? 5_000;
+    this.openTimeoutMs = options.openTimeoutMs ?? 8_000;
   }
 
   get isOpen(): boolean {
