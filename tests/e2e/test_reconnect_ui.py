@@ -104,7 +104,9 @@ def test_network_cut_and_back_keeps_the_meeting_going(
             expect(bob_quality).to_have_attribute("data-level", "poor")
             expect(bob_quality).to_have_attribute("aria-label", re.compile("nothing received"))
             expect(own_quality).to_have_attribute("data-level", "poor")
-            expect(own_quality).to_have_attribute("aria-label", re.compile("no reply from the server"))
+            expect(own_quality).to_have_attribute(
+                "aria-label", re.compile("no reply from the server")
+            )
 
         cut.restore()
         expect(bob.page.get_by_test_id("reconnecting")).to_be_hidden(timeout=90_000)
