@@ -316,6 +316,20 @@ const en = {
   roomsErrorCsrf: 'Your session has changed. Reload the page and try again.',
   roomsErrorNetwork: 'Visio could not be reached. Check your connection and try again.',
   roomsErrorGeneric: (code: string) => `That didn't work (${code}). Try again.`,
+  connectionGood: 'good',
+  connectionFair: 'fair',
+  connectionPoor: 'poor',
+  /** The connection indicator's label: whose connection, the verdict, and the figures behind it. */
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Your connection' : 'Connection'}: ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1)} % packet loss`,
+  connectionRoundTrip: (ms: number) => `${Math.round(ms)} ms round trip`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} frames/s`,
+  connectionNoMedia: 'nothing received',
+  connectionNoReply: 'no reply from the server',
+  reconnectingHint: 'The connection dropped. Visio is getting you back into the meeting.',
+  reconnected: 'Reconnected',
+  reconnectFailed: 'Visio cannot reach the meeting. Check your network connection.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -637,6 +651,19 @@ const fr: Messages = {
   roomsErrorCsrf: 'Votre session a changé. Rechargez la page et réessayez.',
   roomsErrorNetwork: "Visio est injoignable. Vérifiez votre connexion et réessayez.",
   roomsErrorGeneric: (code: string) => `Cela n'a pas fonctionné (${code}). Réessayez.`,
+  connectionGood: 'bonne',
+  connectionFair: 'moyenne',
+  connectionPoor: 'mauvaise',
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Votre connexion' : 'Connexion'} : ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1).replace('.', ',')} % de paquets perdus`,
+  connectionRoundTrip: (ms: number) => `aller-retour ${Math.round(ms)} ms`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} images/s`,
+  connectionNoMedia: 'rien reçu',
+  connectionNoReply: 'aucune réponse du serveur',
+  reconnectingHint: 'La connexion a été coupée. Visio vous ramène dans la réunion.',
+  reconnected: 'Reconnecté',
+  reconnectFailed: 'Visio ne parvient pas à joindre la réunion. Vérifiez votre connexion réseau.',
 };
 
 export type Language = 'fr' | 'en';
