@@ -310,6 +310,8 @@ const en = {
   roomsErrorCsrf: 'Your session has changed. Reload the page and try again.',
   roomsErrorNetwork: 'Visio could not be reached. Check your connection and try again.',
   roomsErrorGeneric: (code: string) => `That didn't work (${code}). Try again.`,
+  startMutedTitle: 'Your microphone is off',
+  startMutedHint: 'This is a large meeting: people arrive muted. Turn your microphone on when you want to speak.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -625,6 +627,8 @@ const fr: Messages = {
   roomsErrorCsrf: 'Votre session a changé. Rechargez la page et réessayez.',
   roomsErrorNetwork: "Visio est injoignable. Vérifiez votre connexion et réessayez.",
   roomsErrorGeneric: (code: string) => `Cela n'a pas fonctionné (${code}). Réessayez.`,
+  startMutedTitle: 'Votre micro est coupé',
+  startMutedHint: 'La réunion compte beaucoup de participants : on y arrive micro coupé. Activez votre micro pour prendre la parole.',
 };
 
 export type Language = 'fr' | 'en';
