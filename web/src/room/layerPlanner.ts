@@ -4,10 +4,11 @@ import type { Layer, StreamLayer } from './protocol';
  * Which simulcast layer to receive for each remote video (`subscription.set`), from what the page
  * shows: pure, so that it is tested without a browser.
  *
- * 1. Size: a tile's rendered width in device pixels picks the smallest layer that still looks
- *    sharp. Cameras publish the full size (h), half (m) and a quarter (l): 640×480 for Chromium's
- *    and most webcams' default, so l is 160 px wide and m 320. Below 320 device px the low layer is
- *    shown at most 2× enlarged, below 640 the medium one; a bigger tile gets high.
+ * 1. Size: a tile's rendered width in device pixels picks the smallest layer at least as wide as
+ *    the tile. Cameras publish the full size (h), half (m) and a quarter (l); at 1280×720 (Chromium's
+ *    fake camera, most webcams' HD mode) l is 320 px wide and m 640: a tile under 320 device px gets
+ *    low, under 640 medium, a bigger one high, so no layer is ever enlarged on screen. (A 640×480
+ *    camera only sends two layers; Janus then relays the best one it has under the target.)
  * 2. Visibility: a video without a rendered tile, a tile scrolled out of view and every video
  *    while the page is hidden get `off`: Janus sends nothing for them.
  * 3. Budget: the sum of the chosen layers' nominal bitrates never goes past what a 6-tile grid
