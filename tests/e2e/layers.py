@@ -37,7 +37,9 @@ RECEIVED_VIDEO_JS = """async (windowMs) => {
 }"""
 
 
-def received_video(viewer: Participant, window: float = 1.0) -> dict[tuple[str, str], dict[str, Any]]:
+def received_video(
+    viewer: Participant, window: float = 1.0
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Each remote video the viewer receives, by (participant id, source): its frame width now
     and the bytes per second it brought over the last ``window`` seconds (``rate``)."""
     return {

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Participant, Participants
-from tests.e2e.layers import JanusAdmin, received_video, wait_received
+from tests.e2e.browser import Participants
+from tests.e2e.layers import JanusAdmin, wait_received
 from tests.rooms.people import RoomSocket
-from tests.support import RunningServer, start_server, wait_until
+from tests.support import RunningServer, start_server
 
 HIDE_TILE_CSS = '[data-participant-id="{id}"][data-source="camera"] {{ display: none !important; }}'
 """Takes a tile out of the page as a layout that does not show someone would."""

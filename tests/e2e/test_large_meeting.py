@@ -1,0 +1,80 @@
+"""A large meeting (issue 9): as many camera publishers as this machine holds, and one viewer who
+receives only the videos it shows, at the layer its tiles need, and no video while hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Playwright, expect
+
+from tests.e2e.large_meeting import Publishers, open_viewer
+from tests.e2e.layers import wait_received
+from tests.support import RunningServer, wait_until
+
+PUBLISHERS = 11
+"""With the viewer, 12 people: what this 2-core machine holds with every camera on (each
+publisher encodes three simulcast layers of 1280x720)."""
+HIDDEN = 5
+"""Tiles the viewer's page does not show (as a layout with fewer tiles than people would)."""
+
+HIDE_JS = """(ids) => {
+  const style = document.createElement('style');
+  style.textContent = ids.map(id => `[data-participant-id="${id}"][data-source="camera"]`).join(', ')
+    + ' { display: none !important; }';
+  document.head.append(style);
+}"""
+PAGE_HIDDEN_JS = """() => {
+  Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+@pytest.fixture
+def publishers(playwright: Playwright) -> Iterator[Publishers]:
+    crowd = Publishers(playwright)
+    yield crowd
+    crowd.close()
+
+
+def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
+    media_server: RunningServer, playwright: Playwright, publishers: Publishers
+) -> None:
+    """12 people: the viewer, arriving muted, gets the 6 videos it shows at the low layer and
+    nothing of the 5 it does not; with the page hidden, no video at all but still the audio."""
+    url = f"{media_server.url}/{media_server.create_room()}"
+    publishers.add(url, PUBLISHERS)
+    viewer = open_viewer(playwright, url, layers=True, viewport={"width": 1024, "height": 700})
+    try:
+        expect(viewer.page.get_by_test_id("start-muted-notice")).to_be_visible()
+        ids = publishers.ids
+        hidden, shown = ids[:HIDDEN], ids[HIDDEN:]
+        viewer.page.evaluate(HIDE_JS, hidden)
+
+        def only_shown_at_low(received: dict[tuple[str, str], dict[str, object]]) -> bool:
+            rate = {pid: received.get((pid, "camera"), {}).get("rate", -1) for pid in ids}
+            width = {pid: received.get((pid, "camera"), {}).get("width", 0) for pid in shown}
+            return (
+                all(rate[pid] == 0 for pid in hidden)
+                and all(isinstance(r, float | int) and r > 0 for r in (rate[p] for p in shown))
+                and all(w == 320 for w in width.values())
+            )
+
+        wait_received(
+            viewer, only_shown_at_low, "the shown videos at 320 px and none of the hidden", 120
+        )
+
+        viewer.page.evaluate(PAGE_HIDDEN_JS)
+        wait_received(
+            viewer,
+            lambda r: all(r.get((pid, "camera"), {}).get("rate", -1) == 0 for pid in ids),
+            "no video at all while the page is hidden",
+        )
+        samples = viewer.inbound_totals()["samples"]
+        wait_until(
+            lambda: viewer.inbound_totals()["samples"] > samples,
+            timeout=30,
+            message="the audio should still come while the page is hidden",
+        )
+    finally:
+        viewer.browser.close()
