@@ -2,9 +2,9 @@
 own Chromium whose reception (and CPU) we measure. Used by tests/e2e/test_large_meeting.py and
 bench/large_meeting.py.
 
-The publishers' pages hide every remote tile, so by layer selection they receive no video
-themselves (only audio): what a 2-core machine spends is then mostly their encoding, and the
-viewer is the one participant who watches, as in a real meeting.
+The publishers' pages show no video, so by layer selection they receive none themselves (only
+audio): what a 2-core machine spends is then mostly their encoding, and the viewer is the one
+participant who watches.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from tests.e2e.browser import ACTION_TIMEOUT_MS, CHROMIUM, MEDIA_ARGS, Participant
 
-HIDE_REMOTE_TILES_CSS = '[data-local="false"] { display: none !important; }'
+PUBLISHER_PAGE_JS = """document.addEventListener('DOMContentLoaded', () => {
+  const style = document.createElement('style');
+  style.textContent = 'video, [data-local="false"] { display: none !important; }';
+  document.head.append(style);
+});"""
+"""Publishers show no video: no tile (so layer selection turns every remote video off for them)
+and no self view (painting a dozen 720p videos in software would take the CPU the encoders need)."""
 PUBLISHER_FPS = 5
 """The publishers' fake cameras run at 5 frames per second (the app asks for 15): encoding a dozen
 1280x720 simulcast cameras at full rate needs more than this 2-core machine has. The layers keep
@@ -64,9 +70,9 @@ class Publishers:
         for _ in range(count):
             context = self._browser.new_context(viewport={"width": 640, "height": 480})
             context.set_default_timeout(ACTION_TIMEOUT_MS)
+            context.add_init_script(PUBLISHER_PAGE_JS)
             page = context.new_page()
             _join(page, url, f"Publisher {len(self.pages) + 1}", camera=True)
-            page.add_style_tag(content=HIDE_REMOTE_TILES_CSS)
             self._contexts.append(context)
             self.pages.append(page)
 

@@ -37,6 +37,7 @@ def publishers(playwright: Playwright) -> Iterator[Publishers]:
     crowd.close()
 
 
+@pytest.mark.timeout(900)
 def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
     media_server: RunningServer, playwright: Playwright, publishers: Publishers
 ) -> None:
