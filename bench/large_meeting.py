@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[3, 6, 12])
     parser.add_argument("--windows", type=int, default=5, help="2-second windows per case")
-    parser.add_argument("--settle", type=float, default=6.0, help="seconds before measuring")
+    parser.add_argument("--settle", type=float, default=4.0, help="seconds before measuring")
     args = parser.parse_args()
     if not in_media_namespace():
         raise SystemExit("run inside scripts/in-netns (Janus cannot use loopback for ICE)")
