@@ -46,7 +46,7 @@ def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
     does not; with the page hidden, no video at all but still the audio."""
     url = f"{media_server.url}/{media_server.create_room()}"
     publishers.add(url, PUBLISHERS)
-    viewer = open_viewer(playwright, url, layers=True, viewport={"width": 1024, "height": 700})
+    viewer = open_viewer(playwright, url, layers=True, viewport={"width": 800, "height": 600})
     try:
         ids = publishers.ids
         hidden, shown = ids[:HIDDEN], ids[HIDDEN:]
