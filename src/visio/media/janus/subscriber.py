@@ -64,7 +64,6 @@ class VideoRoomSubscriber(VideoRoomHandle):
             *await self._handle.message({"request": "configure", "restart": True})
         )
 
-
     async def configure_streams(self, streams: list[StreamConfiguration]) -> None:
         """Relay or pause some of the subscription's streams and choose their simulcast layer,
         in one ``configure`` request (no renegotiation)."""
