@@ -17,6 +17,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from tests.e2e.browser import ACTION_TIMEOUT_MS, CHROMIUM, MEDIA_ARGS, Participant
+from tests.support import wait_until
 
 PUBLISHER_PAGE_JS = """document.addEventListener('DOMContentLoaded', () => {
   const style = document.createElement('style');
@@ -32,6 +33,14 @@ their bitrate caps; a viewer's bytes are therefore close to a real meeting's, it
 VIEWER_MARK = "--visio-large-meeting-viewer"
 """A switch Chromium ignores, to find the viewer's browser process."""
 
+SENT_VIDEO_JS = """async () => {
+  const pc = window.visio?.session?.publisher;
+  let sent = 0;
+  if (pc) (await pc.getStats()).forEach(s => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video') sent += s.bytesSent || 0;
+  });
+  return sent;
+}"""
 INBOUND_BYTES_JS = """async () => {
   const pc = window.visio?.session?.subscriber;
   if (!pc) return {video: 0, audio: 0};
@@ -75,6 +84,12 @@ class Publishers:
             _join(page, url, f"Publisher {len(self.pages) + 1}", camera=True)
             self._contexts.append(context)
             self.pages.append(page)
+        for number, page in enumerate(self.pages, 1):
+            wait_until(
+                lambda page=page: page.evaluate(SENT_VIDEO_JS) > 0,  # type: ignore[misc]
+                timeout=120,
+                message=f"Publisher {number} sends no video",
+            )
 
     @property
     def ids(self) -> list[str]:

@@ -4,6 +4,7 @@ receives only the videos it shows, at the layer its tiles need, and no video whi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Playwright
@@ -52,17 +53,24 @@ def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
         hidden, shown = ids[:HIDDEN], ids[HIDDEN:]
         viewer.page.evaluate(HIDE_JS, hidden)
 
-        def only_shown_at_low(received: dict[tuple[str, str], dict[str, object]]) -> bool:
-            rate = {pid: received.get((pid, "camera"), {}).get("rate", -1) for pid in ids}
-            width = {pid: received.get((pid, "camera"), {}).get("width", 0) for pid in shown}
-            return (
-                all(rate[pid] == 0 for pid in hidden)
-                and all(isinstance(r, float | int) and r > 0 for r in (rate[p] for p in shown))
-                and all(w == 320 for w in width.values())
+        def only_shown_at_low(received: dict[tuple[str, str], dict[str, Any]]) -> bool:
+            def rate(pid: str) -> float:
+                return float(received.get((pid, "camera"), {}).get("rate", 0))
+
+            def width(pid: str) -> int:
+                return int(received.get((pid, "camera"), {}).get("width", 0))
+
+            # A camera under CPU pressure sends smaller layers (960 or 640 px wide): the low
+            # layer is then 240 or 160 px, the medium one 480 or 320; 320 is the most low gets.
+            return all(rate(pid) == 0 for pid in hidden) and all(
+                rate(pid) > 0 and 0 < width(pid) <= 320 for pid in shown
             )
 
         wait_received(
-            viewer, only_shown_at_low, "the shown videos at 320 px and none of the hidden", 120
+            viewer,
+            only_shown_at_low,
+            "the shown videos at the low layer and none of the hidden",
+            120,
         )
 
         viewer.page.evaluate(PAGE_HIDDEN_JS)
