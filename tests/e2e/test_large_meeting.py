@@ -76,7 +76,7 @@ def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
         viewer.page.evaluate(PAGE_HIDDEN_JS)
         wait_received(
             viewer,
-            lambda r: all(r.get((pid, "camera"), {}).get("rate", -1) == 0 for pid in ids),
+            lambda r: all(r.get((pid, "camera"), {}).get("rate", 0) == 0 for pid in ids),
             "no video at all while the page is hidden",
         )
         samples = viewer.inbound_totals()["samples"]
