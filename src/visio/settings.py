@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     """Open connections (HTTP and WebSocket) one client address may hold at once."""
 
     room_max_participants: int = Field(default=100, ge=2, le=1000)
+    room_muted_above: int = Field(default=10, ge=0, le=1000)
+    """People who join a meeting of more than this many participants arrive muted."""
     room_creation: str = "everyone"
     """Who may create rooms: ``everyone``, ``signed_in``, ``admins`` (VISIO_ADMINS), or
     ``groups:<name>[,<name>]`` (members of those directory groups, and the administrators)."""

@@ -23,6 +23,7 @@ from visio.media.janus.replies import (
 )
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
 from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.rooms.layers import ReceivedLayers, start_substreams
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
     IceCandidate,
@@ -175,9 +176,12 @@ class RoomMedia:
                         room.janus_room_id,
                         add,
                         lambda event: self._on_subscriber_event(room, participant, event),
+                        start_substreams(room, add),
                     )
                 else:
-                    update = await participant.subscriber.update(add, remove)
+                    update = await participant.subscriber.update(
+                        add, remove, start_substreams(room, add)
+                    )
             except (JanusError, MediaUnavailableError) as exc:
                 logger.warning(
                     "room %s: could not update %s's subscription: %s",
@@ -199,6 +203,7 @@ class RoomMedia:
     def _offer_if_any(self, room: Room, participant: Participant, update: SubscriberUpdate) -> None:
         if update.streams is not None:
             participant.subscribed = {s.feed for s in update.streams if s.feed is not None}
+            participant.received.follow(room, update.streams)
         if update.offer is None:
             return
         participant.offer_pending = True
@@ -280,6 +285,7 @@ class RoomMedia:
             participant.publisher = participant.subscriber = None
             participant.publishing = participant.offer_pending = False
             participant.subscribed = set()
+            participant.received = ReceivedLayers()
             participant.pending_publisher_candidates.clear()
             participant.send(MediaInterrupted(reason="media_engine_unreachable"))
 

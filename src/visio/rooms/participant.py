@@ -14,6 +14,7 @@ from visio.auth.users import User
 from visio.hashing import secret_digest
 from visio.media.janus.publisher import VideoRoomPublisher
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
+from visio.rooms.layers import ReceivedLayers
 from visio.rooms.policy import Standing
 from visio.rooms.protocol import (
     IceCandidate,
@@ -149,6 +150,8 @@ class Participant:
     moderator_by: ModeratorBy | None = None
     """Why they moderate: their role, a moderator's promotion, or the interim rule (the earliest
     participant present moderates while nobody with a moderating role is there)."""
+    received: ReceivedLayers = field(default_factory=ReceivedLayers)
+    """The videos of their subscription and the simulcast layer each is relayed at."""
 
     @classmethod
     def entering(

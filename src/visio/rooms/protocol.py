@@ -206,6 +206,36 @@ class Ping(_Request):
     type: Literal["ping"]
 
 
+Layer = Literal["high", "medium", "low", "off"]
+"""Which simulcast layer of a video stream to receive, or ``off`` to receive none of it."""
+MAX_SUBSCRIPTION_STREAMS = 256
+"""Streams one ``subscription.set`` may name (a client with more sends several)."""
+
+
+class StreamLayer(_Message):
+    mid: Mid
+    """A stream's mid from ``subscriber.offer`` (the subscriber connection's own mid)."""
+    layer: Layer
+
+
+def _unique_mids(streams: list[StreamLayer]) -> list[StreamLayer]:
+    if len({s.mid for s in streams}) != len(streams):
+        raise ValueError("each mid may appear only once")
+    return streams
+
+
+class SubscriptionSet(_Request):
+    """Which received videos to relay, and at which layer: keyed by subscriber mids. Video
+    streams start at ``low``; a screen share has one layer, so any layer but ``off`` means on."""
+
+    type: Literal["subscription.set"]
+    streams: Annotated[
+        list[StreamLayer],
+        Field(min_length=1, max_length=MAX_SUBSCRIPTION_STREAMS),
+        AfterValidator(_unique_mids),
+    ]
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -222,7 +252,8 @@ ClientMessage = Annotated[
     | LobbyAdmit
     | LobbyDeny
     | Leave
-    | Ping,
+    | Ping
+    | SubscriptionSet,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -297,6 +328,9 @@ class Joined(_Reply):
     limits: Limits
     captions: CaptionsInfo
     locked: bool
+    start_muted: bool = False
+    """The meeting holds more than ``VISIO_ROOM_MUTED_ABOVE`` people: arrive with the microphone
+    off (the client turns it off and says why)."""
 
 
 class ParticipantJoined(_Message):
@@ -466,6 +500,14 @@ class Pong(_Reply):
     type: Literal["pong"] = "pong"
 
 
+class SubscriptionState(_Reply):
+    """The answer to ``subscription.set`` once Janus applied it: every video stream of the
+    subscription and the layer it is set to now."""
+
+    type: Literal["subscription.state"] = "subscription.state"
+    streams: list[StreamLayer]
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -487,6 +529,7 @@ ServerMessage = (
     | LobbyLeft
     | ErrorMessage
     | Pong
+    | SubscriptionState
 )
 
 

@@ -148,6 +148,7 @@ class RoomService:
                     ),
                     captions=room.captions,
                     locked=room.locked,
+                    start_muted=len(room.participants) > self._settings.room_muted_above,
                 )
             )
             self.lobby.show_to(participant, room)

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
 from visio.ratelimit import KeyedRateLimiter, TokenBucket
+from visio.rooms.layers import set_layers
 from visio.rooms.participant import Entrant, Outbox, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     PROTOCOL_VERSION,
@@ -34,6 +35,7 @@ from visio.rooms.protocol import (
     RoomEnd,
     RoomLock,
     SubscriberAnswer,
+    SubscriptionSet,
     Trickle,
     parse_client_message,
 )
@@ -256,6 +258,8 @@ class RoomConnection:
             elif isinstance(message, Leave):
                 self._leave_reason = "left"
                 return True
+            elif isinstance(message, SubscriptionSet):
+                self._outbox.send(await set_layers(room, participant, message))
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -330,6 +330,8 @@ const en = {
   reconnectingHint: 'The connection dropped. Visio is getting you back into the meeting.',
   reconnected: 'Reconnected',
   reconnectFailed: 'Visio cannot reach the meeting. Check your network connection.',
+  startMutedTitle: 'Your microphone is off',
+  startMutedHint: 'This is a large meeting: people arrive muted. Turn your microphone on when you want to speak.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -664,6 +666,8 @@ const fr: Messages = {
   reconnectingHint: 'La connexion a été coupée. Visio vous ramène dans la réunion.',
   reconnected: 'Reconnecté',
   reconnectFailed: 'Visio ne parvient pas à joindre la réunion. Vérifiez votre connexion réseau.',
+  startMutedTitle: 'Votre micro est coupé',
+  startMutedHint: 'La réunion compte beaucoup de participants : on y arrive micro coupé. Activez votre micro pour prendre la parole.',
 };
 
 export type Language = 'fr' | 'en';

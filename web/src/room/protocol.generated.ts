@@ -27,7 +27,8 @@ export type ClientMessage =
   | LobbyAdmit
   | LobbyDeny
   | Leave
-  | Ping;
+  | Ping
+  | SubscriptionSet;
 /**
  * Every message the server sends.
  */
@@ -51,7 +52,8 @@ export type ServerMessage =
   | LobbyList
   | LobbyLeft
   | ErrorMessage
-  | Pong;
+  | Pong
+  | SubscriptionState;
 
 export interface Join {
   id?: string | number | null;
@@ -158,6 +160,23 @@ export interface Ping {
   id?: string | number | null;
   type: 'ping';
 }
+/**
+ * Which received videos to relay, and at which layer: keyed by subscriber mids. Video
+ * streams start at ``low``; a screen share has one layer, so any layer but ``off`` means on.
+ */
+export interface SubscriptionSet {
+  id?: string | number | null;
+  type: 'subscription.set';
+  /**
+   * @minItems 1
+   * @maxItems 256
+   */
+  streams: [StreamLayer, ...StreamLayer[]];
+}
+export interface StreamLayer {
+  mid: string;
+  layer: 'high' | 'medium' | 'low' | 'off';
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -169,6 +188,7 @@ export interface Joined {
   limits: Limits;
   captions: CaptionsInfo;
   locked: boolean;
+  start_muted: boolean;
 }
 export interface ParticipantInfo {
   id: string;
@@ -345,4 +365,13 @@ export interface ErrorDetail {
 export interface Pong {
   reply_to?: string | number;
   type: 'pong';
+}
+/**
+ * The answer to ``subscription.set`` once Janus applied it: every video stream of the
+ * subscription and the layer it is set to now.
+ */
+export interface SubscriptionState {
+  reply_to?: string | number;
+  type: 'subscription.state';
+  streams: StreamLayer[];
 }

@@ -18,6 +18,7 @@ import type {
   ParticipantInfo,
   ServerMessage,
   StreamInfo,
+  StreamLayer,
   Trickle,
   WaitingPersonInfo,
 } from './protocol.generated';
@@ -37,6 +38,8 @@ export type Identity = ParticipantInfo['identity'];
 /** Why someone waits in the lobby. */
 export type WaitReason = WaitingPersonInfo['reason'];
 export type ErrorCode = ErrorMessage['code'];
+/** A simulcast layer of a received video, or `off` (`subscription.set`). */
+export type Layer = StreamLayer['layer'];
 /** What a moderator can do to a participant. */
 export type ModerationAction = Moderate['action'];
 /** The actions that reach their target as `moderated`: turn this off yourself (or, for a hand, it is already down). */
@@ -141,7 +144,8 @@ function isValidServerMessage(m: Json): boolean {
         m.participants.every(isParticipant) &&
         (m.ice_servers === undefined || Array.isArray(m.ice_servers)) &&
         (m.captions === undefined || isCaptionsInfo(m.captions)) &&
-        (m.locked === undefined || isBoolean(m.locked))
+        (m.locked === undefined || isBoolean(m.locked)) &&
+        (m.start_muted === undefined || isBoolean(m.start_muted))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -187,6 +191,8 @@ function isValidServerMessage(m: Json): boolean {
       return true;
     case 'error':
       return isString(m.code) && isBoolean(m.fatal);
+    case 'subscription.state':
+      return Array.isArray(m.streams) && m.streams.every((s) => isObject(s) && isString(s.mid) && isString(s.layer));
     default:
       return false;
   }
@@ -210,6 +216,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       if (message.ice_servers === undefined) message.ice_servers = [];
       message.captions = normaliseCaptions(message.captions ?? { enabled: false, language: 'auto' });
       if (message.locked === undefined) message.locked = false;
+      if (message.start_muted === undefined) message.start_muted = false;
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;

@@ -41,6 +41,7 @@ const joined: ServerMessage = {
   limits: { max_message_bytes: 65536, rate_per_second: 20, rate_burst: 40 },
   captions: { enabled: true, language: 'fr', set_by: 'p_ann' },
   locked: true,
+  start_muted: false,
 };
 
 /** In the room with Ann. */
@@ -143,6 +144,7 @@ describe('reduceRoomState', () => {
     { type: 'captions.translation', enabled: true, reply_to: 3 },
     { type: 'error', code: 'forbidden', message: 'no', fatal: false },
     { type: 'pong' },
+    { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -173,6 +175,7 @@ describe('reduceRoomState', () => {
       'captions.translation',
       'error',
       'pong',
+      'subscription.state',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

@@ -32,6 +32,8 @@ import {
 } from './roomState';
 import { SignalingChannel, type SignalingCloseInfo } from './signaling';
 import { Subscriber } from './subscriber';
+import type { LayerPlan } from './layerPlanner';
+import { LayerSubscription } from './layerSubscription';
 
 export { CAPTIONS_OFF, type RoomLockState } from './roomState';
 export { CAMERA_ENCODINGS } from './publisher';
@@ -98,6 +100,8 @@ export type RoomSessionEvents = {
   /** Moderators: someone knocked. */
   knock: (person: WaitingPersonInfo) => void;
   error: (error: SessionError) => void;
+  /** The meeting is large (`joined.start_muted`): the microphone was turned off on arrival. */
+  'start-muted': () => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
@@ -166,6 +170,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private readonly unsubscribe: (() => void)[] = [];
 
   private readonly local: LocalMedia;
+  private readonly layers = new LayerSubscription((message) => this.signaling.send(message));
 
   constructor(private readonly options: RoomSessionOptions) {
     super();
@@ -400,6 +405,14 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     });
   }
 
+  /**
+   * Which simulcast layer to receive for each remote video, by mid (`layerPlanner.ts`); `off`
+   * receives none of it. Only the differences reach the server, and all again after a new offer.
+   */
+  setVideoLayers(plan: LayerPlan): void {
+    this.layers.want(plan);
+  }
+
   private request(kind: SessionRequest, message: ClientMessage): boolean {
     if (!this.joined || this.finished) return false;
     const id = this.signaling.send(message);
@@ -536,6 +549,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         return;
       case 'error':
         return this.onError(message);
+      case 'subscription.state':
+        this.layers.confirmed(message.reply_to ?? undefined, message.streams);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -561,12 +577,21 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     // The server knows a new participant: ask for English again if this person had.
     if (this.english) this.signaling.send({ type: 'captions.translation', enabled: true });
     this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
+    // A large meeting: arrive muted (not again on a reconnection: the person chose since).
+    if (message.start_muted && this.self === null && this.local.audio) {
+      this.setMicrophoneEnabled(false);
+      this.emit('start-muted');
+    }
     this.setRoom(room);
     this.setupMedia();
     this.updateStatus();
   }
 
   private onError(message: ErrorMessage): void {
+    if (this.layers.refused(message.reply_to ?? undefined)) {
+      console.warn(`visio: layers refused: ${message.message}`);
+      return;
+    }
     this.pub?.refused(message.reply_to, { code: message.code, message: message.message, fatal: message.fatal });
     if (message.fatal) {
       // `removed`, `meeting_ended`, `room_locked` and the like: the server closes the socket and
@@ -723,6 +748,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (await sub.answer(offer.sdp, () => this.sub === sub)) {
       markOnce('visio:subscriber-answer');
       this.emitTracks();
+      this.layers.offered(new Set(offer.streams.filter((s) => s.kind === 'video').map((s) => s.mid)));
     }
   }
 
@@ -731,6 +757,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.sub.close();
     this.sub = null;
     this.remoteStreams.clear();
+    this.layers.reset();
   }
 
   /** Closes both peer connections; local tracks stay (they are published again). */

@@ -28,6 +28,7 @@ import { Tile, type TileModel } from './Tile';
 import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
+import { useLayerSelection } from './useLayerSelection';
 
 interface MeetingRoomProps {
   slug: string;
@@ -69,6 +70,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const [announcement, setAnnouncement] = useState('');
   const [toast, setToast] = useState<SessionError | null>(null);
   const [notice, setNotice] = useState<ModeratedEvent | null>(null);
+  const [startMuted, setStartMuted] = useState(false);
   const [confirmingEnd, setConfirmingEnd] = useState(false);
   const [captionPreferences, setCaptionPreferences] = useState<CaptionPreferences>(loadCaptionPreferences);
   const [captionsPending, setCaptionsPending] = useState<CaptionsPending>(null);
@@ -96,6 +98,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
         if (event.changed) setNotice(event);
       }),
       session.on('knock', (person) => setAnnouncement(messages.current.lobbyKnocked(person.name))),
+      session.on('start-muted', () => setStartMuted(true)),
       session.on('lock', (lock) => {
         const text = lockAnnouncement(lock, session.participantId, session.participants, messages.current);
         if (text) setAnnouncement(text);
@@ -170,6 +173,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   }, [toast]);
 
   const { local, participants, tracks, status, captions, lock } = state;
+  useLayerSelection(session, tracks);
 
   // The notice goes once the person turned back on what a moderator turned off, or after a while.
   const noticeResolved =
@@ -368,6 +372,17 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
             }
             onDismiss={() => setNotice(null)}
           />
+        )}
+        {startMuted && !local.audio && (
+          <div className="toast toast--notice" role="status" data-testid="start-muted-notice">
+            <span className="toast__text">
+              <strong>{t.startMutedTitle}</strong>
+              <span>{t.startMutedHint}</span>
+            </span>
+            <button type="button" className="icon-button" aria-label={t.dismiss} onClick={() => setStartMuted(false)}>
+              <CloseIcon size={20} />
+            </button>
+          </div>
         )}
         {toast && (
           <div className="toast" role="alert">

@@ -1,0 +1,164 @@
+"""Which videos a participant receives, and at which simulcast layer (``subscription.set``).
+
+Cameras publish three simulcast layers (rids h, m, l); Janus relays one of them to each
+subscriber, chosen per subscriber stream. A client that shows few, small tiles asks for low
+layers and turns off what it does not show, which is what lets a large meeting fit a viewer's
+link and CPU. New camera subscriptions start at the low layer, so joining is quick; the client
+raises what it shows large once it knows its tiles' sizes.
+
+The subscriber connection's own mids are the keys: the client knows them from
+``subscriber.offer``. What Janus is set to is remembered per mid, so each request sends Janus
+only what changed; a mid that Janus reuses for another feed starts afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from visio.media.engine import MediaUnavailableError
+from visio.media.janus.client import JanusError
+from visio.media.janus.replies import SubscribedStream
+from visio.media.janus.subscriber import Feed, StreamConfiguration
+from visio.rooms.protocol import (
+    ErrorDetail,
+    Layer,
+    ProtocolError,
+    Source,
+    StreamLayer,
+    SubscriptionSet,
+    SubscriptionState,
+)
+
+if TYPE_CHECKING:
+    from visio.rooms.participant import Participant
+    from visio.rooms.room import Room
+
+logger = logging.getLogger(__name__)
+
+SUBSTREAMS: Mapping[Layer, int] = {"low": 0, "medium": 1, "high": 2}
+"""Janus's simulcast substream for each layer (0 is the lowest: the publisher's rid ``l``)."""
+START_LAYER: Layer = "low"
+"""Where every new camera subscription starts."""
+
+
+@dataclass
+class ReceivedVideo:
+    """One video stream of a subscription, as Janus is set to relay it."""
+
+    feed: Feed
+    source: Source
+    layer: Layer
+
+    @property
+    def simulcast(self) -> bool:
+        """Only cameras publish simulcast; a screen share is on or off."""
+        return self.source == "camera"
+
+
+@dataclass
+class ReceivedLayers:
+    """A participant's subscription, per subscriber mid: its videos and its audio mids."""
+
+    videos: dict[str, ReceivedVideo] = field(default_factory=dict)
+    audio_mids: set[str] = field(default_factory=set)
+
+    def follow(self, room: Room, streams: list[SubscribedStream]) -> None:
+        """The subscription changed (Janus's list of its streams): keep what each mid still
+        carries, start new (or reused) mids where Janus starts them."""
+        videos: dict[str, ReceivedVideo] = {}
+        audio: set[str] = set()
+        for stream in streams:
+            if stream.feed is None:
+                continue
+            if stream.type == "audio":
+                audio.add(stream.mid)
+                continue
+            owner = room.by_feed(stream.feed[0])
+            source = owner.tracks.get(stream.feed[1]) if owner else None
+            if stream.type != "video" or source is None:
+                continue
+            known = self.videos.get(stream.mid)
+            if known is not None and known.feed == stream.feed:
+                videos[stream.mid] = known
+            else:
+                layer = START_LAYER if source == "camera" else "high"
+                videos[stream.mid] = ReceivedVideo(stream.feed, source, layer)
+        self.videos, self.audio_mids = videos, audio
+
+    def state(self) -> list[StreamLayer]:
+        return [StreamLayer(mid=mid, layer=video.layer) for mid, video in self.videos.items()]
+
+
+def start_substreams(room: Room, feeds: list[Feed]) -> dict[Feed, int]:
+    """The substream each new subscription starts at: cameras at :data:`START_LAYER`."""
+    substreams: dict[Feed, int] = {}
+    for feed_id, mid in feeds:
+        owner = room.by_feed(feed_id)
+        if owner is not None and owner.tracks.get(mid) == "camera":
+            substreams[(feed_id, mid)] = SUBSTREAMS[START_LAYER]
+    return substreams
+
+
+def _changes(
+    received: ReceivedLayers, request: SubscriptionSet
+) -> list[tuple[str, Layer, StreamConfiguration]]:
+    """What Janus must change for ``request``, or a refusal naming every bad stream."""
+    problems: list[ErrorDetail] = []
+    changes: list[tuple[str, Layer, StreamConfiguration]] = []
+    for index, wanted in enumerate(request.streams):
+        where = f"streams.{index}.mid"
+        video = received.videos.get(wanted.mid)
+        if video is None:
+            problem = (
+                "is an audio stream; only videos have layers"
+                if wanted.mid in received.audio_mids
+                else "is not a video stream of your subscription (see subscriber.offer)"
+            )
+            problems.append(ErrorDetail(field=where, problem=problem))
+            continue
+        layer: Layer = wanted.layer
+        if not video.simulcast and layer != "off":
+            layer = "high"  # a screen share has one layer: on
+        if layer == video.layer:
+            continue
+        substream = SUBSTREAMS[layer] if video.simulcast and layer != "off" else None
+        changes.append(
+            (wanted.mid, layer, StreamConfiguration(wanted.mid, layer != "off", substream))
+        )
+    if problems:
+        summary = "; ".join(f"{p.field} {p.problem}" for p in problems[:3])
+        raise ProtocolError(
+            "invalid_message", f"invalid 'subscription.set' ({summary})", details=problems[:10]
+        )
+    return changes
+
+
+async def set_layers(
+    room: Room, participant: Participant, request: SubscriptionSet
+) -> SubscriptionState:
+    """Apply a ``subscription.set``: one Janus ``configure`` for what changed, nothing for the
+    rest; the whole request is refused if one stream is not a video of the subscription."""
+    async with participant.sync_lock:  # the subscription's mids do not move meanwhile
+        subscriber = participant.subscriber
+        if subscriber is None:
+            raise ProtocolError("out_of_order", "you receive no streams yet")
+        received = participant.received
+        changes = _changes(received, request)
+        if changes:
+            try:
+                await subscriber.configure_streams([change for _, _, change in changes])
+            except MediaUnavailableError:
+                raise ProtocolError("media_unavailable", "the media engine is restarting") from None
+            except JanusError as exc:
+                logger.warning(
+                    "room %s: Janus refused %s's layers: %s", room.slug, participant.id, exc
+                )
+                raise ProtocolError(
+                    "media_error", f"the media engine refused the layers: {exc.reason}"
+                ) from None
+            for mid, layer, _ in changes:
+                received.videos[mid].layer = layer
+        return SubscriptionState(reply_to=request.id, streams=received.state())
