@@ -149,6 +149,8 @@ class Participant:
     moderator_by: ModeratorBy | None = None
     """Why they moderate: their role, a moderator's promotion, or the interim rule (the earliest
     participant present moderates while nobody with a moderating role is there)."""
+    talking: bool = False
+    """Janus hears speech on their microphone (``speakers``; shown only while it is on)."""
 
     @classmethod
     def entering(

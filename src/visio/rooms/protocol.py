@@ -297,6 +297,8 @@ class Joined(_Reply):
     limits: Limits
     captions: CaptionsInfo
     locked: bool
+    speaking: list[str] = []
+    """Who is speaking now (participant ids), as the last ``speaking`` messages said."""
 
 
 class ParticipantJoined(_Message):
@@ -422,6 +424,15 @@ class LobbyLeft(_Message):
     """The moderator who admitted or denied them."""
 
 
+class Speaking(_Message):
+    """Someone started or stopped speaking, as the media engine hears their microphone (never
+    while it is off)."""
+
+    type: Literal["speaking"] = "speaking"
+    participant_id: str
+    speaking: bool
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -487,6 +498,7 @@ ServerMessage = (
     | LobbyLeft
     | ErrorMessage
     | Pong
+    | Speaking
 )
 
 

@@ -51,7 +51,8 @@ export type ServerMessage =
   | LobbyList
   | LobbyLeft
   | ErrorMessage
-  | Pong;
+  | Pong
+  | Speaking;
 
 export interface Join {
   id?: string | number | null;
@@ -169,6 +170,7 @@ export interface Joined {
   limits: Limits;
   captions: CaptionsInfo;
   locked: boolean;
+  speaking: string[];
 }
 export interface ParticipantInfo {
   id: string;
@@ -345,4 +347,13 @@ export interface ErrorDetail {
 export interface Pong {
   reply_to?: string | number;
   type: 'pong';
+}
+/**
+ * Someone started or stopped speaking, as the media engine hears their microphone (never
+ * while it is off).
+ */
+export interface Speaking {
+  type: 'speaking';
+  participant_id: string;
+  speaking: boolean;
 }
