@@ -38,6 +38,13 @@ def heard(room: Room, participant: Participant, data: JsonObject) -> bool:
         return False
     if event.id != participant.feed_id:
         return True
+    logger.debug(
+        "room %s: Janus hears %s %s (average level -%s dBov)",
+        room.slug,
+        participant.id,
+        "talking" if event.talking else "stop talking",
+        event.level,
+    )
     if event.mid is not None and participant.tracks.get(event.mid, "microphone") != "microphone":
         return True
     participant.talking = event.talking

@@ -20,9 +20,10 @@ export type PreferredLayout = Exclude<LayoutName, 'screen'>;
 export const MAX_GRID_TILES = 9;
 export const MIN_GRID_TILE_WIDTH = 240;
 export const GRID_GAP = 12;
-/** Width of a filmstrip tile (16:9), and the gap between two. */
-export const STRIP_TILE_WIDTH = 200;
-const STRIP_TILE_HEIGHT = Math.round((STRIP_TILE_WIDTH * 9) / 16);
+/** Width of a filmstrip tile (16:9): smaller on a phone. */
+export function stripTileWidth(stageWidth: number): number {
+  return stageWidth < 600 ? 140 : 200;
+}
 
 /** The little a layout needs to know of a tile. */
 export interface LayoutTile {
@@ -67,11 +68,10 @@ export function gridPageSize(area: Area): number {
   return 1;
 }
 
-/** How many tiles a filmstrip holds: along the bottom (`horizontal`) or down the side. */
-export function stripCapacity(length: number, horizontal: boolean): number {
-  const tile = horizontal ? STRIP_TILE_WIDTH : STRIP_TILE_HEIGHT;
-  if (length <= 0) return 1;
-  return Math.max(1, Math.floor((length + GRID_GAP) / (tile + GRID_GAP)));
+/** How many tiles the filmstrip along the bottom of a stage `width` wide holds (at least 1). */
+export function stripCapacity(width: number): number {
+  const tile = stripTileWidth(width);
+  return Math.max(1, Math.floor((width + GRID_GAP) / (tile + GRID_GAP)));
 }
 
 export interface LayoutInput<T extends LayoutTile> {
@@ -150,9 +150,7 @@ export function arrangeTiles<T extends LayoutTile>(input: LayoutInput<T>): Arran
     main = large ? [large] : [];
     rest = [...input.screens, ...cameras.filter((tile) => tile !== large)];
   }
-  // The filmstrip runs along the bottom on a wide stage, down the side on a narrow one.
-  const horizontal = input.area.width >= input.area.height;
-  const capacity = stripCapacity(horizontal ? input.area.width : input.area.height, horizontal);
+  const capacity = stripCapacity(input.area.width);
   const strip = fitStrip(rest, capacity, input.recentSpeakers);
   return { layout, main, strip, stripHidden: rest.length - strip.length, page: 0, pageCount: 1 };
 }

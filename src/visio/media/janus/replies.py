@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from visio.media.janus.client import JanusError, JsonObject
 
@@ -93,6 +93,8 @@ class TalkEvent(_Reply):
     videoroom: Literal["talking", "stopped-talking"]
     id: int
     mid: str | None = None
+    level: float | None = Field(default=None, alias="audio-level-dBov-avg")
+    """The average level that decided it, in -dBov (0 loudest, 127 silence)."""
 
     @property
     def talking(self) -> bool:
