@@ -85,7 +85,9 @@ def test_the_speaker_is_highlighted_and_shown_large_and_a_pin_wins(
     expect(camera_tile(page, quiet_id)).to_have_attribute("data-pinned", "true")
 
     page.get_by_test_id("toggle-participants").click()
-    row_pin = page.locator(f'.person[data-participant-id="{quiet_id}"]').get_by_test_id("person-pin")
+    row_pin = page.locator(f'.person[data-participant-id="{quiet_id}"]').get_by_test_id(
+        "person-pin"
+    )
     expect(row_pin).to_have_attribute("aria-pressed", "true")
     row_pin.click()
     expect(large_tiles(page)).to_have_attribute("data-participant-id", speaker_id)
@@ -137,7 +139,9 @@ def test_a_shared_screen_is_shown_large_until_the_viewer_switches_back(
 def listener(server: RunningServer, slug: str, name: str) -> ClientConnection:
     """Someone in the meeting without microphone or camera (a tile with their initials)."""
     ws = connect(f"{server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
-    ws.send(json.dumps({"type": "join", "version": 1, "name": name, "audio": False, "video": False}))
+    ws.send(
+        json.dumps({"type": "join", "version": 1, "name": name, "audio": False, "video": False})
+    )
     while json.loads(ws.recv(timeout=30))["type"] != "joined":
         pass
     return ws
