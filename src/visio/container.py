@@ -21,7 +21,7 @@ from visio.auth.users import UserRepository
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
-from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
 from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import RateLimits
 from visio.rooms.administration import RoomAdministration
@@ -108,6 +108,13 @@ class Container:
                 self.videoroom,
                 settings.room_max_participants,
                 on_publishing=captions.participant_media_up,
+                talk_detection=(
+                    TalkDetection(
+                        settings.speaker_detection_packets, settings.speaker_detection_level
+                    )
+                    if settings.speaker_detection
+                    else None
+                ),
             ),
             captions,
             self.audit,

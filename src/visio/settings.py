@@ -131,6 +131,16 @@ class Settings(BaseSettings):
     """Which attribute of a directory entry matches a signed-in person's claim of that name."""
     ldap_sync_interval_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
 
+    speaker_detection: bool = True
+    """Janus tells who is speaking (VideoRoom ``audiolevel_event``); off: nobody is ever shown
+    as speaking."""
+    speaker_detection_packets: int = Field(default=25, ge=5, le=500)
+    """Audio packets (20 ms each) Janus averages before it decides whether someone speaks
+    (``audio_active_packets``): 25 is half a second."""
+    speaker_detection_level: int = Field(default=40, ge=1, le=127)
+    """The average level, in -dBov (0 loudest, 127 silence), under which Janus hears speech
+    (``audio_level_average``)."""
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:

@@ -22,7 +22,8 @@ from visio.media.janus.replies import (
     subscriber_update,
 )
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
-from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
+from visio.rooms import speakers
 from visio.rooms.layers import ReceivedLayers, start_substreams
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
@@ -55,6 +56,7 @@ class RoomMedia:
         videoroom: VideoRoomAdmin,
         max_publishers: int,
         on_publishing: MediaUp,
+        talk_detection: TalkDetection | None = None,
     ) -> None:
         self._engine = engine
         self._videoroom = videoroom
@@ -62,6 +64,7 @@ class RoomMedia:
         self._on_publishing = on_publishing
         """Called when a participant's media reaches Janus (captions start from there)."""
         self._background = BackgroundTasks("room media")
+        self._talk_detection = talk_detection
 
     # ---- publishing --------------------------------------------------------------------------
 
@@ -116,6 +119,10 @@ class RoomMedia:
             self._on_publishing(room, participant)
         elif event.kind == "hangup":
             participant.publishing = False
+            participant.talking = False
+            speakers.refresh(room, participant)
+        elif event.kind == "event":
+            speakers.heard(room, participant, event.data)
 
     async def set_relayed(
         self, room: Room, participant: Participant, source: Source, relayed: bool
@@ -125,6 +132,7 @@ class RoomMedia:
             participant.paused_sources.discard(source)
         else:
             participant.paused_sources.add(source)
+        speakers.refresh(room, participant)
         mid = next((m for m, s in participant.tracks.items() if s == source), None)
         if mid is None or participant.publisher is None:
             return
@@ -264,7 +272,9 @@ class RoomMedia:
             if room.janus_room_id is not None and room.media_generation == self._engine.generation:
                 return
             room_id = new_janus_room_id()
-            await self._videoroom.create_room(room_id, room.slug, self._max_publishers)
+            await self._videoroom.create_room(
+                room_id, room.slug, self._max_publishers, self._talk_detection
+            )
             room.janus_room_id = room_id
             room.media_generation = self._engine.generation
             logger.info("room %s: created Janus room %s", room.slug, room_id)
@@ -278,6 +288,7 @@ class RoomMedia:
     def lost(self, room: Room) -> None:
         """Janus went away with every handle: forget them and tell the browsers."""
         room.janus_room_id = None
+        speakers.media_lost(room)
         for participant in room.participants.values():
             for handle in (participant.publisher, participant.subscriber):
                 if handle is not None:

@@ -152,6 +152,8 @@ class Participant:
     participant present moderates while nobody with a moderating role is there)."""
     received: ReceivedLayers = field(default_factory=ReceivedLayers)
     """The videos of their subscription and the simulcast layer each is relayed at."""
+    talking: bool = False
+    """Janus hears speech on their microphone (``speakers``; shown only while it is on)."""
 
     @classmethod
     def entering(

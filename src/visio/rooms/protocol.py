@@ -331,6 +331,8 @@ class Joined(_Reply):
     start_muted: bool = False
     """The meeting holds more than ``VISIO_ROOM_MUTED_ABOVE`` people: arrive with the microphone
     off (the client turns it off and says why)."""
+    speaking: list[str] = []
+    """Who is speaking now (participant ids), as the last ``speaking`` messages said."""
 
 
 class ParticipantJoined(_Message):
@@ -456,6 +458,15 @@ class LobbyLeft(_Message):
     """The moderator who admitted or denied them."""
 
 
+class Speaking(_Message):
+    """Someone started or stopped speaking, as the media engine hears their microphone (never
+    while it is off)."""
+
+    type: Literal["speaking"] = "speaking"
+    participant_id: str
+    speaking: bool
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -530,6 +541,7 @@ ServerMessage = (
     | ErrorMessage
     | Pong
     | SubscriptionState
+    | Speaking
 )
 
 

@@ -52,6 +52,10 @@ class Room:
     """A locked room sends newcomers to the lobby."""
     lobby: dict[str, WaitingPerson] = field(default_factory=dict)
     """People waiting to be admitted, by waiting id, in the order they knocked."""
+    speaking: list[str] = field(default_factory=list)
+    """Who is speaking now (participant ids), in the order they started (``speakers``)."""
+    active_speaker: str | None = None
+    """The last participant who started speaking, still present (for layouts and recordings)."""
 
     @property
     def empty(self) -> bool:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from visio.audit import AuditTrail
 from visio.directory import member_key
 from visio.media.engine import MediaEngine
-from visio.rooms import policy
+from visio.rooms import policy, speakers
 from visio.rooms.audit import ModeratorAudit
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.lobby import Lobby
@@ -149,6 +149,7 @@ class RoomService:
                     captions=room.captions,
                     locked=room.locked,
                     start_muted=len(room.participants) > self._settings.room_muted_above,
+                    speaking=list(room.speaking),
                 )
             )
             self.lobby.show_to(participant, room)
@@ -181,6 +182,7 @@ class RoomService:
             return
         participant.gone = True
         room.participants.pop(participant.id, None)
+        speakers.forget(room, participant)
         room.broadcast(ParticipantLeft(participant_id=participant.id, reason=reason))
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
         await self.captions.participant_gone(room, participant)
@@ -212,6 +214,7 @@ class RoomService:
             return
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        speakers.refresh(room, participant)
         # Someone a moderator muted turned their own microphone or camera back on.
         resumed: set[Source] = set()
         if audio:

@@ -53,7 +53,8 @@ export type ServerMessage =
   | LobbyLeft
   | ErrorMessage
   | Pong
-  | SubscriptionState;
+  | SubscriptionState
+  | Speaking;
 
 export interface Join {
   id?: string | number | null;
@@ -189,6 +190,7 @@ export interface Joined {
   captions: CaptionsInfo;
   locked: boolean;
   start_muted: boolean;
+  speaking: string[];
 }
 export interface ParticipantInfo {
   id: string;
@@ -374,4 +376,13 @@ export interface SubscriptionState {
   reply_to?: string | number;
   type: 'subscription.state';
   streams: StreamLayer[];
+}
+/**
+ * Someone started or stopped speaking, as the media engine hears their microphone (never
+ * while it is off).
+ */
+export interface Speaking {
+  type: 'speaking';
+  participant_id: string;
+  speaking: boolean;
 }

@@ -42,6 +42,7 @@ const joined: ServerMessage = {
   captions: { enabled: true, language: 'fr', set_by: 'p_ann' },
   locked: true,
   start_muted: false,
+  speaking: ['p_ann'],
 };
 
 /** In the room with Ann. */
@@ -59,6 +60,7 @@ describe('reduceRoomState', () => {
       lock: { locked: true },
       waiting: null,
       lobby: [],
+      speaking: ['p_ann'],
     });
   });
 
@@ -149,6 +151,18 @@ describe('reduceRoomState', () => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
 
+  it('speaking: joined says who speaks, then each start goes at the end and each stop takes one out', () => {
+    expect(inRoom.speaking).toEqual(['p_ann']);
+    const both = reduce({ type: 'speaking', participant_id: 'p_me', speaking: true });
+    expect(both.speaking).toEqual(['p_ann', 'p_me']);
+    expect(reduceRoomState(both, { type: 'speaking', participant_id: 'p_me', speaking: true })).toBe(both);
+    expect(reduceRoomState(both, { type: 'speaking', participant_id: 'p_ann', speaking: false }).speaking).toEqual(['p_me']);
+  });
+
+  it('participant.left: one who leaves stops speaking', () => {
+    expect(reduce({ type: 'participant.left', participant_id: 'p_ann', reason: 'left' }).speaking).toEqual([]);
+  });
+
   it('handles every server message in the protocol schema', () => {
     const definitions = schema.definitions as Record<string, { properties?: { type?: { const?: string } } }>;
     const types = schema.definitions.ServerMessage.oneOf.map(
@@ -176,6 +190,7 @@ describe('reduceRoomState', () => {
       'error',
       'pong',
       'subscription.state',
+      'speaking',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

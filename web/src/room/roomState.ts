@@ -24,6 +24,8 @@ export interface RoomState {
   waiting: WaitReason | null;
   /** Moderators: the people waiting in the lobby, in the order they knocked. */
   lobby: WaitingPersonInfo[];
+  /** Who is speaking now (you included), as the server hears it, in the order they started. */
+  speaking: string[];
 }
 
 export const CAPTIONS_OFF: CaptionsInfo = { enabled: false, language: 'auto' };
@@ -35,6 +37,7 @@ export const INITIAL_ROOM_STATE: RoomState = {
   lock: { locked: false },
   waiting: null,
   lobby: [],
+  speaking: [],
 };
 
 /** The room state after one server message; messages that are not about the room leave it as it is. */
@@ -48,6 +51,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
         captions: message.captions,
         lock: { locked: message.locked },
         waiting: null,
+        speaking: message.speaking,
       };
     case 'participant.joined':
       if (message.participant.id === state.self?.id) return state;
@@ -57,7 +61,11 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
       return { ...state, participants: upsert(state.participants, message.participant) };
     case 'participant.left':
       if (!state.participants.some((p) => p.id === message.participant_id)) return state;
-      return { ...state, participants: state.participants.filter((p) => p.id !== message.participant_id) };
+      return {
+        ...state,
+        participants: state.participants.filter((p) => p.id !== message.participant_id),
+        speaking: withSpeaking(state.speaking, message.participant_id, false),
+      };
     case 'captions.state':
       return { ...state, captions: message.captions };
     case 'room.state':
@@ -73,6 +81,10 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
       return { ...state, lobby: message.waiting };
     case 'lobby.left':
       return { ...state, lobby: state.lobby.filter((p) => p.id !== message.waiting_id) };
+    case 'speaking': {
+      const speaking = withSpeaking(state.speaking, message.participant_id, message.speaking);
+      return speaking === state.speaking ? state : { ...state, speaking };
+    }
     case 'publish.answer':
     case 'subscriber.offer':
     case 'trickle':
@@ -113,4 +125,10 @@ function upsert(participants: ParticipantInfo[], participant: ParticipantInfo): 
   const index = participants.findIndex((p) => p.id === participant.id);
   if (index === -1) return [...participants, participant];
   return participants.map((p, i) => (i === index ? participant : p));
+}
+
+/** The speaking list with one person started (at the end) or stopped; the same list when nothing changed. */
+function withSpeaking(speaking: string[], participantId: string, now: boolean): string[] {
+  if (now === speaking.includes(participantId)) return speaking;
+  return now ? [...speaking, participantId] : speaking.filter((id) => id !== participantId);
 }

@@ -99,6 +99,8 @@ export type RoomSessionEvents = {
   lobby: (waiting: WaitingPersonInfo[]) => void;
   /** Moderators: someone knocked. */
   knock: (person: WaitingPersonInfo) => void;
+  /** Who is speaking now (you included), in the order they started, as the server hears it. */
+  speaking: (speaking: string[]) => void;
   error: (error: SessionError) => void;
   /** The meeting is large (`joined.start_muted`): the microphone was turned off on arrival. */
   'start-muted': () => void;
@@ -217,6 +219,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   }
 
   /** Moderators: who waits in the lobby. */
+  /** Who is speaking now, in the order they started. */
+  get speaking(): string[] {
+    return this.room.speaking;
+  }
+
   get lobby(): WaitingPersonInfo[] {
     return this.room.lobby;
   }
@@ -465,6 +472,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (room.captions !== before.captions) this.emit('captions', room.captions);
     if (room.lock !== before.lock) this.emit('lock', room.lock);
     if (room.lobby !== before.lobby) this.emit('lobby', room.lobby);
+    if (room.speaking !== before.speaking) this.emit('speaking', room.speaking);
   }
 
   // ---- signaling ----
@@ -560,6 +568,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'lobby.list':
       case 'lobby.left':
       case 'pong':
+      case 'speaking':
         return;
     }
   }

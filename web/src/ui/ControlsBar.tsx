@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import { MenuButton } from './Menu';
 import {
@@ -42,6 +43,8 @@ interface ControlsBarProps {
   onLeave: () => void;
   /** Offered to moderators, next to Leave: end the meeting for everyone (asks first). */
   onEndMeeting?: (() => void) | undefined;
+  /** The layout menu (grid, speaker, shared screen, self view), before Leave. */
+  layoutMenu?: ReactNode;
 }
 
 /**
@@ -139,6 +142,7 @@ export function ControlsBar(props: ControlsBarProps) {
       >
         <SubtitlesIcon />
       </button>
+      {props.layoutMenu}
       <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
   );

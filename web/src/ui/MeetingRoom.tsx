@@ -1,4 +1,4 @@
-import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type CSSProperties } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
 import type { CaptionLanguage } from '../room/protocol';
@@ -17,18 +17,19 @@ import { ControlsBar } from './ControlsBar';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CloseIcon, LockIcon } from './icons';
-import { bestGrid } from './layout';
 import { ParticipantsPanel, type PanelModeration, type ParticipantRow } from './ParticipantsPanel';
 import { CAPTION_TEXT_SCALES, loadCaptionPreferences, saveCaptionPreferences, type CaptionPreferences } from './preferences';
 import type { JoinSettings } from './PreJoin';
 import { ReconnectBanner } from './ReconnectBanner';
 import { RemoteAudio } from './RemoteAudio';
 import { LobbyQueue, LobbyWaiting } from './Lobby';
-import { Tile, type TileModel } from './Tile';
 import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
 import { useLayerSelection } from './useLayerSelection';
+import { LayoutMenu } from './LayoutMenu';
+import { MeetingStage } from './MeetingStage';
+import { useMeetingLayout } from './useMeetingLayout';
 
 interface MeetingRoomProps {
   slug: string;
@@ -212,6 +213,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     [selfId, settings.name, local, localCamera, localScreen, participants, tracks, handRaisedAt, t],
   );
   const audios = remoteAudios(participants, tracks);
+  const view = useMeetingLayout(stageTiles, state.speaking, [selfId, ...participants.map((p) => p.id)]);
 
   const moderator = Boolean(state.self?.moderator);
   const moderation: PanelModeration | null = moderator
@@ -256,8 +258,6 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     })),
   ];
 
-  const presenting = stageTiles.length > 0;
-
   if (state.waiting !== null) {
     return <LobbyWaiting reason={state.waiting} onLeave={onLeave} />;
   }
@@ -273,23 +273,8 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
       <div className="meeting__body">
-        <main className={`stage ${presenting ? 'stage--presenting' : ''}`}>
-          {presenting ? (
-            <>
-              <div className="stage__screens">
-                {stageTiles.map((tile) => (
-                  <Tile key={tile.key} tile={tile} />
-                ))}
-              </div>
-              <div className="stage__strip">
-                {gridTiles.map((tile) => (
-                  <Tile key={tile.key} tile={tile} />
-                ))}
-              </div>
-            </>
-          ) : (
-            <TileGrid tiles={gridTiles} />
-          )}
+        <main className="stage">
+          <MeetingStage screens={stageTiles} cameras={gridTiles} speaking={state.speaking} view={view} />
           {participants.length === 0 && status !== 'reconnecting' && (
             <div className="alone-card">
               <p>{t.aloneInMeeting}</p>
@@ -308,7 +293,17 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} english={captionPreferences.english} />}
         </main>
         {panel === 'participants' && (
-          <ParticipantsPanel id={panelId} rows={rows} moderation={moderation} onClose={() => setPanel(null)} />
+          <ParticipantsPanel
+            id={panelId}
+            rows={rows}
+            moderation={moderation}
+            onClose={() => setPanel(null)}
+            pinned={view.pinned}
+            onPin={(row, pin) => {
+              view.setPinned(pin ? row.id : null);
+              setAnnouncement(pin ? t.pinnedAnnouncement(row.name) : t.unpinnedAnnouncement(row.name));
+            }}
+          />
         )}
         {panel === 'captions' && (
           <CaptionsPanel
@@ -356,6 +351,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           onTogglePanel={() => togglePanel('participants')}
           onLeave={onLeave}
           onEndMeeting={moderator ? () => setConfirmingEnd(true) : undefined}
+          layoutMenu={<LayoutMenu view={view} announce={setAnnouncement} />}
         />
         <div className="meeting__spacer" />
       </footer>
@@ -452,36 +448,6 @@ function ModeratedNotice({ event, onTurnBackOn, onDismiss }: ModeratedNoticeProp
       <button type="button" className="icon-button" aria-label={t.dismiss} onClick={onDismiss}>
         <CloseIcon size={20} />
       </button>
-    </div>
-  );
-}
-
-/** The camera tiles, as large as the space allows. */
-function TileGrid({ tiles }: { tiles: TileModel[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ width: 0, height: 0 });
-
-  useLayoutEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const measure = () => setSize({ width: element.clientWidth, height: element.clientHeight });
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-
-  const gap = 12;
-  const { cols, rows } = bestGrid(tiles.length, size.width, size.height);
-  const tileWidth = Math.max(0, Math.min((size.width - gap * (cols - 1)) / cols, ((size.height - gap * (rows - 1)) / rows) * (16 / 9)));
-
-  return (
-    <div ref={ref} className="grid">
-      <div className="grid__inner" style={{ gridTemplateColumns: `repeat(${cols}, ${Math.floor(tileWidth)}px)`, gap }}>
-        {tiles.map((tile) => (
-          <Tile key={tile.key} tile={tile} />
-        ))}
-      </div>
     </div>
   );
 }

@@ -8,6 +8,9 @@ export interface MenuItem {
   testId?: string;
   /** Shown in the danger colour (remove someone, end the meeting). */
   danger?: boolean;
+  /** A choice among several (`radio`) or an option on or off (`checkbox`), with its state. */
+  kind?: 'radio' | 'checkbox';
+  checked?: boolean;
   onSelect: () => void;
 }
 
@@ -42,7 +45,7 @@ export function MenuButton({ label, testId, className, title, items, children }:
     if (refocus) button.current?.focus();
   };
 
-  const menuItems = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]') ?? [])];
+  const menuItems = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role^="menuitem"]') ?? [])];
 
   useLayoutEffect(() => {
     if (!open || !menu.current || !button.current) return;
@@ -139,7 +142,8 @@ export function MenuButton({ label, testId, className, title, items, children }:
             <button
               key={item.key}
               type="button"
-              role="menuitem"
+              role={item.kind ? `menuitem${item.kind}` : 'menuitem'}
+              aria-checked={item.kind ? Boolean(item.checked) : undefined}
               tabIndex={-1}
               className={`menu__item ${item.danger ? 'menu__item--danger' : ''}`}
               data-testid={item.testId}

@@ -18,6 +18,7 @@ import {
   ScreenShareIcon,
   ShieldIcon,
   StopScreenShareIcon,
+  PinIcon,
 } from './icons';
 import { MenuButton, type MenuItem } from './Menu';
 import { byRaisedHand, moderationActions, type ModerationTarget, type Moderator } from './moderation';
@@ -53,6 +54,9 @@ interface ParticipantsPanelProps {
   rows: ParticipantRow[];
   moderation: PanelModeration | null;
   onClose: () => void;
+  /** Whom this viewer pinned (shown large or first), and how to pin or unpin someone. */
+  pinned?: string | null;
+  onPin?: (row: ParticipantRow, pinned: boolean) => void;
 }
 
 const ACTION_TEST_IDS: Record<ModerationAction, string> = {
@@ -95,7 +99,7 @@ const ACTION_ICONS: Record<ModerationAction, ReactNode> = {
  * (in the order they went up): a labelled region.
  * Moderators also get "Mute everyone", the room lock, and a menu of actions on each person.
  */
-export function ParticipantsPanel({ id, rows, moderation, onClose }: ParticipantsPanelProps) {
+export function ParticipantsPanel({ id, rows, moderation, onClose, pinned = null, onPin }: ParticipantsPanelProps) {
   const { t } = useI18n();
   const headingId = `${id}-heading`;
   const heading = useRef<HTMLHeadingElement>(null);
@@ -191,6 +195,19 @@ export function ParticipantsPanel({ id, rows, moderation, onClose }: Participant
                 {row.video ? <CameraIcon size={18} /> : <CameraOffIcon size={18} />}
               </span>
             </span>
+            {onPin && !row.local && (
+              <button
+                type="button"
+                className={`icon-button person__pin ${pinned === row.id ? 'person__pin--on' : ''}`}
+                data-testid="person-pin"
+                aria-pressed={pinned === row.id}
+                aria-label={pinned === row.id ? t.unpin(row.name) : t.pin(row.name)}
+                title={pinned === row.id ? t.unpin(row.name) : t.pin(row.name)}
+                onClick={() => onPin(row, pinned !== row.id)}
+              >
+                <PinIcon size={18} />
+              </button>
+            )}
             {moderation &&
               (row.local || menuItems(row, moderation).length === 0 ? (
                 <span className="person__actions-spacer" aria-hidden="true" />

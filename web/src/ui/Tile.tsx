@@ -1,10 +1,10 @@
+import { useId } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
 import { ConnectionIndicator } from './ConnectionQuality';
-import { HandIcon, MicOffIcon } from './icons';
+import { HandIcon, MicOffIcon, PinIcon, SpeakingIcon } from './icons';
 import { TrackVideo } from './TrackVideo';
-import { SPEAKING_LEVEL, useAudioLevel } from './useAudioLevel';
 
 export interface TileModel {
   key: string;
@@ -17,7 +17,7 @@ export interface TileModel {
   audio: boolean;
   /** The video to show; null shows the avatar. */
   video: MediaStream | null;
-  /** The microphone track, for the speaking indicator. */
+  /** The microphone track (who speaks is the server's to say: see `speaking`). */
   microphone: MediaStreamTrack | null;
   /** Not signed in: marked as a guest. */
   guest?: boolean;
@@ -31,16 +31,27 @@ function markFirstRemoteFrame(): void {
   if (performance.getEntriesByName(FIRST_REMOTE_FRAME).length === 0) performance.mark(FIRST_REMOTE_FRAME);
 }
 
-export function Tile({ tile }: { tile: TileModel }) {
+interface TileProps {
+  tile: TileModel;
+  /** The server hears this person speak (camera tiles show it). */
+  speaking?: boolean;
+  /** This viewer pinned this person. */
+  pinned?: boolean;
+  /** Pin or unpin this person (offered on other people's camera tiles). */
+  onPin?: ((pinned: boolean) => void) | undefined;
+}
+
+export function Tile({ tile, speaking: heard = false, pinned = false, onPin }: TileProps) {
   const { t } = useI18n();
-  const level = useAudioLevel(tile.source === 'camera' && tile.audio ? tile.microphone : null, 150);
-  const speaking = level >= SPEAKING_LEVEL;
+  const speakingId = useId();
   const screen = tile.source === 'screen';
+  const speaking = heard && !screen && tile.audio;
   const hand = !screen && Boolean(tile.handRaised);
+  const pinnable = Boolean(onPin) && !screen && !tile.local;
 
   return (
     <figure
-      className={`tile ${screen ? 'tile--screen' : ''} ${speaking ? 'tile--speaking' : ''}`}
+      className={`tile ${screen ? 'tile--screen' : ''} ${speaking ? 'tile--speaking' : ''} ${pinned ? 'tile--pinned' : ''}`}
       data-testid="tile"
       data-participant-id={tile.participantId}
       data-source={tile.source}
@@ -49,7 +60,9 @@ export function Tile({ tile }: { tile: TileModel }) {
       data-video={tile.video ? 'on' : 'off'}
       data-speaking={speaking ? 'true' : 'false'}
       data-hand={hand ? 'up' : 'down'}
+      data-pinned={pinned ? 'true' : 'false'}
       aria-label={tile.label}
+      aria-describedby={speaking ? speakingId : undefined}
     >
       {tile.video ? (
         <TrackVideo
@@ -63,6 +76,19 @@ export function Tile({ tile }: { tile: TileModel }) {
           <Avatar name={tile.name} />
         </div>
       )}
+      {pinnable && onPin && (
+        <button
+          type="button"
+          className={`tile__pin ${pinned ? 'tile__pin--on' : ''}`}
+          data-testid="tile-pin"
+          aria-pressed={pinned}
+          aria-label={pinned ? t.unpin(tile.name) : t.pin(tile.name)}
+          title={pinned ? t.unpin(tile.name) : t.pin(tile.name)}
+          onClick={() => onPin(!pinned)}
+        >
+          <PinIcon size={18} />
+        </button>
+      )}
       {hand && (
         <span className="tile__hand" role="img" aria-label={t.handRaised} data-testid="tile-hand">
           <HandIcon size={20} />
@@ -75,7 +101,14 @@ export function Tile({ tile }: { tile: TileModel }) {
             <MicOffIcon size={16} />
           </span>
         )}
-        {speaking && <span className="sr-only">{t.speaking}</span>}
+        {speaking && (
+          <span className="tile__speaking" data-testid="tile-speaking">
+            <SpeakingIcon size={16} />
+            <span id={speakingId} className="sr-only">
+              {t.speaking}
+            </span>
+          </span>
+        )}
         <span className="tile__name" data-testid="tile-name">
           {tile.label}
         </span>

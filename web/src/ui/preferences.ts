@@ -81,6 +81,32 @@ export function loadCaptionPreferences(): CaptionPreferences {
 export const saveCaptionPreferences = (preferences: CaptionPreferences): void =>
   write(CAPTIONS_KEY, JSON.stringify(preferences));
 
+const LAYOUT_KEY = 'visio.layout';
+
+export interface LayoutPreferences {
+  /** The layout this person chose (screen focus comes by itself while someone shares). */
+  layout: 'grid' | 'speaker';
+  /** Whether their own camera tile is left out. */
+  hideSelf: boolean;
+}
+
+export function loadLayoutPreferences(): LayoutPreferences {
+  const preferences: LayoutPreferences = { layout: 'grid', hideSelf: false };
+  try {
+    const value: unknown = JSON.parse(read(LAYOUT_KEY) ?? '{}');
+    if (typeof value !== 'object' || value === null) return preferences;
+    const record = value as Record<string, unknown>;
+    if (record.layout === 'grid' || record.layout === 'speaker') preferences.layout = record.layout;
+    if (typeof record.hideSelf === 'boolean') preferences.hideSelf = record.hideSelf;
+  } catch {
+    // A broken value: start from the defaults.
+  }
+  return preferences;
+}
+
+export const saveLayoutPreferences = (preferences: LayoutPreferences): void =>
+  write(LAYOUT_KEY, JSON.stringify(preferences));
+
 const EFFECTS_KEY = 'visio.effects';
 
 /** Noise suppression and background blur, as the person last chose them (off at first). */

@@ -17,6 +17,8 @@ export interface RoomSessionState {
   waiting: string | null;
   /** Moderators: who waits in the lobby. */
   lobby: WaitingPersonInfo[];
+  /** Who is speaking now (you included), as the server hears it. */
+  speaking: string[];
 }
 
 function snapshot(session: RoomSession): RoomSessionState {
@@ -30,6 +32,7 @@ function snapshot(session: RoomSession): RoomSessionState {
     lock: session.lock,
     waiting: session.waiting,
     lobby: session.lobby,
+    speaking: session.speaking,
   };
 }
 
@@ -50,6 +53,7 @@ export function useRoomSession(session: RoomSession): RoomSessionState {
       session.on('lock', update('lock')),
       session.on('waiting', update('waiting')),
       session.on('lobby', update('lobby')),
+      session.on('speaking', update('speaking')),
     ];
     return () => offs.forEach((off) => off());
   }, [session]);

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from visio.media.janus.client import JanusError, JsonObject
 
@@ -85,3 +85,24 @@ def subscriber_update(data: JsonObject, jsep: JsonObject | None) -> SubscriberUp
         {"streams": streams if isinstance(streams, list) else None, "offer": offer},
         "subscriber update",
     )
+
+
+class TalkEvent(_Reply):
+    """The VideoRoom's talk detection: publisher ``id`` started or stopped talking on ``mid``."""
+
+    videoroom: Literal["talking", "stopped-talking"]
+    id: int
+    mid: str | None = None
+    level: float | None = Field(default=None, alias="audio-level-dBov-avg")
+    """The average level that decided it, in -dBov (0 loudest, 127 silence)."""
+
+    @property
+    def talking(self) -> bool:
+        return self.videoroom == "talking"
+
+
+def talk_event(data: JsonObject) -> TalkEvent | None:
+    """The talk-detection event in a publisher handle's event, or None for any other event."""
+    if data.get("videoroom") not in ("talking", "stopped-talking"):
+        return None
+    return read(TalkEvent, data, "talk event")

@@ -6,6 +6,7 @@ They go through one "manager" handle per Janus session and carry the plugin's ``
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from visio.media.engine import MediaEngine
 from visio.media.janus.client import JanusError, JanusHandle, JsonObject, PluginEvent
@@ -31,6 +32,16 @@ class VideoRoomHandle:
     async def detach(self) -> None:
         """Janus hangs up the PeerConnection."""
         await self._handle.detach()
+
+
+@dataclass(frozen=True)
+class TalkDetection:
+    """The VideoRoom's talk detection: Janus averages the audio level (in -dBov, 0 loudest, 127
+    silence) of each publisher over ``packets`` packets and says ``talking`` while the average is
+    under ``level``."""
+
+    packets: int
+    level: int
 
 
 async def _ignore_event(_: PluginEvent) -> None:
@@ -59,21 +70,35 @@ class VideoRoomAdmin:
         data, _ = await (await self._manager()).message(body)
         return data
 
-    async def create_room(self, room_id: int, description: str, max_publishers: int) -> None:
-        await self._request(
-            {
-                "request": "create",
-                "room": room_id,
-                "description": description,
-                "publishers": max_publishers,
-                "audiocodec": "opus",
-                "videocodec": "vp8",
-                "fir_freq": 10,
-                "notify_joining": False,
-                "is_private": True,
-                "permanent": False,
+    async def create_room(
+        self,
+        room_id: int,
+        description: str,
+        max_publishers: int,
+        talk_detection: TalkDetection | None = None,
+    ) -> None:
+        """Create a room; with ``talk_detection``, Janus tells every publisher handle when one
+        of them starts or stops talking (see :mod:`visio.rooms.speakers`)."""
+        request: JsonObject = {
+            "request": "create",
+            "room": room_id,
+            "description": description,
+            "publishers": max_publishers,
+            "audiocodec": "opus",
+            "videocodec": "vp8",
+            "fir_freq": 10,
+            "notify_joining": False,
+            "is_private": True,
+            "permanent": False,
+        }
+        if talk_detection is not None:
+            request |= {
+                "audiolevel_ext": True,
+                "audiolevel_event": True,
+                "audio_active_packets": talk_detection.packets,
+                "audio_level_average": talk_detection.level,
             }
-        )
+        await self._request(request)
 
     async def destroy_room(self, room_id: int) -> None:
         await self._request({"request": "destroy", "room": room_id})

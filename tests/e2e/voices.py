@@ -1,0 +1,44 @@
+"""Fake microphones for the active-speaker tests: one person reads aloud, the others are silent."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from tests.speech.recordings import LIBRIVOX
+
+SPEECH = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"
+"""A real recording of someone reading (Debian's pocketsphinx-testdata), about 5 s long."""
+
+
+def write_speech(path: Path, repeat: int = 3) -> Path:
+    """The recording with its pauses cut out and its level raised, several times over: a fake
+    microphone that keeps talking. Janus averages -dBov over half a second, where one pause of
+    silence (127) weighs as much as several words, so the pauses of a real reading would make
+    whether it is heard depend on how each window falls."""
+    with wave.open(str(SPEECH)) as source:
+        rate = source.getframerate()
+        samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    frame = rate // 50  # 20 ms, one Opus packet
+    frames = samples[: len(samples) // frame * frame].reshape(-1, frame).astype(np.float32)
+    loudness = np.sqrt((frames**2).mean(axis=1))
+    voiced = frames[loudness > loudness.max() / 10]
+    voiced *= 0.9 * 32767 / np.abs(voiced).max()
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.tile(voiced.reshape(-1), repeat).astype("<i2").tobytes())
+    return path
+
+
+def write_silence(path: Path, seconds: float = 5.0, rate: int = 48000) -> Path:
+    """A WAV of digital silence, for a fake microphone that never speaks."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(seconds * rate))
+    return path
