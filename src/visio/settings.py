@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     """Which attribute of a directory entry matches a signed-in person's claim of that name."""
     ldap_sync_interval_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)
 
+    chat_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long the chat of rooms that keep it (``keep_chat``) is stored; older messages are
+    purged once an hour."""
+    chat_rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+    chat_rate_burst: int = Field(default=5, ge=1, le=1000)
+    """Chat messages one participant may send at once, refilled at ``chat_rate_per_second``
+    (on top of the socket's own limit): 5 in a burst, then one a second, by default."""
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:

@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
+from visio.rooms.chat import ChatLog
 from visio.rooms.participant import Participant, WaitingPerson
 from visio.rooms.protocol import CaptionsInfo, ServerMessage, encode
 
@@ -52,6 +53,8 @@ class Room:
     """A locked room sends newcomers to the lobby."""
     lobby: dict[str, WaitingPerson] = field(default_factory=dict)
     """People waiting to be admitted, by waiting id, in the order they knocked."""
+    chat: ChatLog = field(default_factory=ChatLog)
+    """The meeting's chat (and, for members, the kept history of earlier meetings)."""
 
     @property
     def empty(self) -> bool:

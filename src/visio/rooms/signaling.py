@@ -16,6 +16,8 @@ from visio.rooms.protocol import (
     CaptionsSet,
     CaptionsTranslation,
     CaptionsTranslationState,
+    ChatDelete,
+    ChatSend,
     ClientMessage,
     Hand,
     IceRestart,
@@ -256,6 +258,10 @@ class RoomConnection:
             elif isinstance(message, Leave):
                 self._leave_reason = "left"
                 return True
+            elif isinstance(message, ChatSend):
+                await service.chat.send(room, participant, message.text, message.id)
+            elif isinstance(message, ChatDelete):
+                await service.chat.delete(room, participant, message.message_id)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

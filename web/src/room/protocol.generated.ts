@@ -27,7 +27,9 @@ export type ClientMessage =
   | LobbyAdmit
   | LobbyDeny
   | Leave
-  | Ping;
+  | Ping
+  | ChatSend
+  | ChatDelete;
 /**
  * Every message the server sends.
  */
@@ -51,7 +53,9 @@ export type ServerMessage =
   | LobbyList
   | LobbyLeft
   | ErrorMessage
-  | Pong;
+  | Pong
+  | ChatMessage
+  | ChatDeleted;
 
 export interface Join {
   id?: string | number | null;
@@ -158,6 +162,22 @@ export interface Ping {
   id?: string | number | null;
   type: 'ping';
 }
+/**
+ * Say something in the meeting's chat; everyone present gets ``chat.message``.
+ */
+export interface ChatSend {
+  id?: string | number | null;
+  type: 'chat.send';
+  text: string;
+}
+/**
+ * A moderator takes a chat message away, for everyone (and from the stored history).
+ */
+export interface ChatDelete {
+  id?: string | number | null;
+  type: 'chat.delete';
+  message_id: string;
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -169,6 +189,7 @@ export interface Joined {
   limits: Limits;
   captions: CaptionsInfo;
   locked: boolean;
+  chat: ChatMessageInfo[];
 }
 export interface ParticipantInfo {
   id: string;
@@ -192,6 +213,16 @@ export interface CaptionsInfo {
   enabled: boolean;
   language: 'fr' | 'en' | 'auto';
   set_by?: string;
+}
+/**
+ * One chat message: who said it (their participant id and name then), what, when.
+ */
+export interface ChatMessageInfo {
+  id: string;
+  participant_id: string;
+  name: string;
+  text: string;
+  sent_at: string;
 }
 export interface ParticipantJoined {
   type: 'participant.joined';
@@ -333,7 +364,8 @@ export interface ErrorMessage {
     | 'captions_unavailable'
     | 'denied'
     | 'in_lobby'
-    | 'internal';
+    | 'internal'
+    | 'chat_message_not_found';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
@@ -345,4 +377,17 @@ export interface ErrorDetail {
 export interface Pong {
   reply_to?: string | number;
   type: 'pong';
+}
+/**
+ * Someone said something in the chat (the sender's own copy has ``reply_to``).
+ */
+export interface ChatMessage {
+  reply_to?: string | number;
+  type: 'chat.message';
+  message: ChatMessageInfo;
+}
+export interface ChatDeleted {
+  type: 'chat.deleted';
+  message_id: string;
+  deleted_by: string;
 }
