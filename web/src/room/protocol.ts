@@ -11,6 +11,7 @@
 import type {
   Caption,
   CaptionsInfo,
+  ChatMessageInfo,
   ErrorMessage,
   IceCandidate,
   Join,
@@ -104,6 +105,17 @@ function isCaptionsInfo(value: unknown): value is CaptionsInfo {
   );
 }
 
+export function isChatMessageInfo(value: unknown): value is ChatMessageInfo {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.participant_id) &&
+    isString(value.name) &&
+    isString(value.text) &&
+    isString(value.sent_at)
+  );
+}
+
 function isCaptionWord(value: unknown): boolean {
   return isObject(value) && isString(value.text) && typeof value.start === 'number' && typeof value.end === 'number';
 }
@@ -141,7 +153,8 @@ function isValidServerMessage(m: Json): boolean {
         m.participants.every(isParticipant) &&
         (m.ice_servers === undefined || Array.isArray(m.ice_servers)) &&
         (m.captions === undefined || isCaptionsInfo(m.captions)) &&
-        (m.locked === undefined || isBoolean(m.locked))
+        (m.locked === undefined || isBoolean(m.locked)) &&
+        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo)))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -187,6 +200,10 @@ function isValidServerMessage(m: Json): boolean {
       return true;
     case 'error':
       return isString(m.code) && isBoolean(m.fatal);
+    case 'chat.message':
+      return isChatMessageInfo(m.message);
+    case 'chat.deleted':
+      return isString(m.message_id) && isString(m.deleted_by);
     default:
       return false;
   }
@@ -210,6 +227,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       if (message.ice_servers === undefined) message.ice_servers = [];
       message.captions = normaliseCaptions(message.captions ?? { enabled: false, language: 'auto' });
       if (message.locked === undefined) message.locked = false;
+      if (message.chat === undefined) message.chat = [];
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;

@@ -41,6 +41,7 @@ const joined: ServerMessage = {
   limits: { max_message_bytes: 65536, rate_per_second: 20, rate_burst: 40 },
   captions: { enabled: true, language: 'fr', set_by: 'p_ann' },
   locked: true,
+  chat: [],
 };
 
 /** In the room with Ann. */
@@ -173,6 +174,8 @@ describe('reduceRoomState', () => {
       'captions.translation',
       'error',
       'pong',
+      'chat.message',
+      'chat.deleted',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

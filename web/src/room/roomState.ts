@@ -82,6 +82,8 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'captions.translation':
     case 'error':
     case 'pong':
+    case 'chat.message':
+    case 'chat.deleted':
       return state;
   }
 }

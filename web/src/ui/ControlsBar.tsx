@@ -1,4 +1,5 @@
 import { useI18n } from '../i18n/I18nProvider';
+import { ChatIcon } from './ChatPanel';
 import { MenuButton } from './Menu';
 import {
   CallEndIcon,
@@ -42,6 +43,11 @@ interface ControlsBarProps {
   onLeave: () => void;
   /** Offered to moderators, next to Leave: end the meeting for everyone (asks first). */
   onEndMeeting?: (() => void) | undefined;
+  chatOpen: boolean;
+  chatPanelId: string;
+  /** Messages from others that arrived while the chat was closed. */
+  chatUnread: number;
+  onToggleChat: () => void;
 }
 
 /**
@@ -138,6 +144,23 @@ export function ControlsBar(props: ControlsBarProps) {
         onClick={props.onToggleCaptionsPanel}
       >
         <SubtitlesIcon />
+      </button>
+      <button
+        type="button"
+        className={`control control--chat ${props.chatOpen ? 'control--active' : ''}`}
+        data-testid="toggle-chat"
+        aria-label={props.chatUnread > 0 ? `${t.chat}, ${t.chatUnread(props.chatUnread)}` : t.chat}
+        aria-pressed={props.chatOpen}
+        aria-controls={props.chatPanelId}
+        title={props.chatOpen ? t.hideChat : t.showChat}
+        onClick={props.onToggleChat}
+      >
+        <ChatIcon />
+        {props.chatUnread > 0 && (
+          <span className="control__badge control__badge--unread" data-testid="chat-unread" aria-hidden="true">
+            {props.chatUnread > 99 ? '99+' : props.chatUnread}
+          </span>
+        )}
       </button>
       <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
