@@ -121,17 +121,18 @@ def test_chat_between_participants_with_history_markup_links_and_deletion(
         expect(texts(person).filter(has_text=MARKUP[0])).to_have_count(1)
     assert dialogs == []
 
+    # The moderator's view (with the delete actions), on a desktop and on a phone.
     shots = os.environ.get("VISIO_CHAT_SCREENSHOTS")
-    bob.page.set_viewport_size({"width": 1280, "height": 800})
+    alice.page.set_viewport_size({"width": 1280, "height": 800})
     if shots:
-        bob.page.screenshot(path=str(Path(shots) / "chat.png"))
+        alice.page.screenshot(path=str(Path(shots) / "chat.png"))
     for person in (alice, bob):
         person.page.set_viewport_size({"width": 390, "height": 844})
         assert_controls_fit(person.page)
         expect(person.page.get_by_test_id("chat-input")).to_be_in_viewport()
         expect(person.page.get_by_test_id("chat-send")).to_be_in_viewport()
     if shots:
-        bob.page.get_by_test_id("chat-input").fill("On my way 🚲")
-        bob.page.screenshot(path=str(Path(shots) / "chat-phone.png"))
+        alice.page.get_by_test_id("chat-input").fill("On my way 🚲")
+        alice.page.screenshot(path=str(Path(shots) / "chat-phone.png"))
     alice.page.set_viewport_size({"width": 360, "height": 740})
     assert_controls_fit(alice.page)
