@@ -342,6 +342,20 @@ const en = {
   keepChatLabel: 'Keep the chat after meetings',
   keepChatHint:
     "Messages are stored for a limited time set by your administrator and shown to the room's members in its next meetings. Guests only see the current meeting's messages. Turning this off deletes what was kept.",
+  connectionGood: 'good',
+  connectionFair: 'fair',
+  connectionPoor: 'poor',
+  /** The connection indicator's label: whose connection, the verdict, and the figures behind it. */
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Your connection' : 'Connection'}: ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1)} % packet loss`,
+  connectionRoundTrip: (ms: number) => `${Math.round(ms)} ms round trip`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} frames/s`,
+  connectionNoMedia: 'nothing received',
+  connectionNoReply: 'no reply from the server',
+  reconnectingHint: 'The connection dropped. Visio is getting you back into the meeting.',
+  reconnected: 'Reconnected',
+  reconnectFailed: 'Visio cannot reach the meeting. Check your network connection.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -689,6 +703,19 @@ const fr: Messages = {
   keepChatLabel: 'Conserver le chat après les réunions',
   keepChatHint:
     'Les messages sont conservés pendant une durée fixée par votre administrateur et montrés aux membres de la salle lors de ses réunions suivantes. Les invités ne voient que les messages de la réunion en cours. Désactiver l’option supprime ce qui a été conservé.',
+  connectionGood: 'bonne',
+  connectionFair: 'moyenne',
+  connectionPoor: 'mauvaise',
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Votre connexion' : 'Connexion'} : ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1).replace('.', ',')} % de paquets perdus`,
+  connectionRoundTrip: (ms: number) => `aller-retour ${Math.round(ms)} ms`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} images/s`,
+  connectionNoMedia: 'rien reçu',
+  connectionNoReply: 'aucune réponse du serveur',
+  reconnectingHint: 'La connexion a été coupée. Visio vous ramène dans la réunion.',
+  reconnected: 'Reconnecté',
+  reconnectFailed: 'Visio ne parvient pas à joindre la réunion. Vérifiez votre connexion réseau.',
 };
 
 export type Language = 'fr' | 'en';

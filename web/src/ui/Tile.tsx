@@ -1,6 +1,7 @@
 import { useI18n } from '../i18n/I18nProvider';
 import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
+import { ConnectionIndicator } from './ConnectionQuality';
 import { HandIcon, MicOffIcon } from './icons';
 import { TrackVideo } from './TrackVideo';
 import { SPEAKING_LEVEL, useAudioLevel } from './useAudioLevel';
@@ -68,6 +69,7 @@ export function Tile({ tile }: { tile: TileModel }) {
         </span>
       )}
       <figcaption className="tile__label">
+        {!screen && <ConnectionIndicator participantId={tile.participantId} local={tile.local} />}
         {!tile.audio && !screen && (
           <span className="tile__muted" role="img" aria-label={t.micOff}>
             <MicOffIcon size={16} />
