@@ -26,6 +26,7 @@ from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import RateLimits
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
+from visio.rooms.chat_history import ChatHistory
 from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
@@ -118,6 +119,7 @@ class Container:
             ),
             captions,
             self.audit,
+            ChatHistory(database_sessions),
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
@@ -198,7 +200,7 @@ class Container:
             await worker.start()
 
     async def _keep_house(self) -> None:
-        """Apply the audit retention period and drop expired sessions, once an hour."""
+        """Apply the audit and chat retention periods and drop expired sessions, once an hour."""
         retention = timedelta(days=self.settings.audit_retention_days)
         while True:
             try:
@@ -206,6 +208,9 @@ class Container:
                 expired = await self.sessions.purge_expired()
                 if removed or expired:
                     logger.info("purged %d audit events, %d expired sessions", removed, expired)
+                chat = await self.room_service.chat.purge()
+                if chat:
+                    logger.info("purged %d chat messages past their retention", chat)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)

@@ -140,6 +140,13 @@ class Settings(BaseSettings):
     speaker_detection_level: int = Field(default=40, ge=1, le=127)
     """The average level, in -dBov (0 loudest, 127 silence), under which Janus hears speech
     (``audio_level_average``)."""
+    chat_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long the chat of rooms that keep it (``keep_chat``) is stored; older messages are
+    purged once an hour."""
+    chat_rate_per_second: float = Field(default=1.0, gt=0, le=1000)
+    chat_rate_burst: int = Field(default=5, ge=1, le=1000)
+    """Chat messages one participant may send at once, refilled at ``chat_rate_per_second``
+    (on top of the socket's own limit): 5 in a burst, then one a second, by default."""
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod

@@ -147,6 +147,8 @@ class RoomAdministration:
         name: str | None,
         access: Access | None,
         origin: Origin,
+        *,
+        keep_chat: bool | None = None,
     ) -> tuple[StoredRoom, Role | None]:
         room = await self.find(slug)
         actor = await self.actor(user, room)
@@ -163,10 +165,25 @@ class RoomAdministration:
                 room.slug,
                 access=access,
             )
-        if name is None and access is None:
+        if keep_chat is not None:
+            await self._check(
+                policy.change_chat_keeping(actor, room),
+                "room.changed",
+                user,
+                origin,
+                room.slug,
+                keep_chat=keep_chat,
+            )
+        if name is None and access is None and keep_chat is None:
             return room, actor.role
-        updated = await self._repository.update(room.slug, name=name, access=access)
-        changes = {k: v for k, v in (("name", name), ("access", access)) if v is not None}
+        updated = await self._repository.update(
+            room.slug, name=name, access=access, keep_chat=keep_chat
+        )
+        changes = {
+            k: v
+            for k, v in (("name", name), ("access", access), ("keep_chat", keep_chat))
+            if v is not None
+        }
         await self._success("room.changed", user, origin, room.slug, **changes)
         return updated, actor.role
 

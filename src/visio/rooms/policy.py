@@ -272,3 +272,13 @@ def manage_removals(actor: Actor, room: StoredRoom) -> Decision:
     if actor.role != "owner":
         return Refusal("forbidden", "only the room's owners may let removed people back")
     return ALLOWED
+
+
+def delete_chat_message(by: Standing) -> Decision:
+    """Taking a chat message away, for everyone: moderators."""
+    return _needs_moderator(by, "delete chat messages")
+
+
+def change_chat_keeping(actor: Actor, room: StoredRoom) -> Decision:
+    """Whether a room keeps its meetings' chat: its owners and administrators."""
+    return _needs_room_admin(actor, "change whether this room keeps its chat")

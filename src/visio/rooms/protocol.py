@@ -236,6 +236,26 @@ class SubscriptionSet(_Request):
     ]
 
 
+CHAT_MAX_CHARACTERS = 2000
+ChatText = Annotated[str, AfterValidator(text.multi_line(CHAT_MAX_CHARACTERS))]
+"""A chat message as typed: 1 to 2000 characters once trimmed; it may span lines."""
+ChatMessageId = Annotated[str, StringConstraints(pattern=r"^m_[A-Za-z0-9_\-]{1,40}$")]
+
+
+class ChatSend(_Request):
+    """Say something in the meeting's chat; everyone present gets ``chat.message``."""
+
+    type: Literal["chat.send"]
+    text: ChatText
+
+
+class ChatDelete(_Request):
+    """A moderator takes a chat message away, for everyone (and from the stored history)."""
+
+    type: Literal["chat.delete"]
+    message_id: ChatMessageId
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -253,7 +273,9 @@ ClientMessage = Annotated[
     | LobbyDeny
     | Leave
     | Ping
-    | SubscriptionSet,
+    | SubscriptionSet
+    | ChatSend
+    | ChatDelete,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -310,6 +332,16 @@ class CaptionsInfo(_Message):
     """The participant who last turned subtitles on or off."""
 
 
+class ChatMessageInfo(_Message):
+    """One chat message: who said it (their participant id and name then), what, when."""
+
+    id: str
+    participant_id: str
+    name: str
+    text: str
+    sent_at: datetime
+
+
 class Limits(_Message):
     max_message_bytes: int
     rate_per_second: float
@@ -333,6 +365,9 @@ class Joined(_Reply):
     off (the client turns it off and says why)."""
     speaking: list[str] = []
     """Who is speaking now (participant ids), as the last ``speaking`` messages said."""
+    chat: list[ChatMessageInfo] = []
+    """The chat so far, oldest first: this meeting's messages, and for members of the room the
+    kept history of its earlier meetings (when the room keeps its chat)."""
 
 
 class ParticipantJoined(_Message):
@@ -467,6 +502,20 @@ class Speaking(_Message):
     speaking: bool
 
 
+class ChatMessage(_Reply):
+    """Someone said something in the chat (the sender's own copy has ``reply_to``)."""
+
+    type: Literal["chat.message"] = "chat.message"
+    message: ChatMessageInfo
+
+
+class ChatDeleted(_Message):
+    type: Literal["chat.deleted"] = "chat.deleted"
+    message_id: str
+    deleted_by: str
+    """The moderator's participant id."""
+
+
 class ErrorDetail(_Message):
     field: str
     problem: str
@@ -496,6 +545,7 @@ ErrorCode = Literal[
     "denied",
     "in_lobby",
     "internal",
+    "chat_message_not_found",
 ]
 
 
@@ -542,6 +592,8 @@ ServerMessage = (
     | Pong
     | SubscriptionState
     | Speaking
+    | ChatMessage
+    | ChatDeleted
 )
 
 

@@ -16,6 +16,7 @@ from visio.rooms.protocol import Role
 from visio.rooms.slugs import new_slug
 from visio.storage.models import (
     MAX_ROW_ID,
+    ChatMessageRecord,
     DirectoryGroupRecord,
     DirectoryMembershipRecord,
     RoomGroupRoleRecord,
@@ -48,6 +49,7 @@ class StoredRoom:
     name: str | None = None
     access: Access = "public"
     created_by: int | None = None
+    keep_chat: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ def _stored(record: RoomRecord) -> StoredRoom:
         name=record.name,
         access=cast(Access, record.access),
         created_by=record.created_by,
+        keep_chat=record.keep_chat,
     )
 
 
@@ -138,9 +141,15 @@ class RoomRepository:
             return _stored(record) if record else None
 
     async def update(
-        self, slug: str, *, name: str | None = None, access: Access | None = None
+        self,
+        slug: str,
+        *,
+        name: str | None = None,
+        access: Access | None = None,
+        keep_chat: bool | None = None,
     ) -> StoredRoom:
-        """Change a room's name and/or access level (None leaves a field as it is)."""
+        """Change a room's name, access level or whether it keeps its chat (None leaves a field
+        as it is). A room that stops keeping its chat forgets what it had kept."""
         async with self._sessions() as session, session.begin():
             record = await session.scalar(select(RoomRecord).where(RoomRecord.slug == slug))
             if record is None:
@@ -149,6 +158,12 @@ class RoomRepository:
                 record.name = name
             if access is not None:
                 record.access = access
+            if keep_chat is not None:
+                record.keep_chat = keep_chat
+                if not keep_chat:
+                    await session.execute(
+                        delete(ChatMessageRecord).where(ChatMessageRecord.room_id == record.id)
+                    )
             await session.flush()
             return _stored(record)
 

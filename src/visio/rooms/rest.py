@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request, Response, WebSocket
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from visio.audit import Origin
 from visio.auth.dependencies import (
@@ -63,6 +63,9 @@ class RoomChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: RoomName | None = None
     access: Access | None = None
+    keep_chat: StrictBool | None = None
+    """Store the meetings' chat and show it to members in the next meetings (turning it off
+    forgets what was kept)."""
 
 
 class RoomStatus(BaseModel):
@@ -73,6 +76,7 @@ class RoomStatus(BaseModel):
     access: Access = "public"
     my_role: Role | None = None
     """The caller's role in the room (None for guests and people without one)."""
+    keep_chat: bool = False
 
 
 class MyRoom(BaseModel):
@@ -81,6 +85,7 @@ class MyRoom(BaseModel):
     access: Access
     created_at: datetime
     my_role: Role
+    keep_chat: bool = False
 
 
 class MyRooms(BaseModel):
@@ -170,6 +175,7 @@ def _status(room: StoredRoom, role: Role | None, container: Container) -> RoomSt
         name=room.name,
         access=room.access,
         my_role=role,
+        keep_chat=room.keep_chat,
     )
 
 
@@ -241,6 +247,7 @@ async def my_rooms(request: Request, session: SignedInRoomsReader) -> MyRooms:
                 access=room.access,
                 created_at=room.created_at,
                 my_role=role,
+                keep_chat=room.keep_chat,
             )
             for room, role in rooms
         ]
@@ -264,10 +271,16 @@ async def get_room(
 async def change_room(
     slug: RoomSlug, body: RoomChange, request: Request, session: RoomsWriter
 ) -> RoomStatus:
-    """Rename a room or change its access level (owners and administrators of the room)."""
+    """Rename a room, change its access level or whether it keeps its chat (owners and
+    administrators of the room)."""
     container = _container(request)
     room, role = await container.room_administration.update(
-        session.user if session else None, slug, body.name, body.access, origin_of(request)
+        session.user if session else None,
+        slug,
+        body.name,
+        body.access,
+        origin_of(request),
+        keep_chat=body.keep_chat,
     )
     return _status(room, role, container)
 

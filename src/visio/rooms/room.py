@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
+from visio.rooms.chat import ChatLog
 from visio.rooms.participant import Participant, WaitingPerson
 from visio.rooms.protocol import CaptionsInfo, ServerMessage, encode
 
@@ -56,6 +57,8 @@ class Room:
     """Who is speaking now (participant ids), in the order they started (``speakers``)."""
     active_speaker: str | None = None
     """The last participant who started speaking, still present (for layouts and recordings)."""
+    chat: ChatLog = field(default_factory=ChatLog)
+    """The meeting's chat (and, for members, the kept history of earlier meetings)."""
 
     @property
     def empty(self) -> bool:

@@ -20,6 +20,8 @@ from visio.media.engine import MediaEngine
 from visio.rooms import policy, speakers
 from visio.rooms.audit import ModeratorAudit
 from visio.rooms.captions import RoomCaptions
+from visio.rooms.chat import Chat
+from visio.rooms.chat_history import ChatHistory
 from visio.rooms.lobby import Lobby
 from visio.rooms.media import RoomMedia
 from visio.rooms.moderation import Moderation
@@ -54,6 +56,7 @@ class RoomService:
         media: RoomMedia,
         captions: RoomCaptions,
         audit: AuditTrail,
+        chat_history: ChatHistory,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -65,6 +68,7 @@ class RoomService:
         self.moderation = Moderation(
             repository, moderator_audit, media, self.lobby, self.leave, self._promoted
         )
+        self.chat = Chat(settings, repository, chat_history, moderator_audit)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -107,6 +111,7 @@ class RoomService:
         removed = visitor.key is not None and await self._repository.is_removed(stored, visitor.key)
         room = self._rooms.setdefault(slug, Room(slug))
         try:
+            await self.chat.meeting_starting(room, stored)
             where = policy.enter_room(
                 actor, stored, locked=room.locked, removed=removed, invited=invited
             )
@@ -150,6 +155,7 @@ class RoomService:
                     locked=room.locked,
                     start_muted=len(room.participants) > self._settings.room_muted_above,
                     speaking=list(room.speaking),
+                    chat=room.chat.visible_to(participant),
                 )
             )
             self.lobby.show_to(participant, room)
@@ -186,6 +192,7 @@ class RoomService:
         room.broadcast(ParticipantLeft(participant_id=participant.id, reason=reason))
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
         await self.captions.participant_gone(room, participant)
+        self.chat.participant_gone(room, participant)
         self._announce_moderators(room, _settle_moderators(room))
         await self.media.release(participant)
         if room.empty:

@@ -17,6 +17,8 @@ from visio.rooms.protocol import (
     CaptionsSet,
     CaptionsTranslation,
     CaptionsTranslationState,
+    ChatDelete,
+    ChatSend,
     ClientMessage,
     Hand,
     IceRestart,
@@ -260,6 +262,10 @@ class RoomConnection:
                 return True
             elif isinstance(message, SubscriptionSet):
                 self._outbox.send(await set_layers(room, participant, message))
+            elif isinstance(message, ChatSend):
+                await service.chat.send(room, participant, message.text, message.id)
+            elif isinstance(message, ChatDelete):
+                await service.chat.delete(room, participant, message.message_id)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 MAX_ROW_ID = 2**31 - 1
@@ -32,6 +42,9 @@ class RoomRecord(Base):
     access: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
     """``public`` (anyone with the link), ``trusted`` (anyone signed in), ``restricted``."""
     created_by: Mapped[int | None] = mapped_column(Integer)
+    keep_chat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the meetings' chat is stored (for ``VISIO_CHAT_RETENTION_DAYS``) and shown to
+    the room's members in its next meetings."""
 
 
 class RoomRoleRecord(Base):
@@ -204,3 +217,17 @@ class RoomGroupRoleRecord(Base):
     group_name: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChatMessageRecord(Base):
+    """A chat message of a room that keeps its chat, stored as it was sent."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    """The server-made message id (``m_...``), as participants saw it."""
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

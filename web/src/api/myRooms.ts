@@ -13,6 +13,8 @@ export interface MyRoom {
   access: Access;
   created_at: string;
   my_role: Role;
+  /** Whether the room keeps its meetings' chat for its members. */
+  keep_chat?: boolean;
 }
 
 export interface RoomRole {
@@ -76,7 +78,11 @@ export function createNamedRoom(csrf: string, name: string, access: Access): Pro
   return send(csrf, 'POST', '/api/v1/rooms', trimmed ? { name: trimmed, access } : { access });
 }
 
-export function updateRoom(csrf: string, slug: string, change: { name?: string; access?: Access }): Promise<unknown> {
+export function updateRoom(
+  csrf: string,
+  slug: string,
+  change: { name?: string; access?: Access; keep_chat?: boolean },
+): Promise<unknown> {
   return send(csrf, 'PATCH', room(slug), change);
 }
 

@@ -28,7 +28,9 @@ export type ClientMessage =
   | LobbyDeny
   | Leave
   | Ping
-  | SubscriptionSet;
+  | SubscriptionSet
+  | ChatSend
+  | ChatDelete;
 /**
  * Every message the server sends.
  */
@@ -54,7 +56,9 @@ export type ServerMessage =
   | ErrorMessage
   | Pong
   | SubscriptionState
-  | Speaking;
+  | Speaking
+  | ChatMessage
+  | ChatDeleted;
 
 export interface Join {
   id?: string | number | null;
@@ -178,6 +182,22 @@ export interface StreamLayer {
   mid: string;
   layer: 'high' | 'medium' | 'low' | 'off';
 }
+/**
+ * Say something in the meeting's chat; everyone present gets ``chat.message``.
+ */
+export interface ChatSend {
+  id?: string | number | null;
+  type: 'chat.send';
+  text: string;
+}
+/**
+ * A moderator takes a chat message away, for everyone (and from the stored history).
+ */
+export interface ChatDelete {
+  id?: string | number | null;
+  type: 'chat.delete';
+  message_id: string;
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -191,6 +211,7 @@ export interface Joined {
   locked: boolean;
   start_muted: boolean;
   speaking: string[];
+  chat: ChatMessageInfo[];
 }
 export interface ParticipantInfo {
   id: string;
@@ -214,6 +235,16 @@ export interface CaptionsInfo {
   enabled: boolean;
   language: 'fr' | 'en' | 'auto';
   set_by?: string;
+}
+/**
+ * One chat message: who said it (their participant id and name then), what, when.
+ */
+export interface ChatMessageInfo {
+  id: string;
+  participant_id: string;
+  name: string;
+  text: string;
+  sent_at: string;
 }
 export interface ParticipantJoined {
   type: 'participant.joined';
@@ -355,7 +386,8 @@ export interface ErrorMessage {
     | 'captions_unavailable'
     | 'denied'
     | 'in_lobby'
-    | 'internal';
+    | 'internal'
+    | 'chat_message_not_found';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
@@ -385,4 +417,17 @@ export interface Speaking {
   type: 'speaking';
   participant_id: string;
   speaking: boolean;
+}
+/**
+ * Someone said something in the chat (the sender's own copy has ``reply_to``).
+ */
+export interface ChatMessage {
+  reply_to?: string | number;
+  type: 'chat.message';
+  message: ChatMessageInfo;
+}
+export interface ChatDeleted {
+  type: 'chat.deleted';
+  message_id: string;
+  deleted_by: string;
 }

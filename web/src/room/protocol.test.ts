@@ -161,6 +161,34 @@ describe('lobby messages', () => {
   });
 });
 
+describe('parseServerMessage: chat', () => {
+  const chat = { id: 'm_1', participant_id: 'p_a', name: 'Alice', text: '<b>x</b>', sent_at: '2026-12-02T09:00:00Z' };
+
+  it('parses the history in joined, none for older servers', () => {
+    expect(parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [], chat: [chat] }))).toMatchObject({
+      chat: [chat],
+    });
+    expect(parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [] }))).toMatchObject({ chat: [] });
+  });
+
+  it('parses chat.message and chat.deleted', () => {
+    expect(parseServerMessage(JSON.stringify({ type: 'chat.message', reply_to: 3, message: chat }))).toMatchObject({ message: chat });
+    expect(parseServerMessage('{"type":"chat.deleted","message_id":"m_1","deleted_by":"p_b"}')).toMatchObject({
+      message_id: 'm_1',
+      deleted_by: 'p_b',
+    });
+  });
+
+  it.each([
+    ['a message without text', JSON.stringify({ type: 'chat.message', message: { ...chat, text: undefined } })],
+    ['a message with a number as text', JSON.stringify({ type: 'chat.message', message: { ...chat, text: 5 } })],
+    ['a history that is not a list', JSON.stringify({ type: 'joined', participant: alice, participants: [], chat: {} })],
+    ['a deletion without an id', '{"type":"chat.deleted","deleted_by":"p_b"}'],
+  ])('returns null for %s', (_, text) => {
+    expect(parseServerMessage(text)).toBeNull();
+  });
+});
+
 describe('candidateFields', () => {
   it('keeps only the three fields the protocol allows', () => {
     const init = { candidate: 'candidate:1 1 udp 1 127.0.0.2 5000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abc' };

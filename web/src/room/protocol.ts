@@ -11,6 +11,7 @@
 import type {
   Caption,
   CaptionsInfo,
+  ChatMessageInfo,
   ErrorMessage,
   IceCandidate,
   Join,
@@ -107,6 +108,17 @@ function isCaptionsInfo(value: unknown): value is CaptionsInfo {
   );
 }
 
+export function isChatMessageInfo(value: unknown): value is ChatMessageInfo {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.participant_id) &&
+    isString(value.name) &&
+    isString(value.text) &&
+    isString(value.sent_at)
+  );
+}
+
 function isCaptionWord(value: unknown): boolean {
   return isObject(value) && isString(value.text) && typeof value.start === 'number' && typeof value.end === 'number';
 }
@@ -145,7 +157,8 @@ function isValidServerMessage(m: Json): boolean {
         (m.ice_servers === undefined || Array.isArray(m.ice_servers)) &&
         (m.captions === undefined || isCaptionsInfo(m.captions)) &&
         (m.locked === undefined || isBoolean(m.locked)) &&
-        (m.start_muted === undefined || isBoolean(m.start_muted))
+        (m.start_muted === undefined || isBoolean(m.start_muted)) &&
+        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo)))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -193,6 +206,10 @@ function isValidServerMessage(m: Json): boolean {
       return isString(m.code) && isBoolean(m.fatal);
     case 'subscription.state':
       return Array.isArray(m.streams) && m.streams.every((s) => isObject(s) && isString(s.mid) && isString(s.layer));
+    case 'chat.message':
+      return isChatMessageInfo(m.message);
+    case 'chat.deleted':
+      return isString(m.message_id) && isString(m.deleted_by);
     default:
       return false;
   }
@@ -217,6 +234,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       message.captions = normaliseCaptions(message.captions ?? { enabled: false, language: 'auto' });
       if (message.locked === undefined) message.locked = false;
       if (message.start_muted === undefined) message.start_muted = false;
+      if (message.chat === undefined) message.chat = [];
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;

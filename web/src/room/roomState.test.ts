@@ -43,6 +43,7 @@ const joined: ServerMessage = {
   locked: true,
   start_muted: false,
   speaking: ['p_ann'],
+  chat: [],
 };
 
 /** In the room with Ann. */
@@ -191,6 +192,8 @@ describe('reduceRoomState', () => {
       'pong',
       'subscription.state',
       'speaking',
+      'chat.message',
+      'chat.deleted',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

@@ -95,6 +95,8 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'error':
     case 'pong':
     case 'subscription.state':
+    case 'chat.message':
+    case 'chat.deleted':
       return state;
   }
 }

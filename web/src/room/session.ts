@@ -6,6 +6,7 @@ import {
   type Caption,
   type CaptionLanguage,
   type CaptionsInfo,
+  type ChatMessageInfo,
   type ClientMessage,
   type ErrorMessage,
   type Joined,
@@ -63,7 +64,7 @@ export interface SessionError {
 }
 
 /** The kinds of request a person makes that the server may refuse. */
-export type SessionRequest = 'captions' | 'moderation';
+export type SessionRequest = 'captions' | 'moderation' | 'chat';
 
 /** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
@@ -104,6 +105,17 @@ export type RoomSessionEvents = {
   error: (error: SessionError) => void;
   /** The meeting is large (`joined.start_muted`): the microphone was turned off on arrival. */
   'start-muted': () => void;
+  /** The chat so far, on each `joined` (this meeting's, and for members the kept history). */
+  'chat-history': (messages: ChatMessageInfo[]) => void;
+  /** A chat message, yours included (`own`). */
+  'chat-message': (message: ChatMessageInfo, own: boolean) => void;
+  /** A moderator deleted a chat message. */
+  'chat-deleted': (messageId: string, deletedBy: string) => void;
+  /**
+   * The server refused a chat request: `rate_limited`, `forbidden`, `invalid_message`, ...;
+   * `text` is the refused message's, to give back to the person.
+   */
+  'chat-error': (error: SessionError, text: string | null) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
@@ -169,6 +181,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private iceRecoveryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Recent requests a person made, so that an error in reply can say which one it refuses. */
   private readonly requests = new Map<RequestId, SessionRequest>();
+  /** The text of recent chat messages sent, by request id, to give back one the server refuses. */
+  private readonly chatTexts = new Map<RequestId, string>();
   private readonly unsubscribe: (() => void)[] = [];
 
   private readonly local: LocalMedia;
@@ -396,6 +410,25 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     return this.request('moderation', { type: 'room.end' });
   }
 
+  // ---- chat ----
+
+  /**
+   * Says something in the meeting's chat; it comes back as a `chat-message` event (`own`), or a
+   * `chat-error` (`rate_limited` when sending too fast). Returns false when not in the room.
+   */
+  sendChat(text: string): boolean {
+    const id = this.sendRequest('chat', { type: 'chat.send', text });
+    if (id === null) return false;
+    this.chatTexts.set(id, text);
+    if (this.chatTexts.size > REMEMBERED_REQUESTS) this.chatTexts.delete(this.chatTexts.keys().next().value!);
+    return true;
+  }
+
+  /** Moderators: deletes a chat message for everyone (a `chat-deleted` event follows). */
+  deleteChatMessage(messageId: string): boolean {
+    return this.request('chat', { type: 'chat.delete', message_id: messageId });
+  }
+
   /** Lets someone waiting in the lobby in (`all`: everyone waiting). */
   admit(waitingId: string | 'all'): boolean {
     return this.request('moderation', {
@@ -421,12 +454,16 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   }
 
   private request(kind: SessionRequest, message: ClientMessage): boolean {
-    if (!this.joined || this.finished) return false;
+    return this.sendRequest(kind, message) !== null;
+  }
+
+  private sendRequest(kind: SessionRequest, message: ClientMessage): RequestId | null {
+    if (!this.joined || this.finished) return null;
     const id = this.signaling.send(message);
-    if (id === null) return false;
+    if (id === null) return null;
     this.requests.set(id, kind);
     if (this.requests.size > REMEMBERED_REQUESTS) this.requests.delete(this.requests.keys().next().value!);
-    return true;
+    return id;
   }
 
   /**
@@ -555,6 +592,13 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'lobby.knock':
         this.emit('knock', message.waiting);
         return;
+      case 'chat.message':
+        if (message.reply_to !== undefined) this.chatTexts.delete(message.reply_to);
+        this.emit('chat-message', message.message, message.message.participant_id === this.participantId);
+        return;
+      case 'chat.deleted':
+        this.emit('chat-deleted', message.message_id, message.deleted_by);
+        return;
       case 'error':
         return this.onError(message);
       case 'subscription.state':
@@ -592,6 +636,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.emit('start-muted');
     }
     this.setRoom(room);
+    this.emit('chat-history', message.chat);
     this.setupMedia();
     this.updateStatus();
   }
@@ -618,6 +663,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     console.warn(`visio: server error ${message.code}: ${message.message}`, message.details ?? '');
     const request = message.reply_to === undefined ? undefined : this.requests.get(message.reply_to);
     if (message.reply_to !== undefined) this.requests.delete(message.reply_to);
+    if (request === 'chat') {
+      const text = message.reply_to === undefined ? null : (this.chatTexts.get(message.reply_to) ?? null);
+      if (message.reply_to !== undefined) this.chatTexts.delete(message.reply_to);
+      this.emit('chat-error', { code: message.code, message: message.message, fatal: false, request }, text);
+      return;
+    }
     if (REPORTED_ERROR_CODES.has(message.code)) {
       this.emit('error', { code: message.code, message: message.message, fatal: false, ...(request ? { request } : {}) });
     }

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
+import { ChatIcon } from './ChatPanel';
 import { MenuButton } from './Menu';
 import {
   CallEndIcon,
@@ -45,6 +46,11 @@ interface ControlsBarProps {
   onEndMeeting?: (() => void) | undefined;
   /** The layout menu (grid, speaker, shared screen, self view), before Leave. */
   layoutMenu?: ReactNode;
+  chatOpen: boolean;
+  chatPanelId: string;
+  /** Messages from others that arrived while the chat was closed. */
+  chatUnread: number;
+  onToggleChat: () => void;
 }
 
 /**
@@ -143,6 +149,26 @@ export function ControlsBar(props: ControlsBarProps) {
         <SubtitlesIcon />
       </button>
       {props.layoutMenu}
+      <button
+        type="button"
+        className={`control control--chat ${props.chatOpen ? 'control--active' : ''}`}
+        data-testid="toggle-chat"
+        aria-label={props.chatUnread > 0 ? `${t.chat}, ${t.chatUnread(props.chatUnread)}` : t.chat}
+        aria-pressed={props.chatOpen}
+        aria-controls={props.chatOpen ? props.chatPanelId : undefined}
+        title={props.chatOpen ? t.hideChat : t.showChat}
+        onClick={props.onToggleChat}
+      >
+        <ChatIcon />
+        {props.chatUnread > 0 && (
+          <span
+            className="control__badge control__badge--unread"
+            data-testid="chat-unread"
+            aria-hidden="true"
+            data-count={props.chatUnread > 99 ? '99+' : props.chatUnread}
+          />
+        )}
+      </button>
       <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
   );

@@ -13,6 +13,7 @@ import {
 } from './announcements';
 import { CaptionsIndicator, CaptionsOverlay } from './CaptionsOverlay';
 import { CaptionsPanel, type CaptionsPending } from './CaptionsPanel';
+import { ChatPanel, ChatToast } from './ChatPanel';
 import { ControlsBar } from './ControlsBar';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CopyLinkButton } from './CopyLinkButton';
@@ -30,6 +31,7 @@ import { useLayerSelection } from './useLayerSelection';
 import { LayoutMenu } from './LayoutMenu';
 import { MeetingStage } from './MeetingStage';
 import { useMeetingLayout } from './useMeetingLayout';
+import { useChat } from './useChat';
 
 interface MeetingRoomProps {
   slug: string;
@@ -62,7 +64,7 @@ function useTrackStream(track: MediaStreamTrack | null): MediaStream | null {
   return useMemo(() => (track ? new MediaStream([track]) : null), [track]);
 }
 
-type PanelName = 'participants' | 'captions';
+type PanelName = 'participants' | 'captions' | 'chat';
 
 export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomProps) {
   const { t } = useI18n();
@@ -80,8 +82,12 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   const baseId = useId().replace(/:/g, '');
   const panelId = baseId + 'participants';
   const captionsPanelId = baseId + 'captions';
+  const chatPanelId = baseId + 'chat';
   const messages = useRef(t);
   messages.current = t;
+  const chat = useChat(session, panel === 'chat', (message) =>
+    setAnnouncement(messages.current.chatNewMessageFrom(message.name)),
+  );
 
   useEffect(() => {
     document.title = `${slug} – Visio`;
@@ -322,6 +328,22 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
             onClose={() => setPanel(null)}
           />
         )}
+        {panel === 'chat' && (
+          <ChatPanel
+            id={chatPanelId}
+            messages={chat.snapshot.messages}
+            selfId={selfId}
+            moderator={moderator}
+            error={chat.error}
+            refusedText={chat.lastRefusedText}
+            onSend={chat.send}
+            onDelete={(messageId) => {
+              if (session.deleteChatMessage(messageId)) setAnnouncement(t.chatMessageDeleted);
+            }}
+            onDismissError={chat.clearError}
+            onClose={() => setPanel(null)}
+          />
+        )}
       </div>
       <footer className="meeting__footer">
         <div className="meeting__info">
@@ -352,10 +374,17 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           onLeave={onLeave}
           onEndMeeting={moderator ? () => setConfirmingEnd(true) : undefined}
           layoutMenu={<LayoutMenu view={view} announce={setAnnouncement} />}
+          chatOpen={panel === 'chat'}
+          chatPanelId={chatPanelId}
+          chatUnread={chat.snapshot.unread}
+          onToggleChat={() => togglePanel('chat')}
         />
         <div className="meeting__spacer" />
       </footer>
       <div className="toasts">
+        {chat.latestUnread && panel !== 'chat' && (
+          <ChatToast message={chat.latestUnread} onOpen={() => setPanel('chat')} onDismiss={chat.clearLatestUnread} />
+        )}
         {notice && (
           <ModeratedNotice
             event={notice}

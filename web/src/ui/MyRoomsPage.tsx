@@ -30,6 +30,7 @@ import { useI18n } from '../i18n/I18nProvider';
 import { useAuth } from './AuthProvider';
 import { copyText } from './CopyLinkButton';
 import { CheckIcon, CopyIcon } from './icons';
+import { KeepChatField } from './KeepChatField';
 import { navigate } from './router';
 import './myRooms.css';
 import { TopBar } from './TopBar';
@@ -325,6 +326,7 @@ function RoomDetails({ room, csrf, onChanged }: { room: MyRoom; csrf: string; on
   const { t } = useI18n();
   const [name, setName] = useState(room.name ?? '');
   const [access, setAccess] = useState<Access>(room.access);
+  const [keepChat, setKeepChat] = useState(Boolean(room.keep_chat));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -337,7 +339,7 @@ function RoomDetails({ room, csrf, onChanged }: { room: MyRoom; csrf: string; on
     setError(null);
     setSaved(false);
     try {
-      const change: { name?: string; access?: Access } = { access };
+      const change: { name?: string; access?: Access; keep_chat?: boolean } = { access, keep_chat: keepChat };
       if (name.trim()) change.name = name.trim();
       await updateRoom(csrf, room.slug, change);
       setSaved(true);
@@ -373,6 +375,13 @@ function RoomDetails({ room, csrf, onChanged }: { room: MyRoom; csrf: string; on
         value={access}
         onChange={(level) => {
           setAccess(level);
+          setSaved(false);
+        }}
+      />
+      <KeepChatField
+        value={keepChat}
+        onChange={(keep) => {
+          setKeepChat(keep);
           setSaved(false);
         }}
       />
