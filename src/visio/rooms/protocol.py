@@ -198,6 +198,17 @@ class LobbyDeny(_LobbyDecision):
     type: Literal["lobby.deny"]
 
 
+ReactionName = Literal["thumbs_up", "clap", "laugh", "heart", "party", "surprised"]
+"""The reactions a client may send (``reactions``); the web app shows each as an emoji."""
+
+
+class React(_Request):
+    """Show a reaction over one's own tile to everyone present, for a moment."""
+
+    type: Literal["reaction"]
+    reaction: ReactionName
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -222,7 +233,8 @@ ClientMessage = Annotated[
     | LobbyAdmit
     | LobbyDeny
     | Leave
-    | Ping,
+    | Ping
+    | React,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -466,6 +478,14 @@ class Pong(_Reply):
     type: Literal["pong"] = "pong"
 
 
+class Reaction(_Message):
+    """To everyone present, the sender included: show this reaction over their tile."""
+
+    type: Literal["reaction"] = "reaction"
+    participant_id: str
+    reaction: ReactionName
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -487,6 +507,7 @@ ServerMessage = (
     | LobbyLeft
     | ErrorMessage
     | Pong
+    | Reaction
 )
 
 

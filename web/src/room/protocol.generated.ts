@@ -27,7 +27,8 @@ export type ClientMessage =
   | LobbyAdmit
   | LobbyDeny
   | Leave
-  | Ping;
+  | Ping
+  | React;
 /**
  * Every message the server sends.
  */
@@ -51,7 +52,8 @@ export type ServerMessage =
   | LobbyList
   | LobbyLeft
   | ErrorMessage
-  | Pong;
+  | Pong
+  | Reaction;
 
 export interface Join {
   id?: string | number | null;
@@ -157,6 +159,14 @@ export interface Leave {
 export interface Ping {
   id?: string | number | null;
   type: 'ping';
+}
+/**
+ * Show a reaction over one's own tile to everyone present, for a moment.
+ */
+export interface React {
+  id?: string | number | null;
+  type: 'reaction';
+  reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
 export interface Joined {
   reply_to?: string | number;
@@ -345,4 +355,12 @@ export interface ErrorDetail {
 export interface Pong {
   reply_to?: string | number;
   type: 'pong';
+}
+/**
+ * To everyone present, the sender included: show this reaction over their tile.
+ */
+export interface Reaction {
+  type: 'reaction';
+  participant_id: string;
+  reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
