@@ -310,6 +310,46 @@ const en = {
   roomsErrorCsrf: 'Your session has changed. Reload the page and try again.',
   roomsErrorNetwork: 'Visio could not be reached. Check your connection and try again.',
   roomsErrorGeneric: (code: string) => `That didn't work (${code}). Try again.`,
+
+  // Reactions, keyboard shortcuts, notifications and devices during the meeting.
+  reactions: 'Reactions',
+  sendReaction: 'Send a reaction',
+  reactionThumbsUp: 'thumbs up',
+  reactionClap: 'applause',
+  reactionLaugh: 'laughter',
+  reactionHeart: 'love',
+  reactionParty: 'celebration',
+  reactionSurprised: 'surprise',
+  reactionAnnouncement: (name: string, reaction: string, skipped: number) =>
+    `${name} reacted: ${reaction}` + (skipped > 0 ? plural('en', { one: ', and # more reaction', other: ', and # more reactions' })(skipped) : ''),
+  reactionsTooFast: 'Too many reactions at once. Wait a moment before sending more.',
+  keyboardShortcuts: 'Keyboard shortcuts',
+  shortcutsIntro: 'Press these keys in the meeting, outside text fields.',
+  shortcutMicrophone: 'Turn the microphone on or off',
+  shortcutCamera: 'Turn the camera on or off',
+  shortcutHand: 'Raise or lower your hand',
+  shortcutChat: 'Open or close the chat',
+  shortcutLayout: 'Change the layout',
+  shortcutHelp: 'Show this list',
+  spaceKey: 'Space',
+  shortcutPushToTalk: 'Hold to talk while muted',
+  pushToTalkActive: 'Microphone on while you hold Space',
+  moreOptions: 'More options',
+  settings: 'Settings',
+  close: 'Close',
+  noDevice: 'None',
+  systemDefault: 'System default',
+  settingsMutedHint: 'Your microphone is off: turn it on to see its level.',
+  microphoneSwitchFailed: 'That microphone could not be used. It may be busy or unplugged.',
+  cameraSwitchFailed: 'That camera could not be used. It may be busy or unplugged.',
+  joinLeaveSounds: 'Play a sound when someone joins or leaves (meetings of 6 or fewer)',
+  soundsOn: 'Turn join and leave sounds on',
+  soundsOff: 'Turn join and leave sounds off',
+  microphoneLost: (lost: string, now: string | null) =>
+    `Your microphone${lost ? ` (${lost})` : ''} was disconnected. ` +
+    (now ? `Now using: ${now}.` : 'No other microphone was found.'),
+  cameraLost: (lost: string, now: string | null) =>
+    `Your camera${lost ? ` (${lost})` : ''} was disconnected. ` + (now ? `Now using: ${now}.` : 'No other camera was found.'),
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -625,6 +665,47 @@ const fr: Messages = {
   roomsErrorCsrf: 'Votre session a changé. Rechargez la page et réessayez.',
   roomsErrorNetwork: "Visio est injoignable. Vérifiez votre connexion et réessayez.",
   roomsErrorGeneric: (code: string) => `Cela n'a pas fonctionné (${code}). Réessayez.`,
+
+  reactions: 'Réactions',
+  sendReaction: 'Envoyer une réaction',
+  reactionThumbsUp: 'pouce levé',
+  reactionClap: 'applaudissements',
+  reactionLaugh: 'rire',
+  reactionHeart: 'cœur',
+  reactionParty: 'fête',
+  reactionSurprised: 'surprise',
+  reactionAnnouncement: (name: string, reaction: string, skipped: number) =>
+    `${name} a réagi : ${reaction}` +
+    (skipped > 0 ? plural('fr', { one: ', et # autre réaction', other: ', et # autres réactions' })(skipped) : ''),
+  reactionsTooFast: 'Trop de réactions à la fois. Attendez un instant avant d’en envoyer d’autres.',
+  keyboardShortcuts: 'Raccourcis clavier',
+  shortcutsIntro: 'Appuyez sur ces touches pendant la réunion, hors des champs de saisie.',
+  shortcutMicrophone: 'Activer ou couper le micro',
+  shortcutCamera: 'Activer ou couper la caméra',
+  shortcutHand: 'Lever ou baisser la main',
+  shortcutChat: 'Ouvrir ou fermer la discussion',
+  shortcutLayout: 'Changer la disposition',
+  shortcutHelp: 'Afficher cette liste',
+  spaceKey: 'Espace',
+  shortcutPushToTalk: 'Maintenir pour parler quand le micro est coupé',
+  pushToTalkActive: 'Micro ouvert tant que vous maintenez Espace',
+  moreOptions: "Plus d'options",
+  settings: 'Paramètres',
+  close: 'Fermer',
+  noDevice: 'Aucun',
+  systemDefault: 'Par défaut du système',
+  settingsMutedHint: 'Votre micro est coupé : activez-le pour voir son niveau.',
+  microphoneSwitchFailed: "Ce micro n'a pas pu être utilisé. Il est peut-être occupé ou débranché.",
+  cameraSwitchFailed: "Cette caméra n'a pas pu être utilisée. Elle est peut-être occupée ou débranchée.",
+  joinLeaveSounds: "Jouer un son quand quelqu'un arrive ou part (réunions de 6 personnes ou moins)",
+  soundsOn: "Activer les sons d'arrivée et de départ",
+  soundsOff: "Couper les sons d'arrivée et de départ",
+  microphoneLost: (lost: string, now: string | null) =>
+    `Votre micro${lost ? ` (${lost})` : ''} a été débranché. ` +
+    (now ? `Micro utilisé désormais : ${now}.` : "Aucun autre micro n'a été trouvé."),
+  cameraLost: (lost: string, now: string | null) =>
+    `Votre caméra${lost ? ` (${lost})` : ''} a été débranchée. ` +
+    (now ? `Caméra utilisée désormais : ${now}.` : "Aucune autre caméra n'a été trouvée."),
 };
 
 export type Language = 'fr' | 'en';

@@ -143,6 +143,7 @@ describe('reduceRoomState', () => {
     { type: 'captions.translation', enabled: true, reply_to: 3 },
     { type: 'error', code: 'forbidden', message: 'no', fatal: false },
     { type: 'pong' },
+    { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -173,6 +174,7 @@ describe('reduceRoomState', () => {
       'captions.translation',
       'error',
       'pong',
+      'reaction',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

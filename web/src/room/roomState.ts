@@ -82,6 +82,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'captions.translation':
     case 'error':
     case 'pong':
+    case 'reaction':
       return state;
   }
 }

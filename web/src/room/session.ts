@@ -12,6 +12,7 @@ import {
   type ModeratedAction,
   type ModerationAction,
   type ParticipantInfo,
+  type ReactionName,
   type RequestId,
   type ServerMessage,
   type SubscriberOffer,
@@ -61,7 +62,7 @@ export interface SessionError {
 }
 
 /** The kinds of request a person makes that the server may refuse. */
-export type SessionRequest = 'captions' | 'moderation';
+export type SessionRequest = 'captions' | 'moderation' | 'reaction';
 
 /** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
@@ -98,6 +99,8 @@ export type RoomSessionEvents = {
   /** Moderators: someone knocked. */
   knock: (person: WaitingPersonInfo) => void;
   error: (error: SessionError) => void;
+  /** Someone present, you included, reacted (`reaction`): show it over their tile for a moment. */
+  reaction: (participantId: string, reaction: ReactionName) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
@@ -381,6 +384,14 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     });
   }
 
+  /**
+   * Sends a reaction; everyone, you included, gets the `reaction` event when the server passes it
+   * on. Over the server's limit (6 at once, 3 a second) an `error` event `rate_limited` follows.
+   */
+  react(reaction: ReactionName): boolean {
+    return this.request('reaction', { type: 'reaction', reaction });
+  }
+
   private request(kind: SessionRequest, message: ClientMessage): boolean {
     if (!this.joined || this.finished) return false;
     const id = this.signaling.send(message);
@@ -516,6 +527,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         return;
       case 'error':
         return this.onError(message);
+      case 'reaction':
+        this.emit('reaction', message.participant_id, message.reaction);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -564,7 +578,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     console.warn(`visio: server error ${message.code}: ${message.message}`, message.details ?? '');
     const request = message.reply_to === undefined ? undefined : this.requests.get(message.reply_to);
     if (message.reply_to !== undefined) this.requests.delete(message.reply_to);
-    if (REPORTED_ERROR_CODES.has(message.code)) {
+    if (REPORTED_ERROR_CODES.has(message.code) || (message.code === 'rate_limited' && request === 'reaction')) {
       this.emit('error', { code: message.code, message: message.message, fatal: false, ...(request ? { request } : {}) });
     }
   }

@@ -1,5 +1,7 @@
 import { useI18n } from '../i18n/I18nProvider';
+import type { ReactionName } from '../room/protocol';
 import { MenuButton } from './Menu';
+import { ReactionsButton } from './Reactions';
 import {
   CallEndIcon,
   CameraIcon,
@@ -7,6 +9,9 @@ import {
   ClosedCaptionIcon,
   ExpandLessIcon,
   HandIcon,
+  KeyboardIcon,
+  MoreVertIcon,
+  SettingsIcon,
   ClosedCaptionOffIcon,
   MicIcon,
   MicOffIcon,
@@ -42,6 +47,11 @@ interface ControlsBarProps {
   onLeave: () => void;
   /** Offered to moderators, next to Leave: end the meeting for everyone (asks first). */
   onEndMeeting?: (() => void) | undefined;
+  /** Sends a reaction (the reactions button shows where this is given). */
+  onReact?: ((reaction: ReactionName) => void) | undefined;
+  /** The "more options" menu: device settings, keyboard shortcuts. */
+  onOpenSettings?: (() => void) | undefined;
+  onShowShortcuts?: (() => void) | undefined;
 }
 
 /**
@@ -139,6 +149,21 @@ export function ControlsBar(props: ControlsBarProps) {
       >
         <SubtitlesIcon />
       </button>
+      {props.onReact && <ReactionsButton onReact={props.onReact} />}
+      {props.onOpenSettings && props.onShowShortcuts && (
+        <MenuButton
+          label={t.moreOptions}
+          title={t.moreOptions}
+          testId="more-options"
+          className="control"
+          items={[
+            { key: 'settings', label: t.settings, icon: <SettingsIcon size={20} />, testId: 'open-settings', onSelect: props.onOpenSettings },
+            { key: 'shortcuts', label: t.keyboardShortcuts, icon: <KeyboardIcon size={20} />, testId: 'open-shortcuts', onSelect: props.onShowShortcuts },
+          ]}
+        >
+          <MoreVertIcon />
+        </MenuButton>
+      )}
       <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
   );

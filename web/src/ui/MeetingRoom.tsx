@@ -27,6 +27,8 @@ import { Tile, type TileModel } from './Tile';
 import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
+import { FloatingReactionsContext } from './Reactions';
+import { useMeetingExperience } from './useMeetingExperience';
 
 interface MeetingRoomProps {
   slug: string;
@@ -49,6 +51,8 @@ function errorText(error: SessionError, t: Messages): string {
       return t.participantNotFound;
     case 'captions_unavailable':
       return t.captionsUnavailable;
+    case 'rate_limited':
+      return t.reactionsTooFast;
     default:
       return t.mediaFailed;
   }
@@ -252,6 +256,13 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   ];
 
   const presenting = stageTiles.length > 0;
+  const experience = useMeetingExperience({
+    session,
+    local,
+    peopleCount: rows.length,
+    announce: setAnnouncement,
+    speakerId: settings.speakerId,
+  });
 
   if (state.waiting !== null) {
     return <LobbyWaiting reason={state.waiting} onLeave={onLeave} />;
@@ -278,6 +289,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       )}
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
+      <FloatingReactionsContext.Provider value={experience.floating}>
       <div className="meeting__body">
         <main className={`stage ${presenting ? 'stage--presenting' : ''}`}>
           {presenting ? (
@@ -334,6 +346,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           />
         )}
       </div>
+      </FloatingReactionsContext.Provider>
       <footer className="meeting__footer">
         <div className="meeting__info">
           <Clock />
@@ -362,6 +375,9 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           onTogglePanel={() => togglePanel('participants')}
           onLeave={onLeave}
           onEndMeeting={moderator ? () => setConfirmingEnd(true) : undefined}
+          onReact={experience.react}
+          onOpenSettings={experience.openSettings}
+          onShowShortcuts={experience.openShortcuts}
         />
         <div className="meeting__spacer" />
       </footer>
@@ -400,12 +416,13 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           }}
         />
       )}
+      {experience.overlays}
       <div className="sr-only" aria-live="polite" data-testid="announcements">
         {announcement}
       </div>
       <div hidden>
         {audios.map((audio) => (
-          <RemoteAudio key={audio.participantId} participantId={audio.participantId} stream={audio.stream} speakerId={settings.speakerId} />
+          <RemoteAudio key={audio.participantId} participantId={audio.participantId} stream={audio.stream} speakerId={experience.devices.speakerId} />
         ))}
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useI18n } from '../i18n/I18nProvider';
 import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
 import { HandIcon, MicOffIcon } from './icons';
+import { TileReactions } from './Reactions';
 import { TrackVideo } from './TrackVideo';
 import { SPEAKING_LEVEL, useAudioLevel } from './useAudioLevel';
 
@@ -67,6 +68,7 @@ export function Tile({ tile }: { tile: TileModel }) {
           <HandIcon size={20} />
         </span>
       )}
+      {!screen && <TileReactions participantId={tile.participantId} />}
       <figcaption className="tile__label">
         {!tile.audio && !screen && (
           <span className="tile__muted" role="img" aria-label={t.micOff}>
