@@ -8,6 +8,8 @@ export default defineConfig({
     outDir: '../src/visio/web/dist',
     emptyOutDir: true,
     target: 'es2022',
+    // The effects' model files are fetched by URL; the CSP does not let the page fetch data: URLs.
+    assetsInlineLimit: (file) => (/@mediapipe|@sapphi-red/.test(file) ? false : undefined),
   },
   server: {
     // `npm run dev` talks to a local `visio serve` (default port 8000) for the API and the WebSocket.

@@ -81,4 +81,4 @@ def test_auth_settings_provider_logos_are_allowed_by_the_csp() -> None:
     headers = dict(security_headers(load_settings(oidc_providers=json.dumps([logo]))))
     policy = headers[b"content-security-policy"].decode()
     assert "img-src 'self' data: blob: https://cdn.example.gouv.fr;" in policy
-    assert "script-src 'self';" in policy
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy

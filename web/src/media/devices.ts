@@ -1,5 +1,7 @@
 /** Capturing the camera and microphone, and listing devices. Plain TypeScript, no React. */
 
+import { processCaptured } from './effects';
+
 /** Why a capture failed, as the UI explains it (also the pre-join notice's `data-error-code`). */
 export type MediaErrorCode = 'media_denied' | 'media_not_found' | 'media_in_use' | 'media_failed';
 
@@ -81,7 +83,7 @@ async function captureTrack(kind: 'audio' | 'video', deviceId?: string): Promise
   }
   const track = stream.getTracks()[0];
   if (!track) throw new DOMException('No track', 'NotFoundError');
-  return track;
+  return processCaptured(track);
 }
 
 export const captureMicrophone = (deviceId?: string) => captureTrack('audio', deviceId);
@@ -99,11 +101,10 @@ export async function captureLocalMedia(request: CaptureRequest): Promise<Captur
       audio: request.audio ? microphoneConstraints(request.microphoneId) : false,
       video: request.video ? cameraConstraints(request.cameraId) : false,
     });
-    return {
-      microphone: stream.getAudioTracks()[0] ?? null,
-      camera: stream.getVideoTracks()[0] ?? null,
-      error: null,
-    };
+    const [microphone, camera] = await Promise.all(
+      [stream.getAudioTracks()[0], stream.getVideoTracks()[0]].map((track) => (track ? processCaptured(track) : null)),
+    );
+    return { microphone: microphone ?? null, camera: camera ?? null, error: null };
   } catch (error) {
     const code = classifyMediaError(error);
     if (code === 'media_denied' || !(request.audio && request.video)) {

@@ -12,11 +12,20 @@ import {
   type DeviceLists,
   type MediaErrorCode,
 } from '../media/devices';
+import { onEffectFailure, setActiveEffects, type EffectFailure, type EffectSettings } from '../media/effects';
 import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon, WarningIcon } from './icons';
-import { loadDevicePreferences, loadName, saveDevicePreferences, saveName, type DevicePreferences } from './preferences';
+import {
+  loadDevicePreferences,
+  loadEffectPreferences,
+  loadName,
+  saveDevicePreferences,
+  saveEffectPreferences,
+  saveName,
+  type DevicePreferences,
+} from './preferences';
 import { TrackVideo } from './TrackVideo';
 import { useAudioLevel } from './useAudioLevel';
 import { TopBar } from './TopBar';
@@ -73,6 +82,8 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   const [camera, setCamera] = useState<MediaStreamTrack | null>(null);
   const [cameraStarting, setCameraStarting] = useState(true);
   const [mediaError, setMediaError] = useState<MediaErrorCode | null>(null);
+  const [effects, setEffects] = useState<EffectSettings>(loadEffectPreferences);
+  const [effectError, setEffectError] = useState<EffectFailure | null>(null);
   const nameInput = useRef<HTMLInputElement>(null);
   const tracks = useRef<{ microphone: MediaStreamTrack | null; camera: MediaStreamTrack | null }>({
     microphone: null,
@@ -80,7 +91,15 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   });
   const inflight = useRef(new Set<Promise<Captured>>());
   const handedOver = useRef(false);
-  const ids = { name: useId(), mic: useId(), cam: useId(), speaker: useId(), nameHelp: useId() };
+  const ids = {
+    name: useId(),
+    mic: useId(),
+    cam: useId(),
+    speaker: useId(),
+    nameHelp: useId(),
+    noise: useId(),
+    blur: useId(),
+  };
 
   /** Runs a capture; its tracks replace the current ones, unless they were handed over to the meeting meanwhile. */
   const capture = (run: () => Promise<Captured>) => {
@@ -108,6 +127,8 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   useEffect(() => {
     document.title = `${slug} – Visio`;
     const prefs = loadDevicePreferences();
+    setActiveEffects(effects);
+    onEffectFailure((failure) => setEffectError(failure));
     capture(async () => {
       const result = await captureLocalMedia({
         audio: true,
@@ -198,6 +219,22 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     } else if (kind === 'cameraId' && video) {
       setCameraStarting(true);
       capture(() => captureCamera(deviceId || undefined).then((track) => ({ camera: track })));
+    }
+  };
+
+  /** Turns an effect on or off: the track it applies to is captured again with it. */
+  const chooseEffects = (next: EffectSettings) => {
+    const previous = effects;
+    setEffects(next);
+    saveEffectPreferences(next);
+    setActiveEffects(next);
+    setEffectError(null);
+    if (next.noiseSuppression !== previous.noiseSuppression && tracks.current.microphone) {
+      capture(() => captureMicrophone(preferences.microphoneId).then((track) => ({ microphone: track })));
+    }
+    if (next.background !== previous.background && video) {
+      setCameraStarting(true);
+      capture(() => captureCamera(preferences.cameraId).then((track) => ({ camera: track })));
     }
   };
 
@@ -385,6 +422,34 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
             </label>
           )}
         </div>
+        <fieldset className="effects" data-testid="effects">
+          <legend className="device__label">{t.effectsTitle}</legend>
+          <label className="effects__choice" htmlFor={ids.noise}>
+            <input
+              id={ids.noise}
+              type="checkbox"
+              checked={effects.noiseSuppression}
+              onChange={(event) => chooseEffects({ ...effects, noiseSuppression: event.target.checked })}
+              data-testid="effect-noise"
+            />
+            {t.noiseSuppression}
+          </label>
+          <label className="effects__choice" htmlFor={ids.blur}>
+            <input
+              id={ids.blur}
+              type="checkbox"
+              checked={effects.background === 'blur'}
+              onChange={(event) => chooseEffects({ ...effects, background: event.target.checked ? 'blur' : 'none' })}
+              data-testid="effect-blur"
+            />
+            {t.blurBackground}
+          </label>
+          {effectError && (
+            <p className="form-error" role="alert" data-testid="effect-error">
+              {effectError === 'noise_suppression_failed' ? t.noiseSuppressionFailed : t.backgroundFailed}
+            </p>
+          )}
+        </fieldset>
         </section>
       </main>
     </div>

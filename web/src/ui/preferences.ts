@@ -1,5 +1,7 @@
 /** What the app remembers in localStorage: the person's name, chosen devices and subtitle settings. */
 
+import { NO_EFFECTS, type EffectSettings } from '../media/effects';
+
 const NAME_KEY = 'visio.name';
 const DEVICES_KEY = 'visio.devices';
 
@@ -78,3 +80,23 @@ export function loadCaptionPreferences(): CaptionPreferences {
 
 export const saveCaptionPreferences = (preferences: CaptionPreferences): void =>
   write(CAPTIONS_KEY, JSON.stringify(preferences));
+
+const EFFECTS_KEY = 'visio.effects';
+
+/** Noise suppression and background blur, as the person last chose them (off at first). */
+export function loadEffectPreferences(): EffectSettings {
+  try {
+    const value: unknown = JSON.parse(read(EFFECTS_KEY) ?? '{}');
+    if (typeof value !== 'object' || value === null) return NO_EFFECTS;
+    const record = value as Record<string, unknown>;
+    return {
+      noiseSuppression: record.noiseSuppression === true,
+      background: record.background === 'blur' ? 'blur' : 'none',
+    };
+  } catch {
+    return NO_EFFECTS;
+  }
+}
+
+export const saveEffectPreferences = (settings: EffectSettings): void =>
+  write(EFFECTS_KEY, JSON.stringify(settings));
