@@ -105,7 +105,10 @@ def test_switching_microphone_and_camera_mid_call_keeps_media_flowing(
 
     # Turning the camera off and on again keeps the camera chosen in the meeting.
     alice.page.get_by_test_id("toggle-camera").click()
-    bob.wait_video_stopped(alice_id)
+    alice_tile = bob.page.locator(
+        f'[data-testid="tile"][data-participant-id="{alice_id}"][data-source="camera"]'
+    )
+    expect(alice_tile).to_have_attribute("data-video", "off")
     alice.page.get_by_test_id("toggle-camera").click()
     wait_sending(alice, "video", "fake_device_2")
     bob.wait_video_flowing(alice_id)
