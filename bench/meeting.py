@@ -4,6 +4,11 @@ crash, Janus CPU in a three-person call.
 Run inside the media network namespace (as root):
 
     scripts/in-netns .venv/bin/python -m bench.meeting [--joins 10] [--leaves 5] [--kills 5] [--cpu-seconds 20]
+    scripts/in-netns .venv/bin/python -m bench.meeting --only join --compare /tmp/visio-before
+
+``--compare`` measures another checkout's joins beside this one's, alternating, and prints the two
+builds' join steps side by side (e.g. ``git worktree add /tmp/visio-before main`` and build its
+web app there first).
 
 It starts its own `visio serve` (embedded Janus) and headless Chromium participants, and prints
 medians and p90s. Figures depend on the machine; compare runs made on the same one.
@@ -17,22 +22,38 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Playwright, sync_playwright
 from tests.e2e.browser import Participants, write_tone
 from tests.support import RunningServer, in_media_namespace, start_server
 
-FIRST_FRAME_JS = """() => {
+# The steps of one join, as the page marks them (performance.mark), in milliseconds since navigation.
+JOIN_MARKS_JS = """() => {
+  const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+  const frame = at('visio:first-remote-frame');
+  if (frame === null) return null;
   const nav = performance.getEntriesByType('navigation')[0];
-  const frame = performance.getEntriesByName('visio:first-remote-frame')[0];
-  const joined = performance.getEntriesByName('visio:joined')[0];
-  const click = performance.getEntriesByName('visio:join-clicked')[0];
-  return frame ? {frame: frame.startTime, joined: joined ? joined.startTime : null,
-                  click: click ? click.startTime : null,
-                  domContentLoaded: nav ? nav.domContentLoadedEventEnd : null} : null;
+  return {frame, click: at('visio:join-clicked'), wsOpen: at('visio:ws-open'), joined: at('visio:joined'),
+          offer: at('visio:subscriber-offer'), answer: at('visio:subscriber-answer'),
+          connected: at('visio:subscriber-connected'),
+          domContentLoaded: nav ? nav.domContentLoadedEventEnd : null};
 }"""
+
+# (figure, from mark, to mark): the whole join, then its steps in order.
+JOIN_STEPS = [
+    ("load_to_first_remote_frame_s", None, "frame"),
+    ("load_to_join_click_s", None, "click"),
+    ("join_click_to_first_remote_frame_s", "click", "frame"),
+    ("  click_to_joined_s", "click", "joined"),
+    ("  joined_to_subscriber_offer_s", "joined", "offer"),
+    ("  offer_to_answer_sent_s", "offer", "answer"),
+    ("  answer_to_ice_dtls_connected_s", "answer", "connected"),
+    ("  connected_to_first_frame_painted_s", "connected", "frame"),
+]
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -68,31 +89,102 @@ window.addEventListener('DOMContentLoaded', () => {
 """
 
 
-def bench_join(server: RunningServer, crowd: Participants, joins: int) -> dict[str, Any]:
-    """Page load → first remote frame painted, for a newcomer joining someone already there."""
-    slug = server.create_room()
-    crowd.join(server.url, slug, "Alice")
+def bench_join(
+    servers: dict[str, RunningServer], crowd: Participants, joins: int
+) -> dict[str, dict[str, Any]]:
+    """Page load → first remote frame painted, for a newcomer joining someone already there, on
+    each server (one per web app build); joins alternate between them (ABBA), so that the
+    machine's changing load weighs on each the same."""
+    rooms = {}
+    for label, server in servers.items():
+        rooms[label] = server.create_room()
+        crowd.join(server.url, rooms[label], "Alice")
     browser = crowd.launch("Bob")
-    load_to_frame, click_to_frame, load_to_click = [], [], []
-    for _ in range(joins):
-        context = browser.new_context()
-        context.add_init_script(AUTO_JOIN_JS)
-        page = context.new_page()
-        page.goto(f"{server.url}/{slug}")
-        page.wait_for_function(FIRST_FRAME_JS, timeout=20000)
-        marks = page.evaluate(FIRST_FRAME_JS)
-        load_to_frame.append(marks["frame"] / 1000)
-        if marks["click"] is not None:
-            click_to_frame.append((marks["frame"] - marks["click"]) / 1000)
-            load_to_click.append(marks["click"] / 1000)
-        context.close()
-        time.sleep(0.5)
+    steps: dict[str, dict[str, list[float]]] = {label: {} for label in servers}
+    labels = list(servers)
+    for round_ in range(joins):
+        for label in labels if round_ % 2 == 0 else reversed(labels):
+            context = browser.new_context()
+            context.add_init_script(AUTO_JOIN_JS)
+            page = context.new_page()
+            page.goto(f"{servers[label].url}/{rooms[label]}")
+            page.wait_for_function(JOIN_MARKS_JS, timeout=20000)
+            marks = page.evaluate(JOIN_MARKS_JS)
+            for figure, begin, finish in JOIN_STEPS:
+                first = 0.0 if begin is None else marks[begin]
+                if first is not None and marks[finish] is not None:
+                    steps[label].setdefault(figure, []).append((marks[finish] - first) / 1000)
+            context.close()
+            time.sleep(0.5)
     browser.close()
-    result = {"load_to_first_remote_frame_s": quantiles(load_to_frame)}
-    if click_to_frame:
-        result["load_to_join_click_s"] = quantiles(load_to_click)
-        result["join_click_to_first_remote_frame_s"] = quantiles(click_to_frame)
-    return result
+    return {
+        label: {figure: quantiles(values) for figure, values in figures.items()}
+        for label, figures in steps.items()
+    }
+
+
+def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
+    """Medians (and p90s) of each build's join steps side by side, with the ratio after / before."""
+    labels = list(results)
+    header = f"{'join step':<40}" + "".join(
+        f" {label + ' median':>16} {'p90':>7}" for label in labels
+    )
+    if len(labels) == 2:
+        header += f" {'ratio':>7}"
+    print(header)
+    for figure, _, _ in JOIN_STEPS:
+        row = f"{figure:<40}"
+        medians = []
+        for label in labels:
+            value = results[label].get(figure)
+            medians.append(value["median"] if value else None)
+            row += (
+                f" {value['median']:>16.3f} {value['p90']:>7.3f}"
+                if value
+                else f" {'-':>16} {'-':>7}"
+            )
+        if len(labels) == 2 and medians[0] and medians[1] is not None:
+            row += f" {medians[1] / medians[0]:>7.2f}"
+        print(row)
+    print(f"n = {[results[label]['load_to_first_remote_frame_s']['n'] for label in labels]} joins")
+
+
+@contextmanager
+def python_path_first(folder: Path) -> Iterator[None]:
+    """Servers started meanwhile import Visio (and serve its built web app) from ``folder``."""
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = f"{folder}{os.pathsep}{saved}" if saved else str(folder)
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def run_join(
+    playwright: Playwright, tones: dict[str, Path], folder: Path, joins: int, compare: Path | None
+) -> dict[str, Any]:
+    """The join bench on this tree's server, and on ``compare``'s (as "before") when given."""
+    servers: dict[str, RunningServer] = {}
+    crowd = Participants(playwright, tones)
+    try:
+        if compare is not None:
+            with python_path_first(compare / "src"):
+                servers["before"] = start_server(folder / "join-before")
+        servers["after" if compare is not None else "this"] = start_server(folder / "join")
+        results = bench_join(servers, crowd, joins)
+    finally:
+        crowd.close()
+        for server in servers.values():
+            server.stop()
+    print_side_by_side(results)
+    if compare is None:
+        return results["this"]
+    return {
+        f"{label}: {figure}": value for label in results for figure, value in results[label].items()
+    }
 
 
 def bench_leave(server: RunningServer, crowd: Participants, rounds: int) -> dict[str, Any]:
@@ -177,6 +269,12 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--cpu-seconds", type=float, default=20)
     parser.add_argument("--only", choices=["join", "leave", "recovery", "cpu"], action="append")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout (its web app built) whose joins to measure beside this one's, "
+        "as 'before': e.g. a `git worktree` of main",
+    )
     args = parser.parse_args()
     if not in_media_namespace():
         raise SystemExit(
@@ -190,8 +288,9 @@ def main() -> None:
     }
     results: dict[str, Any] = {}
     with sync_playwright() as playwright:
+        if "join" in chosen:
+            results.update(run_join(playwright, tones, folder, args.joins, args.compare))
         for name, run in (
-            ("join", lambda s, c: bench_join(s, c, args.joins)),
             ("leave", lambda s, c: bench_leave(s, c, args.leaves)),
             ("recovery", lambda s, c: bench_recovery(s, c, args.kills)),
             ("cpu", lambda s, c: bench_janus_cpu(s, c, args.cpu_seconds)),
@@ -205,14 +304,14 @@ def main() -> None:
             finally:
                 crowd.close()
                 server.stop()
-    print(f"{'figure':<48} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} {'n':>4}")
+    print(f"{'figure':<56} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} {'n':>4}")
     for key, value in results.items():
         if isinstance(value, dict):
             print(
-                f"{key:<48} {value['median']:>8.3f} {value['p90']:>8.3f} {value['min']:>8.3f} {value['max']:>8.3f} {value['n']:>4}"
+                f"{key:<56} {value['median']:>8.3f} {value['p90']:>8.3f} {value['min']:>8.3f} {value['max']:>8.3f} {value['n']:>4}"
             )
         else:
-            print(f"{key:<48} {value:>8}")
+            print(f"{key:<56} {value:>8}")
     print(json.dumps(results))
 
 

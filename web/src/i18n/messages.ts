@@ -349,13 +349,25 @@ const en = {
   microphoneSwitchFailed: 'That microphone could not be used. It may be busy or unplugged.',
   cameraSwitchFailed: 'That camera could not be used. It may be busy or unplugged.',
   joinLeaveSounds: 'Play a sound when someone joins or leaves (meetings of 6 or fewer)',
-  soundsOn: 'Turn join and leave sounds on',
-  soundsOff: 'Turn join and leave sounds off',
   microphoneLost: (lost: string, now: string | null) =>
     `Your microphone${lost ? ` (${lost})` : ''} was disconnected. ` +
     (now ? `Now using: ${now}.` : 'No other microphone was found.'),
   cameraLost: (lost: string, now: string | null) =>
     `Your camera${lost ? ` (${lost})` : ''} was disconnected. ` + (now ? `Now using: ${now}.` : 'No other camera was found.'),
+  connectionGood: 'good',
+  connectionFair: 'fair',
+  connectionPoor: 'poor',
+  /** The connection indicator's label: whose connection, the verdict, and the figures behind it. */
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Your connection' : 'Connection'}: ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1)} % packet loss`,
+  connectionRoundTrip: (ms: number) => `${Math.round(ms)} ms round trip`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} frames/s`,
+  connectionNoMedia: 'nothing received',
+  connectionNoReply: 'no reply from the server',
+  reconnectingHint: 'The connection dropped. Visio is getting you back into the meeting.',
+  reconnected: 'Reconnected',
+  reconnectFailed: 'Visio cannot reach the meeting. Check your network connection.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -710,14 +722,25 @@ const fr: Messages = {
   microphoneSwitchFailed: "Ce micro n'a pas pu être utilisé. Il est peut-être occupé ou débranché.",
   cameraSwitchFailed: "Cette caméra n'a pas pu être utilisée. Elle est peut-être occupée ou débranchée.",
   joinLeaveSounds: "Jouer un son quand quelqu'un arrive ou part (réunions de 6 personnes ou moins)",
-  soundsOn: "Activer les sons d'arrivée et de départ",
-  soundsOff: "Couper les sons d'arrivée et de départ",
   microphoneLost: (lost: string, now: string | null) =>
     `Votre micro${lost ? ` (${lost})` : ''} a été débranché. ` +
     (now ? `Micro utilisé désormais : ${now}.` : "Aucun autre micro n'a été trouvé."),
   cameraLost: (lost: string, now: string | null) =>
     `Votre caméra${lost ? ` (${lost})` : ''} a été débranchée. ` +
     (now ? `Caméra utilisée désormais : ${now}.` : "Aucune autre caméra n'a été trouvée."),
+  connectionGood: 'bonne',
+  connectionFair: 'moyenne',
+  connectionPoor: 'mauvaise',
+  connectionQuality: (own: boolean, level: string, figures: string[]) =>
+    `${own ? 'Votre connexion' : 'Connexion'} : ${level}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+  connectionLoss: (percent: number) => `${percent.toFixed(1).replace('.', ',')} % de paquets perdus`,
+  connectionRoundTrip: (ms: number) => `aller-retour ${Math.round(ms)} ms`,
+  connectionFrameRate: (fps: number) => `${Math.round(fps)} images/s`,
+  connectionNoMedia: 'rien reçu',
+  connectionNoReply: 'aucune réponse du serveur',
+  reconnectingHint: 'La connexion a été coupée. Visio vous ramène dans la réunion.',
+  reconnected: 'Reconnecté',
+  reconnectFailed: 'Visio ne parvient pas à joindre la réunion. Vérifiez votre connexion réseau.',
 };
 
 export type Language = 'fr' | 'en';

@@ -121,14 +121,22 @@ export interface RoomSessionOptions extends LocalMediaOptions {
 
 /** How long a peer connection may stay `disconnected` before an ICE restart. */
 const ICE_DISCONNECTED_GRACE_MS = 3_000;
+/**
+ * How long the media may stay down (ICE `disconnected` or `failed`, restarts included) while the
+ * socket looks open, before the session rejoins on a new socket: the old one is likely dead too.
+ */
+export const ICE_RECOVERY_TIMEOUT_MS = 10_000;
 
 /**
  * One participant's presence in one room: the WebSocket, the room state (`roomState.ts`), the
  * publisher and subscriber peer connections (`publisher.ts`, `subscriber.ts`), and the local
  * tracks (`localMedia.ts`). Plain TypeScript; the UI subscribes to its events.
  *
- * Recovery is automatic: when the WebSocket drops, the session rejoins (a fresh participant id) and
- * publishes again; on `media.reset` it closes both peer connections and publishes again.
+ * Recovery is automatic: when a peer connection fails or stays disconnected, an ICE restart; when
+ * that has not brought the media back within `ICE_RECOVERY_TIMEOUT_MS`, or the WebSocket drops, the
+ * session rejoins (a fresh participant id) and publishes again, keeping the microphone and camera
+ * state, a raised hand and the subtitle language; on `media.reset` it closes both peer connections
+ * and publishes again.
  */
 export class RoomSession extends Emitter<RoomSessionEvents> {
   remoteTracks: RemoteTrack[] = [];
@@ -154,6 +162,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private finished: 'left' | 'failed' | null = null;
   private publishRetries = 0;
   private iceTimers = new Map<RTCPeerConnection, ReturnType<typeof setTimeout>>();
+  /** Running while the media is down and the socket up: rejoin when it fires. */
+  private iceRecoveryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Recent requests a person made, so that an error in reply can say which one it refuses. */
   private readonly requests = new Map<RequestId, SessionRequest>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -251,6 +261,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (this.finished) return;
     this.signaling.send({ type: 'leave' });
     this.finish('left');
+  }
+
+  /**
+   * Rejoins now on a new socket (the "Rejoin" button while reconnecting takes long); the session
+   * keeps trying by itself anyway. Does nothing once left or failed.
+   */
+  reconnect(): void {
+    if (this.finished) return;
+    this.signaling.reconnectNow();
   }
 
   // ---- local media controls ----
@@ -498,6 +517,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         this.pub?.answered(message.reply_to, message.sdp);
         return;
       case 'subscriber.offer': {
+        markOnce('visio:subscriber-offer');
         const sub = this.ensureSubscriber();
         if (sub) this.onSubscriber(sub, () => this.answerSubscriberOffer(sub, message));
         return;
@@ -636,6 +656,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */
   private watchPeerConnection(pc: RTCPeerConnection, target: Target): void {
     pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'connected') markOnce(`visio:${target}-connected`);
       this.updateStatus();
       const timer = this.iceTimers.get(pc);
       if (timer !== undefined) clearTimeout(timer);
@@ -713,7 +734,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private async answerSubscriberOffer(sub: Subscriber, offer: SubscriberOffer): Promise<void> {
     // Set the mapping first: `track` events fire during setRemoteDescription.
     this.remoteStreams.setStreams(offer.streams);
-    if (await sub.answer(offer.sdp, () => this.sub === sub)) this.emitTracks();
+    if (await sub.answer(offer.sdp, () => this.sub === sub)) {
+      markOnce('visio:subscriber-answer');
+      this.emitTracks();
+    }
   }
 
   private closeSubscriber(): void {
@@ -771,9 +795,27 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   private updateStatus(): void {
     const status = this.computeStatus();
+    this.followIceRecovery(status);
     if (status === this.status) return;
     this.status = status;
     this.emit('status', status);
+  }
+
+  /** Starts the rejoin timer when the media went down with the socket up; stops it otherwise. */
+  private followIceRecovery(status: ConnectionStatus): void {
+    const mediaDown = status === 'reconnecting' && !this.socketDown && !this.mediaInterrupted && this.joined;
+    if (!mediaDown) {
+      if (this.iceRecoveryTimer !== null) clearTimeout(this.iceRecoveryTimer);
+      this.iceRecoveryTimer = null;
+      return;
+    }
+    if (this.iceRecoveryTimer !== null) return;
+    this.iceRecoveryTimer = setTimeout(() => {
+      this.iceRecoveryTimer = null;
+      if (this.computeStatus() !== 'reconnecting' || this.socketDown || this.finished) return;
+      console.warn('visio: the media did not come back after an ICE restart; rejoining on a new socket');
+      this.signaling.reconnectNow();
+    }, ICE_RECOVERY_TIMEOUT_MS);
   }
 
   private computeStatus(): ConnectionStatus {
@@ -794,4 +836,9 @@ function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   if (isSessionError(error)) return error.message;
   return String(error);
+}
+
+/** A performance mark for the first time something happens (bench/meeting.py reads them). */
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name).length === 0) performance.mark(name);
 }

@@ -124,4 +124,25 @@ describe('SignalingChannel', () => {
     channel.connect();
     expect(sockets).toHaveLength(1);
   });
+
+  it('gives up a socket that does not open in time and opens a new one (a network dropping packets)', () => {
+    const { channel, sockets } = makeChannel();
+    const closes: string[] = [];
+    let opens = 0;
+    channel.on('close', (info) => closes.push(`${info.reason} ${info.reconnecting}`));
+    channel.on('open', () => opens++);
+    channel.connect();
+    vi.advanceTimersByTime(7_999);
+    expect(sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(sockets[0]!.readyState).toBe(3);
+    expect(closes).toEqual(['open timeout true']);
+    vi.advanceTimersByTime(100);
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.open();
+    // Once open, the timeout no longer applies.
+    vi.advanceTimersByTime(10_000);
+    expect(sockets).toHaveLength(2);
+    expect(opens).toBe(1);
+  });
 });

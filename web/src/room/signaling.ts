@@ -27,6 +27,11 @@ export interface SignalingOptions {
   pingIntervalMs?: number;
   /** Without any frame from the server for this long, the socket is taken as dead and replaced. */
   silenceTimeoutMs?: number;
+  /**
+   * A socket still opening after this long is given up and opened again: on a network that drops
+   * packets the browser would otherwise wait for its TCP retries (tens of seconds).
+   */
+  openTimeoutMs?: number;
 }
 
 /** The WebSocket URL of a room, on the same host as the page. */
@@ -47,11 +52,13 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
   private nextId = 1;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private openTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFrameAt = 0;
   private readonly createSocket: (url: string) => WebSocket;
   private readonly backoff: BackoffOptions;
   private readonly pingIntervalMs: number;
   private readonly silenceTimeoutMs: number;
+  private readonly openTimeoutMs: number;
 
   constructor(
     readonly url: string,
@@ -62,6 +69,7 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
     this.silenceTimeoutMs = options.silenceTimeoutMs ?? 40_000;
+    this.openTimeoutMs = options.openTimeoutMs ?? 8_000;
   }
 
   get isOpen(): boolean {
@@ -116,7 +124,13 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
       return;
     }
     this.socket = socket;
+    this.openTimer = setTimeout(() => {
+      this.openTimer = null;
+      if (this.socket === socket && socket.readyState === CONNECTING) this.replaceSocket(4003, 'open timeout');
+    }, this.openTimeoutMs);
     socket.onopen = () => {
+      if (this.openTimer !== null) clearTimeout(this.openTimer);
+      this.openTimer = null;
       performance.mark('visio:ws-open');
       this.attempt = 0;
       this.lastFrameAt = Date.now();
@@ -187,8 +201,10 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
   private clearTimers(): void {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.openTimer !== null) clearTimeout(this.openTimer);
     this.reconnectTimer = null;
     this.pingTimer = null;
+    this.openTimer = null;
   }
 }
 

@@ -21,6 +21,7 @@ import { bestGrid } from './layout';
 import { ParticipantsPanel, type PanelModeration, type ParticipantRow } from './ParticipantsPanel';
 import { CAPTION_TEXT_SCALES, loadCaptionPreferences, saveCaptionPreferences, type CaptionPreferences } from './preferences';
 import type { JoinSettings } from './PreJoin';
+import { ReconnectBanner } from './ReconnectBanner';
 import { RemoteAudio } from './RemoteAudio';
 import { LobbyQueue, LobbyWaiting } from './Lobby';
 import { Tile, type TileModel } from './Tile';
@@ -275,18 +276,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       className={`meeting ${panel ? 'meeting--panel' : ''}`}
       style={{ '--caption-scale': captionScale } as CSSProperties}
     >
-      {status === 'reconnecting' && (
-        <div className="banner" data-testid="reconnecting" role="status">
-          <span className="spinner" aria-hidden="true" />
-          {t.reconnecting}
-        </div>
-      )}
-      {status === 'connecting' && (
-        <div className="banner banner--quiet" role="status">
-          <span className="spinner" aria-hidden="true" />
-          {t.connecting}
-        </div>
-      )}
+      <ReconnectBanner status={status} onRejoin={() => session.reconnect()} />
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
       <FloatingReactionsContext.Provider value={experience.floating}>

@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/I18nProvider';
 import { captureCamera, captureLocalMedia, captureMicrophone, hasWebRTC } from '../media/devices';
 import { RoomSession } from '../room/session';
 import { roomSocketUrl, SignalingChannel } from '../room/signaling';
+import { ConnectionQualityProvider } from './ConnectionQuality';
 import { ErrorPage } from './ErrorPage';
 import { LeftPage } from './LeftPage';
 import { MeetingRoom } from './MeetingRoom';
@@ -209,12 +210,14 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
       return <PreJoin slug={slug} room={screen.room} onJoin={join} />;
     case 'meeting':
       return (
-        <MeetingRoom
-          slug={slug}
-          session={screen.session}
-          settings={screen.settings}
-          onLeave={() => leave(screen.settings)}
-        />
+        <ConnectionQualityProvider session={screen.session}>
+          <MeetingRoom
+            slug={slug}
+            session={screen.session}
+            settings={screen.settings}
+            onLeave={() => leave(screen.settings)}
+          />
+        </ConnectionQualityProvider>
       );
     case 'left':
       return <LeftPage onRejoin={() => rejoin(screen.settings)} />;

@@ -1,6 +1,7 @@
 import { useI18n } from '../i18n/I18nProvider';
 import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
+import { ConnectionIndicator } from './ConnectionQuality';
 import { HandIcon, MicOffIcon } from './icons';
 import { TileReactions } from './Reactions';
 import { TrackVideo } from './TrackVideo';
@@ -70,6 +71,7 @@ export function Tile({ tile }: { tile: TileModel }) {
       )}
       {!screen && <TileReactions participantId={tile.participantId} />}
       <figcaption className="tile__label">
+        {!screen && <ConnectionIndicator participantId={tile.participantId} local={tile.local} />}
         {!tile.audio && !screen && (
           <span className="tile__muted" role="img" aria-label={t.micOff}>
             <MicOffIcon size={16} />

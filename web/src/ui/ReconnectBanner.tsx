@@ -1,0 +1,77 @@
+import { useEffect, useState } from 'react';
+import { useI18n } from '../i18n/I18nProvider';
+import type { ConnectionStatus } from '../room/session';
+import { bannerAt, followStatus, startTimeline } from './reconnectBanner';
+
+interface ReconnectBannerProps {
+  status: ConnectionStatus;
+  /** "Rejoin": try again now (the session keeps trying by itself too). */
+  onRejoin: () => void;
+}
+
+/** "Connecting…", "Reconnecting…", "Reconnected", or a plain failure with "Rejoin" (reconnectBanner.ts). */
+export function ReconnectBanner({ status, onRejoin }: ReconnectBannerProps) {
+  const { t } = useI18n();
+  const [timeline, setTimeline] = useState(() => startTimeline(status, performance.now()));
+  const [now, setNow] = useState(() => performance.now());
+
+  useEffect(() => {
+    const at = performance.now();
+    setTimeline((previous) => followStatus(previous, status, at));
+    setNow(at);
+  }, [status]);
+
+  const banner = bannerAt(timeline, now);
+  useEffect(() => {
+    if (banner.changesInMs === null) return;
+    const timer = setTimeout(() => setNow(performance.now()), banner.changesInMs + 10);
+    return () => clearTimeout(timer);
+  }, [banner.changesInMs, banner.kind]);
+
+  switch (banner.kind) {
+    case 'none':
+      return null;
+    case 'connecting':
+      return (
+        <div className="banner banner--quiet" role="status">
+          <span className="spinner" aria-hidden="true" />
+          {t.connecting}
+        </div>
+      );
+    case 'reconnecting':
+      return (
+        <div className="banner" data-testid="reconnecting" data-state="reconnecting" role="status">
+          <span className="spinner" aria-hidden="true" />
+          <span className="banner__text">
+            <span>{t.reconnecting}</span>
+            <span className="banner__hint">{t.reconnectingHint}</span>
+          </span>
+        </div>
+      );
+    case 'failed':
+      return (
+        <div className="banner banner--failed" data-testid="reconnecting" data-state="failed" role="alert">
+          <span>{t.reconnectFailed}</span>
+          <button
+            type="button"
+            className="button button--primary"
+            data-testid="banner-rejoin"
+            onClick={() => {
+              const at = performance.now();
+              setTimeline((previous) => ({ ...previous, since: at }));
+              setNow(at);
+              onRejoin();
+            }}
+          >
+            {t.rejoin}
+          </button>
+        </div>
+      );
+    case 'reconnected':
+      return (
+        <div className="banner banner--ok" data-testid="reconnected" role="status">
+          {t.reconnected}
+        </div>
+      );
+  }
+}
