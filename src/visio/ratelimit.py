@@ -5,16 +5,20 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 
 class TokenBucket:
     """Allows ``burst`` events at once, refilled at ``rate`` events per second."""
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._rate = rate
         self._burst = float(burst)
         self._tokens = float(burst)
-        self._last = time.monotonic()
+        self._clock = clock
+        self._last = clock()
 
     def allow(self) -> bool:
         self._refill()
@@ -28,7 +32,7 @@ class TokenBucket:
         return 0 if self._tokens >= 1.0 else math.ceil((1.0 - self._tokens) / self._rate)
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
         self._last = now
 

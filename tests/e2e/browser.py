@@ -189,9 +189,10 @@ class Participants:
         name: str,
         init_script: str | None = None,
         camera: bool = True,
+        args: list[str] | None = None,
     ) -> Participant:
         """Open the room, give the name and join (with the camera turned off before, if asked)."""
-        person = self.open(f"{base_url}/{slug}", name, init_script=init_script)
+        person = self.open(f"{base_url}/{slug}", name, args=args, init_script=init_script)
         page = person.page
         try:
             page.get_by_test_id("name-input").wait_for()

@@ -198,6 +198,17 @@ class LobbyDeny(_LobbyDecision):
     type: Literal["lobby.deny"]
 
 
+ReactionName = Literal["thumbs_up", "clap", "laugh", "heart", "party", "surprised"]
+"""The reactions a client may send (``reactions``); the web app shows each as an emoji."""
+
+
+class React(_Request):
+    """Show a reaction over one's own tile to everyone present, for a moment."""
+
+    type: Literal["reaction"]
+    reaction: ReactionName
+
+
 class Leave(_Request):
     type: Literal["leave"]
 
@@ -275,7 +286,8 @@ ClientMessage = Annotated[
     | Ping
     | SubscriptionSet
     | ChatSend
-    | ChatDelete,
+    | ChatDelete
+    | React,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -569,6 +581,14 @@ class SubscriptionState(_Reply):
     streams: list[StreamLayer]
 
 
+class Reaction(_Message):
+    """To everyone present, the sender included: show this reaction over their tile."""
+
+    type: Literal["reaction"] = "reaction"
+    participant_id: str
+    reaction: ReactionName
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -594,6 +614,7 @@ ServerMessage = (
     | Speaking
     | ChatMessage
     | ChatDeleted
+    | Reaction
 )
 
 

@@ -34,6 +34,7 @@ from visio.rooms.protocol import (
     ProtocolError,
     Publish,
     PublishAnswer,
+    React,
     RoomEnd,
     RoomLock,
     SubscriberAnswer,
@@ -41,6 +42,7 @@ from visio.rooms.protocol import (
     Trickle,
     parse_client_message,
 )
+from visio.rooms.reactions import ParticipantReactions
 from visio.rooms.room import Room
 from visio.rooms.service import RoomService
 from visio.rooms.slugs import normalise_slug
@@ -88,6 +90,7 @@ class RoomConnection:
         self._participant: Participant | None = None
         self._leave_reason: LeaveReason = "disconnected"
         self._close_code: int | None = None
+        self._reactions = ParticipantReactions()
 
     async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""
@@ -266,6 +269,8 @@ class RoomConnection:
                 await service.chat.send(room, participant, message.text, message.id)
             elif isinstance(message, ChatDelete):
                 await service.chat.delete(room, participant, message.message_id)
+            elif isinstance(message, React):
+                self._reactions.react(room, participant, message.reaction, message.id)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

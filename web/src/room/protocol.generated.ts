@@ -30,7 +30,8 @@ export type ClientMessage =
   | Ping
   | SubscriptionSet
   | ChatSend
-  | ChatDelete;
+  | ChatDelete
+  | React;
 /**
  * Every message the server sends.
  */
@@ -58,7 +59,8 @@ export type ServerMessage =
   | SubscriptionState
   | Speaking
   | ChatMessage
-  | ChatDeleted;
+  | ChatDeleted
+  | Reaction;
 
 export interface Join {
   id?: string | number | null;
@@ -197,6 +199,14 @@ export interface ChatDelete {
   id?: string | number | null;
   type: 'chat.delete';
   message_id: string;
+}
+/**
+ * Show a reaction over one's own tile to everyone present, for a moment.
+ */
+export interface React {
+  id?: string | number | null;
+  type: 'reaction';
+  reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
 export interface Joined {
   reply_to?: string | number;
@@ -430,4 +440,12 @@ export interface ChatDeleted {
   type: 'chat.deleted';
   message_id: string;
   deleted_by: string;
+}
+/**
+ * To everyone present, the sender included: show this reaction over their tile.
+ */
+export interface Reaction {
+  type: 'reaction';
+  participant_id: string;
+  reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }

@@ -20,6 +20,16 @@ describe('parseServerMessage', () => {
     });
   });
 
+  it('parses a reaction of the set and refuses any other name', () => {
+    expect(parseServerMessage('{"type":"reaction","participant_id":"p_a","reaction":"party"}')).toEqual({
+      type: 'reaction',
+      participant_id: 'p_a',
+      reaction: 'party',
+    });
+    expect(parseServerMessage('{"type":"reaction","participant_id":"p_a","reaction":"<img src=x>"}')).toBeNull();
+    expect(parseServerMessage('{"type":"reaction","reaction":"clap"}')).toBeNull();
+  });
+
   it('parses captions.state and drops a null set_by', () => {
     expect(
       parseServerMessage('{"type":"captions.state","captions":{"enabled":false,"language":"fr","set_by":null}}'),

@@ -17,6 +17,7 @@ import type {
   Join,
   Moderate,
   ParticipantInfo,
+  React,
   ServerMessage,
   StreamInfo,
   StreamLayer,
@@ -27,6 +28,17 @@ import type {
 export type * from './protocol.generated';
 
 export const PROTOCOL_VERSION = 1;
+
+/** The reactions of the protocol (`reaction` messages); `ui/reactions.ts` gives each its emoji. */
+export type ReactionName = React['reaction'];
+export const REACTION_NAMES: readonly string[] = [
+  'thumbs_up',
+  'clap',
+  'laugh',
+  'heart',
+  'party',
+  'surprised',
+] satisfies readonly ReactionName[];
 
 export type Source = StreamInfo['source'];
 export type MediaKind = StreamInfo['kind'];
@@ -202,6 +214,8 @@ function isValidServerMessage(m: Json): boolean {
     case 'media.reset':
     case 'pong':
       return true;
+    case 'reaction':
+      return isString(m.participant_id) && isString(m.reaction) && REACTION_NAMES.includes(m.reaction);
     case 'error':
       return isString(m.code) && isBoolean(m.fatal);
     case 'subscription.state':

@@ -148,6 +148,7 @@ describe('reduceRoomState', () => {
     { type: 'error', code: 'forbidden', message: 'no', fatal: false },
     { type: 'pong' },
     { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
+    { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -194,6 +195,7 @@ describe('reduceRoomState', () => {
       'speaking',
       'chat.message',
       'chat.deleted',
+      'reaction',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

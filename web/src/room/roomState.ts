@@ -97,6 +97,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'subscription.state':
     case 'chat.message':
     case 'chat.deleted':
+    case 'reaction':
       return state;
   }
 }

@@ -13,6 +13,7 @@ import {
   type ModeratedAction,
   type ModerationAction,
   type ParticipantInfo,
+  type ReactionName,
   type RequestId,
   type ServerMessage,
   type SubscriberOffer,
@@ -64,7 +65,7 @@ export interface SessionError {
 }
 
 /** The kinds of request a person makes that the server may refuse. */
-export type SessionRequest = 'captions' | 'moderation' | 'chat';
+export type SessionRequest = 'captions' | 'moderation' | 'chat' | 'reaction';
 
 /** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
@@ -116,6 +117,8 @@ export type RoomSessionEvents = {
    * `text` is the refused message's, to give back to the person.
    */
   'chat-error': (error: SessionError, text: string | null) => void;
+  /** Someone present, you included, reacted (`reaction`): show it over their tile for a moment. */
+  reaction: (participantId: string, reaction: ReactionName) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
@@ -453,6 +456,14 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.layers.want(plan);
   }
 
+  /**
+   * Sends a reaction; everyone, you included, gets the `reaction` event when the server passes it
+   * on. Over the server's limit (6 at once, 3 a second) an `error` event `rate_limited` follows.
+   */
+  react(reaction: ReactionName): boolean {
+    return this.request('reaction', { type: 'reaction', reaction });
+  }
+
   private request(kind: SessionRequest, message: ClientMessage): boolean {
     return this.sendRequest(kind, message) !== null;
   }
@@ -604,6 +615,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'subscription.state':
         this.layers.confirmed(message.reply_to ?? undefined, message.streams);
         return;
+      case 'reaction':
+        this.emit('reaction', message.participant_id, message.reaction);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -669,7 +683,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.emit('chat-error', { code: message.code, message: message.message, fatal: false, request }, text);
       return;
     }
-    if (REPORTED_ERROR_CODES.has(message.code)) {
+    if (REPORTED_ERROR_CODES.has(message.code) || (message.code === 'rate_limited' && request === 'reaction')) {
       this.emit('error', { code: message.code, message: message.message, fatal: false, ...(request ? { request } : {}) });
     }
   }

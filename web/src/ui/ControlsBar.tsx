@@ -1,7 +1,9 @@
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import { ChatIcon } from './ChatPanel';
+import type { ReactionName } from '../room/protocol';
 import { MenuButton } from './Menu';
+import { ReactionsButton } from './Reactions';
 import {
   CallEndIcon,
   CameraIcon,
@@ -9,6 +11,9 @@ import {
   ClosedCaptionIcon,
   ExpandLessIcon,
   HandIcon,
+  KeyboardIcon,
+  MoreVertIcon,
+  SettingsIcon,
   ClosedCaptionOffIcon,
   MicIcon,
   MicOffIcon,
@@ -51,6 +56,11 @@ interface ControlsBarProps {
   /** Messages from others that arrived while the chat was closed. */
   chatUnread: number;
   onToggleChat: () => void;
+  /** Sends a reaction (the reactions button shows where this is given). */
+  onReact?: ((reaction: ReactionName) => void) | undefined;
+  /** The "more options" menu: device settings, keyboard shortcuts. */
+  onOpenSettings?: (() => void) | undefined;
+  onShowShortcuts?: (() => void) | undefined;
 }
 
 /**
@@ -169,6 +179,21 @@ export function ControlsBar(props: ControlsBarProps) {
           />
         )}
       </button>
+      {props.onReact && <ReactionsButton onReact={props.onReact} />}
+      {props.onOpenSettings && props.onShowShortcuts && (
+        <MenuButton
+          label={t.moreOptions}
+          title={t.moreOptions}
+          testId="more-options"
+          className="control"
+          items={[
+            { key: 'settings', label: t.settings, icon: <SettingsIcon size={20} />, testId: 'open-settings', onSelect: props.onOpenSettings },
+            { key: 'shortcuts', label: t.keyboardShortcuts, icon: <KeyboardIcon size={20} />, testId: 'open-shortcuts', onSelect: props.onShowShortcuts },
+          ]}
+        >
+          <MoreVertIcon />
+        </MenuButton>
+      )}
       <LeaveButton onLeave={props.onLeave} onEndMeeting={props.onEndMeeting} />
     </div>
   );

@@ -28,10 +28,13 @@ import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
 import { useLayerSelection } from './useLayerSelection';
-import { LayoutMenu } from './LayoutMenu';
+import { LayoutMenu, layoutLabel } from './LayoutMenu';
+import type { LayoutName } from './layouts';
 import { MeetingStage } from './MeetingStage';
 import { useMeetingLayout } from './useMeetingLayout';
 import { useChat } from './useChat';
+import { FloatingReactionsContext } from './Reactions';
+import { useMeetingExperience } from './useMeetingExperience';
 
 interface MeetingRoomProps {
   slug: string;
@@ -54,6 +57,8 @@ function errorText(error: SessionError, t: Messages): string {
       return t.participantNotFound;
     case 'captions_unavailable':
       return t.captionsUnavailable;
+    case 'rate_limited':
+      return t.reactionsTooFast;
     default:
       return t.mediaFailed;
   }
@@ -264,6 +269,21 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
     })),
   ];
 
+  const experience = useMeetingExperience({
+    session,
+    local,
+    peopleCount: rows.length,
+    announce: setAnnouncement,
+    speakerId: settings.speakerId,
+    onToggleChat: () => togglePanel('chat'),
+    onCycleLayout: () => {
+      const order: LayoutName[] = stageTiles.length > 0 ? ['grid', 'speaker', 'screen'] : ['grid', 'speaker'];
+      const next = order[(order.indexOf(view.layout) + 1) % order.length] ?? 'grid';
+      view.choose(next);
+      setAnnouncement(t.layoutChanged(layoutLabel(next, t)));
+    },
+  });
+
   if (state.waiting !== null) {
     return <LobbyWaiting reason={state.waiting} onLeave={onLeave} />;
   }
@@ -278,6 +298,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       <ReconnectBanner status={status} onRejoin={() => session.reconnect()} />
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
+      <FloatingReactionsContext.Provider value={experience.floating}>
       <div className="meeting__body">
         <main className="stage">
           <MeetingStage screens={stageTiles} cameras={gridTiles} speaking={state.speaking} view={view} />
@@ -345,6 +366,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           />
         )}
       </div>
+      </FloatingReactionsContext.Provider>
       <footer className="meeting__footer">
         <div className="meeting__info">
           <Clock />
@@ -378,6 +400,9 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           chatPanelId={chatPanelId}
           chatUnread={chat.snapshot.unread}
           onToggleChat={() => togglePanel('chat')}
+          onReact={experience.react}
+          onOpenSettings={experience.openSettings}
+          onShowShortcuts={experience.openShortcuts}
         />
         <div className="meeting__spacer" />
       </footer>
@@ -430,12 +455,13 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
           }}
         />
       )}
+      {experience.overlays}
       <div className="sr-only" aria-live="polite" data-testid="announcements">
         {announcement}
       </div>
       <div hidden>
         {audios.map((audio) => (
-          <RemoteAudio key={audio.participantId} participantId={audio.participantId} stream={audio.stream} speakerId={settings.speakerId} />
+          <RemoteAudio key={audio.participantId} participantId={audio.participantId} stream={audio.stream} speakerId={experience.devices.speakerId} />
         ))}
       </div>
     </div>

@@ -9,6 +9,7 @@ import { ErrorPage } from './ErrorPage';
 import { LeftPage } from './LeftPage';
 import { MeetingRoom } from './MeetingRoom';
 import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
+import { loadDevicePreferences } from './preferences';
 
 /**
  * What the page shows. Before joining it follows the room lookup (`lookup`): pre-join or the lookup's
@@ -136,8 +137,9 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
         video: settings.video,
         microphoneTrack: media.microphone,
         cameraTrack: media.camera,
-        acquireCamera: () => captureCamera(settings.cameraId),
-        acquireMicrophone: () => captureMicrophone(settings.microphoneId),
+        // The devices chosen last, in the pre-join screen or in the meeting's settings.
+        acquireCamera: () => captureCamera(loadDevicePreferences().cameraId ?? settings.cameraId),
+        acquireMicrophone: () => captureMicrophone(loadDevicePreferences().microphoneId ?? settings.microphoneId),
       });
       session.on('error', (error) => {
         if (!error.fatal || current.current !== session) return;

@@ -4,6 +4,7 @@ import type { Source } from '../room/protocol';
 import { Avatar } from './Avatar';
 import { ConnectionIndicator } from './ConnectionQuality';
 import { HandIcon, MicOffIcon, PinIcon, SpeakingIcon } from './icons';
+import { TileReactions } from './Reactions';
 import { TrackVideo } from './TrackVideo';
 
 export interface TileModel {
@@ -94,6 +95,7 @@ export function Tile({ tile, speaking: heard = false, pinned = false, onPin }: T
           <HandIcon size={20} />
         </span>
       )}
+      {!screen && <TileReactions participantId={tile.participantId} />}
       <figcaption className="tile__label">
         {!screen && <ConnectionIndicator participantId={tile.participantId} local={tile.local} />}
         {!tile.audio && !screen && (
