@@ -81,10 +81,29 @@ def test_axe_finds_no_serious_violation(
     for opener, panel in (
         ("toggle-participants", "participants"),
         ("toggle-captions-panel", "captions"),
+        ("toggle-chat", "chat"),
     ):
         page.get_by_test_id(opener).click()
         check(page, f"meeting, {panel} panel open", found)
         page.get_by_test_id(opener).click()
+
+    for item, dialog in (
+        ("open-settings", "settings-dialog"),
+        ("open-shortcuts", "shortcuts-dialog"),
+    ):
+        page.get_by_test_id("more-options").click()
+        page.get_by_test_id(item).click()
+        expect(page.get_by_test_id(dialog)).to_be_visible()
+        check(page, f"meeting, {dialog} open", found)
+        page.get_by_test_id(f"{dialog}-close").click()
+        expect(page.get_by_test_id(dialog)).to_be_hidden()
+
+    for menu in ("layout-menu", "reactions"):
+        page.get_by_test_id(menu).click()
+        expect(page.get_by_role("menu")).to_be_visible()
+        check(page, f"meeting, {menu} open", found)
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("menu")).to_have_count(0)
 
     # The lobby: Alice (the interim moderator) locks the room; Bob knocks.
     page.get_by_test_id("toggle-participants").click()

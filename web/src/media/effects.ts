@@ -38,8 +38,8 @@ export const NO_EFFECTS: EffectSettings = { noiseSuppression: false, background:
 export type EffectFailure = 'noise_suppression_failed' | 'background_failed';
 
 let active: EffectSettings = NO_EFFECTS;
-let onFailure: (failure: EffectFailure, error: unknown) => void = (failure, error) =>
-  console.warn(failure, error);
+const warn = (failure: EffectFailure, error: unknown) => console.warn(failure, error);
+let onFailure: (failure: EffectFailure, error: unknown) => void = warn;
 
 /** The effects that captures apply from now on (the person's choice, from preferences). */
 export function setActiveEffects(settings: EffectSettings): void {
@@ -50,9 +50,12 @@ export function activeEffects(): EffectSettings {
   return active;
 }
 
-/** Who hears that an effect failed (the UI shows a notice). */
-export function onEffectFailure(listener: (failure: EffectFailure, error: unknown) => void): void {
+/** Who hears that an effect failed (the UI shows a notice); returns a function that stops it. */
+export function onEffectFailure(listener: (failure: EffectFailure, error: unknown) => void): () => void {
   onFailure = listener;
+  return () => {
+    if (onFailure === listener) onFailure = warn;
+  };
 }
 
 /** Applies the active effects to a freshly captured track; an effect that fails is left out. */
@@ -91,6 +94,10 @@ function chain(input: MediaStreamTrack, output: MediaStreamTrack, dispose: () =>
     stopOutput();
     finish();
   });
+  // The device behind the output is the input's: device lists and fallbacks read it here.
+  const outputSettings = output.getSettings.bind(output);
+  output.getSettings = () => ({ ...outputSettings(), deviceId: input.getSettings().deviceId, groupId: input.getSettings().groupId });
+  Object.defineProperty(output, 'label', { get: () => input.label });
   // The person mutes the output; the input follows so that nothing is processed for nothing.
   Object.defineProperty(output, 'enabled', {
     get: () => input.enabled,

@@ -128,7 +128,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     document.title = `${slug} – Visio`;
     const prefs = loadDevicePreferences();
     setActiveEffects(effects);
-    onEffectFailure((failure) => setEffectError(failure));
+    const stopEffectFailures = onEffectFailure((failure) => setEffectError(failure));
     capture(async () => {
       const result = await captureLocalMedia({
         audio: true,
@@ -146,6 +146,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     const refresh = () => void listDevices().then(setDevices);
     navigator.mediaDevices.addEventListener?.('devicechange', refresh);
     return () => {
+      stopEffectFailures();
       navigator.mediaDevices.removeEventListener?.('devicechange', refresh);
       if (!handedOver.current) {
         handedOver.current = true; // Late captures stop their tracks too.
