@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 import time
 import wave
@@ -36,6 +37,15 @@ MEDIA_ARGS = [
     "--auto-accept-this-tab-capture",
     "--auto-select-desktop-capture-source=Entire screen",
 ]
+
+
+def screenshot(page: Page, name: str, **options: Any) -> None:
+    """Save a screenshot for the docs, only when ``VISIO_SCREENSHOTS`` names a folder (e.g.
+    docs/screenshots): a test run leaves the working tree as it found it."""
+    folder = os.environ.get("VISIO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), **options)
 
 
 def write_tone(path: Path, frequency: float, seconds: float = 10.0, rate: int = 48000) -> Path:

@@ -3,13 +3,11 @@ text, links, the rate limit, a moderator's deletion, and the panel at phone widt
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser import Participant, Participants
+from tests.e2e.browser import Participant, Participants, screenshot
 from tests.e2e.test_hand_ui import assert_controls_fit
 from tests.support import RunningServer
 
@@ -122,17 +120,14 @@ def test_chat_between_participants_with_history_markup_links_and_deletion(
     assert dialogs == []
 
     # The moderator's view (with the delete actions), on a desktop and on a phone.
-    shots = os.environ.get("VISIO_CHAT_SCREENSHOTS")
     alice.page.set_viewport_size({"width": 1280, "height": 800})
-    if shots:
-        alice.page.screenshot(path=str(Path(shots) / "chat.png"))
+    screenshot(alice.page, "chat.png")
     for person in (alice, bob):
         person.page.set_viewport_size({"width": 390, "height": 844})
         assert_controls_fit(person.page)
         expect(person.page.get_by_test_id("chat-input")).to_be_in_viewport()
         expect(person.page.get_by_test_id("chat-send")).to_be_in_viewport()
-    if shots:
-        alice.page.get_by_test_id("chat-input").fill("On my way 🚲")
-        alice.page.screenshot(path=str(Path(shots) / "chat-phone.png"))
+    alice.page.get_by_test_id("chat-input").fill("On my way 🚲")
+    screenshot(alice.page, "chat-phone.png")
     alice.page.set_viewport_size({"width": 360, "height": 740})
     assert_controls_fit(alice.page)

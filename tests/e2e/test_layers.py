@@ -84,6 +84,10 @@ def _error_for(viewer: RoomSocket, audio_mid: str) -> str:
     return str(viewer.expect("error", reply_to="audio")["message"])
 
 
+SMALL_TILES = {"width": 820, "height": 460}
+"""A window where the grid shows all three cameras on one page, each under 320 px wide."""
+
+
 def test_small_tile_receives_low_layer_large_tile_high_and_hidden_tile_nothing(
     layers_server: RunningServer, participants: Participants
 ) -> None:
@@ -96,7 +100,7 @@ def test_small_tile_receives_low_layer_large_tile_high_and_hidden_tile_nothing(
     expect(viewer.page.get_by_test_id("start-muted-notice")).to_be_visible()
     expect(viewer.page.get_by_test_id("toggle-mic")).to_have_attribute("aria-pressed", "false")
     ids = {"alice": alice.participant_id, "bob": bob.participant_id}
-    viewer.page.set_viewport_size({"width": 480, "height": 400})
+    viewer.page.set_viewport_size(SMALL_TILES)
     for person_id in ids.values():
         viewer.wait_video_flowing(person_id)
 
@@ -120,7 +124,7 @@ def test_small_tile_receives_low_layer_large_tile_high_and_hidden_tile_nothing(
     )
     assert large[(ids["alice"], "camera")]["rate"] > 0
 
-    viewer.page.set_viewport_size({"width": 480, "height": 400})
+    viewer.page.set_viewport_size(SMALL_TILES)
     wait_received(
         viewer,
         lambda r: 0 < r[(ids["alice"], "camera")]["width"] <= low_width,

@@ -14,11 +14,10 @@ import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect
 from websockets.sync.client import ClientConnection, connect
 
-from tests.e2e.browser import Participants
+from tests.e2e.browser import Participants, screenshot
 from tests.e2e.voices import write_silence, write_speech
 from tests.support import RunningServer
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -70,7 +69,7 @@ def test_the_speaker_is_highlighted_and_shown_large_and_a_pin_wins(
     expect(camera_tile(page, speaker_id).get_by_test_id("tile-speaking")).to_be_visible()
     expect(camera_tile(page, quiet_id)).to_have_attribute("data-speaking", "false")
     expect(page.get_by_test_id("layout")).to_have_attribute("data-layout", "grid")
-    page.screenshot(path=str(SCREENSHOTS / "layout-grid.png"))
+    screenshot(page, "layout-grid.png")
 
     choose_layout(page, "speaker")
     expect(large_tiles(page)).to_have_count(1)
@@ -78,7 +77,7 @@ def test_the_speaker_is_highlighted_and_shown_large_and_a_pin_wins(
     filmstrip = page.get_by_test_id("filmstrip").get_by_test_id("tile")
     expect(filmstrip).to_have_count(2)
     expect(camera_tile(page, speaker_id)).to_have_attribute("data-speaking", "true", timeout=60_000)
-    page.screenshot(path=str(SCREENSHOTS / "layout-speaker.png"))
+    screenshot(page, "layout-speaker.png")
 
     camera_tile(page, quiet_id).get_by_test_id("tile-pin").click()
     expect(large_tiles(page)).to_have_attribute("data-participant-id", quiet_id)
@@ -127,7 +126,7 @@ def test_a_shared_screen_is_shown_large_until_the_viewer_switches_back(
     expect(page.get_by_test_id("layout")).to_have_attribute("data-layout", "screen")
     expect(large_tiles(page)).to_have_attribute("data-source", "screen")
     expect(page.get_by_test_id("filmstrip").get_by_test_id("tile")).to_have_count(3)
-    page.screenshot(path=str(SCREENSHOTS / "layout-screen.png"))
+    screenshot(page, "layout-screen.png")
 
     choose_layout(page, "grid")
     expect(page.get_by_test_id("layout").get_by_test_id("tile")).to_have_count(4)
@@ -161,7 +160,7 @@ def test_the_grid_pages_and_renders_only_the_page_shown(
         tiles = page.get_by_test_id("layout").get_by_test_id("tile")
         expect(page.get_by_test_id("page-label")).to_have_text("Page 1 of 2")
         expect(tiles).to_have_count(9)
-        page.screenshot(path=str(SCREENSHOTS / "layout-grid-paged.png"))
+        screenshot(page, "layout-grid-paged.png")
         page.get_by_test_id("page-next").click()
         expect(page.get_by_test_id("page-label")).to_have_text("Page 2 of 2")
         expect(tiles).to_have_count(3)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Participant, Participants
+from tests.e2e.browser import Participant, Participants, screenshot
 from tests.support import RunningServer
-
-SCREENSHOTS = Path("docs") / "screenshots"
 
 
 def blur(person: Participant) -> None:
@@ -48,8 +44,7 @@ def test_reaction_floats_over_the_sender_tile_and_is_announced(
         '[data-testid="tile"][data-local="true"] [data-testid="tile-reaction"]'
     )
     expect(own).to_have_attribute("data-reaction", "clap")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    bob.page.screenshot(path=str(SCREENSHOTS / "reaction.png"), animations="disabled")
+    screenshot(bob.page, "reaction.png", animations="disabled")
 
     # It goes by itself (3 s on screen).
     expect(on_alice_for_bob).to_have_count(0, timeout=15_000)
@@ -116,14 +111,14 @@ def test_shortcuts_toggle_what_the_other_participant_sees(
     bob.page.keyboard.press("?")
     dialog = bob.page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_test_id("shortcut")).to_have_count(
-        5
-    )  # M V H ? and Space (no chat or layout here)
+    # M V H C L ? and Space.
+    expect(dialog.get_by_test_id("shortcut")).to_have_count(7)
+    for action in ("chat", "layout"):
+        expect(dialog.locator(f'[data-testid="shortcut"][data-action="{action}"]')).to_have_count(1)
     # Keys inside the dialog are not shortcuts.
     bob.page.keyboard.press("m")
     expect(bob.page.get_by_test_id("toggle-mic")).to_have_attribute("aria-pressed", "false")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    bob.page.screenshot(path=str(SCREENSHOTS / "shortcuts.png"))
+    screenshot(bob.page, "shortcuts.png")
     bob.page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
 
@@ -133,3 +128,15 @@ def test_shortcuts_toggle_what_the_other_participant_sees(
     expect(bob.page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     bob.page.get_by_test_id("shortcuts-dialog-close").click()
     expect(bob.page.get_by_test_id("shortcuts-dialog")).to_have_count(0)
+
+    # C opens the chat, L moves to the next layout.
+    bob.page.locator("body").focus()
+    bob.page.keyboard.press("c")
+    expect(bob.page.get_by_test_id("toggle-chat")).to_have_attribute("aria-pressed", "true")
+    bob.page.get_by_test_id("toggle-chat").click()
+    expect(bob.page.get_by_test_id("toggle-chat")).to_have_attribute("aria-pressed", "false")
+    layout = bob.page.get_by_test_id("layout-menu")
+    before = layout.get_attribute("aria-label")
+    bob.page.locator("body").focus()
+    bob.page.keyboard.press("l")
+    expect(layout).not_to_have_attribute("aria-label", before or "")
