@@ -55,7 +55,11 @@ def main() -> None:
         raise SystemExit("run inside scripts/in-netns (Janus cannot use loopback for ICE)")
     rows = []
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        server = start_server(Path(folder) / "visio", room_muted_above="1000")
+        # "without" asks for every camera at high, as clients did before layer selection: the
+        # server's cap on what one viewer may pull (VISIO_SUBSCRIBER_VIDEO_BUDGET_KBPS) is lifted.
+        server = start_server(
+            Path(folder) / "visio", room_muted_above="1000", subscriber_video_budget_kbps="1000000"
+        )
         publishers = Publishers(playwright)
         try:
             url = f"{server.url}/{server.create_room()}"

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     room_max_participants: int = Field(default=100, ge=2, le=1000)
     room_muted_above: int = Field(default=10, ge=0, le=1000)
     """People who join a meeting of more than this many participants arrive muted."""
+    subscriber_video_budget_kbps: int = Field(default=2700, ge=100, le=1_000_000)
+    """The most camera video one participant may ask to receive (``subscription.set``), in
+    nominal kbit/s of the layers asked for (high 900, medium 300, low 100): a request that would
+    raise the total above it is refused. The web app stays under 1800 (six medium tiles); this
+    stops a hostile client from pulling every camera of a large meeting at full size."""
     room_creation: str = "everyone"
     """Who may create rooms: ``everyone``, ``signed_in``, ``admins`` (VISIO_ADMINS), or
     ``groups:<name>[,<name>]`` (members of those directory groups, and the administrators)."""

@@ -42,6 +42,8 @@ SUBSTREAMS: Mapping[Layer, int] = {"low": 0, "medium": 1, "high": 2}
 """Janus's simulcast substream for each layer (0 is the lowest: the publisher's rid ``l``)."""
 START_LAYER: Layer = "low"
 """Where every new camera subscription starts."""
+NOMINAL_KBPS: Mapping[Layer, int] = {"off": 0, "low": 100, "medium": 300, "high": 900}
+"""What each camera layer costs at most (the publisher's ``maxBitrate`` per rid)."""
 
 
 @dataclass
@@ -136,17 +138,42 @@ def _changes(
     return changes
 
 
+def check_budget(
+    received: ReceivedLayers,
+    changes: list[tuple[str, Layer, StreamConfiguration]],
+    budget_kbps: int,
+) -> None:
+    """Refuse changes that would raise the cameras' nominal total above ``budget_kbps``.
+    Lowering is always allowed: new cameras start at low, so a large meeting may begin above it."""
+    before = {mid: video.layer for mid, video in received.videos.items() if video.simulcast}
+    after = dict(before)
+    for mid, layer, _ in changes:
+        if mid in after:
+            after[mid] = layer
+    total_before = sum(NOMINAL_KBPS[layer] for layer in before.values())
+    total_after = sum(NOMINAL_KBPS[layer] for layer in after.values())
+    if total_after > budget_kbps and total_after > total_before:
+        raise ProtocolError(
+            "invalid_message",
+            f"'subscription.set' asks for {total_after} kbit/s of camera video; "
+            f"at most {budget_kbps} (lower or turn off some videos)",
+            details=[ErrorDetail(field="streams", problem=f"over the {budget_kbps} kbit/s budget")],
+        )
+
+
 async def set_layers(
-    room: Room, participant: Participant, request: SubscriptionSet
+    room: Room, participant: Participant, request: SubscriptionSet, budget_kbps: int
 ) -> SubscriptionState:
     """Apply a ``subscription.set``: one Janus ``configure`` for what changed, nothing for the
-    rest; the whole request is refused if one stream is not a video of the subscription."""
+    rest; the whole request is refused if one stream is not a video of the subscription, or if
+    it would take the cameras over ``budget_kbps`` (:func:`check_budget`)."""
     async with participant.sync_lock:  # the subscription's mids do not move meanwhile
         subscriber = participant.subscriber
         if subscriber is None:
             raise ProtocolError("out_of_order", "you receive no streams yet")
         received = participant.received
         changes = _changes(received, request)
+        check_budget(received, changes, budget_kbps)
         if changes:
             try:
                 await subscriber.configure_streams([change for _, _, change in changes])

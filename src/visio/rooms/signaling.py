@@ -264,7 +264,11 @@ class RoomConnection:
                 self._leave_reason = "left"
                 return True
             elif isinstance(message, SubscriptionSet):
-                self._outbox.send(await set_layers(room, participant, message))
+                self._outbox.send(
+                    await set_layers(
+                        room, participant, message, self._settings.subscriber_video_budget_kbps
+                    )
+                )
             elif isinstance(message, ChatSend):
                 await service.chat.send(room, participant, message.text, message.id)
             elif isinstance(message, ChatDelete):
