@@ -1,10 +1,9 @@
-import { useEffect, useId, useState } from 'react';
+import { useId } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import { canChooseSpeaker } from '../media/devices';
-import { onEffectFailure, setActiveEffects, type EffectFailure, type EffectSettings } from '../media/effects';
 import { LevelMeter } from './LevelMeter';
 import { ModalDialog } from './ModalDialog';
-import { loadEffectPreferences, saveEffectPreferences } from './preferences';
+import { EffectsChoice } from './EffectsChoice';
 import type { MeetingDevices } from './useMeetingDevices';
 
 interface DeviceSettingsDialogProps {
@@ -20,24 +19,8 @@ interface DeviceSettingsDialogProps {
 /** Settings during the meeting: microphone (with its live level), camera, speaker, and the join/leave sounds. */
 export function DeviceSettingsDialog({ devices, microphoneTrack, audio, soundsEnabled, onSounds, onClose }: DeviceSettingsDialogProps) {
   const { t } = useI18n();
-  const ids = { mic: useId(), cam: useId(), speaker: useId(), sounds: useId(), noise: useId(), blur: useId() };
+  const ids = { mic: useId(), cam: useId(), speaker: useId(), sounds: useId() };
   const { microphones, cameras, speakers } = devices.devices;
-  const [effects, setEffects] = useState<EffectSettings>(loadEffectPreferences);
-  const [effectError, setEffectError] = useState<EffectFailure | null>(null);
-  useEffect(() => onEffectFailure((failure) => setEffectError(failure)), []);
-
-  /** An effect turned on or off: the device it applies to is captured again, with it or without. */
-  const chooseEffects = (next: EffectSettings) => {
-    const previous = effects;
-    setEffects(next);
-    saveEffectPreferences(next);
-    setActiveEffects(next);
-    setEffectError(null);
-    if (next.noiseSuppression !== previous.noiseSuppression && microphoneTrack) {
-      void devices.chooseMicrophone(devices.microphoneId ?? '');
-    }
-    if (next.background !== previous.background) void devices.chooseCamera(devices.cameraId ?? '');
-  };
   return (
     <ModalDialog title={t.settings} testId="settings-dialog" onClose={onClose}>
       <div className="settings">
@@ -98,34 +81,14 @@ export function DeviceSettingsDialog({ devices, microphoneTrack, audio, soundsEn
             {devices.failed === 'microphone' ? t.microphoneSwitchFailed : t.cameraSwitchFailed}
           </p>
         )}
-        <fieldset className="effects" data-testid="settings-effects">
-          <legend className="device__label">{t.effectsTitle}</legend>
-          <label className="effects__choice" htmlFor={ids.noise}>
-            <input
-              id={ids.noise}
-              type="checkbox"
-              checked={effects.noiseSuppression}
-              onChange={(event) => chooseEffects({ ...effects, noiseSuppression: event.target.checked })}
-              data-testid="settings-effect-noise"
-            />
-            {t.noiseSuppression}
-          </label>
-          <label className="effects__choice" htmlFor={ids.blur}>
-            <input
-              id={ids.blur}
-              type="checkbox"
-              checked={effects.background === 'blur'}
-              onChange={(event) => chooseEffects({ ...effects, background: event.target.checked ? 'blur' : 'none' })}
-              data-testid="settings-effect-blur"
-            />
-            {t.blurBackground}
-          </label>
-          {effectError && (
-            <p className="settings__error" role="alert" data-testid="effect-error">
-              {effectError === 'noise_suppression_failed' ? t.noiseSuppressionFailed : t.backgroundFailed}
-            </p>
-          )}
-        </fieldset>
+        <EffectsChoice
+          testIdPrefix="settings-"
+          errorClassName="settings__error"
+          onChanged={(kind) => {
+            if (kind === 'microphone' && microphoneTrack) void devices.chooseMicrophone(devices.microphoneId ?? '');
+            else if (kind === 'camera') void devices.chooseCamera(devices.cameraId ?? '');
+          }}
+        />
         <label className="settings__check" htmlFor={ids.sounds}>
           <input
             id={ids.sounds}

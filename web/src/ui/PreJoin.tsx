@@ -12,17 +12,15 @@ import {
   type DeviceLists,
   type MediaErrorCode,
 } from '../media/devices';
-import { onEffectFailure, setActiveEffects, type EffectFailure, type EffectSettings } from '../media/effects';
 import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
 import { CopyLinkButton } from './CopyLinkButton';
+import { EffectsChoice } from './EffectsChoice';
 import { CameraIcon, CameraOffIcon, MicIcon, MicOffIcon, WarningIcon } from './icons';
 import {
   loadDevicePreferences,
-  loadEffectPreferences,
   loadName,
   saveDevicePreferences,
-  saveEffectPreferences,
   saveName,
   type DevicePreferences,
 } from './preferences';
@@ -82,8 +80,6 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   const [camera, setCamera] = useState<MediaStreamTrack | null>(null);
   const [cameraStarting, setCameraStarting] = useState(true);
   const [mediaError, setMediaError] = useState<MediaErrorCode | null>(null);
-  const [effects, setEffects] = useState<EffectSettings>(loadEffectPreferences);
-  const [effectError, setEffectError] = useState<EffectFailure | null>(null);
   const nameInput = useRef<HTMLInputElement>(null);
   const tracks = useRef<{ microphone: MediaStreamTrack | null; camera: MediaStreamTrack | null }>({
     microphone: null,
@@ -97,8 +93,6 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     cam: useId(),
     speaker: useId(),
     nameHelp: useId(),
-    noise: useId(),
-    blur: useId(),
   };
 
   /** Runs a capture; its tracks replace the current ones, unless they were handed over to the meeting meanwhile. */
@@ -127,8 +121,6 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
   useEffect(() => {
     document.title = `${slug} – Visio`;
     const prefs = loadDevicePreferences();
-    setActiveEffects(effects);
-    const stopEffectFailures = onEffectFailure((failure) => setEffectError(failure));
     capture(async () => {
       const result = await captureLocalMedia({
         audio: true,
@@ -146,7 +138,6 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     const refresh = () => void listDevices().then(setDevices);
     navigator.mediaDevices.addEventListener?.('devicechange', refresh);
     return () => {
-      stopEffectFailures();
       navigator.mediaDevices.removeEventListener?.('devicechange', refresh);
       if (!handedOver.current) {
         handedOver.current = true; // Late captures stop their tracks too.
@@ -220,22 +211,6 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
     } else if (kind === 'cameraId' && video) {
       setCameraStarting(true);
       capture(() => captureCamera(deviceId || undefined).then((track) => ({ camera: track })));
-    }
-  };
-
-  /** Turns an effect on or off: the track it applies to is captured again with it. */
-  const chooseEffects = (next: EffectSettings) => {
-    const previous = effects;
-    setEffects(next);
-    saveEffectPreferences(next);
-    setActiveEffects(next);
-    setEffectError(null);
-    if (next.noiseSuppression !== previous.noiseSuppression && tracks.current.microphone) {
-      capture(() => captureMicrophone(preferences.microphoneId).then((track) => ({ microphone: track })));
-    }
-    if (next.background !== previous.background && video) {
-      setCameraStarting(true);
-      capture(() => captureCamera(preferences.cameraId).then((track) => ({ camera: track })));
     }
   };
 
@@ -426,34 +401,18 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
             </label>
           )}
         </div>
-        <fieldset className="effects" data-testid="effects">
-          <legend className="device__label">{t.effectsTitle}</legend>
-          <label className="effects__choice" htmlFor={ids.noise}>
-            <input
-              id={ids.noise}
-              type="checkbox"
-              checked={effects.noiseSuppression}
-              onChange={(event) => chooseEffects({ ...effects, noiseSuppression: event.target.checked })}
-              data-testid="effect-noise"
-            />
-            {t.noiseSuppression}
-          </label>
-          <label className="effects__choice" htmlFor={ids.blur}>
-            <input
-              id={ids.blur}
-              type="checkbox"
-              checked={effects.background === 'blur'}
-              onChange={(event) => chooseEffects({ ...effects, background: event.target.checked ? 'blur' : 'none' })}
-              data-testid="effect-blur"
-            />
-            {t.blurBackground}
-          </label>
-          {effectError && (
-            <p className="form-error" role="alert" data-testid="effect-error">
-              {effectError === 'noise_suppression_failed' ? t.noiseSuppressionFailed : t.backgroundFailed}
-            </p>
-          )}
-        </fieldset>
+        <EffectsChoice
+          testIdPrefix=""
+          errorClassName="form-error"
+          onChanged={(kind) => {
+            if (kind === 'microphone' && tracks.current.microphone) {
+              capture(() => captureMicrophone(preferences.microphoneId).then((track) => ({ microphone: track })));
+            } else if (kind === 'camera' && video) {
+              setCameraStarting(true);
+              capture(() => captureCamera(preferences.cameraId).then((track) => ({ camera: track })));
+            }
+          }}
+        />
         </section>
       </main>
     </div>
