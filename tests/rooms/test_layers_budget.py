@@ -25,7 +25,7 @@ def _change(mid: str, layer: Layer) -> tuple[str, Layer, StreamConfiguration]:
 def test_a_request_within_the_budget_passes() -> None:
     received = _received(["low"] * 6)
     check_budget(received, [_change(str(i), "medium") for i in range(6)], 2700)
-    # Two large tiles and four small ones: 2 × 900 + 4 × 100.
+    # Two large tiles and four small ones: 2 x 900 + 4 x 100.
     check_budget(received, [_change("0", "high"), _change("1", "high")], 2700)
 
 
