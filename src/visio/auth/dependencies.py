@@ -29,7 +29,7 @@ api_token_scheme = HTTPBearer(
     description=(
         "An API token made with POST /api/v1/tokens, sent as `Authorization: Bearer vt_…`. "
         "It acts as its owner, limited to its scopes (rooms:read, rooms:write, roles:write, "
-        "audit:read)."
+        "audit:read, recordings:read)."
     ),
     auto_error=False,
 )
@@ -153,3 +153,4 @@ RoomsWriter = Annotated[Session | None, Security(optional_session, scopes=["room
 RolesWriter = Annotated[Session | None, Security(optional_session, scopes=["roles:write"])]
 SignedInRoomsReader = Annotated[Session, Security(required_session, scopes=["rooms:read"])]
 AuditReader = Annotated[Session, Security(admin_session, scopes=["audit:read"])]
+RecordingsReader = Annotated[Session, Security(required_session, scopes=["recordings:read"])]

@@ -282,3 +282,24 @@ def delete_chat_message(by: Standing) -> Decision:
 def change_chat_keeping(actor: Actor, room: StoredRoom) -> Decision:
     """Whether a room keeps its meetings' chat: its owners and administrators."""
     return _needs_room_admin(actor, "change whether this room keeps its chat")
+
+
+def record(by: Standing) -> Decision:
+    """Starting and stopping a meeting's recording: moderators."""
+    return _needs_moderator(by, "start or stop recording")
+
+
+def transcribe(by: Standing) -> Decision:
+    """Starting and stopping a meeting's transcript: moderators."""
+    return _needs_moderator(by, "start or stop the transcript")
+
+
+def read_records(actor: Actor, room: StoredRoom) -> Decision:
+    """A room's recordings and transcripts: its owners and administrators, nobody else."""
+    return _needs_room_admin(actor, "see this room's recordings and transcripts")
+
+
+def delete_records(actor: Actor, room: StoredRoom) -> Decision:
+    """Deleting a recording or transcript before it expires: the room's owners and
+    administrators."""
+    return _needs_room_admin(actor, "delete this room's recordings and transcripts")
