@@ -23,6 +23,7 @@ from visio.auth.tokens_rest import router as tokens_router
 from visio.container import Container
 from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
 from visio.errors import ApiProblem, error_response
+from visio.recording.rest import router as recordings_router
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
@@ -132,6 +133,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
     app.include_router(tokens_router)
+    app.include_router(recordings_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

@@ -24,6 +24,7 @@ from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
 from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import RateLimits
+from visio.recording import Recordings, RecordingStore
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
@@ -83,6 +84,7 @@ class Container:
                 settings.janus_url, settings.janus_api_secret, settings.janus_videoroom_admin_key
             )
         self.videoroom = VideoRoomAdmin(self.media_engine)
+        self.recordings = Recordings(settings, RecordingStore(database_sessions), self.audit)
         self.speech_pool = SpeechWorkerPool()
         self.speech_worker_secret = (
             settings.speech_worker_secret.get_secret_value()
@@ -120,6 +122,8 @@ class Container:
             captions,
             self.audit,
             ChatHistory(database_sessions),
+            self.recordings,
+            self.videoroom,
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
@@ -181,6 +185,9 @@ class Container:
     async def start(self) -> None:
         if self.settings.database_url is None:
             await migrate(self.database)
+        resumed = await self.recordings.resume()
+        if resumed:
+            logger.info("processing %d recordings a restart interrupted", resumed)
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
@@ -211,6 +218,9 @@ class Container:
                 chat = await self.room_service.chat.purge()
                 if chat:
                     logger.info("purged %d chat messages past their retention", chat)
+                recordings = await self.recordings.purge()
+                if recordings:
+                    logger.info("deleted %d recordings past their retention", recordings)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
@@ -224,6 +234,7 @@ class Container:
         for worker in self.speech_workers:
             await worker.stop()
         await self.room_service.close()
+        self.recordings.close()
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()

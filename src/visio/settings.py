@@ -152,6 +152,17 @@ class Settings(BaseSettings):
     chat_rate_burst: int = Field(default=5, ge=1, le=1000)
     """Chat messages one participant may send at once, refilled at ``chat_rate_per_second``
     (on top of the socket's own limit): 5 in a burst, then one a second, by default."""
+    recordings_dir: Path | None = None
+    """Where meeting recordings are written (Janus's raw ``.mjr`` files and the processed
+    file, one folder per recording); default: ``recordings`` in the data directory. With an
+    external Janus, both must see this folder at the same path."""
+    recording_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long recordings are kept; older ones (files and rows) are deleted once an hour."""
+    recording_ffmpeg_threads: int = Field(default=1, ge=1, le=64)
+    """Threads each ffmpeg that processes a recording may use (it also runs at niceness 10,
+    one recording at a time), so that processing never starves live meetings."""
+    recording_max_hours: float = Field(default=8.0, gt=0, le=48)
+    """A recording longer than this is stopped by itself (bounds the disk one meeting uses)."""
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
@@ -314,6 +325,11 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies are marked Secure when people reach Visio over https."""
         return self.public_url is not None and self.public_url.scheme == "https"
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        """The recordings folder, absolute (Janus writes there too)."""
+        return (self.recordings_dir or self.data_dir / "recordings").resolve()
 
     @property
     def effective_database_url(self) -> str:

@@ -267,6 +267,20 @@ class ChatDelete(_Request):
     message_id: ChatMessageId
 
 
+class RecordingStart(_Request):
+    """A moderator starts recording the meeting: audio and video (``video``), or audio only.
+    Everyone gets ``recording.state``."""
+
+    type: Literal["recording.start"]
+    video: bool
+
+
+class RecordingStop(_Request):
+    """A moderator stops the meeting's recording (it is then processed into one file)."""
+
+    type: Literal["recording.stop"]
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -287,7 +301,9 @@ ClientMessage = Annotated[
     | SubscriptionSet
     | ChatSend
     | ChatDelete
-    | React,
+    | React
+    | RecordingStart
+    | RecordingStop,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -354,6 +370,17 @@ class ChatMessageInfo(_Message):
     sent_at: datetime
 
 
+class RecordingInfo(_Message):
+    """Whether the meeting is being recorded, how, since when and who started it (the last
+    two are left out while it is not)."""
+
+    active: bool
+    video: bool = False
+    started_at: datetime | None = None
+    started_by: str | None = None
+    """The name of the moderator who started it."""
+
+
 class Limits(_Message):
     max_message_bytes: int
     rate_per_second: float
@@ -380,6 +407,8 @@ class Joined(_Reply):
     chat: list[ChatMessageInfo] = []
     """The chat so far, oldest first: this meeting's messages, and for members of the room the
     kept history of its earlier meetings (when the room keeps its chat)."""
+    recording: RecordingInfo = RecordingInfo(active=False)
+    """Whether the meeting is being recorded (shown to everyone from the moment they arrive)."""
 
 
 class ParticipantJoined(_Message):
@@ -589,6 +618,12 @@ class Reaction(_Message):
     reaction: ReactionName
 
 
+class RecordingState(RecordingInfo):
+    """To everyone present: the meeting's recording started or stopped."""
+
+    type: Literal["recording.state"] = "recording.state"
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -615,6 +650,7 @@ ServerMessage = (
     | ChatMessage
     | ChatDeleted
     | Reaction
+    | RecordingState
 )
 
 

@@ -77,6 +77,8 @@ class RoomStatus(BaseModel):
     my_role: Role | None = None
     """The caller's role in the room (None for guests and people without one)."""
     keep_chat: bool = False
+    recording: bool = False
+    """The meeting is being recorded now (the pre-join screen says so before capturing)."""
 
 
 class MyRoom(BaseModel):
@@ -176,6 +178,7 @@ def _status(room: StoredRoom, role: Role | None, container: Container) -> RoomSt
         access=room.access,
         my_role=role,
         keep_chat=room.keep_chat,
+        recording=container.room_service.recording(room.slug).active,
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from visio.rooms.chat import ChatLog
 from visio.rooms.participant import Participant, WaitingPerson
 from visio.rooms.protocol import CaptionsInfo, ServerMessage, encode
+from visio.rooms.recording import RecordingSlot
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Room:
     """The last participant who started speaking, still present (for layouts and recordings)."""
     chat: ChatLog = field(default_factory=ChatLog)
     """The meeting's chat (and, for members, the kept history of earlier meetings)."""
+    recording: RecordingSlot = field(default_factory=RecordingSlot)
+    """The meeting's recording, while one runs."""
 
     @property
     def empty(self) -> bool:

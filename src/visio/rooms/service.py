@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from visio.audit import AuditTrail
 from visio.directory import member_key
 from visio.media.engine import MediaEngine
+from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.recording import Recordings
 from visio.rooms import policy, speakers
 from visio.rooms.audit import ModeratorAudit
 from visio.rooms.captions import RoomCaptions
@@ -35,9 +37,11 @@ from visio.rooms.protocol import (
     ParticipantLeft,
     ParticipantUpdated,
     ProtocolError,
+    RecordingInfo,
     Role,
     Source,
 )
+from visio.rooms.recording import RoomRecorder
 from visio.rooms.repository import RoomRepository, StoredRoom
 from visio.rooms.room import Room
 from visio.settings import Settings
@@ -57,6 +61,8 @@ class RoomService:
         captions: RoomCaptions,
         audit: AuditTrail,
         chat_history: ChatHistory,
+        recordings: Recordings,
+        videoroom: VideoRoomAdmin,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -69,6 +75,14 @@ class RoomService:
             repository, moderator_audit, media, self.lobby, self.leave, self._promoted
         )
         self.chat = Chat(settings, repository, chat_history, moderator_audit)
+        self.recorder = RoomRecorder(
+            recordings,
+            repository,
+            videoroom,
+            audit,
+            moderator_audit,
+            settings.recording_max_hours * 3600,
+        )
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -86,6 +100,11 @@ class RoomService:
 
     def caption_streams_total(self) -> int:
         return sum(len(room.caption_streams) for room in self._rooms.values())
+
+    def recording(self, slug: str) -> RecordingInfo:
+        """Whether the room's meeting is being recorded now (for the pre-join screen)."""
+        room = self._rooms.get(slug)
+        return room.recording.info() if room else RecordingInfo(active=False)
 
     # ---- entering and leaving ----------------------------------------------------------------
 
@@ -156,6 +175,7 @@ class RoomService:
                     start_muted=len(room.participants) > self._settings.room_muted_above,
                     speaking=list(room.speaking),
                     chat=room.chat.visible_to(participant),
+                    recording=room.recording.info(),
                 )
             )
             self.lobby.show_to(participant, room)
@@ -210,6 +230,7 @@ class RoomService:
     async def _close(self, room: Room) -> None:
         if self._rooms.get(room.slug) is room:
             del self._rooms[room.slug]
+        await self.recorder.meeting_ended(room)
         await self.media.close_janus_room(room)
 
     # ---- a participant's own state -----------------------------------------------------------
@@ -266,9 +287,10 @@ class RoomService:
     # ---- the media engine coming and going ----------------------------------------------------
 
     async def _on_media_lost(self) -> None:
-        for room in self._rooms.values():
+        for room in list(self._rooms.values()):
             self.captions.media_lost(room)
             self.media.lost(room)
+            await self.recorder.media_lost(room)
 
     async def _on_media_restored(self) -> None:
         for room in list(self._rooms.values()):
@@ -276,6 +298,7 @@ class RoomService:
 
     async def close(self) -> None:
         self.media.close()
+        self.recorder.close()
         for room in list(self._rooms.values()):
             for participant in list(room.participants.values()):
                 participant.outbox.close()

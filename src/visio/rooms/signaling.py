@@ -35,6 +35,8 @@ from visio.rooms.protocol import (
     Publish,
     PublishAnswer,
     React,
+    RecordingStart,
+    RecordingStop,
     RoomEnd,
     RoomLock,
     SubscriberAnswer,
@@ -275,6 +277,10 @@ class RoomConnection:
                 await service.chat.delete(room, participant, message.message_id)
             elif isinstance(message, React):
                 self._reactions.react(room, participant, message.reaction, message.id)
+            elif isinstance(message, RecordingStart):
+                await service.recorder.start(room, service.media, participant, message.video)
+            elif isinstance(message, RecordingStop):
+                await service.recorder.stop(room, participant)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -231,3 +233,29 @@ class ChatMessageRecord(Base):
     name: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RecordingRecord(Base):
+    """A meeting's recording: while it runs, while it is processed, and the file it became."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    """A random, unguessable id (``rec_...``); also the name of its folder."""
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    """``audio`` (mixed audio only) or ``video`` (a composite video with the mixed audio)."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    """``recording``, ``processing``, ``ready`` or ``failed``."""
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_by: Mapped[int | None] = mapped_column(Integer)
+    """The user who started it (None: a guest moderating in the interim)."""
+    started_by_name: Mapped[str] = mapped_column(String(64))
+    """Their name in the meeting."""
+    file_path: Mapped[str | None] = mapped_column(String(1024))
+    """The processed file, relative to the recordings folder."""
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(String(500))

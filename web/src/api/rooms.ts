@@ -10,6 +10,8 @@ export interface RoomInfo {
   slug: string;
   created_at: string;
   participant_count: number;
+  /** The meeting is being recorded now (said on the pre-join screen). */
+  recording?: boolean;
 }
 
 /** A failed API call: `code` is the server's error code, or `network` / `timeout` / `http_<status>`. */

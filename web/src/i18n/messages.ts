@@ -412,6 +412,17 @@ const en = {
   pageOf: (page: number, count: number) => `Page ${page} of ${count}`,
   moreInFilmstrip: (count: number) => `+${count} more`,
   selfViewHidden: 'Your own video is hidden',
+  recordingAudioOn: 'Recording (audio)',
+  recordingVideoOn: 'Recording (audio and video)',
+  recordingStart: 'Record',
+  recordingAudioOnly: 'Audio only',
+  recordingAudioAndVideo: 'Audio and video',
+  recordingStop: 'Stop recording',
+  recordingStartedAnnouncement: (video: boolean): string =>
+    video ? 'This meeting is now recorded, audio and video' : 'This meeting is now recorded, audio only',
+  recordingStoppedAnnouncement: 'Recording stopped',
+  recordingPrejoinNotice:
+    'This meeting is being recorded. If you join, your voice (and your camera and screen, if you turn them on) will be recorded.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -829,6 +840,17 @@ const fr: Messages = {
   pageOf: (page: number, count: number) => `Page ${page} sur ${count}`,
   moreInFilmstrip: (count: number) => `+${count} autres`,
   selfViewHidden: 'Votre vidéo est masquée',
+  recordingAudioOn: 'Enregistrement (audio)',
+  recordingVideoOn: 'Enregistrement (audio et vidéo)',
+  recordingStart: 'Enregistrer',
+  recordingAudioOnly: 'Audio seulement',
+  recordingAudioAndVideo: 'Audio et vidéo',
+  recordingStop: "Arrêter l'enregistrement",
+  recordingStartedAnnouncement: (video: boolean): string =>
+    video ? 'Cette réunion est maintenant enregistrée, audio et vidéo' : 'Cette réunion est maintenant enregistrée, audio seulement',
+  recordingStoppedAnnouncement: 'Enregistrement arrêté',
+  recordingPrejoinNotice:
+    'Cette réunion est enregistrée. Si vous la rejoignez, votre voix (ainsi que votre caméra et votre écran, si vous les activez) sera enregistrée.',
 };
 
 export type Language = 'fr' | 'en';

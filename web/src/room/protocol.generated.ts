@@ -31,7 +31,9 @@ export type ClientMessage =
   | SubscriptionSet
   | ChatSend
   | ChatDelete
-  | React;
+  | React
+  | RecordingStart
+  | RecordingStop;
 /**
  * Every message the server sends.
  */
@@ -60,7 +62,8 @@ export type ServerMessage =
   | Speaking
   | ChatMessage
   | ChatDeleted
-  | Reaction;
+  | Reaction
+  | RecordingState;
 
 export interface Join {
   id?: string | number | null;
@@ -208,6 +211,22 @@ export interface React {
   type: 'reaction';
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
+/**
+ * A moderator starts recording the meeting: audio and video (``video``), or audio only.
+ * Everyone gets ``recording.state``.
+ */
+export interface RecordingStart {
+  id?: string | number | null;
+  type: 'recording.start';
+  video: boolean;
+}
+/**
+ * A moderator stops the meeting's recording (it is then processed into one file).
+ */
+export interface RecordingStop {
+  id?: string | number | null;
+  type: 'recording.stop';
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -222,6 +241,7 @@ export interface Joined {
   start_muted: boolean;
   speaking: string[];
   chat: ChatMessageInfo[];
+  recording: RecordingInfo;
 }
 export interface ParticipantInfo {
   id: string;
@@ -255,6 +275,16 @@ export interface ChatMessageInfo {
   name: string;
   text: string;
   sent_at: string;
+}
+/**
+ * Whether the meeting is being recorded, how, since when and who started it (the last
+ * two are left out while it is not).
+ */
+export interface RecordingInfo {
+  active: boolean;
+  video: boolean;
+  started_at?: string;
+  started_by?: string;
 }
 export interface ParticipantJoined {
   type: 'participant.joined';
@@ -448,4 +478,14 @@ export interface Reaction {
   type: 'reaction';
   participant_id: string;
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
+}
+/**
+ * To everyone present: the meeting's recording started or stopped.
+ */
+export interface RecordingState {
+  active: boolean;
+  video: boolean;
+  started_at?: string;
+  started_by?: string;
+  type: 'recording.state';
 }

@@ -18,6 +18,7 @@ import type {
   Moderate,
   ParticipantInfo,
   React,
+  RecordingInfo,
   ServerMessage,
   StreamInfo,
   StreamLayer,
@@ -135,6 +136,17 @@ function isCaptionWord(value: unknown): boolean {
   return isObject(value) && isString(value.text) && typeof value.start === 'number' && typeof value.end === 'number';
 }
 
+/** `recording.state`, or `joined.recording`: whether the meeting is recorded, how and by whom. */
+export function isRecordingInfo(value: unknown): value is RecordingInfo {
+  return (
+    isObject(value) &&
+    isBoolean(value.active) &&
+    (value.video === undefined || isBoolean(value.video)) &&
+    (value.started_at === undefined || isString(value.started_at)) &&
+    (value.started_by === undefined || isString(value.started_by))
+  );
+}
+
 function isCandidate(value: unknown): value is IceCandidate | null {
   if (value === null) return true;
   return (
@@ -170,7 +182,8 @@ function isValidServerMessage(m: Json): boolean {
         (m.captions === undefined || isCaptionsInfo(m.captions)) &&
         (m.locked === undefined || isBoolean(m.locked)) &&
         (m.start_muted === undefined || isBoolean(m.start_muted)) &&
-        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo)))
+        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo))) &&
+        (m.recording === undefined || isRecordingInfo(m.recording))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -224,6 +237,8 @@ function isValidServerMessage(m: Json): boolean {
       return isChatMessageInfo(m.message);
     case 'chat.deleted':
       return isString(m.message_id) && isString(m.deleted_by);
+    case 'recording.state':
+      return isRecordingInfo(m);
     default:
       return false;
   }
@@ -249,6 +264,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       if (message.locked === undefined) message.locked = false;
       if (message.start_muted === undefined) message.start_muted = false;
       if (message.chat === undefined) message.chat = [];
+      if (message.recording === undefined) message.recording = { active: false, video: false };
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;

@@ -44,6 +44,7 @@ const joined: ServerMessage = {
   start_muted: false,
   speaking: ['p_ann'],
   chat: [],
+  recording: { active: false, video: false },
 };
 
 /** In the room with Ann. */

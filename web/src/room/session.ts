@@ -14,6 +14,7 @@ import {
   type ModerationAction,
   type ParticipantInfo,
   type ReactionName,
+  type RecordingInfo,
   type RequestId,
   type ServerMessage,
   type SubscriberOffer,
@@ -65,7 +66,7 @@ export interface SessionError {
 }
 
 /** The kinds of request a person makes that the server may refuse. */
-export type SessionRequest = 'captions' | 'moderation' | 'chat' | 'reaction';
+export type SessionRequest = 'captions' | 'moderation' | 'chat' | 'reaction' | 'recording';
 
 /** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
@@ -119,6 +120,8 @@ export type RoomSessionEvents = {
   'chat-error': (error: SessionError, text: string | null) => void;
   /** Someone present, you included, reacted (`reaction`): show it over their tile for a moment. */
   reaction: (participantId: string, reaction: ReactionName) => void;
+  /** The meeting's recording started or stopped (also once on each `joined`). */
+  recording: (recording: RecordingInfo) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
@@ -175,6 +178,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private started = false;
   private joined = false;
   private english = false;
+  private recordingInfo: RecordingInfo = { active: false, video: false };
   private socketDown = false;
   private mediaInterrupted = false;
   private finished: 'left' | 'failed' | null = null;
@@ -408,6 +412,26 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     return this.request('moderation', { type: 'room.lock', locked });
   }
 
+  // ---- recording (moderators only; the server refuses others with `forbidden`) ----
+
+  /** Whether the meeting is being recorded, as the server last said. */
+  get recording(): RecordingInfo {
+    return this.recordingInfo;
+  }
+
+  /**
+   * Starts recording the meeting (audio and video, or audio only when `video` is false);
+   * everyone, you included, then gets the `recording` event. Returns false when not in the room.
+   */
+  startRecording(video: boolean): boolean {
+    return this.request('recording', { type: 'recording.start', video });
+  }
+
+  /** Stops the meeting's recording; everyone then gets the `recording` event. */
+  stopRecording(): boolean {
+    return this.request('recording', { type: 'recording.stop' });
+  }
+
   /** Ends the meeting for everyone, this person included (a fatal `meeting_ended` error follows). */
   endMeeting(): boolean {
     return this.request('moderation', { type: 'room.end' });
@@ -618,6 +642,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'reaction':
         this.emit('reaction', message.participant_id, message.reaction);
         return;
+      case 'recording.state':
+        this.recordingInfo = { active: message.active, video: message.video ?? false, started_at: message.started_at, started_by: message.started_by };
+        this.emit('recording', this.recordingInfo);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -651,6 +679,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     }
     this.setRoom(room);
     this.emit('chat-history', message.chat);
+    this.recordingInfo = message.recording;
+    this.emit('recording', message.recording);
     this.setupMedia();
     this.updateStatus();
   }

@@ -15,6 +15,7 @@ import { CaptionsIndicator, CaptionsOverlay } from './CaptionsOverlay';
 import { CaptionsPanel, type CaptionsPending } from './CaptionsPanel';
 import { ChatPanel, ChatToast } from './ChatPanel';
 import { ControlsBar } from './ControlsBar';
+import { RecordingStatus } from '../recording/RecordingStatus';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CopyLinkButton } from './CopyLinkButton';
 import { CloseIcon, LockIcon } from './icons';
@@ -316,6 +317,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
               </p>
             )}
             <CaptionsIndicator captions={captions} />
+            <RecordingStatus session={session} moderator={moderator} />
           </div>
           {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} english={captionPreferences.english} />}
         </main>

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { RoomInfo } from '../api/rooms';
+import { PrejoinRecordingNotice } from '../recording/RecordingStatus';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Messages } from '../i18n/messages';
 import {
@@ -296,6 +297,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
         </section>
         <section className="prejoin__panel" aria-labelledby="prejoin-title">
           <h1 id="prejoin-title">{t.preJoinTitle}</h1>
+          <PrejoinRecordingNotice recording={Boolean(room.recording)} />
           <p className="prejoin__count">{t.participantsInRoom(room.participant_count)}</p>
           <div className="code-row">
             <span className="code-row__label">{t.meetingCode}</span>

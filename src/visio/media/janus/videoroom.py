@@ -150,3 +150,13 @@ class VideoRoomAdmin:
             for p in publishers
             for f in (p.get("forwarders") or [])
         ]
+
+    async def record(self, room_id: int, folder: str | None) -> None:
+        """Record every publisher of the room, those who publish later included, into
+        ``folder`` (one ``.mjr`` file per track); None: stop recording (Janus closes the files).
+        """
+        if folder is not None:
+            await self._request({"request": "edit", "room": room_id, "new_rec_dir": folder})
+        await self._request(
+            {"request": "enable_recording", "room": room_id, "record": folder is not None}
+        )

@@ -1,0 +1,193 @@
+"""Recording a live meeting: moderators start and stop it, everyone is told, Janus writes.
+
+A moderator sends ``recording.start`` (audio and video, or audio only) or ``recording.stop``;
+``policy.record`` decides. Janus's VideoRoom records every publisher of the room into the
+recording's own folder (``edit`` with ``new_rec_dir``, then ``enable_recording``): those who
+publish later, and screen shares, are recorded too, until the recording stops. Everyone present
+gets ``recording.state``, and ``joined`` carries it for those who arrive. The recording stops by
+itself when the meeting ends, when Janus goes away, or after ``VISIO_RECORDING_MAX_HOURS``; it is
+then processed (:class:`~visio.recording.Recordings`). Start and stop go to the audit trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from visio.audit import AuditTrail
+from visio.media.engine import MediaUnavailableError
+from visio.media.janus.client import JanusError
+from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.recording import Recordings
+from visio.rooms import policy
+from visio.rooms.participant import Participant
+from visio.rooms.protocol import ProtocolError, RecordingInfo, RecordingState
+from visio.rooms.repository import RoomRepository
+from visio.tasks import BackgroundTasks
+
+if TYPE_CHECKING:  # the room holds a RecordingSlot: these import this module
+    from visio.rooms.audit import ModeratorAudit
+    from visio.rooms.media import RoomMedia
+    from visio.rooms.room import Room
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LiveRecording:
+    recording_id: str
+    video: bool
+    started_at: datetime
+    started_by: str
+    janus_room_id: int
+
+
+@dataclass(eq=False)
+class RecordingSlot:
+    """The room's recording, as the room holds it (None: not recording)."""
+
+    current: LiveRecording | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    limit: asyncio.TimerHandle | None = None
+
+    def info(self) -> RecordingInfo:
+        live = self.current
+        if live is None:
+            return RecordingInfo(active=False)
+        return RecordingInfo(
+            active=True, video=live.video, started_at=live.started_at, started_by=live.started_by
+        )
+
+
+class RoomRecorder:
+    """Starts and stops the recording of live rooms."""
+
+    def __init__(
+        self,
+        recordings: Recordings,
+        repository: RoomRepository,
+        videoroom: VideoRoomAdmin,
+        audit: AuditTrail,
+        moderator_audit: ModeratorAudit,
+        max_seconds: float,
+    ) -> None:
+        self._recordings = recordings
+        self._repository = repository
+        self._videoroom = videoroom
+        self._audit = audit
+        self._moderator_audit = moderator_audit
+        self._max_seconds = max_seconds
+        self._background = BackgroundTasks("room recording")
+
+    async def start(
+        self, room: Room, media: RoomMedia, moderator: Participant, video: bool
+    ) -> None:
+        """A moderator starts recording (nothing changes when it already records)."""
+        policy.enforce(policy.record(moderator.standing))
+        slot = room.recording
+        async with slot.lock:
+            if slot.current is not None:
+                moderator.send(RecordingState(**slot.info().model_dump()))
+                return
+            stored = await self._repository.get(room.slug)
+            if stored is None:
+                raise ProtocolError("room_not_found", "this room was deleted", fatal=True)
+            visitor = moderator.visitor
+            recording = await self._recordings.begin(
+                stored.id,
+                room.slug,
+                "video" if video else "audio",
+                visitor.user.id if visitor.user else None,
+                moderator.name,
+            )
+            try:
+                await media.ensure_janus_room(room)
+                assert room.janus_room_id is not None
+                janus_room_id = room.janus_room_id
+                await self._videoroom.record(
+                    janus_room_id, str(self._recordings.raw_folder(recording.id))
+                )
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.warning("room %s: Janus did not start recording: %s", room.slug, exc)
+                await self._recordings.abandon(recording.id)
+                raise ProtocolError(
+                    "media_unavailable", "the media engine could not start recording; try again"
+                ) from None
+            slot.current = LiveRecording(
+                recording.id, video, recording.started_at, moderator.name, janus_room_id
+            )
+            slot.limit = asyncio.get_running_loop().call_later(
+                self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
+            )
+        logger.info("room %s: %s started recording %s", room.slug, moderator.id, recording.id)
+        await self._moderator_audit.record(
+            "room.recording_started",
+            moderator,
+            room,
+            recording=recording.id,
+            kind=recording.kind,
+        )
+        room.broadcast(RecordingState(**slot.info().model_dump()))
+
+    async def stop(self, room: Room, moderator: Participant) -> None:
+        """A moderator stops the recording (nothing changes when none runs)."""
+        policy.enforce(policy.record(moderator.standing))
+        stopped = await self._stop(room)
+        if stopped is None:
+            moderator.send(RecordingState(active=False))
+            return
+        logger.info("room %s: %s stopped recording %s", room.slug, moderator.id, stopped)
+        await self._moderator_audit.record(
+            "room.recording_stopped", moderator, room, recording=stopped, reason="stopped"
+        )
+
+    async def meeting_ended(self, room: Room) -> None:
+        """The last person left, or a moderator ended the meeting: the recording stops."""
+        await self._stop_by_itself(room, "meeting_ended")
+
+    async def media_lost(self, room: Room) -> None:
+        """Janus went away: what it wrote so far is kept and processed."""
+        await self._stop_by_itself(room, "media_engine_lost", janus_gone=True)
+
+    async def _limit_reached(self, room: Room) -> None:
+        await self._stop_by_itself(room, "longest_recording_reached")
+
+    async def _stop_by_itself(self, room: Room, reason: str, *, janus_gone: bool = False) -> None:
+        stopped = await self._stop(room, janus_gone=janus_gone)
+        if stopped is None:
+            return
+        logger.info("room %s: recording %s stopped (%s)", room.slug, stopped, reason)
+        await self._audit.record(
+            "room.recording_stopped",
+            "success",
+            target=room.slug,
+            details={"recording": stopped, "reason": reason},
+        )
+
+    async def _stop(self, room: Room, *, janus_gone: bool = False) -> str | None:
+        """Stop Janus recording, tell everyone, and hand the files to processing; return the
+        recording's id (None: nothing was recorded)."""
+        slot = room.recording
+        async with slot.lock:
+            live = slot.current
+            if live is None:
+                return None
+            slot.current = None
+            if slot.limit is not None:
+                slot.limit.cancel()
+                slot.limit = None
+            if not janus_gone:
+                try:
+                    await self._videoroom.record(live.janus_room_id, None)
+                except (JanusError, MediaUnavailableError) as exc:
+                    # Janus closes the files when it destroys the room or goes away.
+                    logger.warning("room %s: Janus did not stop recording: %s", room.slug, exc)
+            room.broadcast(RecordingState(active=False))
+            await self._recordings.finish(live.recording_id)
+            return live.recording_id
+
+    def close(self) -> None:
+        self._background.cancel_all()
