@@ -195,7 +195,7 @@ def mix_command(
             filters.append(
                 f"[base{number}][v{number}]overlay={x}:{y}:eof_action=pass[base{number + 1}]"
             )
-        filters.append(f"[base{len(video)}]fps={FRAME_RATE}[vout]")
+        filters.append(f"[base{len(video)}]fps={FRAME_RATE},format=yuv420p[vout]")
         maps += ["-map", "[vout]"]
         codecs += [
             "-c:v",
@@ -257,7 +257,11 @@ async def process(
     partial = target.with_name(target.name + ".part")
     timeout = max(600.0, total * 10)
     command = mix_command(audio, pictures, partial, total, threads, with_video=video)
-    await _run(*command, timeout=timeout)
+    try:
+        await _run(*command, timeout=timeout)
+    except BaseException:
+        await asyncio.to_thread(partial.unlink, missing_ok=True)
+        raise
     partial.replace(target)  # the finished file appears whole, or not at all
     return Processed(
         path=target,
