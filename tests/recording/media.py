@@ -68,12 +68,12 @@ def level_dbfs(samples: np.ndarray) -> float:
     return 20 * np.log10(max(rms, 1e-9))
 
 
-def tone_strength(samples: np.ndarray, frequency: float) -> float:
-    """How much stronger the spectrum is at ``frequency`` than its median (a ratio)."""
-    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
+def tone_share(samples: np.ndarray, frequency: float) -> float:
+    """The share of the signal's energy within 10 Hz of ``frequency`` (0 to 1)."""
+    power = np.abs(np.fft.rfft(samples * np.hanning(samples.size))) ** 2
     freqs = np.fft.rfftfreq(samples.size, 1 / RATE)
-    band = (freqs > frequency - 5) & (freqs < frequency + 5)
-    return float(spectrum[band].max() / np.median(spectrum))
+    band = (freqs > frequency - 10) & (freqs < frequency + 10)
+    return float(power[band].sum() / max(power.sum(), 1e-12))
 
 
 def recording_rows(server: RunningServer) -> list[dict[str, Any]]:

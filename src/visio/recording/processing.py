@@ -239,7 +239,7 @@ async def process(
     """Turn the ``.mjr`` files in ``raw`` into ``target_base`` + ``.webm`` (``video``) or
     ``.ogg``; intermediate files go to ``work``. Raise :class:`ProcessingError` when there is
     nothing to make a file of."""
-    await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(work.mkdir, exist_ok=True)  # not its parent: it may be deleted
     files = await asyncio.to_thread(lambda: sorted(raw.glob("*.mjr")))
     tracks = [t for t in [await read_track(m) for m in files] if t]
     if not video:

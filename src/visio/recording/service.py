@@ -38,6 +38,14 @@ async def _remove(folder: Path) -> None:
     await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, processing.ProcessingError):
+        return str(exc)
+    if isinstance(exc, TimeoutError):
+        return "processing took too long and was stopped"
+    return f"processing failed: {exc}"
+
+
 def new_recording_id() -> str:
     return ID_PREFIX + secrets.token_urlsafe(16)
 
@@ -146,6 +154,7 @@ class Recordings:
                     recording.id,
                     recording.room_slug,
                 )
+            if recording.status == "recording" or recording.ended_at is None:
                 await self.store.change(
                     recording.id, status="processing", ended_at=self._last_write(recording.id)
                 )
@@ -188,14 +197,11 @@ class Recordings:
                 video=recording.kind == "video",
                 threads=self._settings.recording_ffmpeg_threads,
             )
-        except processing.ProcessingError as exc:
-            await self._failed(recording, str(exc))
+        except (processing.ProcessingError, OSError, TimeoutError) as exc:
+            if await self._still_there(recording_id):
+                await self._failed(recording, _reason(exc))
             return
-        except (OSError, TimeoutError) as exc:
-            await self._failed(recording, f"processing failed: {exc!r}")
-            return
-        if await self.store.get(recording_id) is None:  # deleted while it was processed
-            await _remove(folder)
+        if not await self._still_there(recording_id):
             return
         await self.store.change(
             recording_id,
@@ -221,6 +227,14 @@ class Recordings:
         )
         await self._announce(RecordingReady(recording_id, recording.room_id, recording.room_slug))
 
+    async def _still_there(self, recording_id: str) -> bool:
+        """Whether the recording was not deleted while it was processed (if it was, whatever
+        processing wrote since goes too)."""
+        if await self.store.get(recording_id) is not None:
+            return True
+        await _remove(self.folder(recording_id))
+        return False
+
     async def _failed(self, recording: StoredRecording, error: str) -> None:
         logger.error("recording %s of room %s failed: %s", recording.id, recording.room_slug, error)
         await _remove(self.folder(recording.id) / "work")
@@ -239,8 +253,9 @@ class Recordings:
     ) -> None:
         """Delete the recording's files (raw and processed) and row; the audit trail keeps who
         did (or that retention did)."""
-        await _remove(self.folder(recording.id))
+        # The row first: processing that runs meanwhile then sees it gone and cleans up after.
         await self.store.delete(recording.id)
+        await _remove(self.folder(recording.id))
         details: dict[str, Any] = {
             "recording": recording.id,
             "kind": recording.kind,
