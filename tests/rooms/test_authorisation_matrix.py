@@ -32,6 +32,7 @@ REST = {
     "list_roles":    (200,  200,           200,          "forbidden",  "not_signed_in"),
     "invite":        (201,  201,           "forbidden",  "forbidden",  "not_signed_in"),
     "list_invites":  (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
+    "list_recordings": (200, 200,          "forbidden",  "forbidden",  "not_signed_in"),
 }
 
 PROTOCOL = {
@@ -43,6 +44,8 @@ PROTOCOL = {
     "admit":        ("ok",            "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
     "captions.set": ("ok",            "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
     "captions.translation": ("ok",    "ok",            "ok",            "ok",            "ok",            "in_lobby",      "in_lobby"),
+    "recording.start": ("ok",         "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
+    "recording.stop": ("ok",          "ok",            "forbidden",     "forbidden",     "forbidden",     "in_lobby",      "in_lobby"),
 }
 # fmt: on
 
@@ -53,6 +56,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "admit": {"type": "lobby.admit", "all": True},
     "captions.set": {"type": "captions.set", "enabled": False},
     "captions.translation": {"type": "captions.translation", "enabled": True},
+    "recording.start": {"type": "recording.start", "video": False},
+    "recording.stop": {"type": "recording.stop"},
 }
 
 
@@ -113,6 +118,8 @@ def _rest_call(http: httpx.Client, action: str, slug: str) -> httpx.Response:
         return http.post(f"{base}/invitations", json={"label": "matrix"})
     if action == "list_invites":
         return http.get(f"{base}/invitations")
+    if action == "list_recordings":
+        return http.get(f"{base}/recordings")
     return http.get(f"{base}/roles")
 
 
