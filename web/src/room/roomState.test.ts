@@ -197,6 +197,7 @@ describe('reduceRoomState', () => {
       'chat.message',
       'chat.deleted',
       'reaction',
+      'recording.state',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });
