@@ -201,6 +201,25 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
             "check VISIO_DATABASE_URL",
         )
+    for tool, package in (
+        ("janus-pp-rec", "janus-tools"),
+        ("ffmpeg", "ffmpeg"),
+        ("ffprobe", "ffmpeg"),
+    ):
+        report(
+            shutil.which(tool) is not None,
+            f"{tool} for processing recordings",
+            f"apt-get install {package} (./scripts/setup does it)",
+        )
+    recordings = settings.effective_recordings_dir
+    try:
+        recordings.mkdir(parents=True, exist_ok=True)
+        probe = recordings / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+        report(True, f"recordings folder {recordings} is writable")
+    except OSError as exc:
+        report(False, f"recordings folder {recordings}: {exc}", "set VISIO_RECORDINGS_DIR")
     if settings.speech_embedded_workers:
         from visio.speech.settings import SpeechWorkerSettings
 
