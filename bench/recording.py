@@ -48,11 +48,10 @@ def record(server: RunningServer, alice: object, video: bool, seconds: float) ->
     span = time.monotonic() - started
     done = wait_finished(server, row["id"], timeout=max(600, seconds * 20))
     assert done["status"] == "ready", done["error"]
-    log = server.log()
-    found = re.search(
-        rf"recording {row['id']} of room \S+ ready: ([\d.]+) s of \w+ in ([\d.]+) s", log
+    pattern = rf"recording {row['id']} of room \S+ ready: ([\d.]+) s of \w+ in ([\d.]+) s"
+    found = wait_until(
+        lambda: re.search(pattern, server.log()), 30, "no processing time in the log"
     )
-    assert found, "no processing time in the log"
     path = server.data_dir / "recordings" / done["file_path"]
     streams = probe(path)
     return {

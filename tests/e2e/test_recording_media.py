@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import Participant, Participants
+from tests.e2e.browser import Participant, Participants, screenshot
 from tests.recording.media import (
     audit_events,
     decoded_audio,
@@ -79,6 +79,10 @@ def test_a_video_recording_holds_everyone_a_late_joiner_included(
 
     bob = participants.open(f"{media_server.url}/{slug}", "Bob")
     expect(bob.page.get_by_test_id("prejoin-recording-notice")).to_be_visible()
+    bob.page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    expect(bob.page.get_by_test_id("prejoin-recording-notice")).to_be_in_viewport()
+    screenshot(bob.page, "recording-prejoin-phone.png")
+    bob.page.set_viewport_size({"width": 1024, "height": 700})
     bob.page.get_by_test_id("name-input").fill("Bob")
     bob.page.get_by_test_id("join").click()
     bob.page.wait_for_function("() => !!window.visio?.session?.participantId")
@@ -86,6 +90,7 @@ def test_a_video_recording_holds_everyone_a_late_joiner_included(
     expect(bob.page.get_by_test_id("recording-stop")).to_have_count(0)
     alice.wait_video_flowing(bob.participant_id)
     wait_voices_recorded(media_server, recording["id"], 2)
+    screenshot(alice.page, "recording-meeting-moderator.png")
 
     alice.page.get_by_test_id("recording-stop").click()
     expect(bob.page.get_by_test_id("recording-indicator")).to_have_count(0)

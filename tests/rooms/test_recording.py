@@ -98,6 +98,19 @@ def test_everyone_present_and_everyone_arriving_is_told_of_the_recording(
     assert httpx.get(f"{server.url}/api/v1/rooms/{slug}").json()["recording"] is False
 
 
+def test_starting_recordings_over_and_over_is_limited(room: tuple[RunningServer, str]) -> None:
+    """Three starts in a row are fine; a fourth soon after is rate_limited and starts nothing."""
+    server, slug = room
+    alice = Member(server, slug, "Alice")
+    for _ in range(3):
+        assert start(alice)["active"]
+        alice.send(type="recording.stop")
+        alice.expect("recording.state", active=False)
+    refused = start(alice)
+    assert (refused["type"], refused["code"]) == ("error", "rate_limited")
+    assert not httpx.get(f"{server.url}/api/v1/rooms/{slug}").json()["recording"]
+
+
 def test_a_recording_interrupted_by_a_restart_is_processed_after_it(server: RunningServer) -> None:
     """The server stops while a meeting is recorded: at its next start the recording is
     processed from what Janus wrote, not lost."""

@@ -21,6 +21,7 @@ from visio.audit import AuditTrail
 from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError
 from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.ratelimit import TokenBucket
 from visio.recording import Recordings
 from visio.rooms import policy
 from visio.rooms.participant import Participant
@@ -34,6 +35,11 @@ if TYPE_CHECKING:  # the room holds a RecordingSlot: these import this module
     from visio.rooms.room import Room
 
 logger = logging.getLogger(__name__)
+
+STARTS_BURST = 3
+STARTS_PER_SECOND = 1 / 20
+"""A room's recordings may start 3 times in a row, then once every 20 s: each start is a row, a
+folder and a processing job, and an interim moderator may be anyone in a public room."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class RecordingSlot:
     current: LiveRecording | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     limit: asyncio.TimerHandle | None = None
+    starts: TokenBucket = field(
+        default_factory=lambda: TokenBucket(STARTS_PER_SECOND, STARTS_BURST)
+    )
 
     def info(self) -> RecordingInfo:
         live = self.current
@@ -92,6 +101,12 @@ class RoomRecorder:
             if slot.current is not None:
                 moderator.send(RecordingState(**slot.info().model_dump()))
                 return
+            if not slot.starts.allow():
+                raise ProtocolError(
+                    "rate_limited",
+                    "recording was started too often here; wait "
+                    f"{slot.starts.seconds_until_allowed()} s",
+                )
             stored = await self._repository.get(room.slug)
             if stored is None:
                 raise ProtocolError("room_not_found", "this room was deleted", fatal=True)
