@@ -12,6 +12,7 @@ from tests.e2e.browser import Participant, Participants, screenshot
 from tests.recording.media import (
     audit_events,
     decoded_audio,
+    frame_tiles_lit,
     level_dbfs,
     probe,
     raw_audio_bytes,
@@ -20,6 +21,7 @@ from tests.recording.media import (
     wait_finished,
 )
 from tests.support import RunningServer, wait_until
+from visio.recording.processing import grid
 
 ALICE_TONE, BOB_TONE = 440.0, 660.0
 """The tones the fake microphones play (tests/e2e/conftest.py ``tones``)."""
@@ -106,6 +108,8 @@ def test_a_video_recording_holds_everyone_a_late_joiner_included(
     assert abs(found.duration - span) < 3.0, (found.duration, span)
     assert abs(row["duration_s"] - found.duration) < 0.5
     assert row["size_bytes"] == path.stat().st_size
+    # Near the end both cameras are on the grid (Bob's track changing size midway included).
+    assert frame_tiles_lit(path, found.duration - 1.0, grid(2)) == [True, True]
     audio = decoded_audio(path)
     assert level_dbfs(audio) > -40
     later = audio[-len(audio) // 3 :]  # Bob speaks in the last third whatever his delay

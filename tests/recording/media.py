@@ -63,6 +63,23 @@ def decoded_audio(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
 
 
+def frame_tiles_lit(path: Path, at_s: float, tiles: list[tuple[int, int, int, int]]) -> list[bool]:
+    """For one frame of the video at ``at_s``: whether each tile (x, y, width, height) shows a
+    picture rather than black."""
+    found = probe(path)
+    video = next(s for s in found.streams if s["codec_type"] == "video")
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", f"{at_s:.2f}", "-i", path, "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout  # fmt: skip
+    frame = np.frombuffer(raw, dtype=np.uint8).reshape(video["height"], video["width"], 3)
+    brightest = frame.max(axis=2)
+    return [bool(brightest[y : y + h, x : x + w].mean() > 30) for x, y, w, h in tiles]
+
+
 def level_dbfs(samples: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
     return 20 * np.log10(max(rms, 1e-9))

@@ -185,7 +185,9 @@ def mix_command(
         )
         for number, track in enumerate(video):
             index = len(audio) + number
-            inputs += ["-i", str(track.path)]
+            # Simulcast makes a track change size midway (Janus records the best layer it gets);
+            # rebuilding the whole graph then would lose the other tiles: scale copes instead.
+            inputs += ["-reinit_filter", "0", "-i", str(track.path)]
             x, y, width, height = places[track.track.tile]
             filters.append(
                 f"[{index}:v]setpts=PTS-STARTPTS+{track.offset_s:.3f}/TB,"
