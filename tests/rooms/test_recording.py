@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ from tests.recording.media import recording_rows
 from tests.recording.test_recording_processing import ALICE, BOB
 from tests.rooms.people import EMAILS, Browser, RoomSocket
 from tests.rooms.test_moderation import Member
-from tests.support import RunningServer, wait_until
+from tests.support import RunningServer, start_server, wait_until
 
 
 @pytest.fixture
@@ -109,6 +110,41 @@ def test_starting_recordings_over_and_over_is_limited(room: tuple[RunningServer,
     refused = start(alice)
     assert (refused["type"], refused["code"]) == ("error", "rate_limited")
     assert not httpx.get(f"{server.url}/api/v1/rooms/{slug}").json()["recording"]
+
+
+def test_losing_janus_stops_the_recording_and_keeps_what_it_wrote(server: RunningServer) -> None:
+    """Janus dies mid-recording: everyone is told the recording stopped, and it is processed
+    (here it ends failed: these sockets published nothing)."""
+    slug = server.create_room()
+    alice, bob = Member(server, slug, "Alice"), Member(server, slug, "Bob")
+    assert start(alice)["active"]
+    bob.expect("recording.state", active=True)
+    server.kill_janus()
+    assert bob.expect("recording.state", timeout=30) == {
+        "type": "recording.state",
+        "active": False,
+        "video": False,
+    }
+    row = wait_until(
+        lambda: next((r for r in recording_rows(server) if r["status"] == "failed"), None),
+        60,
+        lambda: f"not processed: {recording_rows(server)}",
+    )
+    assert row["error"].startswith("no audio was recorded")
+
+
+def test_a_recording_stops_by_itself_at_the_longest_allowed(tmp_path: Path) -> None:
+    """With VISIO_RECORDING_MAX_HOURS reached, the recording stops and everyone is told."""
+    server = start_server(tmp_path / "visio", recording_max_hours="0.0005")  # 1.8 s
+    try:
+        slug = server.create_room()
+        alice = Member(server, slug, "Alice")
+        assert start(alice)["active"]
+        assert alice.expect("recording.state", timeout=30)["active"] is False
+        assert httpx.get(f"{server.url}/api/v1/rooms/{slug}").json()["recording"] is False
+        alice.close()
+    finally:
+        server.stop()
 
 
 def test_a_recording_interrupted_by_a_restart_is_processed_after_it(server: RunningServer) -> None:
