@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -34,6 +34,8 @@ from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
+from visio.transcripts.library import TranscriptLibrary
+from visio.transcripts.store import TranscriptStore
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class Container:
         self.database = create_engine(settings.effective_database_url)
         database_sessions = session_factory(self.database)
         self.room_repository = RoomRepository(database_sessions)
+        self.transcripts = TranscriptStore(database_sessions)
         self.directory_groups = DirectoryRepository(database_sessions)
         self.directory_sync = DirectorySync(settings, self.directory_groups)
         self.audit = AuditTrail(
@@ -120,9 +123,13 @@ class Container:
             captions,
             self.audit,
             ChatHistory(database_sessions),
+            self.transcripts,
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
+        )
+        self.transcript_library = TranscriptLibrary(
+            settings, self.transcripts, self.room_administration, self.audit
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
@@ -181,6 +188,10 @@ class Container:
     async def start(self) -> None:
         if self.settings.database_url is None:
             await migrate(self.database)
+            # One server owns the embedded database: a transcript it left active was cut short.
+            interrupted = await self.transcripts.interrupt_active(datetime.now(UTC))
+            if interrupted:
+                logger.warning("%d transcripts were cut short by the last stop", interrupted)
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
@@ -211,6 +222,11 @@ class Container:
                 chat = await self.room_service.chat.purge()
                 if chat:
                     logger.info("purged %d chat messages past their retention", chat)
+                transcripts = await self.transcripts.purge(
+                    datetime.now(UTC) - timedelta(days=self.settings.transcript_retention_days)
+                )
+                if transcripts:
+                    logger.info("purged %d transcripts past their retention", transcripts)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)

@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     chat_rate_burst: int = Field(default=5, ge=1, le=1000)
     """Chat messages one participant may send at once, refilled at ``chat_rate_per_second``
     (on top of the socket's own limit): 5 in a burst, then one a second, by default."""
+    transcript_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long meeting transcripts are kept; older ones (their turns and search entries with
+    them) are purged once an hour."""
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod

@@ -267,6 +267,18 @@ class ChatDelete(_Request):
     message_id: ChatMessageId
 
 
+class TranscriptionStart(_Request):
+    """A moderator starts the meeting's transcript (everyone sees ``transcription.state``)."""
+
+    type: Literal["transcription.start"]
+    language: CaptionLanguage = "auto"
+    """What the speech is in, while subtitles are off (on, their language is used)."""
+
+
+class TranscriptionStop(_Request):
+    type: Literal["transcription.stop"]
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -287,7 +299,9 @@ ClientMessage = Annotated[
     | SubscriptionSet
     | ChatSend
     | ChatDelete
-    | React,
+    | React
+    | TranscriptionStart
+    | TranscriptionStop,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -354,6 +368,14 @@ class ChatMessageInfo(_Message):
     sent_at: datetime
 
 
+class TranscriptionInfo(_Message):
+    """Whether the meeting is being transcribed: since when, started by which participant."""
+
+    active: bool
+    started_at: datetime | None = None
+    started_by: str | None = None
+
+
 class Limits(_Message):
     max_message_bytes: int
     rate_per_second: float
@@ -380,6 +402,8 @@ class Joined(_Reply):
     chat: list[ChatMessageInfo] = []
     """The chat so far, oldest first: this meeting's messages, and for members of the room the
     kept history of its earlier meetings (when the room keeps its chat)."""
+    transcription: TranscriptionInfo = TranscriptionInfo(active=False)
+    """Whether what people say is being transcribed now."""
 
 
 class ParticipantJoined(_Message):
@@ -558,6 +582,7 @@ ErrorCode = Literal[
     "in_lobby",
     "internal",
     "chat_message_not_found",
+    "transcription_unavailable",
 ]
 
 
@@ -589,6 +614,16 @@ class Reaction(_Message):
     reaction: ReactionName
 
 
+class TranscriptionState(_Message):
+    """To everyone present: the meeting's transcript started or stopped."""
+
+    type: Literal["transcription.state"] = "transcription.state"
+    active: bool
+    started_at: datetime | None = None
+    started_by: str | None = None
+    """The participant id of the moderator who started it."""
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -615,6 +650,7 @@ ServerMessage = (
     | ChatMessage
     | ChatDeleted
     | Reaction
+    | TranscriptionState
 )
 
 

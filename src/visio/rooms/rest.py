@@ -77,6 +77,9 @@ class RoomStatus(BaseModel):
     my_role: Role | None = None
     """The caller's role in the room (None for guests and people without one)."""
     keep_chat: bool = False
+    transcribing: bool = False
+    """Whether the meeting going on now is being transcribed (the pre-join screen says so
+    before anyone's media is captured)."""
 
 
 class MyRoom(BaseModel):
@@ -176,6 +179,7 @@ def _status(room: StoredRoom, role: Role | None, container: Container) -> RoomSt
         access=room.access,
         my_role=role,
         keep_chat=room.keep_chat,
+        transcribing=container.room_service.transcribing(room.slug),
     )
 
 

@@ -40,7 +40,9 @@ from visio.rooms.protocol import (
 )
 from visio.rooms.repository import RoomRepository, StoredRoom
 from visio.rooms.room import Room
+from visio.rooms.transcription import RoomTranscription, transcription_info
 from visio.settings import Settings
+from visio.transcripts.store import TranscriptStore
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class RoomService:
         captions: RoomCaptions,
         audit: AuditTrail,
         chat_history: ChatHistory,
+        transcripts: TranscriptStore,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -69,6 +72,7 @@ class RoomService:
             repository, moderator_audit, media, self.lobby, self.leave, self._promoted
         )
         self.chat = Chat(settings, repository, chat_history, moderator_audit)
+        self.transcription = RoomTranscription(captions, transcripts, repository, moderator_audit)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -83,6 +87,11 @@ class RoomService:
 
     def participants_total(self) -> int:
         return sum(len(room.participants) for room in self._rooms.values())
+
+    def transcribing(self, slug: str) -> bool:
+        """Whether the room's meeting is being transcribed now."""
+        room = self._rooms.get(slug)
+        return room is not None and room.transcript is not None
 
     def caption_streams_total(self) -> int:
         return sum(len(room.caption_streams) for room in self._rooms.values())
@@ -156,6 +165,7 @@ class RoomService:
                     start_muted=len(room.participants) > self._settings.room_muted_above,
                     speaking=list(room.speaking),
                     chat=room.chat.visible_to(participant),
+                    transcription=transcription_info(room),
                 )
             )
             self.lobby.show_to(participant, room)
@@ -210,6 +220,7 @@ class RoomService:
     async def _close(self, room: Room) -> None:
         if self._rooms.get(room.slug) is room:
             del self._rooms[room.slug]
+        await self.transcription.meeting_over(room)
         await self.media.close_janus_room(room)
 
     # ---- a participant's own state -----------------------------------------------------------
@@ -277,6 +288,7 @@ class RoomService:
     async def close(self) -> None:
         self.media.close()
         for room in list(self._rooms.values()):
+            await self.transcription.server_stopping(room)
             for participant in list(room.participants.values()):
                 participant.outbox.close()
 

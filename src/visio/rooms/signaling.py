@@ -39,6 +39,8 @@ from visio.rooms.protocol import (
     RoomLock,
     SubscriberAnswer,
     SubscriptionSet,
+    TranscriptionStart,
+    TranscriptionStop,
     Trickle,
     parse_client_message,
 )
@@ -275,6 +277,10 @@ class RoomConnection:
                 await service.chat.delete(room, participant, message.message_id)
             elif isinstance(message, React):
                 self._reactions.react(room, participant, message.reaction, message.id)
+            elif isinstance(message, TranscriptionStart):
+                await service.transcription.start(room, participant, message.language)
+            elif isinstance(message, TranscriptionStop):
+                await service.transcription.stop(room, participant)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

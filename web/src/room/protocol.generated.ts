@@ -31,7 +31,9 @@ export type ClientMessage =
   | SubscriptionSet
   | ChatSend
   | ChatDelete
-  | React;
+  | React
+  | TranscriptionStart
+  | TranscriptionStop;
 /**
  * Every message the server sends.
  */
@@ -60,7 +62,8 @@ export type ServerMessage =
   | Speaking
   | ChatMessage
   | ChatDeleted
-  | Reaction;
+  | Reaction
+  | TranscriptionState;
 
 export interface Join {
   id?: string | number | null;
@@ -208,6 +211,18 @@ export interface React {
   type: 'reaction';
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
+/**
+ * A moderator starts the meeting's transcript (everyone sees ``transcription.state``).
+ */
+export interface TranscriptionStart {
+  id?: string | number | null;
+  type: 'transcription.start';
+  language?: 'fr' | 'en' | 'auto';
+}
+export interface TranscriptionStop {
+  id?: string | number | null;
+  type: 'transcription.stop';
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -222,6 +237,7 @@ export interface Joined {
   start_muted: boolean;
   speaking: string[];
   chat: ChatMessageInfo[];
+  transcription: TranscriptionInfo;
 }
 export interface ParticipantInfo {
   id: string;
@@ -255,6 +271,14 @@ export interface ChatMessageInfo {
   name: string;
   text: string;
   sent_at: string;
+}
+/**
+ * Whether the meeting is being transcribed: since when, started by which participant.
+ */
+export interface TranscriptionInfo {
+  active: boolean;
+  started_at?: string;
+  started_by?: string;
 }
 export interface ParticipantJoined {
   type: 'participant.joined';
@@ -397,7 +421,8 @@ export interface ErrorMessage {
     | 'denied'
     | 'in_lobby'
     | 'internal'
-    | 'chat_message_not_found';
+    | 'chat_message_not_found'
+    | 'transcription_unavailable';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
@@ -448,4 +473,13 @@ export interface Reaction {
   type: 'reaction';
   participant_id: string;
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
+}
+/**
+ * To everyone present: the meeting's transcript started or stopped.
+ */
+export interface TranscriptionState {
+  type: 'transcription.state';
+  active: boolean;
+  started_at?: string;
+  started_by?: string;
 }
