@@ -103,7 +103,7 @@ def to_srt(transcript: StoredTranscript, turns: list[StoredTurn]) -> str:
     )
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
 
 
 def _md(value: str) -> str:
