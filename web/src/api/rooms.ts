@@ -10,6 +10,8 @@ export interface RoomInfo {
   slug: string;
   created_at: string;
   participant_count: number;
+  /** The meeting going on now is being transcribed (the pre-join screen says so). */
+  transcribing?: boolean;
 }
 
 /** A failed API call: `code` is the server's error code, or `network` / `timeout` / `http_<status>`. */

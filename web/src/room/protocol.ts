@@ -170,7 +170,8 @@ function isValidServerMessage(m: Json): boolean {
         (m.captions === undefined || isCaptionsInfo(m.captions)) &&
         (m.locked === undefined || isBoolean(m.locked)) &&
         (m.start_muted === undefined || isBoolean(m.start_muted)) &&
-        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo)))
+        (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo))) &&
+        (m.transcription === undefined || isTranscriptionInfo(m.transcription))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -224,6 +225,8 @@ function isValidServerMessage(m: Json): boolean {
       return isChatMessageInfo(m.message);
     case 'chat.deleted':
       return isString(m.message_id) && isString(m.deleted_by);
+    case 'transcription.state':
+      return isTranscriptionInfo(m);
     default:
       return false;
   }
@@ -249,6 +252,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       if (message.locked === undefined) message.locked = false;
       if (message.start_muted === undefined) message.start_muted = false;
       if (message.chat === undefined) message.chat = [];
+      if (message.transcription === undefined) message.transcription = { active: false };
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;
@@ -283,6 +287,16 @@ function normaliseParticipant(participant: ParticipantInfo): void {
 function normaliseCaptions(captions: CaptionsInfo): CaptionsInfo {
   const { enabled, language, set_by } = captions;
   return set_by ? { enabled, language, set_by } : { enabled, language };
+}
+
+/** Whether the meeting is transcribed: `active`, and since when and by whom when it is. */
+function isTranscriptionInfo(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isBoolean(value.active) &&
+    (value.started_at === undefined || value.started_at === null || isString(value.started_at)) &&
+    (value.started_by === undefined || value.started_by === null || isString(value.started_by))
+  );
 }
 
 /** The candidate fields the protocol allows, from a browser's RTCIceCandidate. */

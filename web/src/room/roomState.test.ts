@@ -44,6 +44,7 @@ const joined: ServerMessage = {
   start_muted: false,
   speaking: ['p_ann'],
   chat: [],
+  transcription: { active: false },
 };
 
 /** In the room with Ann. */
@@ -149,6 +150,7 @@ describe('reduceRoomState', () => {
     { type: 'pong' },
     { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
     { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
+    { type: 'transcription.state', active: true, started_at: '2026-12-02T10:00:00Z', started_by: 'p_me' },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -196,6 +198,7 @@ describe('reduceRoomState', () => {
       'chat.message',
       'chat.deleted',
       'reaction',
+      'transcription.state',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

@@ -26,6 +26,7 @@ import {
 } from './preferences';
 import { TrackVideo } from './TrackVideo';
 import { useAudioLevel } from './useAudioLevel';
+import { PreJoinTranscriptNotice } from '../transcripts/MeetingTranscript';
 import { TopBar } from './TopBar';
 
 export const MAX_NAME_LENGTH = 64;
@@ -297,6 +298,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
         <section className="prejoin__panel" aria-labelledby="prejoin-title">
           <h1 id="prejoin-title">{t.preJoinTitle}</h1>
           <p className="prejoin__count">{t.participantsInRoom(room.participant_count)}</p>
+          <PreJoinTranscriptNotice transcribing={room.transcribing} />
           <div className="code-row">
             <span className="code-row__label">{t.meetingCode}</span>
             <span className="code-row__code" data-testid="room-code">
