@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.postgres import throwaway_postgres
 from visio.auth.users import User, UserRepository
 from visio.directory import DirectoryGroup, DirectoryRepository
 from visio.rooms.repository import RoomRepository, StoredRoom
-from visio.storage.database import create_engine, migrate, session_factory
+from visio.storage.database import alembic_config, create_engine, migrate, session_factory
 from visio.transcripts.store import TranscriptStore, Turn
 
 
@@ -113,7 +114,7 @@ async def test_transcript_turns_come_back_in_order_with_names_and_times(stores: 
 
 
 async def test_search_stems_french_and_english_and_ignores_accents(stores: Stores) -> None:
-    """"réunions" finds "réunion", "reunion" finds it too, "meetings" finds "meeting"; every
+    """ "réunions" finds "réunion", "reunion" finds it too, "meetings" finds "meeting"; every
     word must match; the snippet marks the words that matched."""
     owner = await person(stores, "Ana")
     room = await owned_room(stores, owner)
@@ -259,3 +260,47 @@ async def test_transcripts_left_active_are_marked_interrupted(stores: Stores) ->
     assert await stores.transcripts.interrupt_active(datetime.now(UTC)) >= 1
     found = await stores.transcripts.get(running)
     assert found is not None and found.status == "interrupted" and found.ended_at is not None
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_transcript_migration_goes_up_down_and_up_again(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """0011_transcripts applies over 0009 with rooms in it, comes off cleanly (search index
+    included) and applies again."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+    else:
+        with throwaway_postgres() as fresh:
+            await _up_down_up(fresh)
+        return
+    await _up_down_up(url)
+
+
+async def _up_down_up(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine, "0009")
+        rooms = RoomRepository(session_factory(engine))
+        room = await rooms.create(name="Avant")
+        await migrate(engine, "0011_transcripts")
+        store = TranscriptStore(session_factory(engine))
+        transcript = await store.create(room.id, datetime.now(UTC), "x", None, "fr")
+        now = datetime.now(UTC)
+        await store.add_turn(transcript, Turn("p", "Zoé", None, now, now, "Réunion", "fr"))
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade, "0009")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert not {"transcripts", "transcript_turns", "transcript_search"} & set(tables)
+        await migrate(engine)
+        assert await rooms.get(room.slug) is not None
+        assert await TranscriptStore(session_factory(engine)).of_room(room.id) == []
+    finally:
+        await engine.dispose()
