@@ -5,8 +5,9 @@ on and off, and stops the streams when it stops."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +19,6 @@ from tests.captions.protocol_worker import ProtocolWorker
 from tests.captions.test_subtitles_server import join, wait_for
 from tests.support import RunningServer, start_server, wait_until
 from tests.transcripts.conftest import SECRET
-from visio.rooms.repository import RoomRepository
-from visio.storage.database import create_engine, session_factory
-from visio.transcripts.store import StoredTranscript, StoredTurn, TranscriptStore
 
 __all__ = ["participants", "playwright", "tones"]
 
@@ -34,22 +32,23 @@ def speech_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
     server.stop()
 
 
-def stored(server: RunningServer, slug: str) -> tuple[StoredTranscript, list[StoredTurn]] | None:
-    """The room's latest transcript and its turns, read from the server's database."""
-
-    async def read() -> tuple[StoredTranscript, list[StoredTurn]] | None:
-        engine = create_engine(f"sqlite+aiosqlite:///{server.data_dir / 'visio.db'}")
-        try:
-            sessions = session_factory(engine)
-            room = await RoomRepository(sessions).get(slug)
-            assert room is not None
-            store = TranscriptStore(sessions)
-            found = await store.of_room(room.id)
-            return (found[0], await store.turns(found[0].id)) if found else None
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
+def stored(server: RunningServer, slug: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """The room's latest transcript's status and its turns (speaker, text), read from the
+    server's database (plain sqlite3: Playwright's sync API holds this thread's event loop)."""
+    with contextlib.closing(sqlite3.connect(server.data_dir / "visio.db")) as database:
+        found = database.execute(
+            "SELECT t.id, t.status FROM transcripts t JOIN rooms r ON r.id = t.room_id "
+            "WHERE r.slug = ? ORDER BY t.id DESC LIMIT 1",
+            (slug,),
+        ).fetchone()
+        if found is None:
+            return None
+        turns = database.execute(
+            "SELECT speaker, text FROM transcript_turns WHERE transcript_id = ? "
+            "ORDER BY started_at, id",
+            (found[0],),
+        ).fetchall()
+    return str(found[1]), [(str(speaker), str(text)) for speaker, text in turns]
 
 
 def messages_until_pong(ws: ClientConnection) -> list[dict[str, Any]]:
@@ -88,7 +87,7 @@ def test_transcript_uses_the_subtitle_streams_and_stores_finals_under_names(
 
         def turns() -> list[tuple[str, str]]:
             found = stored(speech_server, slug)
-            return [(t.speaker, t.text) for t in found[1]] if found else []
+            return found[1] if found else []
 
         wait_until(lambda: turns(), timeout=15, message="no turn stored")
         assert turns() == [("Bob Ørsted 🎤", "bonjour à tous")]
@@ -125,7 +124,7 @@ def test_transcript_uses_the_subtitle_streams_and_stores_finals_under_names(
             message=lambda: f"streams not stopped: {worker.active_streams()}",
         )
         found = stored(speech_server, slug)
-        assert found is not None and found[0].status == "complete"
+        assert found is not None and found[0] == "complete"
         moderator.close()
     finally:
         worker.close()
