@@ -27,6 +27,7 @@ from visio.recording.rest import router as recordings_router
 from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
+from visio.transcripts.rest import router as transcripts_router
 from visio.web import DIST_DIR
 
 CONTENT_SECURITY_POLICY = (
@@ -134,6 +135,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(tokens_router)
     app.include_router(recordings_router)
+    app.include_router(transcripts_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -35,6 +35,8 @@ from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
+from visio.transcripts.library import TranscriptLibrary
+from visio.transcripts.store import TranscriptStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class Container:
         self.database = create_engine(settings.effective_database_url)
         database_sessions = session_factory(self.database)
         self.room_repository = RoomRepository(database_sessions)
+        self.transcripts = TranscriptStore(database_sessions)
         self.directory_groups = DirectoryRepository(database_sessions)
         self.directory_sync = DirectorySync(settings, self.directory_groups)
         self.audit = AuditTrail(
@@ -124,9 +127,13 @@ class Container:
             ChatHistory(database_sessions),
             self.recordings,
             self.videoroom,
+            self.transcripts,
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
+        )
+        self.transcript_library = TranscriptLibrary(
+            settings, self.transcripts, self.room_administration, self.audit
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
@@ -185,6 +192,10 @@ class Container:
     async def start(self) -> None:
         if self.settings.database_url is None:
             await migrate(self.database)
+            # One server owns the embedded database: a transcript it left active was cut short.
+            interrupted = await self.transcripts.interrupt_active(datetime.now(UTC))
+            if interrupted:
+                logger.warning("%d transcripts were cut short by the last stop", interrupted)
         resumed = await self.recordings.resume()
         if resumed:
             logger.info("processing %d recordings a restart interrupted", resumed)
@@ -221,6 +232,11 @@ class Container:
                 recordings = await self.recordings.purge()
                 if recordings:
                     logger.info("deleted %d recordings past their retention", recordings)
+                transcripts = await self.transcripts.purge(
+                    datetime.now(UTC) - timedelta(days=self.settings.transcript_retention_days)
+                )
+                if transcripts:
+                    logger.info("purged %d transcripts past their retention", transcripts)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)

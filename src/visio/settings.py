@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     one recording at a time), so that processing never starves live meetings."""
     recording_max_hours: float = Field(default=8.0, gt=0, le=48)
     """A recording longer than this is stopped by itself (bounds the disk one meeting uses)."""
+    transcript_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long meeting transcripts are kept; older ones (their turns and search entries with
+    them) are purged once an hour."""
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod

@@ -8,6 +8,10 @@ while they are on) and removed when they are turned off or the participant leave
 Each viewer may ask to read the captions in English (:meth:`RoomCaptions.set_translation`): while
 at least one participant of the room wants it, the room's streams are opened with ``translate``,
 so finals spoken in another language carry their English text.
+
+While the meeting is transcribed (:mod:`visio.rooms.transcription`) the same streams run even
+with subtitles off: each final then goes to the transcript (``on_final``) and reaches nobody's
+screen unless subtitles are on.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import base64
 import functools
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from visio import text
@@ -63,6 +68,14 @@ class RoomCaptions:
         self.unplaced = 0
         """Microphones that should have been captioned and were not (no worker took the stream,
         or Janus would not forward it)."""
+        self.on_final: Callable[[Room, Participant, CaptionMessage, datetime], None] | None = None
+        """Told every final of every stream, with the wall-clock time the stream's clock
+        started (the transcript listens here)."""
+
+    @property
+    def available(self) -> bool:
+        """Whether a speech worker could take a stream now."""
+        return self._pool.available
 
     async def set(
         self, room: Room, by: Participant, enabled: bool, language: CaptionLanguage
@@ -83,16 +96,25 @@ class RoomCaptions:
             language,
             by.id,
         )
-        if not enabled or restart:
+        if restart:
             for participant_id in list(room.caption_streams):
                 await self._stop(room, participant_id)
-        if enabled:
-            for participant in room.participants.values():
-                self.participant_media_up(room, participant)
+        await self.follow(room)
+
+    async def follow(self, room: Room) -> None:
+        """Bring the room's streams in line with what it needs: none when neither subtitles nor
+        a transcript are on, each in the language wanted now, one per publishing participant."""
+        language = stream_language(room)
+        for participant_id, stream in list(room.caption_streams.items()):
+            if not streams_wanted(room) or stream.language != language:
+                await self._stop(room, participant_id)
+        for participant in room.participants.values():
+            self.participant_media_up(room, participant)
 
     def participant_media_up(self, room: Room, participant: Participant) -> None:
-        """Someone's media reached Janus: caption them if the room has captions on."""
-        if room.captions.enabled and participant.id not in room.caption_streams:
+        """Someone's media reached Janus: caption them if the room has captions (or a
+        transcript) on."""
+        if streams_wanted(room) and participant.id not in room.caption_streams:
             self._spawn(self._start(room, participant))
 
     async def participant_gone(self, room: Room, participant: Participant) -> None:
@@ -144,12 +166,21 @@ class RoomCaptions:
             stream_id=f"{room.slug}/{participant.id}/{secrets.token_hex(4)}",
             feed_id=participant.feed_id,
             translate=bool(room.english_viewers),
+            language=stream_language(room),
         )
         room.caption_streams[participant.id] = stream
 
         def on_caption(caption: CaptionMessage) -> None:
+            if (
+                caption.kind == "final"
+                and self.on_final is not None
+                and stream.clock_started_at is not None
+            ):
+                # Also the last words of a speaker who left or whose stream was replaced.
+                self.on_final(room, participant, caption, stream.clock_started_at)
             if room.caption_streams.get(participant.id) is stream and not participant.gone:
-                room.broadcast(_to_room_caption(participant, caption))
+                if room.captions.enabled:
+                    room.broadcast(_to_room_caption(participant, caption))
                 return
             self.undelivered += 1
             if not stream.undelivered:  # once per stream: a leaving speaker's last words
@@ -172,7 +203,7 @@ class RoomCaptions:
             open_stream = functools.partial(
                 self._pool.open_stream,
                 stream.stream_id,
-                room.captions.language,
+                stream.language,
                 on_caption,
                 on_lost,
                 Srtp(key=key) if key else None,
@@ -203,6 +234,8 @@ class RoomCaptions:
                 OPUS_PAYLOAD_TYPE,
                 srtp_key=key,
             )
+            # The stream's clock counts audio from here (packets flow once the forwarder is up).
+            stream.clock_started_at = datetime.now(UTC)
             stream.janus_room_id = room.janus_room_id
             stream.media_generation = self._engine.generation
             logger.info("room %s: captioning %s on %s:%s", room.slug, participant.id, host, port)
@@ -232,6 +265,19 @@ class RoomCaptions:
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._background.spawn(coroutine)
+
+
+def streams_wanted(room: Room) -> bool:
+    """Microphones go to recognition while subtitles or a transcript are on."""
+    return room.captions.enabled or room.transcript is not None
+
+
+def stream_language(room: Room) -> CaptionLanguage:
+    """The language recognition is asked for: the subtitles', or the transcript's while
+    subtitles are off."""
+    if not room.captions.enabled and room.transcript is not None:
+        return room.transcript.language
+    return room.captions.language
 
 
 def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Caption:

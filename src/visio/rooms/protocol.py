@@ -279,6 +279,16 @@ class RecordingStop(_Request):
     """A moderator stops the meeting's recording (it is then processed into one file)."""
 
     type: Literal["recording.stop"]
+class TranscriptionStart(_Request):
+    """A moderator starts the meeting's transcript (everyone sees ``transcription.state``)."""
+
+    type: Literal["transcription.start"]
+    language: CaptionLanguage = "auto"
+    """What the speech is in, while subtitles are off (on, their language is used)."""
+
+
+class TranscriptionStop(_Request):
+    type: Literal["transcription.stop"]
 
 
 ClientMessage = Annotated[
@@ -303,7 +313,9 @@ ClientMessage = Annotated[
     | ChatDelete
     | React
     | RecordingStart
-    | RecordingStop,
+    | RecordingStop
+    | TranscriptionStart
+    | TranscriptionStop,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -379,6 +391,12 @@ class RecordingInfo(_Message):
     started_at: datetime | None = None
     started_by: str | None = None
     """The name of the moderator who started it."""
+class TranscriptionInfo(_Message):
+    """Whether the meeting is being transcribed: since when, started by which participant."""
+
+    active: bool
+    started_at: datetime | None = None
+    started_by: str | None = None
 
 
 class Limits(_Message):
@@ -409,6 +427,8 @@ class Joined(_Reply):
     kept history of its earlier meetings (when the room keeps its chat)."""
     recording: RecordingInfo = RecordingInfo(active=False)
     """Whether the meeting is being recorded (shown to everyone from the moment they arrive)."""
+    transcription: TranscriptionInfo = TranscriptionInfo(active=False)
+    """Whether what people say is being transcribed now."""
 
 
 class ParticipantJoined(_Message):
@@ -587,6 +607,7 @@ ErrorCode = Literal[
     "in_lobby",
     "internal",
     "chat_message_not_found",
+    "transcription_unavailable",
 ]
 
 
@@ -622,6 +643,14 @@ class RecordingState(RecordingInfo):
     """To everyone present: the meeting's recording started or stopped."""
 
     type: Literal["recording.state"] = "recording.state"
+class TranscriptionState(_Message):
+    """To everyone present: the meeting's transcript started or stopped."""
+
+    type: Literal["transcription.state"] = "transcription.state"
+    active: bool
+    started_at: datetime | None = None
+    started_by: str | None = None
+    """The participant id of the moderator who started it."""
 
 
 ServerMessage = (
@@ -651,6 +680,7 @@ ServerMessage = (
     | ChatDeleted
     | Reaction
     | RecordingState
+    | TranscriptionState
 )
 
 

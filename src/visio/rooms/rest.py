@@ -79,6 +79,9 @@ class RoomStatus(BaseModel):
     keep_chat: bool = False
     recording: bool = False
     """The meeting is being recorded now (the pre-join screen says so before capturing)."""
+    transcribing: bool = False
+    """Whether the meeting going on now is being transcribed (the pre-join screen says so
+    before anyone's media is captured)."""
 
 
 class MyRoom(BaseModel):
@@ -179,6 +182,7 @@ def _status(room: StoredRoom, role: Role | None, container: Container) -> RoomSt
         my_role=role,
         keep_chat=room.keep_chat,
         recording=container.room_service.recording(room.slug).active,
+        transcribing=container.room_service.transcribing(room.slug),
     )
 
 

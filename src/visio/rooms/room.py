@@ -6,11 +6,16 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from visio.rooms.chat import ChatLog
 from visio.rooms.participant import Participant, WaitingPerson
-from visio.rooms.protocol import CaptionsInfo, ServerMessage, encode
+from visio.rooms.protocol import CaptionLanguage, CaptionsInfo, ServerMessage, encode
 from visio.rooms.recording import RecordingSlot
+
+if TYPE_CHECKING:  # the transcript's module imports this one
+    from visio.rooms.transcription import LiveTranscript
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +38,11 @@ class CaptionStream:
     translate: bool = False
     """Whether someone wanted English when the stream started, so the worker was asked for it
     (a worker that cannot translate captions the stream without)."""
+    language: CaptionLanguage = "auto"
+    """The language the worker was asked for."""
+    clock_started_at: datetime | None = None
+    """When the stream's clock started (its forwarder came up): a caption's ``start`` and
+    ``end`` are seconds after this."""
 
 
 @dataclass(eq=False)
@@ -62,6 +72,8 @@ class Room:
     """The meeting's chat (and, for members, the kept history of earlier meetings)."""
     recording: RecordingSlot = field(default_factory=RecordingSlot)
     """The meeting's recording, while one runs."""
+    transcript: LiveTranscript | None = None
+    """The transcript being made of this meeting, while there is one."""
 
     @property
     def empty(self) -> bool:

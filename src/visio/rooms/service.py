@@ -44,7 +44,9 @@ from visio.rooms.protocol import (
 from visio.rooms.recording import RoomRecorder
 from visio.rooms.repository import RoomRepository, StoredRoom
 from visio.rooms.room import Room
+from visio.rooms.transcription import RoomTranscription, transcription_info
 from visio.settings import Settings
+from visio.transcripts.store import TranscriptStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class RoomService:
         chat_history: ChatHistory,
         recordings: Recordings,
         videoroom: VideoRoomAdmin,
+        transcripts: TranscriptStore,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -83,6 +86,7 @@ class RoomService:
             moderator_audit,
             settings.recording_max_hours * 3600,
         )
+        self.transcription = RoomTranscription(captions, transcripts, repository, moderator_audit)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -97,6 +101,11 @@ class RoomService:
 
     def participants_total(self) -> int:
         return sum(len(room.participants) for room in self._rooms.values())
+
+    def transcribing(self, slug: str) -> bool:
+        """Whether the room's meeting is being transcribed now."""
+        room = self._rooms.get(slug)
+        return room is not None and room.transcript is not None
 
     def caption_streams_total(self) -> int:
         return sum(len(room.caption_streams) for room in self._rooms.values())
@@ -176,6 +185,7 @@ class RoomService:
                     speaking=list(room.speaking),
                     chat=room.chat.visible_to(participant),
                     recording=room.recording.info(),
+                    transcription=transcription_info(room),
                 )
             )
             self.lobby.show_to(participant, room)
@@ -231,6 +241,7 @@ class RoomService:
         if self._rooms.get(room.slug) is room:
             del self._rooms[room.slug]
         await self.recorder.meeting_ended(room)
+        await self.transcription.meeting_over(room)
         await self.media.close_janus_room(room)
 
     # ---- a participant's own state -----------------------------------------------------------
@@ -300,6 +311,7 @@ class RoomService:
         self.media.close()
         self.recorder.close()
         for room in list(self._rooms.values()):
+            await self.transcription.server_stopping(room)
             for participant in list(room.participants.values()):
                 participant.outbox.close()
 

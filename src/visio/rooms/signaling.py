@@ -41,6 +41,8 @@ from visio.rooms.protocol import (
     RoomLock,
     SubscriberAnswer,
     SubscriptionSet,
+    TranscriptionStart,
+    TranscriptionStop,
     Trickle,
     parse_client_message,
 )
@@ -281,6 +283,10 @@ class RoomConnection:
                 await service.recorder.start(room, service.media, participant, message.video)
             elif isinstance(message, RecordingStop):
                 await service.recorder.stop(room, participant)
+            elif isinstance(message, TranscriptionStart):
+                await service.transcription.start(room, participant, message.language)
+            elif isinstance(message, TranscriptionStop):
+                await service.transcription.stop(room, participant)
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

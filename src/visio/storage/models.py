@@ -259,3 +259,46 @@ class RecordingRecord(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_s: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(String(500))
+class TranscriptRecord(Base):
+    """A meeting's transcript: from ``transcription.start`` to its stop or the meeting's end."""
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_by: Mapped[str] = mapped_column(String(320))
+    """The audit label of the moderator who started it."""
+    started_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    """``active`` while the meeting is transcribed, then ``complete`` (or ``interrupted`` when
+    the server stopped first)."""
+    language: Mapped[str] = mapped_column(String(8))
+    """What the recognition was asked for: ``fr``, ``en`` or ``auto``."""
+
+
+class TranscriptTurnRecord(Base):
+    """One final of one speaker: who (their name then), when (wall clock), what, in which
+    language. Its search entry (FTS5 row or tsvector) is written beside it."""
+
+    __tablename__ = "transcript_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[str] = mapped_column(String(64))
+    speaker: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    """The text as search sees it: accents folded, lower case, each word stemmed in the turn's
+    language (:mod:`visio.transcripts.search`)."""

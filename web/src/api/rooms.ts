@@ -12,6 +12,8 @@ export interface RoomInfo {
   participant_count: number;
   /** The meeting is being recorded now (said on the pre-join screen). */
   recording?: boolean;
+  /** The meeting going on now is being transcribed (the pre-join screen says so). */
+  transcribing?: boolean;
 }
 
 /** A failed API call: `code` is the server's error code, or `network` / `timeout` / `http_<status>`. */

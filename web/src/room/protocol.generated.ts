@@ -33,7 +33,9 @@ export type ClientMessage =
   | ChatDelete
   | React
   | RecordingStart
-  | RecordingStop;
+  | RecordingStop
+  | TranscriptionStart
+  | TranscriptionStop;
 /**
  * Every message the server sends.
  */
@@ -63,7 +65,8 @@ export type ServerMessage =
   | ChatMessage
   | ChatDeleted
   | Reaction
-  | RecordingState;
+  | RecordingState
+  | TranscriptionState;
 
 export interface Join {
   id?: string | number | null;
@@ -227,6 +230,18 @@ export interface RecordingStop {
   id?: string | number | null;
   type: 'recording.stop';
 }
+/**
+ * A moderator starts the meeting's transcript (everyone sees ``transcription.state``).
+ */
+export interface TranscriptionStart {
+  id?: string | number | null;
+  type: 'transcription.start';
+  language?: 'fr' | 'en' | 'auto';
+}
+export interface TranscriptionStop {
+  id?: string | number | null;
+  type: 'transcription.stop';
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -242,6 +257,7 @@ export interface Joined {
   speaking: string[];
   chat: ChatMessageInfo[];
   recording: RecordingInfo;
+  transcription: TranscriptionInfo;
 }
 export interface ParticipantInfo {
   id: string;
@@ -283,6 +299,14 @@ export interface ChatMessageInfo {
 export interface RecordingInfo {
   active: boolean;
   video: boolean;
+  started_at?: string;
+  started_by?: string;
+}
+/**
+ * Whether the meeting is being transcribed: since when, started by which participant.
+ */
+export interface TranscriptionInfo {
+  active: boolean;
   started_at?: string;
   started_by?: string;
 }
@@ -427,7 +451,8 @@ export interface ErrorMessage {
     | 'denied'
     | 'in_lobby'
     | 'internal'
-    | 'chat_message_not_found';
+    | 'chat_message_not_found'
+    | 'transcription_unavailable';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
@@ -488,4 +513,13 @@ export interface RecordingState {
   started_at?: string;
   started_by?: string;
   type: 'recording.state';
+}
+/**
+ * To everyone present: the meeting's transcript started or stopped.
+ */
+export interface TranscriptionState {
+  type: 'transcription.state';
+  active: boolean;
+  started_at?: string;
+  started_by?: string;
 }

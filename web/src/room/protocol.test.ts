@@ -205,3 +205,18 @@ describe('candidateFields', () => {
     expect(candidateFields(init)).toEqual({ candidate: init.candidate, sdpMid: '0', sdpMLineIndex: 0 });
   });
 });
+
+describe('transcription.state', () => {
+  it('is understood with or without its details, and joined says whether a transcript is on', () => {
+    expect(
+      parseServerMessage(
+        JSON.stringify({ type: 'transcription.state', active: true, started_at: '2026-12-02T10:00:00Z', started_by: 'p_a' }),
+      ),
+    ).toMatchObject({ active: true, started_by: 'p_a' });
+    expect(parseServerMessage(JSON.stringify({ type: 'transcription.state', active: false }))).toEqual({
+      type: 'transcription.state',
+      active: false,
+    });
+    expect(parseServerMessage(JSON.stringify({ type: 'transcription.state', active: 'yes' }))).toBeNull();
+  });
+});

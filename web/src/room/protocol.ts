@@ -183,7 +183,8 @@ function isValidServerMessage(m: Json): boolean {
         (m.locked === undefined || isBoolean(m.locked)) &&
         (m.start_muted === undefined || isBoolean(m.start_muted)) &&
         (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo))) &&
-        (m.recording === undefined || isRecordingInfo(m.recording))
+        (m.recording === undefined || isRecordingInfo(m.recording)) &&
+        (m.transcription === undefined || isTranscriptionInfo(m.transcription))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -239,6 +240,8 @@ function isValidServerMessage(m: Json): boolean {
       return isString(m.message_id) && isString(m.deleted_by);
     case 'recording.state':
       return isRecordingInfo(m);
+    case 'transcription.state':
+      return isTranscriptionInfo(m);
     default:
       return false;
   }
@@ -265,6 +268,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       if (message.start_muted === undefined) message.start_muted = false;
       if (message.chat === undefined) message.chat = [];
       if (message.recording === undefined) message.recording = { active: false, video: false };
+      if (message.transcription === undefined) message.transcription = { active: false };
       normaliseParticipant(message.participant);
       message.participants.forEach(normaliseParticipant);
       break;
@@ -299,6 +303,16 @@ function normaliseParticipant(participant: ParticipantInfo): void {
 function normaliseCaptions(captions: CaptionsInfo): CaptionsInfo {
   const { enabled, language, set_by } = captions;
   return set_by ? { enabled, language, set_by } : { enabled, language };
+}
+
+/** Whether the meeting is transcribed: `active`, and since when and by whom when it is. */
+function isTranscriptionInfo(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isBoolean(value.active) &&
+    (value.started_at === undefined || value.started_at === null || isString(value.started_at)) &&
+    (value.started_by === undefined || value.started_by === null || isString(value.started_by))
+  );
 }
 
 /** The candidate fields the protocol allows, from a browser's RTCIceCandidate. */

@@ -45,6 +45,7 @@ const joined: ServerMessage = {
   speaking: ['p_ann'],
   chat: [],
   recording: { active: false, video: false },
+  transcription: { active: false },
 };
 
 /** In the room with Ann. */
@@ -150,6 +151,7 @@ describe('reduceRoomState', () => {
     { type: 'pong' },
     { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
     { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
+    { type: 'transcription.state', active: true, started_at: '2026-12-02T10:00:00Z', started_by: 'p_me' },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -198,6 +200,7 @@ describe('reduceRoomState', () => {
       'chat.deleted',
       'reaction',
       'recording.state',
+      'transcription.state',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

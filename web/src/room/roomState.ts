@@ -99,6 +99,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'chat.deleted':
     case 'reaction':
     case 'recording.state':
+    case 'transcription.state':
       return state;
   }
 }

@@ -21,6 +21,7 @@ import {
   type Target,
   type WaitingPersonInfo,
   type WaitReason,
+  type TranscriptionInfo,
 } from './protocol';
 import { Publisher } from './publisher';
 import { RemoteStreamMap, type RemoteTrack } from './remoteStreams';
@@ -66,7 +67,7 @@ export interface SessionError {
 }
 
 /** The kinds of request a person makes that the server may refuse. */
-export type SessionRequest = 'captions' | 'moderation' | 'chat' | 'reaction' | 'recording';
+export type SessionRequest = 'captions' | 'moderation' | 'chat' | 'reaction' | 'recording' | 'transcription';
 
 /** A moderator turned off one of your sources or lowered your hand; the session already did it. */
 export interface ModeratedEvent {
@@ -122,10 +123,17 @@ export type RoomSessionEvents = {
   reaction: (participantId: string, reaction: ReactionName) => void;
   /** The meeting's recording started or stopped (also once on each `joined`). */
   recording: (recording: RecordingInfo) => void;
+  /** The meeting's transcript started or stopped (also once on joining). */
+  transcription: (state: TranscriptionInfo) => void;
 };
 
 /** Errors a person caused with a request and should be told about; the others only go to the console. */
-const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set(['forbidden', 'participant_not_found', 'captions_unavailable']);
+const REPORTED_ERROR_CODES: ReadonlySet<string> = new Set([
+  'forbidden',
+  'participant_not_found',
+  'captions_unavailable',
+  'transcription_unavailable',
+]);
 /** How many recent requests to remember, to say which one an error answers. */
 const REMEMBERED_REQUESTS = 32;
 
@@ -179,6 +187,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private joined = false;
   private english = false;
   private recordingInfo: RecordingInfo = { active: false, video: false };
+  private transcriptionState: TranscriptionInfo = { active: false };
   private socketDown = false;
   private mediaInterrupted = false;
   private finished: 'left' | 'failed' | null = null;
@@ -374,6 +383,32 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (this.english === enabled) return;
     this.english = enabled;
     if (this.joined && !this.finished) this.signaling.send({ type: 'captions.translation', enabled });
+  }
+
+  // ---- the transcript ----
+
+  /** Whether the meeting is being transcribed, as the server last said. */
+  get transcription(): TranscriptionInfo {
+    return this.transcriptionState;
+  }
+
+  /**
+   * Asks the server to start the meeting's transcript (moderators only: others get a `forbidden`
+   * error event); everyone then gets the `transcription` event. `language` counts while subtitles
+   * are off. Returns false when not in the room right now.
+   */
+  startTranscription(language: CaptionLanguage = 'auto'): boolean {
+    return this.request('transcription', { type: 'transcription.start', language });
+  }
+
+  /** Asks the server to stop the meeting's transcript (moderators only). */
+  stopTranscription(): boolean {
+    return this.request('transcription', { type: 'transcription.stop' });
+  }
+
+  private onTranscription(state: TranscriptionInfo): void {
+    this.transcriptionState = state;
+    this.emit('transcription', state);
   }
 
   // ---- moderation (moderators only; the server refuses others with `forbidden`) ----
@@ -646,6 +681,13 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
         this.recordingInfo = { active: message.active, video: message.video ?? false, started_at: message.started_at, started_by: message.started_by };
         this.emit('recording', this.recordingInfo);
         return;
+      case 'transcription.state':
+        this.onTranscription({
+          active: message.active,
+          ...(message.started_at ? { started_at: message.started_at } : {}),
+          ...(message.started_by ? { started_by: message.started_by } : {}),
+        });
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -678,6 +720,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       this.emit('start-muted');
     }
     this.setRoom(room);
+    this.onTranscription(message.transcription);
     this.emit('chat-history', message.chat);
     this.recordingInfo = message.recording;
     this.emit('recording', message.recording);

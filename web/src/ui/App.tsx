@@ -5,6 +5,8 @@ import { HomePage } from './HomePage';
 import { MyRoomsPage } from './MyRoomsPage';
 import { RoomPage } from './RoomPage';
 import { matchRoute, usePath } from './router';
+import { RecordsPage } from '../transcripts/RecordsPage';
+import { SearchPage } from '../transcripts/SearchPage';
 
 interface AppProps {
   /** The lookup of the room in the URL the page was loaded with, started before React rendered. */
@@ -31,5 +33,9 @@ export function App({ initialRoom }: AppProps) {
       );
     case 'not-found':
       return <ErrorPage code="page_not_found" />;
+    case 'records':
+      return <RecordsPage key={route.slug} slug={route.slug} />;
+    case 'transcript-search':
+      return <SearchPage />;
   }
 }

@@ -36,6 +36,7 @@ import { useMeetingLayout } from './useMeetingLayout';
 import { useChat } from './useChat';
 import { FloatingReactionsContext } from './Reactions';
 import { useMeetingExperience } from './useMeetingExperience';
+import { TranscriptIndicator, useTranscription } from '../transcripts/MeetingTranscript';
 
 interface MeetingRoomProps {
   slug: string;
@@ -53,11 +54,14 @@ function errorText(error: SessionError, t: Messages): string {
     case 'screen_failed':
       return t.screenFailed;
     case 'forbidden':
+      if (error.request === 'transcription') return t.transcriptForbidden;
       return error.request === 'moderation' ? t.moderationForbidden : t.captionsForbidden;
     case 'participant_not_found':
       return t.participantNotFound;
     case 'captions_unavailable':
       return t.captionsUnavailable;
+    case 'transcription_unavailable':
+      return t.transcriptUnavailable;
     case 'rate_limited':
       return t.reactionsTooFast;
     default:
@@ -75,6 +79,7 @@ type PanelName = 'participants' | 'captions' | 'chat';
 export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomProps) {
   const { t } = useI18n();
   const state = useRoomSession(session);
+  const transcription = useTranscription(session);
   const [panel, setPanel] = useState<PanelName | null>(null);
   const [announcement, setAnnouncement] = useState('');
   const [toast, setToast] = useState<SessionError | null>(null);
@@ -318,6 +323,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
             )}
             <CaptionsIndicator captions={captions} />
             <RecordingStatus session={session} moderator={moderator} />
+            <TranscriptIndicator session={session} state={transcription} moderator={moderator} />
           </div>
           {captionsShown && <CaptionsOverlay lines={overlayLines} selfId={selfId} english={captionPreferences.english} />}
         </main>

@@ -299,6 +299,17 @@ function RoomRow({ room, csrf, open, onToggle, onChanged }: RoomRowProps) {
               {t.roomSettings}
             </button>
           )}
+          {manage && (
+            <a
+              className="button button--text"
+              href={`/rooms/${encodeURIComponent(room.slug)}/records`}
+              data-testid="room-records"
+              aria-label={t.recordsOf(title)}
+              onClick={goTo(`/rooms/${encodeURIComponent(room.slug)}/records`)}
+            >
+              {t.recordsTitle}
+            </a>
+          )}
           <a
             className="button button--secondary"
             href={path}

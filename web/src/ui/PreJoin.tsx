@@ -27,6 +27,7 @@ import {
 } from './preferences';
 import { TrackVideo } from './TrackVideo';
 import { useAudioLevel } from './useAudioLevel';
+import { PreJoinTranscriptNotice } from '../transcripts/MeetingTranscript';
 import { TopBar } from './TopBar';
 
 export const MAX_NAME_LENGTH = 64;
@@ -299,6 +300,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
           <h1 id="prejoin-title">{t.preJoinTitle}</h1>
           <PrejoinRecordingNotice recording={Boolean(room.recording)} />
           <p className="prejoin__count">{t.participantsInRoom(room.participant_count)}</p>
+          <PreJoinTranscriptNotice transcribing={room.transcribing} />
           <div className="code-row">
             <span className="code-row__label">{t.meetingCode}</span>
             <span className="code-row__code" data-testid="room-code">

@@ -18,3 +18,12 @@ describe('matchRoute', () => {
     expect(matchRoute('/%E0%A4%A')).toEqual({ page: 'not-found' });
   });
 });
+
+describe('records and transcript search routes', () => {
+  it('routes a room\'s records and the search, never as room codes', () => {
+    expect(matchRoute('/rooms/abc-defg-hij/records')).toEqual({ page: 'records', slug: 'abc-defg-hij' });
+    expect(matchRoute('/transcripts')).toEqual({ page: 'transcript-search' });
+    expect(matchRoute('/rooms/%E0%A4%A/records')).toEqual({ page: 'not-found' });
+    expect(matchRoute('/rooms/abc-defg-hij/other')).toEqual({ page: 'not-found' });
+  });
+});

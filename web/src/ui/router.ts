@@ -23,12 +23,27 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export type Route = { page: 'home' } | { page: 'rooms' } | { page: 'room'; slug: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'rooms' }
+  | { page: 'room'; slug: string }
+  | { page: 'not-found' }
+  | { page: 'records'; slug: string }
+  | { page: 'transcript-search' };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
   if (segments.length === 0) return { page: 'home' };
   if (segments.length === 1 && segments[0] === 'rooms') return { page: 'rooms' };
+  // A room's recordings and transcripts, and the search across them (never room codes).
+  if (segments.length === 1 && segments[0] === 'transcripts') return { page: 'transcript-search' };
+  if (segments.length === 3 && segments[0] === 'rooms' && segments[2] === 'records' && segments[1]) {
+    try {
+      return { page: 'records', slug: decodeURIComponent(segments[1]) };
+    } catch {
+      return { page: 'not-found' };
+    }
+  }
   if (segments.length === 1 && segments[0]) {
     let slug: string;
     try {

@@ -1,0 +1,138 @@
+"""Transcripts after the meeting, as the REST API serves them: each request authorised by
+:mod:`visio.rooms.policy` (``read_records``, ``delete_records``), refusals and deletions (and
+downloads) recorded in the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visio.audit import AuditTrail, Origin
+from visio.auth.users import User
+from visio.directory import member_key
+from visio.errors import ApiProblem
+from visio.rooms import policy
+from visio.rooms.administration import RoomAdministration
+from visio.settings import Settings
+from visio.transcripts import exports
+from visio.transcripts.store import SearchHit, StoredTranscript, StoredTurn, TranscriptStore
+
+
+class TranscriptLibrary:
+    """Lists, reads, exports, searches and deletes the transcripts a person may see."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: TranscriptStore,
+        rooms: RoomAdministration,
+        audit: AuditTrail,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._rooms = rooms
+        self._audit = audit
+
+    async def _allow(
+        self,
+        decision: policy.Decision,
+        event: str,
+        user: User,
+        origin: Origin,
+        target: str,
+        **details: Any,
+    ) -> None:
+        if isinstance(decision, policy.Refusal):
+            await self._audit.record(
+                event,
+                "failure",
+                origin,
+                actor_user_id=user.id,
+                actor=user.audit_label,
+                target=target,
+                details={"reason": decision.code, **details},
+            )
+            raise ApiProblem(decision.status, decision.code, decision.message)
+
+    async def _transcript(self, transcript_id: int) -> StoredTranscript:
+        found = await self._store.get(transcript_id)
+        if found is None:
+            raise ApiProblem(404, "transcript_not_found", f"there is no transcript {transcript_id}")
+        return found
+
+    async def _readable(
+        self, user: User, transcript_id: int, origin: Origin, event: str
+    ) -> StoredTranscript:
+        transcript = await self._transcript(transcript_id)
+        room = await self._rooms.find(transcript.room_slug)
+        actor = await self._rooms.actor(user, room)
+        await self._allow(
+            policy.read_records(actor, room),
+            event,
+            user,
+            origin,
+            room.slug,
+            transcript=transcript_id,
+        )
+        return transcript
+
+    async def of_room(self, user: User, slug: str, origin: Origin) -> list[StoredTranscript]:
+        """A room's transcripts, newest first (its owners and administrators)."""
+        room = await self._rooms.find(slug)
+        actor = await self._rooms.actor(user, room)
+        await self._allow(policy.read_records(actor, room), "transcript.read", user, origin, slug)
+        return await self._store.of_room(room.id)
+
+    async def read(
+        self, user: User, transcript_id: int, origin: Origin
+    ) -> tuple[StoredTranscript, list[StoredTurn]]:
+        transcript = await self._readable(user, transcript_id, origin, "transcript.read")
+        return transcript, await self._store.turns(transcript_id)
+
+    async def export(
+        self, user: User, transcript_id: int, format: exports.ExportFormat, origin: Origin
+    ) -> tuple[StoredTranscript, exports.Export]:
+        """The transcript as a file; each download is in the audit trail."""
+        transcript = await self._readable(user, transcript_id, origin, "transcript.exported")
+        turns = await self._store.turns(transcript_id)
+        await self._audit.record(
+            "transcript.exported",
+            "success",
+            origin,
+            actor_user_id=user.id,
+            actor=user.audit_label,
+            target=transcript.room_slug,
+            details={"transcript": transcript_id, "format": format},
+        )
+        return transcript, exports.export(transcript, turns, format)
+
+    async def delete(self, user: User, transcript_id: int, origin: Origin) -> None:
+        """Delete a transcript before it expires: its turns and search entries go with it."""
+        transcript = await self._transcript(transcript_id)
+        room = await self._rooms.find(transcript.room_slug)
+        actor = await self._rooms.actor(user, room)
+        await self._allow(
+            policy.delete_records(actor, room),
+            "transcript.deleted",
+            user,
+            origin,
+            room.slug,
+            transcript=transcript_id,
+        )
+        if transcript.status == "active":
+            raise ApiProblem(
+                409, "transcript_active", "this meeting is still being transcribed; stop it first"
+            )
+        await self._store.delete(transcript_id)
+        await self._audit.record(
+            "transcript.deleted",
+            "success",
+            origin,
+            actor_user_id=user.id,
+            actor=user.audit_label,
+            target=room.slug,
+            details={"transcript": transcript_id, "turns": transcript.turn_count},
+        )
+
+    async def search(self, user: User, query: str) -> list[SearchHit]:
+        """Turns of the transcripts this person may read that match ``query``."""
+        return await self._store.search(user.id, member_key(self._settings, user), query)

@@ -1,0 +1,285 @@
+"""Transcripts over the room protocol and the REST API: who may start and stop one, what
+everyone sees (in the meeting and before joining), who may list, read, export, search and
+delete them, and the export formats read back by their own parsers."""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+import docx
+import httpx
+import jsonschema
+import pytest
+import srt
+import webvtt
+
+from tests.oidc.provider import TestProvider
+from tests.rooms.people import Browser, RoomSocket
+from tests.support import RunningServer
+from tests.transcripts.conftest import add_turns
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+HOSTILE_NAME = 'Zoé --> <v Eve> 00:00:00.000 --> 00:00:01.000 & "x" **[a](b)** 👩‍💻'
+"""A speaker name that would break a careless VTT, SRT or Markdown writer."""
+
+
+def latest_transcript(owner: Browser, slug: str) -> dict[str, Any]:
+    response = owner.http.get(f"/api/v1/rooms/{slug}/transcripts")
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()["transcripts"]
+    assert found, "no transcript"
+    return found[0]
+
+
+def transcribed_meeting(owner: Browser, name: str = "Comité de direction") -> tuple[str, int]:
+    """A room of ``owner`` whose meeting was transcribed (started and stopped over the room
+    protocol); returns its slug and the transcript's id."""
+    slug = owner.create_room(name=name)
+    moderator = owner.socket(slug)
+    assert moderator.join("Pierre")["type"] == "joined"
+    assert moderator.outcome(type="transcription.start", language="fr") == "ok"
+    assert moderator.outcome(type="transcription.stop") == "ok"
+    moderator.close()
+    return slug, int(latest_transcript(owner, slug)["id"])
+
+
+def test_transcription_start_is_for_moderators_and_everyone_sees_it(
+    browsers: dict[str, Browser],
+    guest: Browser,
+    oidc_server: tuple[RunningServer, TestProvider],
+) -> None:
+    """A participant cannot start the transcript; the moderator can: everyone present gets
+    transcription.state, a late joiner has it in joined, the pre-join call says so; stopping
+    is seen by all, and both are in the audit trail."""
+    server, provider = oidc_server
+    pierre = browsers["pierre"]
+    slug = pierre.create_room(name="Point hebdo")
+    moderator = pierre.socket(slug)
+    assert moderator.join("Pierre")["type"] == "joined"
+    participant = guest.socket(slug)
+    joined = participant.join("Invité")
+    assert joined["type"] == "joined" and joined["transcription"] == {"active": False}
+    assert participant.outcome(type="transcription.start") == "forbidden"
+    assert guest.http.get(f"/api/v1/rooms/{slug}").json()["transcribing"] is False
+
+    moderator.send(type="transcription.start", language="fr")
+    state = participant.expect("transcription.state")
+    assert state["active"] is True and state["started_by"] == moderator.id
+    assert moderator.expect("transcription.state")["active"] is True
+    assert guest.http.get(f"/api/v1/rooms/{slug}").json()["transcribing"] is True
+    with Browser(server, provider, None) as late:
+        latecomer = late.socket(slug)
+        transcription = latecomer.join("Retard")["transcription"]
+        assert transcription["active"] is True and transcription["started_by"] == moderator.id
+        latecomer.close()
+    assert participant.outcome(type="transcription.stop") == "forbidden"
+
+    moderator.send(type="transcription.stop")
+    assert participant.expect("transcription.state") == {
+        "type": "transcription.state",
+        "active": False,
+    }
+    transcript = latest_transcript(pierre, slug)
+    assert transcript["status"] == "complete" and transcript["language"] == "fr"
+    events = browsers["admin"].http.get("/api/v1/audit/events", params={"limit": 1000}).json()
+    seen = {(e["event"], e["target"]) for e in events["events"]}
+    assert ("room.transcription_started", slug) in seen
+    assert ("room.transcription_stopped", slug) in seen
+    moderator.close()
+    participant.close()
+
+
+def test_transcript_ends_with_the_meeting(browsers: dict[str, Browser]) -> None:
+    """When the moderator ends the meeting for everyone, its transcript is complete."""
+    pierre = browsers["pierre"]
+    slug = pierre.create_room()
+    moderator: RoomSocket = pierre.socket(slug)
+    moderator.join("Pierre")
+    assert moderator.outcome(type="transcription.start") == "ok"
+    assert latest_transcript(pierre, slug)["status"] == "active"
+    moderator.send(type="room.end")
+    moderator.expect_closed()
+    transcript = latest_transcript(pierre, slug)
+    assert transcript["status"] == "complete" and transcript["ended_at"] is not None
+
+
+def refusal(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_transcripts_are_for_owners_and_administrators_only(
+    browsers: dict[str, Browser], guest: Browser, server: RunningServer
+) -> None:
+    """Owner and administrator read and export; a member, a stranger, a guest and a token
+    without recordings:read are refused on every route; a token with it reads."""
+    pierre, marie, jean, lucie = (browsers[n] for n in ("pierre", "marie", "jean", "lucie"))
+    slug, transcript = transcribed_meeting(pierre)
+    add_turns(server, transcript, [("Zoé", "Le budget primitif est adopté.")])
+    for person, role in ((marie, "administrator"), (jean, "member")):
+        granted = pierre.http.put(
+            f"/api/v1/rooms/{slug}/roles/{user_id(person)}", json={"role": role}
+        )
+        assert granted.status_code == 200, granted.text
+    routes = [
+        f"/api/v1/rooms/{slug}/transcripts",
+        f"/api/v1/transcripts/{transcript}",
+        f"/api/v1/transcripts/{transcript}/export?format=md",
+    ]
+    for reader in (pierre, marie):
+        for route in routes:
+            assert reader.http.get(route).status_code == 200, route
+        hits = reader.http.get("/api/v1/transcripts/search", params={"q": "budgets"}).json()
+        assert transcript in {h["transcript_id"] for h in hits["results"]}
+    for outsider in (jean, lucie):
+        for route in routes:
+            assert refusal(outsider.http.get(route)) == (403, "forbidden"), route
+        hits = outsider.http.get("/api/v1/transcripts/search", params={"q": "budget"}).json()
+        assert transcript not in {h["transcript_id"] for h in hits["results"]}
+        assert refusal(outsider.http.delete(f"/api/v1/transcripts/{transcript}")) == (
+            403,
+            "forbidden",
+        )
+    for route in [*routes, "/api/v1/transcripts/search?q=budget"]:
+        assert refusal(guest.http.get(route)) == (401, "not_signed_in"), route
+    assert refusal(guest.http.delete(f"/api/v1/transcripts/{transcript}")) == (
+        401,
+        "not_signed_in",
+    )
+
+    def token(*scopes: str) -> str:
+        made = pierre.http.post("/api/v1/tokens", json={"name": "archives", "scopes": list(scopes)})
+        assert made.status_code == 201, made.text
+        return str(made.json()["secret"])
+
+    with httpx.Client(base_url=server.url, timeout=15) as program:
+        program.headers["Authorization"] = f"Bearer {token('rooms:read')}"
+        for route in routes:
+            assert refusal(program.get(route)) == (403, "insufficient_scope"), route
+        program.headers["Authorization"] = f"Bearer {token('recordings:read')}"
+        for route in routes:
+            assert program.get(route).status_code == 200, route
+    assert refusal(pierre.http.get("/api/v1/transcripts/999999")) == (404, "transcript_not_found")
+
+
+def user_id(browser: Browser) -> int:
+    return int(browser.http.get("/api/v1/me").json()["user"]["id"])
+
+
+TRANSCRIPT_SCHEMA = {
+    "type": "object",
+    "required": ["id", "room", "started_at", "ended_at", "language", "status", "turns"],
+    "properties": {
+        "id": {"type": "integer"},
+        "room": {
+            "type": "object",
+            "required": ["slug", "name"],
+            "properties": {"slug": {"type": "string"}, "name": {"type": ["string", "null"]}},
+        },
+        "turns": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["speaker", "user_id", "start", "end", "offset_s", "text", "language"],
+                "properties": {
+                    "speaker": {"type": "string"},
+                    "start": {"type": "string", "format": "date-time"},
+                    "offset_s": {"type": "number", "minimum": 0},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def test_exports_read_back_with_any_speaker_name(
+    browsers: dict[str, Browser], server: RunningServer
+) -> None:
+    """VTT (webvtt-py), SRT (srt), DOCX (python-docx), Markdown and JSON (a schema) each hold
+    every turn under its speaker's exact name, however hostile; the download has its content
+    type and a file name safe for any room name."""
+    pierre = browsers["pierre"]
+    room_name = 'Réunion "🚀" ../../etc/passwd'
+    _, transcript = transcribed_meeting(pierre, room_name)
+    said = [
+        (HOSTILE_NAME, "Bonjour <b>à</b> tous --> & bienvenue"),
+        ("Bob", "Second point: le budget."),
+    ]
+    add_turns(server, transcript, said)
+
+    def export(format: str) -> httpx.Response:
+        response = pierre.http.get(f"/api/v1/transcripts/{transcript}/export?format={format}")
+        assert response.status_code == 200, response.text
+        disposition = response.headers["content-disposition"]
+        assert disposition.startswith('attachment; filename="Reunion-etc-passwd-'), disposition
+        assert f'.{format}"' in disposition and "/" not in disposition.split("filename*=")[0]
+        assert "filename*=UTF-8''R%C3%A9union" in disposition
+        return response
+
+    vtt = export("vtt")
+    assert vtt.headers["content-type"] == "text/vtt; charset=utf-8"
+    cues = webvtt.from_string(vtt.text)
+    assert [(html.unescape(c.voice), html.unescape(c.text)) for c in cues] == said
+    assert "-->" not in "".join(line for line in vtt.text.splitlines() if "<v " in line)
+
+    parsed = list(srt.parse(export("srt").text))
+    assert [p.content for p in parsed] == [f"{name}: {text}" for name, text in said]
+    assert export("srt").headers["content-type"] == "application/x-subrip; charset=utf-8"
+
+    document = docx.Document(io.BytesIO(export("docx").content))
+    paragraphs = [p.text for p in document.paragraphs]
+    for name, text in said:
+        assert any(p.startswith(name) and p.endswith(text) for p in paragraphs), paragraphs
+
+    markdown = export("md")
+    assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert len([line for line in markdown.text.splitlines() if line.startswith("**")]) == 2
+
+    body = export("json").json()
+    jsonschema.validate(body, TRANSCRIPT_SCHEMA)
+    assert [(t["speaker"], t["text"]) for t in body["turns"]] == said
+    assert body["room"]["name"] == room_name
+    assert refusal(pierre.http.get(f"/api/v1/transcripts/{transcript}/export?format=exe"))[0] == 422
+
+
+def test_deleting_a_transcript_is_audited_and_empties_search(
+    browsers: dict[str, Browser], server: RunningServer
+) -> None:
+    """The owner deletes a transcript: it is gone from the room's list, from search and from
+    reads, and the audit trail says who did."""
+    pierre = browsers["pierre"]
+    slug, transcript = transcribed_meeting(pierre)
+    add_turns(server, transcript, [("Zoé", "Le déménagement des archives est reporté.")])
+    found = pierre.http.get("/api/v1/transcripts/search", params={"q": "déménagements"}).json()
+    assert [h["transcript_id"] for h in found["results"]] == [transcript]
+    assert [f["text"] for f in found["results"][0]["snippet"] if f["match"]] == ["déménagement"]
+    assert pierre.http.delete(f"/api/v1/transcripts/{transcript}").status_code == 204
+    assert pierre.http.get(f"/api/v1/transcripts/{transcript}").status_code == 404
+    assert pierre.http.get(f"/api/v1/rooms/{slug}/transcripts").json()["transcripts"] == []
+    found = pierre.http.get("/api/v1/transcripts/search", params={"q": "déménagement"}).json()
+    assert found["results"] == []
+    events = (
+        browsers["admin"]
+        .http.get("/api/v1/audit/events", params={"event": "transcript.deleted", "limit": 1000})
+        .json()["events"]
+    )
+    assert any(
+        e["target"] == slug
+        and e["details"]["transcript"] == transcript
+        and e["outcome"] == "success"
+        for e in events
+    )
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(a", "a OR", "x*", "' --", "é" * 200])
+def test_search_never_fails_on_query_syntax(browsers: dict[str, Browser], query: str) -> None:
+    """Whatever the words, search answers 200 (they are only words)."""
+    response = browsers["pierre"].http.get("/api/v1/transcripts/search", params={"q": query})
+    assert response.status_code == 200, response.text
+    assert (
+        browsers["pierre"].http.get("/api/v1/transcripts/search", params={"q": ""}).status_code
+        == 422
+    )

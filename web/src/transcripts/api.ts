@@ -1,0 +1,105 @@
+/**
+ * The REST API for transcripts (`/api/v1/transcripts`, `/api/v1/rooms/{slug}/transcripts`) and,
+ * where the server has them, the room's recordings (`/api/v1/rooms/{slug}/recordings`).
+ */
+
+import { ApiError, request } from '../api/rooms';
+
+export type ExportFormat = 'vtt' | 'srt' | 'md' | 'docx' | 'json';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['vtt', 'srt', 'md', 'docx', 'json'];
+
+export interface TranscriptSummary {
+  id: number;
+  room_slug: string;
+  room_name: string | null;
+  started_at: string;
+  ended_at: string | null;
+  started_by: string;
+  status: 'active' | 'complete' | 'interrupted';
+  language: string;
+  turn_count: number;
+}
+
+export interface TranscriptTurn {
+  id: number;
+  participant_id: string;
+  speaker: string;
+  user_id: number | null;
+  started_at: string;
+  ended_at: string;
+  text: string;
+  language: string;
+}
+
+export interface TranscriptDetail extends TranscriptSummary {
+  turns: TranscriptTurn[];
+}
+
+export interface SnippetFragment {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchHit {
+  transcript_id: number;
+  room_slug: string;
+  room_name: string | null;
+  transcript_started_at: string;
+  turn_id: number;
+  speaker: string;
+  started_at: string;
+  offset_s: number;
+  snippet: SnippetFragment[];
+}
+
+/** A recording of a meeting, as the recordings API describes it. */
+export interface Recording {
+  id: number | string;
+  room_slug: string;
+  kind: 'audio' | 'video';
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_s: number | null;
+  size_bytes: number | null;
+  media_type: string;
+}
+
+export async function listTranscripts(slug: string): Promise<TranscriptSummary[]> {
+  const body = await request<{ transcripts: TranscriptSummary[] }>(`/api/v1/rooms/${encodeURIComponent(slug)}/transcripts`);
+  return body.transcripts;
+}
+
+export function getTranscript(id: number): Promise<TranscriptDetail> {
+  return request<TranscriptDetail>(`/api/v1/transcripts/${id}`);
+}
+
+export async function searchTranscripts(query: string): Promise<SearchHit[]> {
+  const body = await request<{ results: SearchHit[] }>(`/api/v1/transcripts/search?q=${encodeURIComponent(query)}`);
+  return body.results;
+}
+
+export async function deleteTranscript(id: number, csrf: string): Promise<void> {
+  await request<unknown>(`/api/v1/transcripts/${id}`, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+}
+
+/** The room's recordings; none where this server keeps no recordings (the route is absent). */
+export async function listRecordings(slug: string): Promise<Recording[]> {
+  try {
+    const body = await request<Recording[] | { recordings: Recording[] }>(
+      `/api/v1/rooms/${encodeURIComponent(slug)}/recordings`,
+    );
+    return Array.isArray(body) ? body : body.recordings;
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return [];
+    throw error;
+  }
+}
+
+export function exportUrl(id: number, format: ExportFormat): string {
+  return `/api/v1/transcripts/${id}/export?format=${format}`;
+}
+
+export function recordingMediaUrl(recording: Recording): string {
+  return `/api/v1/recordings/${encodeURIComponent(String(recording.id))}/media`;
+}
