@@ -27,6 +27,7 @@ from visio.rooms.rest import router as rooms_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
 from visio.web import DIST_DIR
+from visio.webhooks.rest import router as webhooks_router
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:{logo_origins}; "
@@ -132,6 +133,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
     app.include_router(tokens_router)
+    app.include_router(webhooks_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

@@ -34,6 +34,10 @@ from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
+from visio.webhooks import WebhookService
+from visio.webhooks.service import WebhookAdministration
+from visio.webhooks.signing import SecretBox
+from visio.webhooks.store import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +104,14 @@ class Container:
         captions = RoomCaptions(
             self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp
         )
+        webhook_store = WebhookStore(database_sessions)
+        webhook_box = SecretBox.from_setting_or_file(
+            settings.webhooks_encryption_key.get_secret_value()
+            if settings.webhooks_encryption_key
+            else None,
+            settings.data_dir.resolve(),
+        )
+        self.webhooks = WebhookService(settings, webhook_store, webhook_box)
         self.room_service = RoomService(
             settings,
             self.room_repository,
@@ -120,9 +132,18 @@ class Container:
             captions,
             self.audit,
             ChatHistory(database_sessions),
+            observer=self.webhooks.meetings,
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
+        )
+        self.webhook_administration = WebhookAdministration(
+            settings,
+            self.webhooks,
+            webhook_store,
+            webhook_box,
+            self.room_administration,
+            self.audit,
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
@@ -184,6 +205,7 @@ class Container:
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+        self.webhooks.start()
         if self.directory_sync.configured:
             self._directory_syncing = asyncio.create_task(
                 self.directory_sync.run_forever(), name="directory-sync"
@@ -211,6 +233,9 @@ class Container:
                 chat = await self.room_service.chat.purge()
                 if chat:
                     logger.info("purged %d chat messages past their retention", chat)
+                deliveries = await self.webhooks.purge()
+                if deliveries:
+                    logger.info("purged %d webhook deliveries past their retention", deliveries)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
@@ -224,6 +249,7 @@ class Container:
         for worker in self.speech_workers:
             await worker.stop()
         await self.room_service.close()
+        await self.webhooks.stop()
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
