@@ -293,7 +293,7 @@ class WebhookStore:
                     attempts=delivery.attempts,
                     next_attempt_at=_aware(delivery.next_attempt_at),
                 )
-                for delivery, endpoint in rows.tuples()
+                for delivery, endpoint in rows
             ]
 
     async def record_attempt(
