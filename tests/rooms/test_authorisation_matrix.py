@@ -32,6 +32,7 @@ REST = {
     "list_roles":    (200,  200,           200,          "forbidden",  "not_signed_in"),
     "invite":        (201,  201,           "forbidden",  "forbidden",  "not_signed_in"),
     "list_invites":  (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
+    "list_webhooks": (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
 }
 
 PROTOCOL = {
@@ -113,6 +114,8 @@ def _rest_call(http: httpx.Client, action: str, slug: str) -> httpx.Response:
         return http.post(f"{base}/invitations", json={"label": "matrix"})
     if action == "list_invites":
         return http.get(f"{base}/invitations")
+    if action == "list_webhooks":
+        return http.get(f"{base}/webhooks")
     return http.get(f"{base}/roles")
 
 

@@ -32,6 +32,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._scripts: dict[str, deque[int]] = defaultdict(deque)
+        self._locations: dict[str, str] = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +52,8 @@ class Receiver:
                         )
                     )
                 self.send_response(status)
+                if self.path in receiver._locations:
+                    self.send_header("location", receiver._locations[self.path])
                 self.send_header("content-length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -85,6 +88,11 @@ class Receiver:
         """The next requests to ``path`` get these statuses, in order; then 200."""
         with self._lock:
             self._scripts[path].extend(statuses)
+
+    def redirect(self, path: str, location: str) -> None:
+        """Answers to ``path`` carry this Location header."""
+        with self._lock:
+            self._locations[path] = location
 
     def received(self, path: str) -> list[Received]:
         with self._lock:

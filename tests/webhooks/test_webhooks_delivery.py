@@ -128,6 +128,32 @@ def test_webhooks_give_up_after_the_last_attempt_and_show_the_endpoint_failing(
     assert endpoint["last_failure_at"] is not None
 
 
+def test_webhooks_redirects_are_not_followed(
+    people: dict[str, Browser], receiver: Receiver, hook_path: str
+) -> None:
+    """A 302 is a failed attempt, logged as such; Visio never requests the Location."""
+    pierre = people["pierre"]
+    slug = pierre.create_room()
+    created = register(pierre, slug, receiver.url(hook_path))
+    receiver.answer(hook_path, 302)
+    receiver.redirect(hook_path, receiver.url("/elsewhere"))
+    pierre.http.post(f"/api/v1/rooms/{slug}/webhooks/{created['id']}/test")
+    delivery = wait_until(
+        lambda: (
+            (found := log(pierre, slug, created["id"]))
+            and found[0]["status"] == "delivered"
+            and found[0]
+        ),
+        30,
+        "not delivered after the redirect",
+    )
+    first = delivery["attempts"][0]
+    assert first["status_code"] == 302
+    assert "redirects are not followed" in first["error"]
+    assert receiver.received("/elsewhere") == []
+    assert [r.answered for r in receiver.received(hook_path)] == [302, 200]
+
+
 def test_webhooks_arrive_in_order_even_when_one_needs_retrying(
     people: dict[str, Browser], receiver: Receiver, hook_path: str
 ) -> None:

@@ -398,6 +398,20 @@ class MeetingWebhooks:
         self._meetings: dict[str, tuple[str, datetime]] = {}
 
     def participant_joined(self, slug: str, participant: Participant) -> None:
+        try:
+            self._joined(slug, participant)
+        except Exception:  # never let webhooks break a meeting
+            logger.exception("webhooks: room %s: could not note a join", slug)
+
+    def participant_left(
+        self, slug: str, participant: Participant, reason: LeaveReason, remaining: int
+    ) -> None:
+        try:
+            self._left(slug, participant, reason, remaining)
+        except Exception:  # never let webhooks break a meeting
+            logger.exception("webhooks: room %s: could not note a departure", slug)
+
+    def _joined(self, slug: str, participant: Participant) -> None:
         meeting = self._meetings.get(slug)
         if meeting is None:
             meeting = self._meetings[slug] = (new_meeting_id(), participant.joined_at)
@@ -412,7 +426,7 @@ class MeetingWebhooks:
             {"meeting_id": meeting[0], "participant": _person(participant)},
         )
 
-    def participant_left(
+    def _left(
         self, slug: str, participant: Participant, reason: LeaveReason, remaining: int
     ) -> None:
         meeting = self._meetings.get(slug)
