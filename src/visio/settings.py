@@ -6,6 +6,7 @@ the variable and says what is expected.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import re
@@ -166,6 +167,41 @@ class Settings(BaseSettings):
     transcript_retention_days: int = Field(default=30, ge=1, le=36500)
     """How long meeting transcripts are kept; older ones (their turns and search entries with
     them) are purged once an hour."""
+    webhooks_allow_http: bool = False
+    """Let webhook endpoints be plain http:// addresses (only for tests and closed networks)."""
+    webhooks_allow_private: bool = False
+    """Let webhooks reach loopback, private, link-local and other non-public addresses (the
+    SSRF guard refuses them otherwise)."""
+    webhooks_encryption_key: SecretStr | None = None
+    """The key that encrypts webhook signing secrets in the database: 32 bytes, URL-safe
+    base64. Unset: a key file ``webhooks.key`` is made in the data directory (servers sharing a
+    PostgreSQL database must share one key: set it)."""
+    webhooks_max_endpoints: int = Field(default=10, ge=1, le=100)
+    """Endpoints one room may have (and the deployment-wide ones, together)."""
+    webhooks_max_attempts: int = Field(default=9, ge=1, le=20)
+    """Attempts to deliver one event before giving up (the first and the retries)."""
+    webhooks_retry_scale: float = Field(default=1.0, gt=0, le=10)
+    """Multiplies the retry delays (5 s, 30 s, 2 min, 10 min, 1 h, 3 h, 6 h, 12 h): tests
+    shorten them; 1 is the documented schedule."""
+    webhooks_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    """How long one delivery may take, connecting, sending and reading the answer."""
+    webhooks_log_retention_days: int = Field(default=30, ge=1, le=36500)
+    """How long finished deliveries and their attempts are kept in the delivery log."""
+
+    @field_validator("webhooks_encryption_key")
+    @classmethod
+    def _check_webhooks_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                key = base64.urlsafe_b64decode(value.get_secret_value().strip() + "==")
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                raise ValueError(
+                    "must be 32 random bytes in URL-safe base64 "
+                    '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+                )
+        return value
 
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod

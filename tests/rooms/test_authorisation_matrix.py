@@ -33,6 +33,7 @@ REST = {
     "invite":        (201,  201,           "forbidden",  "forbidden",  "not_signed_in"),
     "list_invites":  (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
     "list_recordings": (200, 200,          "forbidden",  "forbidden",  "not_signed_in"),
+    "list_webhooks": (200,  200,           "forbidden",  "forbidden",  "not_signed_in"),
 }
 
 PROTOCOL = {
@@ -120,6 +121,8 @@ def _rest_call(http: httpx.Client, action: str, slug: str) -> httpx.Response:
         return http.get(f"{base}/invitations")
     if action == "list_recordings":
         return http.get(f"{base}/recordings")
+    if action == "list_webhooks":
+        return http.get(f"{base}/webhooks")
     return http.get(f"{base}/roles")
 
 

@@ -29,7 +29,7 @@ api_token_scheme = HTTPBearer(
     description=(
         "An API token made with POST /api/v1/tokens, sent as `Authorization: Bearer vt_…`. "
         "It acts as its owner, limited to its scopes (rooms:read, rooms:write, roles:write, "
-        "audit:read, recordings:read)."
+        "audit:read, recordings:read, webhooks:write)."
     ),
     auto_error=False,
 )
@@ -154,3 +154,6 @@ RolesWriter = Annotated[Session | None, Security(optional_session, scopes=["role
 SignedInRoomsReader = Annotated[Session, Security(required_session, scopes=["rooms:read"])]
 AuditReader = Annotated[Session, Security(admin_session, scopes=["audit:read"])]
 RecordingsReader = Annotated[Session, Security(required_session, scopes=["recordings:read"])]
+WebhooksManager = Annotated[Session | None, Security(optional_session, scopes=["webhooks:write"])]
+"""Webhooks of a room or of the deployment: listing them shows their addresses and delivery
+log, so reading needs the same scope as changing."""

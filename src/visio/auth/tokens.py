@@ -22,7 +22,9 @@ from visio.hashing import secret_digest
 from visio.storage.models import ApiTokenRecord, UserRecord, utcnow
 
 TOKEN_PREFIX = "vt_"  # noqa: S105 - the prefix that marks a secret, not a secret
-Scope = Literal["rooms:read", "rooms:write", "roles:write", "audit:read", "recordings:read"]
+Scope = Literal[
+    "rooms:read", "rooms:write", "roles:write", "audit:read", "recordings:read", "webhooks:write"
+]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 

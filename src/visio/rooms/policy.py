@@ -303,3 +303,15 @@ def delete_records(actor: Actor, room: StoredRoom) -> Decision:
     """Deleting a recording or transcript before it expires: the room's owners and
     administrators."""
     return _needs_room_admin(actor, "delete this room's recordings and transcripts")
+
+
+def manage_webhooks(actor: Actor, room: StoredRoom | None) -> Decision:
+    """A room's webhook endpoints (and their secrets and delivery log): its owners and
+    administrators. The deployment's (``room`` None): this Visio's administrators."""
+    if room is not None:
+        return _needs_room_admin(actor, "manage this room's webhooks")
+    if not actor.signed_in:
+        return Refusal("not_signed_in", "sign in to manage webhooks")
+    if actor.site_admin:
+        return ALLOWED
+    return Refusal("forbidden", "only administrators may manage the deployment's webhooks")

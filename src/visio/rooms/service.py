@@ -24,6 +24,7 @@ from visio.rooms.audit import ModeratorAudit
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat import Chat
 from visio.rooms.chat_history import ChatHistory
+from visio.rooms.events import MeetingObserver
 from visio.rooms.lobby import Lobby
 from visio.rooms.media import RoomMedia
 from visio.rooms.moderation import Moderation
@@ -66,6 +67,7 @@ class RoomService:
         recordings: Recordings,
         videoroom: VideoRoomAdmin,
         transcripts: TranscriptStore,
+        observer: MeetingObserver | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -89,6 +91,7 @@ class RoomService:
         self.transcription = RoomTranscription(captions, transcripts, repository, moderator_audit)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
+        self._observer = observer
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -200,6 +203,8 @@ class RoomService:
             self._announce_moderators(room, _settle_moderators(room))
             raise
         logger.info("room %s: participant %s joined", room.slug, participant.id)
+        if self._observer is not None:
+            self._observer.participant_joined(room.slug, participant)
         self.media.sync_later(room, participant)
         return participant
 
@@ -221,6 +226,10 @@ class RoomService:
         speakers.forget(room, participant)
         room.broadcast(ParticipantLeft(participant_id=participant.id, reason=reason))
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
+        if self._observer is not None:
+            self._observer.participant_left(
+                room.slug, participant, reason, len(room.participants)
+            )
         await self.captions.participant_gone(room, participant)
         self.chat.participant_gone(room, participant)
         self._announce_moderators(room, _settle_moderators(room))

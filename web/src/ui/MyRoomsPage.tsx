@@ -34,6 +34,7 @@ import { KeepChatField } from './KeepChatField';
 import { navigate } from './router';
 import './myRooms.css';
 import { TopBar } from './TopBar';
+import { WebhooksSection } from '../webhooks/WebhooksSection';
 
 /** A sentence for a failed call: the server's error codes that people can act on, else the code. */
 export function roomsErrorText(t: Messages, error: unknown): string {
@@ -127,7 +128,14 @@ export function MyRoomsPage() {
             </div>
           </section>
         ) : (
-          <SignedIn csrf={me.csrf_token} />
+          <>
+            <SignedIn csrf={me.csrf_token} />
+            {me.is_admin && (
+              <div className="my-rooms__card" data-testid="deployment-webhooks">
+                <WebhooksSection scope={null} csrf={me.csrf_token} />
+              </div>
+            )}
+          </>
         )}
       </main>
     </div>
@@ -327,6 +335,7 @@ function RoomRow({ room, csrf, open, onToggle, onChanged }: RoomRowProps) {
           <RolesSection slug={room.slug} csrf={csrf} onChanged={onChanged} />
           <InvitationsSection slug={room.slug} csrf={csrf} />
           {room.my_role === 'owner' && <RemovalsSection slug={room.slug} csrf={csrf} />}
+          <WebhooksSection scope={room.slug} csrf={csrf} />
         </div>
       )}
     </li>
