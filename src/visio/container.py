@@ -34,6 +34,7 @@ from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
+from visio.turn.credentials import TurnCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class Container:
             captions,
             self.audit,
             ChatHistory(database_sessions),
+            TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups

@@ -146,6 +146,11 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.turn_credentials = Counter(
+            "visio_turn_credentials_minted",
+            "Short-lived TURN credentials minted for participants (visio.turn)",
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -267,6 +267,13 @@ class ChatDelete(_Request):
     message_id: ChatMessageId
 
 
+class IceServersRequest(_Request):
+    """Ask for fresh ICE servers (the TURN credential in ``joined`` expires): the answer is
+    ``ice.servers``."""
+
+    type: Literal["ice.servers"]
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -287,7 +294,8 @@ ClientMessage = Annotated[
     | SubscriptionSet
     | ChatSend
     | ChatDelete
-    | React,
+    | React
+    | IceServersRequest,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -380,6 +388,9 @@ class Joined(_Reply):
     chat: list[ChatMessageInfo] = []
     """The chat so far, oldest first: this meeting's messages, and for members of the room the
     kept history of its earlier meetings (when the room keeps its chat)."""
+    ice_refresh_seconds: int | None = None
+    """Send ``ice.servers`` after this many seconds for fresh ones: the TURN credential in
+    ``ice_servers`` expires (absent: nothing in them expires)."""
 
 
 class ParticipantJoined(_Message):
@@ -589,6 +600,16 @@ class Reaction(_Message):
     reaction: ReactionName
 
 
+class IceServers(_Reply):
+    """The answer to ``ice.servers``: fresh STUN/TURN servers for ``RTCPeerConnection`` (the
+    client gives them to its peer connections; they serve from the next ICE restart)."""
+
+    type: Literal["ice.servers"] = "ice.servers"
+    ice_servers: list[dict[str, Any]]
+    refresh_seconds: int | None = None
+    """Ask again after this many seconds (absent: nothing in them expires)."""
+
+
 ServerMessage = (
     Joined
     | ParticipantJoined
@@ -615,6 +636,7 @@ ServerMessage = (
     | ChatMessage
     | ChatDeleted
     | Reaction
+    | IceServers
 )
 
 

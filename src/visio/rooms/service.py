@@ -41,6 +41,7 @@ from visio.rooms.protocol import (
 from visio.rooms.repository import RoomRepository, StoredRoom
 from visio.rooms.room import Room
 from visio.settings import Settings
+from visio.turn.credentials import IceServerSet, TurnCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class RoomService:
         captions: RoomCaptions,
         audit: AuditTrail,
         chat_history: ChatHistory,
+        turn: TurnCredentials | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -69,6 +71,7 @@ class RoomService:
             repository, moderator_audit, media, self.lobby, self.leave, self._promoted
         )
         self.chat = Chat(settings, repository, chat_history, moderator_audit)
+        self._turn = turn or TurnCredentials(settings)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
 
@@ -134,6 +137,7 @@ class RoomService:
             entrant, role, moderator_by="role" if policy.moderates(role) else None
         )
         others = [p.info() for p in room.participants.values()]
+        ice = self.ice_servers(participant)
         room.participants[participant.id] = participant
         announced = False
         try:
@@ -143,9 +147,7 @@ class RoomService:
                     reply_to=entrant.reply_to,
                     participant=participant.info(),
                     participants=others,
-                    ice_servers=[
-                        s.model_dump(exclude_none=True) for s in self._settings.ice_servers
-                    ],
+                    ice_servers=ice.servers,
                     limits=Limits(
                         max_message_bytes=self._settings.protocol_max_message_bytes,
                         rate_per_second=self._settings.protocol_rate_per_second,
@@ -156,6 +158,7 @@ class RoomService:
                     start_muted=len(room.participants) > self._settings.room_muted_above,
                     speaking=list(room.speaking),
                     chat=room.chat.visible_to(participant),
+                    ice_refresh_seconds=ice.refresh_seconds,
                 )
             )
             self.lobby.show_to(participant, room)
@@ -280,6 +283,15 @@ class RoomService:
             for participant in list(room.participants.values()):
                 participant.outbox.close()
 
+
+    # ---- ICE servers (visio.turn) --------------------------------------------------------------
+
+    def ice_servers(self, participant: Participant) -> IceServerSet:
+        """The STUN/TURN servers for this participant, with a TURN credential of their own (the
+        one they have while it is fresh enough: asking again mints nothing new)."""
+        servers = self._turn.for_participant(participant.id, participant.turn_expires_at)
+        participant.turn_expires_at = servers.expires_at
+        return servers
 
 def _settle_moderators(room: Room) -> list[Participant]:
     """Apply the interim rule: while nobody moderates by role, the earliest participant present

@@ -22,6 +22,8 @@ from visio.rooms.protocol import (
     ClientMessage,
     Hand,
     IceRestart,
+    IceServers,
+    IceServersRequest,
     Join,
     Leave,
     LeaveReason,
@@ -275,6 +277,15 @@ class RoomConnection:
                 await service.chat.delete(room, participant, message.message_id)
             elif isinstance(message, React):
                 self._reactions.react(room, participant, message.reaction, message.id)
+            elif isinstance(message, IceServersRequest):
+                ice = service.ice_servers(participant)
+                self._outbox.send(
+                    IceServers(
+                        reply_to=message.id,
+                        ice_servers=ice.servers,
+                        refresh_seconds=ice.refresh_seconds,
+                    )
+                )
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -412,6 +412,8 @@ const en = {
   pageOf: (page: number, count: number) => `Page ${page} of ${count}`,
   moreInFilmstrip: (count: number) => `+${count} more`,
   selfViewHidden: 'Your own video is hidden',
+  /** The connection indicator, when media goes through Visio's TURN relay (reached over UDP, TCP or TLS). */
+  connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via relay (${protocol.toUpperCase()})`,
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -829,6 +831,7 @@ const fr: Messages = {
   pageOf: (page: number, count: number) => `Page ${page} sur ${count}`,
   moreInFilmstrip: (count: number) => `+${count} autres`,
   selfViewHidden: 'Votre vidéo est masquée',
+  connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via un relais (${protocol.toUpperCase()})`,
 };
 
 export type Language = 'fr' | 'en';

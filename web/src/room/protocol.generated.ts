@@ -31,7 +31,8 @@ export type ClientMessage =
   | SubscriptionSet
   | ChatSend
   | ChatDelete
-  | React;
+  | React
+  | IceServersRequest;
 /**
  * Every message the server sends.
  */
@@ -60,7 +61,8 @@ export type ServerMessage =
   | Speaking
   | ChatMessage
   | ChatDeleted
-  | Reaction;
+  | Reaction
+  | IceServers;
 
 export interface Join {
   id?: string | number | null;
@@ -208,6 +210,14 @@ export interface React {
   type: 'reaction';
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
 }
+/**
+ * Ask for fresh ICE servers (the TURN credential in ``joined`` expires): the answer is
+ * ``ice.servers``.
+ */
+export interface IceServersRequest {
+  id?: string | number | null;
+  type: 'ice.servers';
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -222,6 +232,7 @@ export interface Joined {
   start_muted: boolean;
   speaking: string[];
   chat: ChatMessageInfo[];
+  ice_refresh_seconds?: number;
 }
 export interface ParticipantInfo {
   id: string;
@@ -448,4 +459,16 @@ export interface Reaction {
   type: 'reaction';
   participant_id: string;
   reaction: 'thumbs_up' | 'clap' | 'laugh' | 'heart' | 'party' | 'surprised';
+}
+/**
+ * The answer to ``ice.servers``: fresh STUN/TURN servers for ``RTCPeerConnection`` (the
+ * client gives them to its peer connections; they serve from the next ICE restart).
+ */
+export interface IceServers {
+  reply_to?: string | number;
+  type: 'ice.servers';
+  ice_servers: {
+    [k: string]: unknown | undefined;
+  }[];
+  refresh_seconds?: number;
 }

@@ -98,6 +98,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'chat.message':
     case 'chat.deleted':
     case 'reaction':
+    case 'ice.servers':
       return state;
   }
 }

@@ -36,6 +36,7 @@ import { SignalingChannel, type SignalingCloseInfo } from './signaling';
 import { Subscriber } from './subscriber';
 import type { LayerPlan } from './layerPlanner';
 import { LayerSubscription } from './layerSubscription';
+import { applyIceServers, IceServerRefresh } from '../turn/iceServers';
 
 export { CAPTIONS_OFF, type RoomLockState } from './roomState';
 export { CAMERA_ENCODINGS } from './publisher';
@@ -190,6 +191,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   private readonly local: LocalMedia;
   private readonly layers = new LayerSubscription((message) => this.signaling.send(message));
+  /** Asks for fresh ICE servers before the TURN credential of `joined` expires (`turn/iceServers`). */
+  private readonly iceRefresh = new IceServerRefresh(() => this.signaling.send({ type: 'ice.servers' }));
 
   constructor(private readonly options: RoomSessionOptions) {
     super();
@@ -618,6 +621,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       case 'reaction':
         this.emit('reaction', message.participant_id, message.reaction);
         return;
+      case 'ice.servers':
+        this.iceServers = message.ice_servers as unknown as RTCIceServer[];
+        applyIceServers([this.pub?.pc ?? null, this.sub?.pc ?? null], this.iceServers);
+        this.iceRefresh.schedule(message.refresh_seconds);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -644,6 +652,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     // The server knows a new participant: ask for English again if this person had.
     if (this.english) this.signaling.send({ type: 'captions.translation', enabled: true });
     this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
+    this.iceRefresh.schedule(message.ice_refresh_seconds);
     // A large meeting: arrive muted (not again on a reconnection: the person chose since).
     if (message.start_muted && this.self === null && this.local.audio) {
       this.setMicrophoneEnabled(false);
@@ -850,6 +859,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private finish(outcome: 'left' | 'failed'): void {
     if (this.finished) return;
     this.finished = outcome;
+    this.iceRefresh.stop();
     this.teardownMedia();
     this.signaling.close();
     for (const off of this.unsubscribe.splice(0)) off();
