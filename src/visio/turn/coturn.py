@@ -77,8 +77,7 @@ def render_turnserver_conf(settings: Settings) -> str:
         lines.append(f"relay-ip={relay_ip}")
     if settings.turn_external_ip:
         lines.append(
-            f"external-ip={settings.turn_external_ip}"
-            + (f"/{relay_ip}" if relay_ip else "")
+            f"external-ip={settings.turn_external_ip}" + (f"/{relay_ip}" if relay_ip else "")
         )
     lines += [
         f"min-port={low}",
