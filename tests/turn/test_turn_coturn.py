@@ -11,10 +11,12 @@ import sys
 import time
 
 import pytest
+from aioice import stun
 
+from tests.support import wait_until
 from tests.turn.coturn import TURN_URLS, RunningCoturn
 from visio.turn.credentials import mint, sign
-from visio.turn.probe import AllocateResult, allocate
+from visio.turn.probe import AllocateResult, allocate, open_turn_client
 from visio.turn.urls import parse_turn_url
 
 
@@ -80,3 +82,41 @@ def test_turn_visio_check_reports_a_secret_coturn_does_not_share(coturn: Running
     for url in TURN_URLS:
         assert f"ERR  TURN {url}: refused: 401" in check.stdout, check.stdout
     assert "VISIO_TURN_SECRET differs from coturn's static-auth-secret" in check.stdout
+
+
+@pytest.mark.parametrize("url", TURN_URLS[:2])
+def test_turn_open_relay_outlives_its_credential(coturn: RunningCoturn, url: str) -> None:
+    """coturn checks the expiry when a relay is opened: once open, the relay is refreshed and
+    gets new permissions after the credential expired (a long meeting keeps its media), while a
+    new relay with that credential is refused."""
+
+    async def scenario() -> tuple[int, bool]:
+        credential = mint(coturn.secret, "p_long", 2, time.time())
+        transport, client = await open_turn_client(
+            parse_turn_url(url), credential.username, credential.credential, None
+        )
+        try:
+            await client.connect()
+            assert client.refresh_task is not None
+            client.refresh_task.cancel()  # refreshed by hand below, after the expiry
+            await asyncio.to_thread(
+                wait_until,
+                lambda: time.time() > credential.expires_at + 1,
+                10,
+                "the credential never expired",
+            )
+            refresh = stun.Message(stun.Method.REFRESH, stun.Class.REQUEST)
+            refresh.attributes["LIFETIME"] = 600
+            response, _ = await client.request_with_retry(refresh)
+            permission = stun.Message(stun.Method.CREATE_PERMISSION, stun.Class.REQUEST)
+            permission.attributes["XOR-PEER-ADDRESS"] = ("127.0.0.2", 9)
+            await client.request_with_retry(permission)
+            again = await allocate(parse_turn_url(url), credential.username, credential.credential)
+            return response.attributes["LIFETIME"], again.error_code == 401
+        finally:
+            transport.close()
+            await client.wait_closed()
+
+    lifetime, new_relay_refused = asyncio.run(scenario())
+    assert lifetime == 600
+    assert new_relay_refused

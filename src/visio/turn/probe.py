@@ -60,9 +60,11 @@ class AllocateResult:
         return self.relayed is not None
 
 
-async def _open(
+async def open_turn_client(
     url: TurnUrl, username: str, password: str, tls: ssl.SSLContext | None
 ) -> tuple[asyncio.BaseTransport, _TcpClient | _UdpClient]:
+    """A connected aioice TURN client for ``url``, before its Allocate (``connect()``); close
+    the transport, then ``await client.wait_closed()``."""
     loop = asyncio.get_running_loop()
     server = (url.host, url.port)
     if url.transport == "udp":
@@ -96,7 +98,7 @@ async def allocate(
     honour ``SSL_CERT_FILE``)."""
     try:
         async with asyncio.timeout(timeout):
-            transport, client = await _open(url, username, password, tls)
+            transport, client = await open_turn_client(url, username, password, tls)
     except TimeoutError:
         return AllocateResult(None, problem="no answer (blocked, or nothing listens there)")
     except (OSError, ssl.SSLError) as exc:
