@@ -149,6 +149,7 @@ describe('reduceRoomState', () => {
     { type: 'pong' },
     { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
     { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
+    { type: 'ice.servers', ice_servers: [], refresh_seconds: 2700, reply_to: 5 },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -196,6 +197,7 @@ describe('reduceRoomState', () => {
       'chat.message',
       'chat.deleted',
       'reaction',
+      'ice.servers',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });
