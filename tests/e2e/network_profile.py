@@ -35,3 +35,13 @@ class NetworkProfile(NetworkCut):
         network that opens 443 to the outside and nothing more."""
         allowed = [f"ip daddr {address} tcp dport {port} accept" for address, port in tcp]
         self._apply([*allowed, "drop"], ["meta l4proto udp drop"])
+
+    def udp_only_to(self, address: str, port: int) -> None:
+        """UDP only to this address and port (a TURN server's), TCP anywhere: media can only
+        go through TURN over UDP."""
+        udp = f"ip daddr {address} udp dport {port} accept"
+        self._apply([udp, "meta l4proto udp drop"], [])
+
+    def clear(self) -> None:
+        """No rules: the network lets everything through again."""
+        self.restore()
