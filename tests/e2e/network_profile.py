@@ -37,10 +37,10 @@ class NetworkProfile(NetworkCut):
         self._apply([*allowed, "drop"], ["meta l4proto udp drop"])
 
     def udp_only_to(self, address: str, port: int) -> None:
-        """UDP only to this address and port (a TURN server's), TCP anywhere: media can only
-        go through TURN over UDP."""
+        """UDP only to this address and port (a TURN server's), no TCP to that address, TCP
+        elsewhere: media can only go through TURN over UDP."""
         udp = f"ip daddr {address} udp dport {port} accept"
-        self._apply([udp, "meta l4proto udp drop"], [])
+        self._apply([udp, "meta l4proto udp drop", f"ip daddr {address} meta l4proto tcp drop"], [])
 
     def clear(self) -> None:
         """No rules: the network lets everything through again."""
