@@ -145,6 +145,22 @@ def _meeting_through_relay(
         '[data-testid="tile"][data-local="true"] [data-testid="connection-quality"]'
     )
     expect(own).to_have_attribute("aria-label", re.compile(re.escape(label)))
+    # And the browsers told the server (media.path): /metrics counts the relayed paths.
+    for target in ("publisher", "subscriber"):
+        line = (
+            f'visio_media_paths_total{{candidate_type="relay",relay_protocol="{protocol}",'
+            f'target="{target}"}}'
+        )
+        wait_until(
+            lambda line=line: any(
+                row.startswith(line) and float(row.split()[-1]) >= len(people)
+                for row in server.metrics().splitlines()
+            ),
+            timeout=30,
+            message=lambda: "\n".join(
+                r for r in server.metrics().splitlines() if r.startswith("visio_media_paths")
+            ),
+        )
 
 
 def test_turn_udp_blocked_meeting_goes_through_turn_over_tcp(

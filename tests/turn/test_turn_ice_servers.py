@@ -100,3 +100,30 @@ def test_turn_ice_servers_refused_before_join(server: RunningServer) -> None:
         assert socket.expect("error", reply_to=1)["code"] == "not_joined"
     finally:
         socket.close()
+
+
+def _paths(server: RunningServer, target: str, kind: str, protocol: str) -> float:
+    pattern = (
+        rf'^visio_media_paths_total\{{candidate_type="{kind}",relay_protocol="{protocol}",'
+        rf'target="{target}"\}} (\S+)'
+    )
+    match = re.search(pattern, server.metrics(), re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_turn_media_path_reports_counted_once_per_socket(server: RunningServer) -> None:
+    """`media.path` reports reach /metrics by path, each once per socket however often sent;
+    a report that is not a known path is refused."""
+    before = _paths(server, "subscriber", "relay", "tls")
+    socket = RoomSocket(server, server.create_room(), "")
+    try:
+        socket.join("Dan")
+        for _ in range(3):
+            socket.send(
+                type="media.path", target="subscriber", candidate_type="relay", relay_protocol="tls"
+            )
+        socket.send(type="media.path", target="publisher", candidate_type="teleport", id="bad")
+        assert socket.expect("error", reply_to="bad")["code"] == "invalid_message"
+    finally:
+        socket.close()
+    assert _paths(server, "subscriber", "relay", "tls") == before + 1

@@ -274,6 +274,16 @@ class IceServersRequest(_Request):
     type: Literal["ice.servers"]
 
 
+class MediaPathReport(_Request):
+    """Which path ICE selected for one of the client's peer connections (its local candidate's
+    type, and how it reaches the TURN server when relayed): counted in ``/metrics``, no answer."""
+
+    type: Literal["media.path"]
+    target: Target
+    candidate_type: Literal["host", "srflx", "prflx", "relay"]
+    relay_protocol: Literal["udp", "tcp", "tls"] | None = None
+
+
 ClientMessage = Annotated[
     Join
     | Publish
@@ -295,7 +305,8 @@ ClientMessage = Annotated[
     | ChatSend
     | ChatDelete
     | React
-    | IceServersRequest,
+    | IceServersRequest
+    | MediaPathReport,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)

@@ -32,7 +32,8 @@ export type ClientMessage =
   | ChatSend
   | ChatDelete
   | React
-  | IceServersRequest;
+  | IceServersRequest
+  | MediaPathReport;
 /**
  * Every message the server sends.
  */
@@ -217,6 +218,17 @@ export interface React {
 export interface IceServersRequest {
   id?: string | number | null;
   type: 'ice.servers';
+}
+/**
+ * Which path ICE selected for one of the client's peer connections (its local candidate's
+ * type, and how it reaches the TURN server when relayed): counted in ``/metrics``, no answer.
+ */
+export interface MediaPathReport {
+  id?: string | number | null;
+  type: 'media.path';
+  target: 'publisher' | 'subscriber';
+  candidate_type: 'host' | 'srflx' | 'prflx' | 'relay';
+  relay_protocol?: ('udp' | 'tcp' | 'tls') | null;
 }
 export interface Joined {
   reply_to?: string | number;

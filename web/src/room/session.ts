@@ -37,6 +37,7 @@ import { Subscriber } from './subscriber';
 import type { LayerPlan } from './layerPlanner';
 import { LayerSubscription } from './layerSubscription';
 import { applyIceServers, IceServerRefresh } from '../turn/iceServers';
+import { reportSelectedPath } from '../turn/relayPath';
 
 export { CAPTIONS_OFF, type RoomLockState } from './roomState';
 export { CAMERA_ENCODINGS } from './publisher';
@@ -750,7 +751,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */
   private watchPeerConnection(pc: RTCPeerConnection, target: Target): void {
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'connected') markOnce(`visio:${target}-connected`);
+      if (pc.connectionState === 'connected') {
+        markOnce(`visio:${target}-connected`);
+        reportSelectedPath(pc, target, (message) => this.signaling.send(message)).catch(() => undefined);
+      }
       this.updateStatus();
       const timer = this.iceTimers.get(pc);
       if (timer !== undefined) clearTimeout(timer);

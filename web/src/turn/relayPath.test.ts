@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectedPath, type PathStatsEntry } from './relayPath';
+import { reportSelectedPath, selectedPath, type PathStatsEntry } from './relayPath';
 
 function stats(local: Partial<PathStatsEntry>, selected = true): PathStatsEntry[] {
   return [
@@ -26,5 +26,23 @@ describe('selectedPath', () => {
 
   it('knows nothing before a pair is selected', () => {
     expect(selectedPath([{ id: 'T', type: 'transport' }])).toBeNull();
+  });
+});
+
+describe('reportSelectedPath', () => {
+  const pcWith = (entries: PathStatsEntry[]) =>
+    ({ getStats: async () => new Map(entries.map((entry) => [entry.id, entry])) }) as unknown as RTCPeerConnection;
+
+  it('reports a relayed path with its protocol', async () => {
+    const sent: unknown[] = [];
+    await reportSelectedPath(pcWith(stats({ candidateType: 'relay', relayProtocol: 'tls' })), 'subscriber', (m) => sent.push(m));
+    expect(sent).toEqual([{ type: 'media.path', target: 'subscriber', candidate_type: 'relay', relay_protocol: 'tls' }]);
+  });
+
+  it('reports a direct path without protocol, and nothing before a pair is selected', async () => {
+    const sent: unknown[] = [];
+    await reportSelectedPath(pcWith(stats({ candidateType: 'host' })), 'publisher', (m) => sent.push(m));
+    await reportSelectedPath(pcWith([{ id: 'T', type: 'transport' }]), 'publisher', (m) => sent.push(m));
+    expect(sent).toEqual([{ type: 'media.path', target: 'publisher', candidate_type: 'host' }]);
   });
 });

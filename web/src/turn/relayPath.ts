@@ -41,3 +41,19 @@ export function selectedPath(entries: readonly PathStatsEntry[]): MediaPath | nu
   const relay: RelayProtocol = protocol === 'tcp' || protocol === 'tls' ? protocol : 'udp';
   return { candidateType: 'relay', relay };
 }
+
+/**
+ * Tells the server which path a peer connection took (`media.path`, counted in `/metrics`), once
+ * ICE has selected a pair. Best effort: statistics that cannot be read are not reported.
+ */
+export async function reportSelectedPath(
+  pc: RTCPeerConnection,
+  target: 'publisher' | 'subscriber',
+  send: (message: { type: 'media.path'; target: 'publisher' | 'subscriber'; candidate_type: 'host' | 'srflx' | 'prflx' | 'relay'; relay_protocol?: RelayProtocol }) => void,
+): Promise<void> {
+  const entries = [...(await pc.getStats()).values()] as PathStatsEntry[];
+  const path = selectedPath(entries);
+  const type = path?.candidateType;
+  if (type !== 'host' && type !== 'srflx' && type !== 'prflx' && type !== 'relay') return;
+  send({ type: 'media.path', target, candidate_type: type, ...(path?.relay ? { relay_protocol: path.relay } : {}) });
+}
