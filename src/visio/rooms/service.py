@@ -283,7 +283,6 @@ class RoomService:
             for participant in list(room.participants.values()):
                 participant.outbox.close()
 
-
     # ---- ICE servers (visio.turn) --------------------------------------------------------------
 
     def ice_servers(self, participant: Participant) -> IceServerSet:
@@ -292,6 +291,7 @@ class RoomService:
         servers = self._turn.for_participant(participant.id, participant.turn_expires_at)
         participant.turn_expires_at = servers.expires_at
         return servers
+
 
 def _settle_moderators(room: Room) -> list[Participant]:
     """Apply the interim rule: while nobody moderates by role, the earliest participant present
