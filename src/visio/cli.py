@@ -251,8 +251,17 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             "note webhooks may reach private addresses or plain http (VISIO_WEBHOOKS_ALLOW_"
             "PRIVATE / VISIO_WEBHOOKS_ALLOW_HTTP): for tests and closed networks only"
         )
+    from visio.turn.commands import check_turn
+
+    check_turn(settings, report)
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
+
+
+def cmd_turn_config(settings: Settings, args: argparse.Namespace) -> int:
+    from visio.turn.commands import cmd_turn_config as write
+
+    return write(settings, args.output)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,6 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     models = commands.add_parser("models", help="list the speech models and check their hashes")
     models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
     commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
+    turn_config = commands.add_parser(
+        "turn-config", help="write coturn's turnserver.conf from the VISIO_TURN_* settings"
+    )
+    turn_config.add_argument(
+        "--output", default="-", help="file to write (mode 600; default: standard output)"
+    )
     args = parser.parse_args(argv)
     os.umask(0o077)  # what Visio writes (data folder, database, Janus's secrets) is for its user
     if args.command in ("models", "speech-worker"):  # speech has its own settings
@@ -287,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": cmd_check,
         "migrate": cmd_migrate,
         "directory-sync": cmd_directory_sync,
+        "turn-config": cmd_turn_config,
     }
     return handlers[args.command](settings, args)
 

@@ -37,6 +37,7 @@ from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
 from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.store import TranscriptStore
+from visio.turn.credentials import TurnCredentials
 from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
@@ -141,6 +142,7 @@ class Container:
             self.videoroom,
             self.transcripts,
             observer=self.webhooks.meetings,
+            turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups

@@ -146,6 +146,19 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.turn_credentials = Counter(
+            "visio_turn_credentials_minted",
+            "Short-lived TURN credentials minted for participants (visio.turn)",
+            registry=self.registry,
+        )
+        self.media_paths = Counter(
+            "visio_media_paths",
+            "Paths ICE selected for participants' peer connections, as their browsers report "
+            "them (each once per socket): the local candidate type, and how a relayed one "
+            "reaches the TURN server",
+            ["target", "candidate_type", "relay_protocol"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

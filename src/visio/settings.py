@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from visio.auth.providers import OidcProviderConfig
+from visio.turn.urls import parse_turn_url
 
 _PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
 _INTERFACE_ITEM = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -203,6 +204,41 @@ class Settings(BaseSettings):
                 )
         return value
 
+    turn_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Visio's own TURN server (coturn), as browsers reach it: ``turn:`` and ``turns:`` URLs,
+    comma-separated (``turn:turn.example.gouv.fr:3478?transport=udp``, ``...?transport=tcp``,
+    ``turns:turn.example.gouv.fr:443?transport=tcp``). Empty: no TURN (visio.turn)."""
+    turn_secret: SecretStr | None = None
+    """coturn's ``static-auth-secret``: Visio mints each participant's short-lived TURN
+    credential with it. Required with ``VISIO_TURN_URLS``; never logged or sent to browsers."""
+    turn_realm: str = Field(default="visio", pattern=r"^[A-Za-z0-9.\-]{1,128}$")
+    turn_credential_ttl_seconds: int = Field(default=3600, ge=60, le=86400)
+    """How long a minted TURN credential can open a relay (coturn checks it when a relay is
+    allocated; relays already open keep working). Browsers ask for fresh ones before then."""
+    turn_tls_cert: Path | None = None
+    turn_tls_key: Path | None = None
+    """The TLS certificate chain and key coturn presents on ``VISIO_TURN_TLS_PORT`` (for
+    ``turns:`` URLs): a certificate browsers trust, for the TURN server's DNS name."""
+    turn_port: int = Field(default=3478, ge=1, le=65535)
+    """coturn's UDP and TCP listening port."""
+    turn_tls_port: int = Field(default=443, ge=1, le=65535)
+    """coturn's TLS listening port: 443, the port locked-down networks leave open."""
+    turn_listening_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Addresses coturn listens on (default: all of the machine's)."""
+    turn_relay_ip: str | None = None
+    """The address coturn relays media from (default: the first listening address)."""
+    turn_external_ip: str | None = None
+    """coturn's public address when it sits behind a 1:1 NAT (``external-ip``)."""
+    turn_relay_port_range: str = "49152-65535"
+    turn_peer_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """The media server's (Janus's) addresses: coturn relays to them even when they are
+    private, and to no other private, loopback or link-local address."""
+    turn_user_quota: int = Field(default=12, ge=1, le=10_000)
+    """Relays one credential (one participant) may hold at once (a browser opens one per TURN
+    URL and peer connection, and again on ICE restarts)."""
+    turn_total_quota: int = Field(default=3000, ge=1, le=1_000_000)
+    """Relays coturn holds at once in all."""
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:
@@ -326,7 +362,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item.strip()!r} is not an IP address") from exc
         return value.strip()
 
-    @field_validator("janus_rtp_port_range")
+    @field_validator("janus_rtp_port_range", "turn_relay_port_range")
     @classmethod
     def _check_port_range(cls, value: str) -> str:
         match = _PORT_RANGE.match(value.strip())
@@ -344,6 +380,39 @@ class Settings(BaseSettings):
             raise ValueError("must be a ws:// or wss:// URL of Janus's WebSocket API")
         return value
 
+    @field_validator("turn_urls", mode="before")
+    @classmethod
+    def _check_turn_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list):
+            for item in value:
+                parse_turn_url(item)  # raises ValueError saying what is wrong
+        return value
+
+    @field_validator("turn_listening_ips", "turn_peer_ips", mode="before")
+    @classmethod
+    def _check_ip_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list):
+            for item in value:
+                try:
+                    ipaddress.ip_address(str(item))
+                except ValueError as exc:
+                    raise ValueError(f"{item!r} is not an IP address") from exc
+        return value
+
+    @field_validator("turn_relay_ip", "turn_external_ip")
+    @classmethod
+    def _check_ip(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return str(ipaddress.ip_address(value.strip()))
+        except ValueError as exc:
+            raise ValueError(f"{value.strip()!r} is not an IP address") from exc
+
     @model_validator(mode="after")
     def _external_janus_needs_url(self) -> Settings:
         if self.janus_mode == "external" and not self.janus_url:
@@ -354,6 +423,19 @@ class Settings(BaseSettings):
             )
         if self.janus_ws_port == self.janus_admin_port:
             raise ValueError("VISIO_JANUS_WS_PORT and VISIO_JANUS_ADMIN_PORT must differ")
+        if self.turn_urls:
+            if self.turn_secret is None or len(self.turn_secret.get_secret_value()) < 32:
+                raise ValueError(
+                    "VISIO_TURN_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) "
+                    "is required with VISIO_TURN_URLS"
+                )
+            if any(server.credential for server in self.ice_servers):
+                raise ValueError(
+                    "VISIO_ICE_SERVERS must not hold a static TURN password when VISIO_TURN_URLS "
+                    "is set: Visio mints short-lived credentials for its TURN server"
+                )
+        if (self.turn_tls_cert is None) != (self.turn_tls_key is None):
+            raise ValueError("VISIO_TURN_TLS_CERT and VISIO_TURN_TLS_KEY go together")
         return self
 
     def oidc_provider(self, provider_id: str) -> OidcProviderConfig | None:

@@ -154,6 +154,8 @@ class Participant:
     """The videos of their subscription and the simulcast layer each is relayed at."""
     talking: bool = False
     """Janus hears speech on their microphone (``speakers``; shown only while it is on)."""
+    turn_expires_at: int | None = None
+    """When the TURN credential they were last given expires (``visio.turn``)."""
 
     @classmethod
     def entering(

@@ -279,6 +279,8 @@ class RecordingStop(_Request):
     """A moderator stops the meeting's recording (it is then processed into one file)."""
 
     type: Literal["recording.stop"]
+
+
 class TranscriptionStart(_Request):
     """A moderator starts the meeting's transcript (everyone sees ``transcription.state``)."""
 
@@ -289,6 +291,23 @@ class TranscriptionStart(_Request):
 
 class TranscriptionStop(_Request):
     type: Literal["transcription.stop"]
+
+
+class IceServersRequest(_Request):
+    """Ask for fresh ICE servers (the TURN credential in ``joined`` expires): the answer is
+    ``ice.servers``."""
+
+    type: Literal["ice.servers"]
+
+
+class MediaPathReport(_Request):
+    """Which path ICE selected for one of the client's peer connections (its local candidate's
+    type, and how it reaches the TURN server when relayed): counted in ``/metrics``, no answer."""
+
+    type: Literal["media.path"]
+    target: Target
+    candidate_type: Literal["host", "srflx", "prflx", "relay"]
+    relay_protocol: Literal["udp", "tcp", "tls"] | None = None
 
 
 ClientMessage = Annotated[
@@ -315,7 +334,9 @@ ClientMessage = Annotated[
     | RecordingStart
     | RecordingStop
     | TranscriptionStart
-    | TranscriptionStop,
+    | TranscriptionStop
+    | IceServersRequest
+    | MediaPathReport,
     Field(discriminator="type"),
 ]
 _CLIENT_MESSAGE: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -391,6 +412,8 @@ class RecordingInfo(_Message):
     started_at: datetime | None = None
     started_by: str | None = None
     """The name of the moderator who started it."""
+
+
 class TranscriptionInfo(_Message):
     """Whether the meeting is being transcribed: since when, started by which participant."""
 
@@ -429,6 +452,9 @@ class Joined(_Reply):
     """Whether the meeting is being recorded (shown to everyone from the moment they arrive)."""
     transcription: TranscriptionInfo = TranscriptionInfo(active=False)
     """Whether what people say is being transcribed now."""
+    ice_refresh_seconds: int | None = None
+    """Send ``ice.servers`` after this many seconds for fresh ones: the TURN credential in
+    ``ice_servers`` expires (absent: nothing in them expires)."""
 
 
 class ParticipantJoined(_Message):
@@ -643,6 +669,8 @@ class RecordingState(RecordingInfo):
     """To everyone present: the meeting's recording started or stopped."""
 
     type: Literal["recording.state"] = "recording.state"
+
+
 class TranscriptionState(_Message):
     """To everyone present: the meeting's transcript started or stopped."""
 
@@ -651,6 +679,16 @@ class TranscriptionState(_Message):
     started_at: datetime | None = None
     started_by: str | None = None
     """The participant id of the moderator who started it."""
+
+
+class IceServers(_Reply):
+    """The answer to ``ice.servers``: fresh STUN/TURN servers for ``RTCPeerConnection`` (the
+    client gives them to its peer connections; they serve from the next ICE restart)."""
+
+    type: Literal["ice.servers"] = "ice.servers"
+    ice_servers: list[dict[str, Any]]
+    refresh_seconds: int | None = None
+    """Ask again after this many seconds (absent: nothing in them expires)."""
 
 
 ServerMessage = (
@@ -681,6 +719,7 @@ ServerMessage = (
     | Reaction
     | RecordingState
     | TranscriptionState
+    | IceServers
 )
 
 

@@ -48,6 +48,7 @@ from visio.rooms.room import Room
 from visio.rooms.transcription import RoomTranscription, transcription_info
 from visio.settings import Settings
 from visio.transcripts.store import TranscriptStore
+from visio.turn.credentials import IceServerSet, TurnCredentials
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class RoomService:
         videoroom: VideoRoomAdmin,
         transcripts: TranscriptStore,
         observer: MeetingObserver | None = None,
+        turn: TurnCredentials | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -89,6 +91,7 @@ class RoomService:
             settings.recording_max_hours * 3600,
         )
         self.transcription = RoomTranscription(captions, transcripts, repository, moderator_audit)
+        self._turn = turn or TurnCredentials(settings)
         engine.on_lost(self._on_media_lost)
         engine.on_restored(self._on_media_restored)
         self._observer = observer
@@ -165,6 +168,7 @@ class RoomService:
             entrant, role, moderator_by="role" if policy.moderates(role) else None
         )
         others = [p.info() for p in room.participants.values()]
+        ice = self.ice_servers(participant)
         room.participants[participant.id] = participant
         announced = False
         try:
@@ -174,9 +178,7 @@ class RoomService:
                     reply_to=entrant.reply_to,
                     participant=participant.info(),
                     participants=others,
-                    ice_servers=[
-                        s.model_dump(exclude_none=True) for s in self._settings.ice_servers
-                    ],
+                    ice_servers=ice.servers,
                     limits=Limits(
                         max_message_bytes=self._settings.protocol_max_message_bytes,
                         rate_per_second=self._settings.protocol_rate_per_second,
@@ -189,6 +191,7 @@ class RoomService:
                     chat=room.chat.visible_to(participant),
                     recording=room.recording.info(),
                     transcription=transcription_info(room),
+                    ice_refresh_seconds=ice.refresh_seconds,
                 )
             )
             self.lobby.show_to(participant, room)
@@ -227,9 +230,7 @@ class RoomService:
         room.broadcast(ParticipantLeft(participant_id=participant.id, reason=reason))
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
         if self._observer is not None:
-            self._observer.participant_left(
-                room.slug, participant, reason, len(room.participants)
-            )
+            self._observer.participant_left(room.slug, participant, reason, len(room.participants))
         await self.captions.participant_gone(room, participant)
         self.chat.participant_gone(room, participant)
         self._announce_moderators(room, _settle_moderators(room))
@@ -323,6 +324,15 @@ class RoomService:
             await self.transcription.server_stopping(room)
             for participant in list(room.participants.values()):
                 participant.outbox.close()
+
+    # ---- ICE servers (visio.turn) --------------------------------------------------------------
+
+    def ice_servers(self, participant: Participant) -> IceServerSet:
+        """The STUN/TURN servers for this participant, with a TURN credential of their own (the
+        one they have while it is fresh enough: asking again mints nothing new)."""
+        servers = self._turn.for_participant(participant.id, participant.turn_expires_at)
+        participant.turn_expires_at = servers.expires_at
+        return servers
 
 
 def _settle_moderators(room: Room) -> list[Participant]:

@@ -22,11 +22,14 @@ from visio.rooms.protocol import (
     ClientMessage,
     Hand,
     IceRestart,
+    IceServers,
+    IceServersRequest,
     Join,
     Leave,
     LeaveReason,
     LobbyAdmit,
     LobbyDeny,
+    MediaPathReport,
     MediaState,
     Moderate,
     Ping,
@@ -95,6 +98,8 @@ class RoomConnection:
         self._leave_reason: LeaveReason = "disconnected"
         self._close_code: int | None = None
         self._reactions = ParticipantReactions()
+        self._paths_reported: set[tuple[str, str, str]] = set()
+        """Media paths this socket reported: each counts once, however often it is sent."""
 
     async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""
@@ -287,6 +292,20 @@ class RoomConnection:
                 await service.transcription.start(room, participant, message.language)
             elif isinstance(message, TranscriptionStop):
                 await service.transcription.stop(room, participant)
+            elif isinstance(message, IceServersRequest):
+                ice = service.ice_servers(participant)
+                self._outbox.send(
+                    IceServers(
+                        reply_to=message.id,
+                        ice_servers=ice.servers,
+                        refresh_seconds=ice.refresh_seconds,
+                    )
+                )
+            elif isinstance(message, MediaPathReport):
+                path = (message.target, message.candidate_type, message.relay_protocol or "none")
+                if path not in self._paths_reported and len(self._paths_reported) < 16:
+                    self._paths_reported.add(path)
+                    self._metrics.media_paths.labels(*path).inc()
         except ProtocolError as exc:
             if exc.error.reply_to is None and message.id is not None:
                 exc.error = exc.error.model_copy(update={"reply_to": message.id})

@@ -259,6 +259,8 @@ class RecordingRecord(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     duration_s: Mapped[float | None] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
 class TranscriptRecord(Base):
     """A meeting's transcript: from ``transcription.start`` to its stop or the meeting's end."""
 

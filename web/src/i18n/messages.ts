@@ -512,6 +512,8 @@ const en = {
   webhookErrorAddress: 'This address is local or private: Visio sends webhooks to public addresses only.',
   webhookErrorTooMany: 'This room has as many webhooks as allowed. Delete one first.',
   webhookErrorEvents: 'Choose at least one event.',
+  /** The connection indicator, when media goes through Visio's TURN relay (reached over UDP, TCP or TLS). */
+  connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via relay (${protocol.toUpperCase()})`,
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1030,6 +1032,7 @@ const fr: Messages = {
   webhookErrorAddress: 'Cette adresse est locale ou privée : Visio n’envoie des webhooks qu’à des adresses publiques.',
   webhookErrorTooMany: 'Cette salle a déjà autant de webhooks que permis. Supprimez-en un d’abord.',
   webhookErrorEvents: 'Choisissez au moins un événement.',
+  connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via un relais (${protocol.toUpperCase()})`,
 };
 
 export type Language = 'fr' | 'en';

@@ -35,7 +35,9 @@ export type ClientMessage =
   | RecordingStart
   | RecordingStop
   | TranscriptionStart
-  | TranscriptionStop;
+  | TranscriptionStop
+  | IceServersRequest
+  | MediaPathReport;
 /**
  * Every message the server sends.
  */
@@ -66,7 +68,8 @@ export type ServerMessage =
   | ChatDeleted
   | Reaction
   | RecordingState
-  | TranscriptionState;
+  | TranscriptionState
+  | IceServers;
 
 export interface Join {
   id?: string | number | null;
@@ -242,6 +245,25 @@ export interface TranscriptionStop {
   id?: string | number | null;
   type: 'transcription.stop';
 }
+/**
+ * Ask for fresh ICE servers (the TURN credential in ``joined`` expires): the answer is
+ * ``ice.servers``.
+ */
+export interface IceServersRequest {
+  id?: string | number | null;
+  type: 'ice.servers';
+}
+/**
+ * Which path ICE selected for one of the client's peer connections (its local candidate's
+ * type, and how it reaches the TURN server when relayed): counted in ``/metrics``, no answer.
+ */
+export interface MediaPathReport {
+  id?: string | number | null;
+  type: 'media.path';
+  target: 'publisher' | 'subscriber';
+  candidate_type: 'host' | 'srflx' | 'prflx' | 'relay';
+  relay_protocol?: ('udp' | 'tcp' | 'tls') | null;
+}
 export interface Joined {
   reply_to?: string | number;
   type: 'joined';
@@ -258,6 +280,7 @@ export interface Joined {
   chat: ChatMessageInfo[];
   recording: RecordingInfo;
   transcription: TranscriptionInfo;
+  ice_refresh_seconds?: number;
 }
 export interface ParticipantInfo {
   id: string;
@@ -522,4 +545,16 @@ export interface TranscriptionState {
   active: boolean;
   started_at?: string;
   started_by?: string;
+}
+/**
+ * The answer to ``ice.servers``: fresh STUN/TURN servers for ``RTCPeerConnection`` (the
+ * client gives them to its peer connections; they serve from the next ICE restart).
+ */
+export interface IceServers {
+  reply_to?: string | number;
+  type: 'ice.servers';
+  ice_servers: {
+    [k: string]: unknown | undefined;
+  }[];
+  refresh_seconds?: number;
 }

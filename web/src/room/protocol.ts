@@ -171,6 +171,16 @@ function isStreamDescription(value: unknown): value is StreamInfo {
   );
 }
 
+/** One entry of `RTCConfiguration.iceServers`: urls, and a username and credential for TURN. */
+function isIceServer(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    (isString(value.urls) || (Array.isArray(value.urls) && value.urls.every(isString))) &&
+    (value.username === undefined || isString(value.username)) &&
+    (value.credential === undefined || isString(value.credential))
+  );
+}
+
 function isValidServerMessage(m: Json): boolean {
   switch (m.type) {
     case 'joined':
@@ -242,6 +252,12 @@ function isValidServerMessage(m: Json): boolean {
       return isRecordingInfo(m);
     case 'transcription.state':
       return isTranscriptionInfo(m);
+    case 'ice.servers':
+      return (
+        Array.isArray(m.ice_servers) &&
+        m.ice_servers.every(isIceServer) &&
+        (m.refresh_seconds === undefined || m.refresh_seconds === null || typeof m.refresh_seconds === 'number')
+      );
     default:
       return false;
   }

@@ -152,6 +152,7 @@ describe('reduceRoomState', () => {
     { type: 'subscription.state', streams: [{ mid: 'v1', layer: 'low' }], reply_to: 4 },
     { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
     { type: 'transcription.state', active: true, started_at: '2026-12-02T10:00:00Z', started_by: 'p_me' },
+    { type: 'ice.servers', ice_servers: [], refresh_seconds: 2700, reply_to: 5 },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -201,6 +202,7 @@ describe('reduceRoomState', () => {
       'reaction',
       'recording.state',
       'transcription.state',
+      'ice.servers',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

@@ -100,6 +100,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'reaction':
     case 'recording.state':
     case 'transcription.state':
+    case 'ice.servers':
       return state;
   }
 }

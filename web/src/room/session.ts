@@ -38,6 +38,8 @@ import { SignalingChannel, type SignalingCloseInfo } from './signaling';
 import { Subscriber } from './subscriber';
 import type { LayerPlan } from './layerPlanner';
 import { LayerSubscription } from './layerSubscription';
+import { applyIceServers, IceServerRefresh } from '../turn/iceServers';
+import { reportSelectedPath } from '../turn/relayPath';
 
 export { CAPTIONS_OFF, type RoomLockState } from './roomState';
 export { CAMERA_ENCODINGS } from './publisher';
@@ -203,6 +205,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
 
   private readonly local: LocalMedia;
   private readonly layers = new LayerSubscription((message) => this.signaling.send(message));
+  /** Asks for fresh ICE servers before the TURN credential of `joined` expires (`turn/iceServers`). */
+  private readonly iceRefresh = new IceServerRefresh(() => this.signaling.send({ type: 'ice.servers' }));
 
   constructor(private readonly options: RoomSessionOptions) {
     super();
@@ -688,6 +692,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
           ...(message.started_by ? { started_by: message.started_by } : {}),
         });
         return;
+      case 'ice.servers':
+        this.iceServers = message.ice_servers as unknown as RTCIceServer[];
+        applyIceServers([this.pub?.pc ?? null, this.sub?.pc ?? null], this.iceServers);
+        this.iceRefresh.schedule(message.refresh_seconds);
+        return;
       case 'participant.updated':
       case 'captions.state':
       case 'captions.translation':
@@ -714,6 +723,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     // The server knows a new participant: ask for English again if this person had.
     if (this.english) this.signaling.send({ type: 'captions.translation', enabled: true });
     this.iceServers = message.ice_servers as unknown as RTCIceServer[]; // The STUN/TURN entries, in RTCIceServer's shape.
+    this.iceRefresh.schedule(message.ice_refresh_seconds);
     // A large meeting: arrive muted (not again on a reconnection: the person chose since).
     if (message.start_muted && this.self === null && this.local.audio) {
       this.setMicrophoneEnabled(false);
@@ -814,7 +824,10 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */
   private watchPeerConnection(pc: RTCPeerConnection, target: Target): void {
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'connected') markOnce(`visio:${target}-connected`);
+      if (pc.connectionState === 'connected') {
+        markOnce(`visio:${target}-connected`);
+        reportSelectedPath(pc, target, (message) => this.signaling.send(message)).catch(() => undefined);
+      }
       this.updateStatus();
       const timer = this.iceTimers.get(pc);
       if (timer !== undefined) clearTimeout(timer);
@@ -923,6 +936,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private finish(outcome: 'left' | 'failed'): void {
     if (this.finished) return;
     this.finished = outcome;
+    this.iceRefresh.stop();
     this.teardownMedia();
     this.signaling.close();
     for (const off of this.unsubscribe.splice(0)) off();

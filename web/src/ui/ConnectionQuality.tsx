@@ -12,9 +12,13 @@ import {
   withConnectionState,
 } from '../room/connectionQuality';
 import type { RoomSession } from '../room/session';
+import { selectedPath, type PathStatsEntry, type RelayProtocol } from '../turn/relayPath';
+
+/** A verdict, and whether that media goes through a TURN relay (and how this browser reaches it). */
+type TileQuality = QualityReport & { relay: RelayProtocol | null };
 
 /** Each remote participant's report by id, and this person's own under `SELF`. */
-type QualityMap = ReadonlyMap<string, QualityReport>;
+type QualityMap = ReadonlyMap<string, TileQuality>;
 
 const SELF = '';
 const QualityContext = createContext<QualityMap>(new Map());
@@ -38,26 +42,31 @@ export function ConnectionQualityProvider({ session, children }: { session: Room
     let outbound: { pc: RTCPeerConnection | null; sample: QualitySample | null } = { pc: null, sample: null };
 
     const sampleOnce = async () => {
-      const next = new Map<string, QualityReport>();
+      const next = new Map<string, TileQuality>();
       const at = performance.now();
       const sub = session.subscriber;
       if (sub) {
         const owners = new Map(session.remoteTracks.map((track) => [track.track.id, track.participantId]));
-        const samples = inboundSamples(await statsEntries(sub), owners, at);
+        const entries = await statsEntries(sub);
+        const relay = selectedPath(entries as PathStatsEntry[])?.relay ?? null;
+        const samples = inboundSamples(entries, owners, at);
         const previous = inbound.pc === sub ? inbound.samples : new Map<string, QualitySample>();
         for (const participant of session.participants) {
           const current = samples.get(participant.id);
           if (!current) continue;
           const report = assessQuality(previous.get(participant.id) ?? null, current, participant);
-          next.set(participant.id, withConnectionState(report, sub.connectionState));
+          next.set(participant.id, { ...withConnectionState(report, sub.connectionState), relay });
         }
         inbound = { pc: sub, samples };
       }
       const pub = session.publisher;
       if (pub) {
-        const current = outboundSample(await statsEntries(pub), at);
+        const entries = await statsEntries(pub);
+        const relay = selectedPath(entries as PathStatsEntry[])?.relay ?? null;
+        const current = outboundSample(entries, at);
         const previous = outbound.pc === pub ? outbound.sample : null;
-        next.set(SELF, withConnectionState(assessQuality(previous, current, session.localState), pub.connectionState));
+        const report = withConnectionState(assessQuality(previous, current, session.localState), pub.connectionState);
+        next.set(SELF, { ...report, relay });
         outbound = { pc: pub, sample: current };
       }
       if (!stopped) setReports(next);
@@ -76,8 +85,9 @@ export function ConnectionQualityProvider({ session, children }: { session: Room
 }
 
 /** The figures behind a verdict, in words. */
-function figures(report: QualityReport, own: boolean, t: Messages): string[] {
+function figures(report: TileQuality, own: boolean, t: Messages): string[] {
   const parts: string[] = [];
+  if (report.relay) parts.push(t.connectionViaRelay(report.relay));
   if (report.silent) parts.push(own ? t.connectionNoReply : t.connectionNoMedia);
   if (report.lossPercent !== null) parts.push(t.connectionLoss(report.lossPercent));
   if (report.roundTripMs !== null) parts.push(t.connectionRoundTrip(report.roundTripMs));
@@ -107,6 +117,7 @@ export function ConnectionIndicator({ participantId, local }: { participantId: s
       title={label}
       data-testid="connection-quality"
       data-level={report.level}
+      data-relay={report.relay ?? undefined}
     >
       <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
         {[0, 1, 2].map((bar) => (
