@@ -412,6 +412,9 @@ const en = {
   pageOf: (page: number, count: number) => `Page ${page} of ${count}`,
   moreInFilmstrip: (count: number) => `+${count} more`,
   selfViewHidden: 'Your own video is hidden',
+
+  embedSignInNote: 'Inside another site, signing in may not work (your browser may block its cookies). Guests can join here.',
+  embedOpenInNewTab: 'Open in a new tab',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -829,6 +832,9 @@ const fr: Messages = {
   pageOf: (page: number, count: number) => `Page ${page} sur ${count}`,
   moreInFilmstrip: (count: number) => `+${count} autres`,
   selfViewHidden: 'Votre vidéo est masquée',
+
+  embedSignInNote: 'Dans un autre site, la connexion peut échouer (votre navigateur peut bloquer ses cookies). Les invités peuvent participer ici.',
+  embedOpenInNewTab: 'Ouvrir dans un nouvel onglet',
 };
 
 export type Language = 'fr' | 'en';
