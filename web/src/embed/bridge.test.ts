@@ -130,6 +130,7 @@ describe('the embedding page, as the meeting sees it', () => {
 });
 
 class FakeSession extends Emitter<RoomSessionEvents> implements BridgeSession {
+  self: ParticipantInfo | null = null;
   participants: ParticipantInfo[] = [];
   localState: LocalMediaState = { audio: true, video: true, microphoneTrack: null, cameraTrack: null, screenTrack: null };
   fire<K extends keyof RoomSessionEvents>(name: K, ...args: Parameters<RoomSessionEvents[K]>) {
@@ -174,6 +175,17 @@ describe("the meeting's events, as the embedding page gets them", () => {
       { visio: 'embed', version: 1, type: 'videoMutedChanged', muted: true },
       { visio: 'embed', version: 1, type: 'left' },
     ]);
+  });
+
+  it('reports a join that happened before it attached', () => {
+    const frame = framedWindow([PORTAL]);
+    const bridge = new EmbedBridge(frame.win, [PORTAL], 'abc-defg-hij');
+    bridge.start();
+    const session = new FakeSession();
+    session.self = person('p1', 'Alice');
+    bridge.attach(session);
+    session.fire('self', person('p1', 'Alice'));
+    expect(frame.events()).toEqual(['ready', 'joined']);
   });
 
   it('says ended when a moderator ends the meeting, and passes other fatal errors on', () => {

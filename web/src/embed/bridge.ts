@@ -33,7 +33,7 @@ export interface BridgeWindow {
 }
 
 /** The parts of a room session the bridge reports on. */
-export type BridgeSession = Pick<RoomSession, 'on' | 'participants' | 'localState'>;
+export type BridgeSession = Pick<RoomSession, 'on' | 'self' | 'participants' | 'localState'>;
 
 /**
  * The meeting's side of the embedding API, for a Visio page framed by a page of an allowed origin.
@@ -102,18 +102,21 @@ export class EmbedBridge extends Emitter<EmbedBridgeEvents> {
     let selfId: string | null = null;
     let audio = session.localState.audio;
     let video = session.localState.video;
+    const joined = (self: ParticipantInfo | null) => {
+      if (!self || self.id === selfId) return;
+      selfId = self.id;
+      this.post({
+        type: 'joined',
+        participantId: self.id,
+        participants: session.participants.map(describe),
+        audioMuted: !session.localState.audio,
+        videoMuted: !session.localState.video,
+      });
+    };
+    // The server may have answered before the page attached (a React effect runs after paint).
+    joined(session.self);
     const offs = [
-      session.on('self', (self) => {
-        if (!self || self.id === selfId) return;
-        selfId = self.id;
-        this.post({
-          type: 'joined',
-          participantId: self.id,
-          participants: session.participants.map(describe),
-          audioMuted: !session.localState.audio,
-          videoMuted: !session.localState.video,
-        });
-      }),
+      session.on('self', joined),
       session.on('participant-joined', (participant) => this.post({ type: 'participantJoined', ...describe(participant) })),
       session.on('participant-left', (participant) => this.post({ type: 'participantLeft', ...describe(participant) })),
       session.on('local', (state) => {
