@@ -141,13 +141,48 @@ def test_embed_api_from_a_listed_origin_joins_mutes_and_leaves(
     page.get_by_role("button", name="Turn camera off").click()
     expect(events(page, "videoMutedChanged")).to_have_text(['videoMutedChanged {"muted":true}'])
     expect(tile_of(bob, zoe_id).first).to_have_attribute("data-video", "off")
-    screenshot(page, "embed-example.png", full_page=True)
+    page.evaluate("() => document.querySelector('iframe[title=forger]').remove()")
+    screenshot(page, "embed-example.png")
 
     page.get_by_role("button", name="Leave").click()
     expect(events(page, "left")).to_have_count(1)
     expect(tile_of(bob, zoe_id)).to_have_count(0)
     room = httpx.get(f"{embed_server.url}/api/v1/rooms/{slug}", timeout=10).json()
     assert room["participant_count"] == 1
+
+
+def test_embed_join_without_skipping_fills_in_the_pre_join_form(
+    embed_server: RunningServer, intranet: Site, participants: Participants
+) -> None:
+    """Without `skipPreJoin` the meeting shows its pre-join screen with the page's name filled in
+    and the "Open in a new tab" note, and joins when the person clicks; a name with a bidi
+    override and a second join are refused with their error codes."""
+    slug = embed_server.create_room()
+    page = open_example(participants, intranet, "Alice")
+    page.get_by_label("Join without the pre-join screen").uncheck()
+    join_from_example(page, f"{embed_server.url}/{slug}", "Camille Martin")
+
+    frame = page.frame_locator('iframe[title="Visio meeting"]')
+    expect(frame.get_by_test_id("name-input")).to_have_value("Camille Martin")
+    note = frame.get_by_test_id("embed-note")
+    expect(note).to_contain_text("signing in may not work")
+    new_tab = note.get_by_role("link", name="Open in a new tab")
+    expect(new_tab).to_have_attribute("href", f"/{slug}")
+    expect(new_tab).to_have_attribute("target", "_blank")
+    expect(events(page, "joined")).to_have_count(0)
+    expect(frame.locator(".preview video")).to_be_visible()
+    note.scroll_into_view_if_needed()
+    screenshot(page, "embed-prejoin.png")
+
+    page.evaluate("() => meeting.join('Bob\u202egnp.exe')")
+    expect(events(page, "error")).to_contain_text('"code":"invalid_name"')
+    expect(frame.get_by_test_id("name-input")).to_have_value("Camille Martin")
+
+    frame.get_by_test_id("join").click()
+    expect(events(page, "joined")).to_have_count(1)
+    page.evaluate("() => meeting.join('Camille Martin', {skipPreJoin: true})")
+    expect(events(page, "error").last).to_contain_text('"code":"already_joined"')
+    expect(events(page, "joined")).to_have_count(1)
 
 
 def test_embed_from_an_origin_not_listed_is_refused(
