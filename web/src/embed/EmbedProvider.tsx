@@ -40,18 +40,21 @@ export function useEmbeddedRoom({ session, leave, rejoin }: EmbeddedRoomActions)
   useEffect(() => {
     if (!bridge) return;
     const notJoined = () => bridge.post({ type: 'error', code: 'not_joined', message: 'join the meeting first' });
+    const takeJoin = () => {
+      const request = bridge.takePendingJoin();
+      if (!request) return;
+      if (session) {
+        bridge.post({ type: 'error', code: 'already_joined', message: 'already in the meeting' });
+      } else if (rejoin) {
+        rejoin(request.displayName);
+      } else {
+        setJoinRequest(request);
+      }
+    };
+    // A join that came in between the first render and this effect waits in the bridge.
+    takeJoin();
     const offs = [
-      bridge.on('join', () => {
-        const request = bridge.takePendingJoin();
-        if (!request) return;
-        if (session) {
-          bridge.post({ type: 'error', code: 'already_joined', message: 'already in the meeting' });
-        } else if (rejoin) {
-          rejoin(request.displayName);
-        } else {
-          setJoinRequest(request);
-        }
-      }),
+      bridge.on('join', takeJoin),
       bridge.on('setAudioMuted', (muted) => (session ? session.setMicrophoneEnabled(!muted) : notJoined())),
       bridge.on('setVideoMuted', (muted) => (session ? session.setCameraEnabled(!muted) : notJoined())),
       bridge.on('leave', () => (session ? leave() : notJoined())),
