@@ -22,6 +22,7 @@ from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
 from visio.container import Container
 from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
+from visio.embed.bootstrap import with_embed_origins
 from visio.errors import ApiProblem, error_response
 from visio.recording.rest import router as recordings_router
 from visio.rooms.rest import router as rooms_router
@@ -41,6 +42,11 @@ CONTENT_SECURITY_POLICY = (
 both served from Visio's own origin; no other script is ever evaluated from text."""
 
 
+EMBEDDED_FEATURES = ("camera", "microphone", "display-capture", "autoplay", "fullscreen")
+"""What a page of the listed origins may delegate to an embedded meeting (the iframe's ``allow``);
+no X-Frame-Options is sent: it cannot list origins, and the CSP's frame-ancestors decides."""
+
+
 def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
     """The headers every response carries; the CSP admits the sign-in providers' logos."""
     logo_origins = sorted(
@@ -56,7 +62,7 @@ def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
         frame_ancestors=" ".join(embedders) if embedders else "'none'",
     )
     allowed = " ".join(["self", *(f'"{origin}"' for origin in embedders)])
-    features = ", ".join(f"{f}=({allowed})" for f in ("camera", "microphone", "display-capture"))
+    features = ", ".join(f"{f}=({allowed})" for f in EMBEDDED_FEATURES)
     headers = [
         (b"content-security-policy", policy.encode()),
         (b"x-content-type-options", b"nosniff"),
@@ -198,6 +204,9 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
             return HTMLResponse(MISSING_WEB_BUILD, status_code=503)
         if path and _is_file_within(web_dir, path):
             return FileResponse(web_dir / path)
-        return FileResponse(index, headers={"cache-control": "no-cache"})
+        return HTMLResponse(
+            with_embed_origins(index.read_bytes(), settings.frame_ancestors),
+            headers={"cache-control": "no-cache"},
+        )
 
     return app

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from visio.auth.providers import OidcProviderConfig
+from visio.embed.origins import embedding_origin
 from visio.turn.urls import parse_turn_url
 
 _PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
@@ -86,7 +87,9 @@ class Settings(BaseSettings):
 
     metrics_token: SecretStr | None = None
     frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    """Origins allowed to embed Visio in a frame (an intranet portal); none by default."""
+    """Origins allowed to embed Visio in a frame and drive it over ``postMessage`` (an intranet
+    portal): ``https://host[:port]``, or ``http://`` on a loopback host for development; none by
+    default. See docs/embedding.md."""
 
     rate_limit_sign_in_per_minute: int = Field(default=20, ge=1, le=100_000)
     rate_limit_room_creation_per_minute: int = Field(default=20, ge=1, le=100_000)
@@ -257,14 +260,7 @@ class Settings(BaseSettings):
     def _check_frame_ancestors(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = [item.strip() for item in value.split(",") if item.strip()]
-        for origin in value:
-            if not isinstance(origin, str) or not re.fullmatch(
-                r"https://[A-Za-z0-9.\-]+(:\d{1,5})?", origin
-            ):
-                raise ValueError(
-                    f"{origin!r} is not an https origin such as https://intranet.example.gouv.fr"
-                )
-        return value
+        return [embedding_origin(origin) for origin in value]
 
     @field_validator("ice_servers", mode="before")
     @classmethod

@@ -7,6 +7,9 @@ import { App } from './ui/App';
 import { AuthProvider } from './ui/AuthProvider';
 import { matchRoute } from './ui/router';
 import './ui/styles.css';
+import { EmbedBridge } from './embed/bridge';
+import { EmbedProvider } from './embed/EmbedProvider';
+import { readAllowedOrigins } from './embed/origins';
 
 declare global {
   interface Window {
@@ -23,6 +26,11 @@ window.visio = { session: null };
 // waits for the handshake. `result` only spares a first "Loading…": the page itself always follows
 // `lookup`, which may settle at any moment after this race.
 const route = matchRoute(window.location.pathname);
+// Framed by a site of VISIO_FRAME_ANCESTORS: listen to it from the start (docs/embedding.md).
+const embedOrigins = readAllowedOrigins(document);
+const embedBridge =
+  route.page === 'room' && EmbedBridge.applies(window, embedOrigins) ? new EmbedBridge(window, embedOrigins, route.slug) : null;
+embedBridge?.start();
 let initialRoom:
   | { slug: string; lookup: Promise<RoomLookup>; result?: RoomLookup; socket?: SignalingChannel }
   | undefined;
@@ -44,7 +52,9 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <I18nProvider>
     <AuthProvider>
-      <App initialRoom={initialRoom} />
+      <EmbedProvider bridge={embedBridge}>
+        <App initialRoom={initialRoom} />
+      </EmbedProvider>
     </AuthProvider>
   </I18nProvider>,
 );

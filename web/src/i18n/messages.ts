@@ -514,6 +514,9 @@ const en = {
   webhookErrorEvents: 'Choose at least one event.',
   /** The connection indicator, when media goes through Visio's TURN relay (reached over UDP, TCP or TLS). */
   connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via relay (${protocol.toUpperCase()})`,
+
+  embedSignInNote: 'Inside another site, signing in may not work (your browser may block its cookies). Guests can join here.',
+  embedOpenInNewTab: 'Open in a new tab',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1033,6 +1036,9 @@ const fr: Messages = {
   webhookErrorTooMany: 'Cette salle a déjà autant de webhooks que permis. Supprimez-en un d’abord.',
   webhookErrorEvents: 'Choisissez au moins un événement.',
   connectionViaRelay: (protocol: 'udp' | 'tcp' | 'tls') => `via un relais (${protocol.toUpperCase()})`,
+
+  embedSignInNote: 'Dans un autre site, la connexion peut échouer (votre navigateur peut bloquer ses cookies). Les invités peuvent participer ici.',
+  embedOpenInNewTab: 'Ouvrir dans un nouvel onglet',
 };
 
 export type Language = 'fr' | 'en';

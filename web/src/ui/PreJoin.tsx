@@ -13,6 +13,8 @@ import {
   type DeviceLists,
   type MediaErrorCode,
 } from '../media/devices';
+import type { EmbedJoinRequest } from '../embed/bridge';
+import { EmbedSignInNote, useEmbed } from '../embed/EmbedProvider';
 import { useAuth } from './AuthProvider';
 import { Avatar } from './Avatar';
 import { CopyLinkButton } from './CopyLinkButton';
@@ -49,6 +51,8 @@ interface PreJoinProps {
   slug: string;
   room: RoomInfo;
   onJoin: (settings: JoinSettings, media: HandedOverMedia) => void;
+  /** The embedding page's `join` (docs/embedding.md): the name to fill in, and whether to join at once. */
+  embedJoin?: EmbedJoinRequest | null;
 }
 
 type Captured = Partial<Record<'microphone' | 'camera', MediaStreamTrack | null>>;
@@ -68,7 +72,7 @@ function mediaNotice(code: MediaErrorCode, t: Messages): { title: string; text: 
 /** Removes control characters, which the server refuses in names. */
 const cleanName = (value: string) => value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
 
-export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
+export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) {
   const { t } = useI18n();
   const { me } = useAuth();
   const [name, setName] = useState(() => me?.user.full_name || loadName());
@@ -218,8 +222,12 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    joinAs(name);
+  };
+
+  const joinAs = (typed: string) => {
     performance.mark('visio:join-clicked');
-    const trimmed = name.trim();
+    const trimmed = typed.trim();
     if (!trimmed) {
       setNameError(t.nameRequired);
       nameInput.current?.focus();
@@ -238,6 +246,29 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
       { microphone: tracks.current.microphone, camera: video ? tracks.current.camera : null, pending },
     );
   };
+
+  // The embedding page's name wins over the remembered one; it joins at once if it asked and the
+  // first capture went through (otherwise the person sees why here, and so does the embedder).
+  const embed = useEmbed();
+  const [autoJoin, setAutoJoin] = useState<string | null>(null);
+  useEffect(() => {
+    if (!embedJoin) return;
+    nameTouched.current = true;
+    setName(embedJoin.displayName);
+    setNameError(null);
+    if (embedJoin.skipPreJoin) setAutoJoin(embedJoin.displayName);
+  }, [embedJoin]);
+  useEffect(() => {
+    if (autoJoin === null || cameraStarting) return;
+    setAutoJoin(null);
+    if (mediaError) {
+      embed?.post({ type: 'error', code: 'devices_unavailable', message: `${mediaError}: join from the pre-join screen` });
+      return;
+    }
+    joinAs(autoJoin);
+    // joinAs reads this render's state, which is what the effect should act on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoJoin, cameraStarting, mediaError]);
 
   // Signed-in people join under their own name (once known), unless they already typed one.
   useEffect(() => {
@@ -351,6 +382,7 @@ export function PreJoin({ slug, room, onJoin }: PreJoinProps) {
               {t.joinMeeting}
             </button>
           </form>
+          <EmbedSignInNote slug={slug} />
         </section>
         <section className="prejoin__devices">
         <div className="devices">

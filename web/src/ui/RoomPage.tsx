@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { lookUpRoom, type RoomInfo, type RoomLookup } from '../api/rooms';
 import { useI18n } from '../i18n/I18nProvider';
 import { captureCamera, captureLocalMedia, captureMicrophone, hasWebRTC } from '../media/devices';
@@ -10,6 +10,7 @@ import { LeftPage } from './LeftPage';
 import { MeetingRoom } from './MeetingRoom';
 import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
 import { loadDevicePreferences } from './preferences';
+import { useEmbeddedRoom } from '../embed/EmbedProvider';
 
 /**
  * What the page shows. Before joining it follows the room lookup (`lookup`): pre-join or the lookup's
@@ -182,6 +183,17 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
     [join],
   );
 
+  const embedJoin = useEmbeddedRoom({
+    session: phase.kind === 'meeting' ? phase.session : null,
+    leave: useCallback(() => {
+      if (phase.kind === 'meeting') leave(phase.settings);
+    }, [phase, leave]),
+    rejoin: useMemo(
+      () => (phase.kind === 'left' ? (name: string) => rejoin({ ...phase.settings, name }) : null),
+      [phase, rejoin],
+    ),
+  });
+
   if (!webrtc) return <ErrorPage code="no_webrtc" />;
 
   switch (screen.kind) {
@@ -207,7 +219,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
         />
       );
     case 'prejoin':
-      return <PreJoin slug={slug} room={screen.room} onJoin={join} />;
+      return <PreJoin slug={slug} room={screen.room} onJoin={join} embedJoin={embedJoin} />;
     case 'meeting':
       return (
         <ConnectionQualityProvider session={screen.session}>
