@@ -24,6 +24,7 @@ from visio.container import Container
 from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
 from visio.errors import ApiProblem, error_response
 from visio.rooms.rest import router as rooms_router
+from visio.scheduling.rest import router as meetings_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
 from visio.web import DIST_DIR
@@ -132,6 +133,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
     app.include_router(tokens_router)
+    app.include_router(meetings_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:
