@@ -71,6 +71,9 @@ class SmtpTransport:
                 recipients=[recipient],
                 **self._options(),  # type: ignore[arg-type]
             )
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Visio's own credentials are wrong: the operator fixes them, then the message goes
+            raise MailError(_reason(exc), permanent=False) from None
         except aiosmtplib.SMTPResponseException as exc:
             raise MailError(_reason(exc), permanent=500 <= exc.code < 600) from None
         except aiosmtplib.SMTPRecipientsRefused as exc:

@@ -77,15 +77,12 @@ class MeetingRepository:
             .order_by(MeetingAttendeeRecord.email)
         ):
             attendees[a.meeting_id].append(Attendee(a.email, a.name, a.language, a.partstat))
-        rooms = dict(
-            (
-                await session.execute(
-                    select(RoomRecord.id, RoomRecord.slug).where(
-                        RoomRecord.id.in_({r.room_id for r in records})
-                    )
-                )
-            ).tuples()
+        selected = await session.execute(
+            select(RoomRecord.id, RoomRecord.slug).where(
+                RoomRecord.id.in_({r.room_id for r in records})
+            )
         )
+        rooms = {row.id: row.slug for row in selected}
         users = {
             u.id: u
             for u in await session.scalars(
