@@ -4,6 +4,8 @@ import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
 import { MyRoomsPage } from './MyRoomsPage';
 import { RoomPage } from './RoomPage';
+import { MyMeetingsPage } from '../scheduling/MyMeetingsPage';
+import { ScheduleMeetingPage } from '../scheduling/ScheduleMeetingPage';
 import { matchRoute, usePath } from './router';
 
 interface AppProps {
@@ -31,5 +33,9 @@ export function App({ initialRoom }: AppProps) {
       );
     case 'not-found':
       return <ErrorPage code="page_not_found" />;
+    case 'meetings':
+      return <MyMeetingsPage />;
+    case 'schedule':
+      return <ScheduleMeetingPage key={route.meetingId ?? 'new'} meetingId={route.meetingId} />;
   }
 }

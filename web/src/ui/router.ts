@@ -23,12 +23,25 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export type Route = { page: 'home' } | { page: 'rooms' } | { page: 'room'; slug: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'rooms' }
+  | { page: 'room'; slug: string }
+  | { page: 'not-found' }
+  | { page: 'meetings' }
+  | { page: 'schedule'; meetingId?: string };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
   if (segments.length === 0) return { page: 'home' };
   if (segments.length === 1 && segments[0] === 'rooms') return { page: 'rooms' };
+  if (segments[0] === 'meetings') {
+    if (segments.length === 1) return { page: 'meetings' };
+    if (segments.length === 2 && segments[1] === 'new') return { page: 'schedule' };
+    if (segments.length === 3 && segments[2] === 'edit' && /^[0-9a-f]{32}$/.test(segments[1] ?? ''))
+      return { page: 'schedule', meetingId: segments[1] as string };
+    return { page: 'not-found' };
+  }
   if (segments.length === 1 && segments[0]) {
     let slug: string;
     try {
