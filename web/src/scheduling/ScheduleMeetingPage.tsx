@@ -14,6 +14,16 @@ import './scheduling.css';
 
 const DURATIONS = [15, 30, 45, 60, 90, 120, 180, 240];
 
+/**
+ * A weekly meeting takes place on its first day: a new date moves the one day chosen so far
+ * (the form's default), or joins the days chosen by hand.
+ */
+function daysFor(form: MeetingForm, date: string): Weekday[] {
+  const day = weekdayOf(date);
+  if (form.days.length <= 1) return [day];
+  return form.days.includes(day) ? form.days : [...form.days, day];
+}
+
 function goTo(path: string) {
   return (event: MouseEvent<HTMLAnchorElement>) => {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -143,9 +153,7 @@ function ScheduleForm({ csrf, meetingId }: { csrf: string; meetingId?: string | 
             value={form.date}
             onChange={(event) => {
               const date = event.target.value;
-              // a weekly meeting takes place on its first day: keep that day among those chosen
-              const day = date ? weekdayOf(date) : null;
-              update({ date, days: day && !form.days.includes(day) ? [...form.days, day] : form.days });
+              update({ date, days: date ? daysFor(form, date) : form.days });
             }}
           />
         </div>
