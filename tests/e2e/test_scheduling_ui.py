@@ -149,7 +149,7 @@ def test_scheduling_form_invitation_and_my_meetings(
     page.reload()
     expect(rows).to_have_count(3)
     for row in rows.all():
-        expect(row).to_contain_text("10:00 – 10:45")
+        expect(row).to_contain_text("10:00 \u2013 10:45")
         expect(row.get_by_test_id("occurrence-title")).to_have_text(TITLE)
     expect(rows.first).to_contain_text("lundi 22 mars 2027")
     expect(rows.nth(1)).to_contain_text("lundi 29 mars 2027")
@@ -180,7 +180,7 @@ def test_scheduling_form_invitation_and_my_meetings(
     # Cancel, after confirming: the list empties and the invitees get the cancellation.
     page.goto(f"{server.url}/meetings")
     expect(rows).to_have_count(3)
-    expect(rows.first).to_contain_text("11:00 – 11:45")
+    expect(rows.first).to_contain_text("11:00 \u2013 11:45")
     rows.first.get_by_test_id("occurrence-cancel").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text("Chaque invité reçoit une annulation")
