@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.directory.slapd import LdapServer, start_slapd
 from tests.e2e.browser import Participants, screenshot
@@ -70,8 +70,19 @@ def test_scheduling_form_invitation_and_my_meetings(
     visio: tuple[RunningServer, TestProvider],
     smtp: SmtpServer,
 ) -> None:
+    """Pierre schedules a weekly meeting in French from Paris, invites Marie (from the directory)
+    and Anne; the mail arrives and renders; My meetings lists it; he changes it, then cancels."""
     server, provider = visio
     browser = participants.launch("pierre")
+    try:
+        _schedule_change_and_cancel(browser, server, provider, smtp)
+    finally:
+        browser.close()
+
+
+def _schedule_change_and_cancel(
+    browser: Browser, server: RunningServer, provider: TestProvider, smtp: SmtpServer
+) -> None:
     context = browser.new_context(
         viewport={"width": 1024, "height": 900}, timezone_id="Europe/Paris", locale="fr-FR"
     )

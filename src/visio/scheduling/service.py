@@ -14,15 +14,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+import recurring_ical_events
+
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
 from visio.errors import ApiProblem
 from visio.mail import CalendarPart, Mailer, OutgoingMail, Recipient
-from visio.mail.templates import Language
+from visio.mail.templates import Language, words
 from visio.ratelimit import KeyedRateLimiter
 from visio.rooms import policy
 from visio.rooms.administration import RoomAdministration
-from visio.scheduling.calendar import MeetingEvent, Method, Person, calendar_text
+from visio.scheduling.calendar import MeetingEvent, Method, Person, calendar, calendar_text
 from visio.scheduling.recurrence import ScheduleError, When, check
 from visio.scheduling.repository import Attendee, MeetingRepository, StoredMeeting
 from visio.scheduling.wording import recurrence_text, when_text
@@ -170,8 +172,6 @@ class MeetingScheduler:
     def _event(self, meeting: StoredMeeting, base_url: str) -> MeetingEvent:
         language = self.mailer.language(meeting.language)
         room_url = f"{base_url}/{meeting.room_slug}"
-        from visio.mail.templates import words
-
         description = f"{meeting.title}\n\n" + str(words(language)["join"]).format(url=room_url)
         return MeetingEvent(
             uid=meeting.uid,
@@ -376,10 +376,6 @@ class MeetingScheduler:
     async def upcoming(self, user: User, days: int, limit: int = 100) -> list[UpcomingMeeting]:
         """Meetings this person organises or is invited to, with their occurrences in the next
         ``days`` days (recurrences expanded in the meeting's zone), soonest first."""
-        import recurring_ical_events
-
-        from visio.scheduling.calendar import calendar
-
         now = utcnow()
         horizon = now + timedelta(days=days)
         found = []
