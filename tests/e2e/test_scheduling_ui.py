@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.directory.slapd import LdapServer, start_slapd
 from tests.e2e.browser import Participants, screenshot
+from tests.e2e.test_axe import axe_violations
 from tests.mail.smtp import Received, SmtpServer
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.support import RunningServer, wait_until
@@ -57,6 +58,17 @@ def _html(received: Received) -> str:
     return str(body.get_content())
 
 
+def _violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's serious and critical findings, less the account avatar's contrast (the top
+    bar's, not this page's: reported apart)."""
+    found = []
+    for violation in axe_violations(page):
+        nodes = [n for n in violation["nodes"] if 'class="avatar' not in n]
+        if nodes:
+            found.append(violation | {"nodes": nodes})
+    return found
+
+
 def _sign_in(page: Page, server: RunningServer, provider: TestProvider, back_to: str) -> None:
     page.get_by_test_id("login-proconnect").click()
     page.wait_for_url(f"{provider.issuer}/interaction/**")
@@ -84,7 +96,10 @@ def _schedule_change_and_cancel(
     browser: Browser, server: RunningServer, provider: TestProvider, smtp: SmtpServer
 ) -> None:
     context = browser.new_context(
-        viewport={"width": 1024, "height": 900}, timezone_id="Europe/Paris", locale="fr-FR"
+        viewport={"width": 1024, "height": 900},
+        timezone_id="Europe/Paris",
+        locale="fr-FR",
+        bypass_csp=True,  # to inject axe-core
     )
     page = context.new_page()
     page.goto(f"{server.url}/meetings/new")
@@ -123,6 +138,7 @@ def _schedule_change_and_cancel(
     invitee.press("Enter")
     expect(form.get_by_test_id("invitee")).to_have_count(2)
     screenshot(page, "schedule-form.png", full_page=True)
+    assert _violations(page) == []
 
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -172,6 +188,7 @@ def _schedule_change_and_cancel(
     join = rows.first.get_by_test_id("occurrence-join")
     expect(join).to_have_attribute("href", re.compile(r"^/[a-z]{3}-[a-z]{4}-[a-z]{3}$"))
     screenshot(page, "my-meetings.png", full_page=True)
+    assert _violations(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.set_viewport_size({"width": 1024, "height": 900})
