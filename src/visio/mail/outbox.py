@@ -90,6 +90,18 @@ class Outbox:
         """Store the messages (in one transaction) and wake the sender; returns their ids."""
         if self._transport is None or not mails:
             return []
+        async with self._sessions() as session, session.begin():
+            records = self.stage(session, mails)
+            await session.flush()
+            ids = [record.id for record in records]
+        self.wake()
+        return ids
+
+    def stage(self, session: AsyncSession, mails: Sequence[OutgoingMail]) -> list[MailOutboxRecord]:
+        """Add the messages to a transaction under way (stored with it, or not at all); call
+        :meth:`wake` once it is committed."""
+        if self._transport is None:
+            return []
         now = self._clock()
         records = [
             MailOutboxRecord(
@@ -102,12 +114,12 @@ class Outbox:
             )
             for mail in mails
         ]
-        async with self._sessions() as session, session.begin():
-            session.add_all(records)
-            await session.flush()
-            ids = [record.id for record in records]
+        session.add_all(records)
+        return records
+
+    def wake(self) -> None:
+        """Have the sending loop look for due messages now."""
         self._wake.set()
-        return ids
 
     async def _claim(self, now: datetime) -> list[MailOutboxRecord]:
         async with self._sessions() as session, session.begin():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +52,14 @@ class StoredMeeting:
     @property
     def public_id(self) -> str:
         return self.uid.partition("@")[0]
+
+
+Within = Callable[[AsyncSession, StoredMeeting], Awaitable[None]]
+"""Work done in the same transaction as a change (queuing its mail): stored with it, or not."""
+
+
+async def _nothing(session: AsyncSession, meeting: StoredMeeting) -> None:
+    return None
 
 
 def _name(user: UserRecord) -> str:
@@ -124,6 +132,7 @@ class MeetingRepository:
         when: When,
         language: str,
         attendees: Sequence[Attendee],
+        within: Within = _nothing,
     ) -> StoredMeeting:
         now = utcnow()
         async with self._sessions() as session, session.begin():
@@ -156,7 +165,9 @@ class MeetingRepository:
                 for a in attendees
             )
             await session.flush()
-            return (await self._load(session, [record]))[0]
+            meeting = (await self._load(session, [record]))[0]
+            await within(session, meeting)
+            return meeting
 
     async def get(self, uid: str) -> StoredMeeting | None:
         async with self._sessions() as session:
@@ -176,6 +187,7 @@ class MeetingRepository:
         language: str,
         attendees: Sequence[Attendee],
         reset_answers: bool,
+        within: Within = _nothing,
     ) -> StoredMeeting:
         """Replace the meeting's details and invitees, and raise its SEQUENCE; a new time
         (``reset_answers``) asks everyone again."""
@@ -222,9 +234,11 @@ class MeetingRepository:
                 for a in attendees
             )
             await session.flush()
-            return (await self._load(session, [record]))[0]
+            meeting = (await self._load(session, [record]))[0]
+            await within(session, meeting)
+            return meeting
 
-    async def cancel(self, uid: str) -> StoredMeeting:
+    async def cancel(self, uid: str, within: Within = _nothing) -> StoredMeeting:
         async with self._sessions() as session, session.begin():
             record = await session.scalar(
                 select(ScheduledMeetingRecord)
@@ -236,7 +250,9 @@ class MeetingRepository:
             record.sequence += 1
             record.updated_at = utcnow()
             await session.flush()
-            return (await self._load(session, [record]))[0]
+            meeting = (await self._load(session, [record]))[0]
+            await within(session, meeting)
+            return meeting
 
     async def upcoming_for(
         self, user_id: int, email: str | None, now: datetime

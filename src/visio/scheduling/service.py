@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 import recurring_ical_events
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
@@ -222,6 +223,11 @@ class MeetingScheduler:
             )
         return mails
 
+    def _queue(self, session: AsyncSession, mails: list[OutgoingMail]) -> None:
+        """The mail goes into the outbox in the same transaction as the change it announces:
+        both are stored, or neither."""
+        self.mailer.outbox.stage(session, mails)
+
     async def _announce(
         self, action: Action, meeting: StoredMeeting, organiser: User, event: MeetingEvent
     ) -> None:
@@ -264,6 +270,13 @@ class MeetingScheduler:
             )
         else:
             room = await self.rooms.create(user, draft.title[:120], "public", origin)
+
+        async def invite(session: AsyncSession, meeting: StoredMeeting) -> None:
+            event = self._event(meeting, base_url)
+            self._queue(
+                session, self._mails(meeting, event, meeting.attendees, "invitation", "REQUEST")
+            )
+
         meeting = await self.repository.create(
             f"{secrets.token_hex(16)}@{UID_DOMAIN}",
             room.id,
@@ -272,11 +285,10 @@ class MeetingScheduler:
             draft.when,
             draft.language,
             draft.attendees,
+            within=invite,
         )
+        self.mailer.outbox.wake()
         event = self._event(meeting, base_url)
-        await self.mailer.send(
-            self._mails(meeting, event, meeting.attendees, "invitation", "REQUEST")
-        )
         await self._success(
             "meeting.scheduled", user, origin, meeting, invitees=len(meeting.attendees)
         )
@@ -301,6 +313,21 @@ class MeetingScheduler:
         self._check_draft(draft, user, new=False)
         self._limit(user)
         before = meeting
+        staying = {a.email for a in draft.attendees}
+        known = {a.email for a in before.attendees}
+        removed = [a for a in before.attendees if a.email not in staying]
+
+        async def update(session: AsyncSession, meeting: StoredMeeting) -> None:
+            event = self._event(meeting, base_url)
+            still = [a for a in meeting.attendees if a.email in known]
+            new = [a for a in meeting.attendees if a.email not in known]
+            mails = self._mails(meeting, event, still, "update", "REQUEST")
+            mails += self._mails(meeting, event, new, "invitation", "REQUEST")
+            for person in removed:
+                alone = replace(event, attendees=(Person(person.email, person.name),))
+                mails += self._mails(meeting, alone, [person], "cancellation", "CANCEL")
+            self._queue(session, mails)
+
         meeting = await self.repository.update(
             meeting.uid,
             title=draft.title,
@@ -308,25 +335,10 @@ class MeetingScheduler:
             language=draft.language,
             attendees=draft.attendees,
             reset_answers=draft.when != before.when,
+            within=update,
         )
+        self.mailer.outbox.wake()
         event = self._event(meeting, base_url)
-        staying = {a.email for a in meeting.attendees}
-        known = {a.email for a in before.attendees}
-        removed = [a for a in before.attendees if a.email not in staying]
-        mails = self._mails(
-            meeting, event, [a for a in meeting.attendees if a.email in known], "update", "REQUEST"
-        )
-        mails += self._mails(
-            meeting,
-            event,
-            [a for a in meeting.attendees if a.email not in known],
-            "invitation",
-            "REQUEST",
-        )
-        for person in removed:
-            alone = replace(event, attendees=(Person(person.email, person.name),))
-            mails += self._mails(meeting, alone, [person], "cancellation", "CANCEL")
-        await self.mailer.send(mails)
         await self._success(
             "meeting.changed",
             user,
@@ -352,11 +364,16 @@ class MeetingScheduler:
         if meeting.status == "cancelled":
             raise ApiProblem(409, "meeting_cancelled", "this meeting was already cancelled")
         self._limit(user)
-        meeting = await self.repository.cancel(meeting.uid)
+
+        async def cancel(session: AsyncSession, meeting: StoredMeeting) -> None:
+            event = self._event(meeting, base_url)
+            self._queue(
+                session, self._mails(meeting, event, meeting.attendees, "cancellation", "CANCEL")
+            )
+
+        meeting = await self.repository.cancel(meeting.uid, within=cancel)
+        self.mailer.outbox.wake()
         event = self._event(meeting, base_url)
-        await self.mailer.send(
-            self._mails(meeting, event, meeting.attendees, "cancellation", "CANCEL")
-        )
         await self._success("meeting.cancelled", user, origin, meeting)
         await self._announce("cancelled", meeting, user, event)
         return meeting
