@@ -26,6 +26,7 @@ from visio.embed.bootstrap import with_embed_origins
 from visio.errors import ApiProblem, error_response
 from visio.recording.rest import router as recordings_router
 from visio.rooms.rest import router as rooms_router
+from visio.scheduling.rest import router as meetings_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
 from visio.transcripts.rest import router as transcripts_router
@@ -144,6 +145,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(recordings_router)
     app.include_router(transcripts_router)
     app.include_router(webhooks_router)
+    app.include_router(meetings_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

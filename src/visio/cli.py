@@ -254,6 +254,24 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
     from visio.turn.commands import check_turn
 
     check_turn(settings, report)
+    if settings.mail_configured:
+        from visio.mail import MailError, SmtpTransport
+
+        login = ", authenticated" if settings.smtp_username else ""
+        target = (
+            f"SMTP server {settings.smtp_host}:{settings.effective_smtp_port} "
+            f"({settings.smtp_security}{login})"
+        )
+        try:
+            asyncio.run(SmtpTransport(settings).check())
+            report(True, f"{target} answers")
+        except MailError as exc:
+            report(
+                False,
+                f"{target}: {exc}",
+                "check VISIO_SMTP_HOST, VISIO_SMTP_PORT, VISIO_SMTP_SECURITY, VISIO_SMTP_USERNAME "
+                "and VISIO_SMTP_PASSWORD (and VISIO_SMTP_CA_FILE for an internal CA)",
+            )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

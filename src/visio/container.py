@@ -19,11 +19,13 @@ from visio.auth.sessions import SessionStore
 from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
 from visio.directory import DirectoryRepository, DirectorySync
+from visio.directory.people import PeopleDirectory
+from visio.mail import Mailer, Outbox, SmtpTransport
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
 from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
-from visio.ratelimit import RateLimits
+from visio.ratelimit import KeyedRateLimiter, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
@@ -31,6 +33,8 @@ from visio.rooms.chat_history import ChatHistory
 from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
+from visio.scheduling.repository import MeetingRepository
+from visio.scheduling.service import MeetingScheduler
 from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
@@ -58,7 +62,8 @@ class Container:
         self.room_repository = RoomRepository(database_sessions)
         self.transcripts = TranscriptStore(database_sessions)
         self.directory_groups = DirectoryRepository(database_sessions)
-        self.directory_sync = DirectorySync(settings, self.directory_groups)
+        self.directory_people = PeopleDirectory(database_sessions)
+        self.directory_sync = DirectorySync(settings, self.directory_groups, self.directory_people)
         self.audit = AuditTrail(
             database_sessions,
             refusals_per_minute=settings.rate_limit_refusals_audited_per_minute,
@@ -165,6 +170,19 @@ class Container:
             joins=settings.rate_limit_joins_per_minute,
             sockets=settings.protocol_max_sockets_per_address,
         )
+        self.outbox = Outbox(
+            database_sessions, SmtpTransport(settings) if settings.mail_configured else None
+        )
+        self.mailer = Mailer(settings, self.outbox)
+        self.meetings = MeetingScheduler(
+            settings,
+            MeetingRepository(database_sessions),
+            self.room_administration,
+            self.audit,
+            self.mailer,
+        )
+        self.directory_search_rate = KeyedRateLimiter(60)
+        self._mail_sending: asyncio.Task[None] | None = None
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -230,6 +248,8 @@ class Container:
             self._directory_syncing = asyncio.create_task(
                 self.directory_sync.run_forever(), name="directory-sync"
             )
+        if self.outbox.enabled:
+            self._mail_sending = asyncio.create_task(self.outbox.run_forever(), name="mail")
         await self.media_engine.start()
         try:
             await self.media_engine.wait_ready(timeout=10)
@@ -264,12 +284,15 @@ class Container:
                 deliveries = await self.webhooks.purge()
                 if deliveries:
                     logger.info("purged %d webhook deliveries past their retention", deliveries)
+                mail = await self.outbox.purge()
+                if mail:
+                    logger.info("purged %d sent or abandoned mail messages", mail)
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
     async def stop(self) -> None:
-        for task in (self._housekeeping, self._directory_syncing):
+        for task in (self._housekeeping, self._directory_syncing, self._mail_sending):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

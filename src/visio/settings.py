@@ -242,6 +242,25 @@ class Settings(BaseSettings):
     turn_total_quota: int = Field(default=3000, ge=1, le=1_000_000)
     """Relays coturn holds at once in all."""
 
+    # Mail (src/visio/mail): invitations and notices through the operator's SMTP server.
+    smtp_host: str | None = None
+    """The SMTP server that sends Visio's mail; none: no mail is sent (and none is queued)."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """Default: 587 with ``starttls``, 465 with ``tls``, 25 with ``none``."""
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    """The sender, ``visio@example.gouv.fr`` or ``Visio <visio@example.gouv.fr>``."""
+    smtp_ca_file: Path | None = None
+    """A PEM file of the authorities to trust for the SMTP server's certificate (an internal
+    CA); default: the system's."""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    mail_language: Literal["fr", "en"] = "fr"
+    """The language of mail to people whose own is not known."""
+    meeting_max_invitees: int = Field(default=100, ge=1, le=1000)
+    meeting_max_duration_minutes: int = Field(default=12 * 60, ge=5, le=7 * 24 * 60)
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:
@@ -433,6 +452,60 @@ class Settings(BaseSettings):
         if (self.turn_tls_cert is None) != (self.turn_tls_key is None):
             raise ValueError("VISIO_TURN_TLS_CERT and VISIO_TURN_TLS_KEY go together")
         return self
+
+    @field_validator("smtp_host", "smtp_username", "smtp_from")
+    @classmethod
+    def _one_line_mail_setting(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("must be one line without control characters")
+        return value.strip()
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _check_sender(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email.utils import parseaddr
+
+        from email_validator import EmailNotValidError, validate_email
+
+        _, address = parseaddr(value)
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(
+                f"must be an e-mail address such as Visio <visio@example.gouv.fr> ({exc})"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _mail_settings_agree(self) -> Settings:
+        if self.smtp_host is None:
+            return self
+        if self.smtp_from is None:
+            raise ValueError("VISIO_SMTP_FROM is required with VISIO_SMTP_HOST")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("VISIO_SMTP_USERNAME and VISIO_SMTP_PASSWORD go together")
+        if self.smtp_username is not None and self.smtp_security == "none":
+            raise ValueError(
+                "VISIO_SMTP_USERNAME needs VISIO_SMTP_SECURITY=starttls or tls: a password is "
+                "never sent in clear text"
+            )
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise ValueError(f"VISIO_SMTP_CA_FILE {self.smtp_ca_file} is not a file")
+        return self
+
+    @property
+    def mail_configured(self) -> bool:
+        return self.smtp_host is not None
+
+    @property
+    def effective_smtp_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_security]
 
     def oidc_provider(self, provider_id: str) -> OidcProviderConfig | None:
         """The configured provider with this id, if any."""

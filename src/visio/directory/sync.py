@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from visio.auth.users import User
 from visio.directory.ldap import DirectoryError, read_groups
+from visio.directory.people import PeopleDirectory, read_people
 from visio.directory.repository import DirectoryRepository
 from visio.settings import Settings
 
@@ -30,9 +31,15 @@ def member_key(settings: Settings, user: User | None) -> str | None:
 
 
 class DirectorySync:
-    def __init__(self, settings: Settings, repository: DirectoryRepository) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repository: DirectoryRepository,
+        people: PeopleDirectory | None = None,
+    ) -> None:
         self._settings = settings
         self._repository = repository
+        self._people = people
 
     @property
     def configured(self) -> bool:
@@ -43,6 +50,8 @@ class DirectorySync:
         Raises :class:`DirectoryError` (stored groups stay as they were)."""
         groups = await asyncio.to_thread(read_groups, self._settings)
         stored = await self._repository.replace(groups)
+        if self._people is not None:  # invitee suggestions for the scheduling form
+            await self._people.replace(await asyncio.to_thread(read_people, self._settings))
         return SyncReport(*stored)
 
     async def run_forever(self) -> None:

@@ -315,3 +315,16 @@ def manage_webhooks(actor: Actor, room: StoredRoom | None) -> Decision:
     if actor.site_admin:
         return ALLOWED
     return Refusal("forbidden", "only administrators may manage the deployment's webhooks")
+
+
+def schedule_in_room(actor: Actor, room: StoredRoom) -> Decision:
+    """A meeting is scheduled in an existing room by its owners and administrators."""
+    return _needs_room_admin(actor, "schedule meetings in this room")
+
+
+def change_scheduled_meeting(actor: Actor, room: StoredRoom, organiser_id: int) -> Decision:
+    """A scheduled meeting is changed or cancelled by its organiser, or by the room's owners
+    and administrators."""
+    if actor.signed_in and actor.user_id == organiser_id:
+        return ALLOWED
+    return _needs_room_admin(actor, "change or cancel this meeting")

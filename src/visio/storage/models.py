@@ -304,3 +304,76 @@ class TranscriptTurnRecord(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     """The text as search sees it: accents folded, lower case, each word stemmed in the turn's
     language (:mod:`visio.transcripts.search`)."""
+
+
+class MailOutboxRecord(Base):
+    """A message waiting to go out (or gone): the whole RFC 5322 text, so a restart or an SMTP
+    outage loses nothing. Sent messages are purged after a while."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    """What the message is (``meeting.invitation``, ``transcript.ready``...), for the logs."""
+    recipient: Mapped[str] = mapped_column(String(320))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Set when the message was given up (refused for good, or too many attempts)."""
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class ScheduledMeetingRecord(Base):
+    """A meeting planned in a room, with its invitees: the iCalendar event Visio sends them."""
+
+    __tablename__ = "scheduled_meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True)
+    """The iCalendar UID: the same for every update and the cancellation."""
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    starts_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    """The wall-clock start in ``time_zone`` (what the organiser typed)."""
+    time_zone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """``{"frequency": "weekly", "interval": 1, "days": ["MO"], "count": 10, "until": null}``."""
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    """The end of the last occurrence (UTC), to find the meetings still to come."""
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    """``confirmed`` or ``cancelled``."""
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MeetingAttendeeRecord(Base):
+    """Someone invited to a scheduled meeting, by e-mail."""
+
+    __tablename__ = "scheduled_meeting_attendees"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("scheduled_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    partstat: Mapped[str] = mapped_column(String(16), default="NEEDS-ACTION")
+
+
+class DirectoryPersonRecord(Base):
+    """A person read from the directory (LDAP) at the last sync: invitee suggestions."""
+
+    __tablename__ = "directory_people"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

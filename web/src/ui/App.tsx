@@ -4,6 +4,8 @@ import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
 import { MyRoomsPage } from './MyRoomsPage';
 import { RoomPage } from './RoomPage';
+import { MyMeetingsPage } from '../scheduling/MyMeetingsPage';
+import { ScheduleMeetingPage } from '../scheduling/ScheduleMeetingPage';
 import { matchRoute, usePath } from './router';
 import { RecordsPage } from '../transcripts/RecordsPage';
 import { SearchPage } from '../transcripts/SearchPage';
@@ -37,5 +39,9 @@ export function App({ initialRoom }: AppProps) {
       return <RecordsPage key={route.slug} slug={route.slug} />;
     case 'transcript-search':
       return <SearchPage />;
+    case 'meetings':
+      return <MyMeetingsPage />;
+    case 'schedule':
+      return <ScheduleMeetingPage key={route.meetingId ?? 'new'} meetingId={route.meetingId} />;
   }
 }

@@ -17,6 +17,15 @@ describe('matchRoute', () => {
     expect(matchRoute('/a/b')).toEqual({ page: 'not-found' });
     expect(matchRoute('/%E0%A4%A')).toEqual({ page: 'not-found' });
   });
+
+  it('routes /meetings, /meetings/new and /meetings/<id>/edit to scheduling', () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    expect(matchRoute('/meetings')).toEqual({ page: 'meetings' });
+    expect(matchRoute('/meetings/new')).toEqual({ page: 'schedule' });
+    expect(matchRoute(`/meetings/${id}/edit`)).toEqual({ page: 'schedule', meetingId: id });
+    expect(matchRoute('/meetings/../edit')).toEqual({ page: 'not-found' });
+    expect(matchRoute('/meetings/xyz/edit')).toEqual({ page: 'not-found' });
+  });
 });
 
 describe('records and transcript search routes', () => {

@@ -29,7 +29,9 @@ export type Route =
   | { page: 'room'; slug: string }
   | { page: 'not-found' }
   | { page: 'records'; slug: string }
-  | { page: 'transcript-search' };
+  | { page: 'transcript-search' }
+  | { page: 'meetings' }
+  | { page: 'schedule'; meetingId?: string };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
@@ -43,6 +45,13 @@ export function matchRoute(pathname: string): Route {
     } catch {
       return { page: 'not-found' };
     }
+  }
+  if (segments[0] === 'meetings') {
+    if (segments.length === 1) return { page: 'meetings' };
+    if (segments.length === 2 && segments[1] === 'new') return { page: 'schedule' };
+    if (segments.length === 3 && segments[2] === 'edit' && /^[0-9a-f]{32}$/.test(segments[1] ?? ''))
+      return { page: 'schedule', meetingId: segments[1] as string };
+    return { page: 'not-found' };
   }
   if (segments.length === 1 && segments[0]) {
     let slug: string;

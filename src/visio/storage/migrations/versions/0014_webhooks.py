@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_webhooks"
-down_revision = "0011_transcripts"
+down_revision = "0012_scheduled_meetings"
 branch_labels = None
 depends_on = None
 
