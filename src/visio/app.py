@@ -20,6 +20,7 @@ from visio.audit.rest import router as audit_router
 from visio.auth.rest import api as auth_api_router
 from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
+from visio.calendars.rest import router as calendars_router
 from visio.container import Container
 from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
 from visio.errors import ApiProblem, error_response
@@ -132,6 +133,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(auth_browser_router)
     app.include_router(audit_router)
     app.include_router(tokens_router)
+    app.include_router(calendars_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

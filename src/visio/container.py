@@ -18,12 +18,20 @@ from visio.auth.service import AuthService
 from visio.auth.sessions import SessionStore
 from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
+from visio.calendars import (
+    CalDavClient,
+    CalendarAccounts,
+    CalendarPolicy,
+    Calendars,
+    PasswordSeal,
+    guarded_client,
+)
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
 from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
-from visio.ratelimit import RateLimits
+from visio.ratelimit import KeyedRateLimiter, RateLimits
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
@@ -131,6 +139,27 @@ class Container:
             joins=settings.rate_limit_joins_per_minute,
             sockets=settings.protocol_max_sockets_per_address,
         )
+        self.calendar_http = guarded_client(
+            allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
+        )
+        self.calendars = Calendars(
+            CalendarPolicy(
+                deployment_url=settings.caldav_url,
+                deployment_username=settings.caldav_username,
+                deployment_password=settings.caldav_password,
+                allow_http=settings.caldav_allow_http,
+                allow_private=settings.caldav_allow_private,
+            ),
+            CalDavClient(self.calendar_http),
+            CalendarAccounts(
+                database_sessions,
+                PasswordSeal(settings.caldav_encryption_key.get_secret_value()),
+            )
+            if settings.caldav_encryption_key
+            else None,
+            self.metrics.registry,
+        )
+        self.calendar_requests = KeyedRateLimiter(settings.caldav_requests_per_minute)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -227,5 +256,7 @@ class Container:
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
+        await self.calendars.close()
+        await self.calendar_http.aclose()
         await self.http.aclose()
         await self.database.dispose()
