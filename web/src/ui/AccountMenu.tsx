@@ -92,6 +92,19 @@ export function AccountMenu() {
           >
             {t.myRooms}
           </a>
+          <a
+            href="/meetings"
+            className="button button--ghost button--block account__link"
+            data-testid="my-meetings-link"
+            onClick={(event) => {
+              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+              event.preventDefault();
+              setOpen(false);
+              navigate('/meetings');
+            }}
+          >
+            {t.myMeetings}
+          </a>
           <button
             type="button"
             className="button button--secondary button--block"

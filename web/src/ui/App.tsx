@@ -1,5 +1,6 @@
 import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
+import { CalendarPage } from '../calendars/CalendarPage';
 import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
 import { MyRoomsPage } from './MyRoomsPage';
@@ -31,5 +32,7 @@ export function App({ initialRoom }: AppProps) {
       );
     case 'not-found':
       return <ErrorPage code="page_not_found" />;
+    case 'meetings':
+      return <CalendarPage />;
   }
 }

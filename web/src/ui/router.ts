@@ -23,12 +23,18 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
-export type Route = { page: 'home' } | { page: 'rooms' } | { page: 'room'; slug: string } | { page: 'not-found' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'rooms' }
+  | { page: 'room'; slug: string }
+  | { page: 'not-found' }
+  | { page: 'meetings' };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
   if (segments.length === 0) return { page: 'home' };
   if (segments.length === 1 && segments[0] === 'rooms') return { page: 'rooms' };
+  if (segments.length === 1 && segments[0] === 'meetings') return { page: 'meetings' };
   if (segments.length === 1 && segments[0]) {
     let slug: string;
     try {
