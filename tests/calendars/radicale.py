@@ -12,8 +12,14 @@ import httpx
 
 from tests.support import _die_with_parent, free_port, wait_until
 
-USERS = {"alice": "alice-app-password", "bob": "bob-app-password", "visio": "service-password"}
-"""The accounts on the server; ``visio`` is a deployment's service account."""
+USERS = {
+    "alice": "alice-app-password",
+    "bob": "bob-app-password",
+    "visio": "service-password",
+    "carol@example.gouv.fr": "channel-7:visio-token",
+}
+"""The accounts on the server; ``visio`` is a deployment's service account; Carol signs in
+with her e-mail and a shared service token, as La Suite's calendar takes a global channel."""
 
 
 @dataclass

@@ -244,3 +244,36 @@ async def test_calendars_without_any_calendar_skip_quietly(http: httpx.AsyncClie
     assert (await calendars.write_event(carol, UID, weekly_meeting(UID))).status == "skipped"
     assert await calendars.upcoming(carol, OCTOBER, OCTOBER + timedelta(days=1)) == []
     assert await calendars.test(carol) is None
+
+
+async def test_calendars_deployment_signs_in_as_each_person_with_a_service_token(
+    shared_radicale: RadicaleServer, http: httpx.AsyncClient
+) -> None:
+    """VISIO_CALDAV_USERNAME={email} with one token as password (La Suite's calendar's global
+    channel): Carol's meeting goes into her own calendar, made on first use."""
+    calendars = Calendars(
+        CalendarPolicy(
+            deployment_url=f"{shared_radicale.url}/{{email}}/visio/",
+            deployment_username="{email}",
+            deployment_password=SecretStr(USERS["carol@example.gouv.fr"]),
+            allow_http=True,
+            allow_private=True,
+        ),
+        CalDavClient(http),
+        None,
+    )
+    carol = User(
+        id=11,
+        provider="test",
+        subject="carol",
+        given_name="Carol",
+        usual_name="",
+        email="carol@example.gouv.fr",
+        uid=None,
+        siret=None,
+        idp_id=None,
+    )
+    outcome = await calendars.write_event(carol, UID, weekly_meeting(UID))
+    assert outcome.status == "done", outcome.failure
+    stored = shared_radicale.raw_event("carol@example.gouv.fr", UID, "visio")
+    assert stored.status_code == 200 and f"UID:{UID}" in stored.text

@@ -113,6 +113,16 @@ def fill_template(template: str, email: str) -> str:
     )
 
 
+def fill_username(template: str, email: str) -> str:
+    """The user name to sign in with for this person: ``{email}`` and ``{user}`` filled in as
+    they are (La Suite's calendar takes the person's e-mail with a service token as password)."""
+    return template.replace("{email}", email).replace("{user}", email.partition("@")[0])
+
+
+def has_placeholder(text: str) -> bool:
+    return any(f"{{{name}}}" in text for name in TEMPLATE_FIELDS)
+
+
 class NonPublicAddressError(httpcore.ConnectError):
     """A connection the guard refused: the host is or resolves to a non-public address."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from visio.calendars.account import CalendarAccount
-from visio.calendars.addresses import check_calendar_url, guarded_client
+from visio.calendars.addresses import check_calendar_url, guarded_client, has_placeholder
 from visio.calendars.client import CalDavClient
 from visio.calendars.errors import CalendarError
 from visio.settings import Settings
@@ -18,6 +18,14 @@ class CheckLine:
     ok: bool
     what: str
     fix: str = ""
+
+
+def _fix(failure: CalendarError) -> str:
+    return {
+        "unauthorised": "check VISIO_CALDAV_USERNAME and VISIO_CALDAV_PASSWORD",
+        "refused_address": "a server on this network needs VISIO_CALDAV_ALLOW_PRIVATE=true",
+        "invalid_url": "fix VISIO_CALDAV_URL",
+    }.get(failure.reason, "check VISIO_CALDAV_URL and that the server is up")
 
 
 async def check_calendars(settings: Settings) -> list[CheckLine]:
@@ -42,10 +50,7 @@ async def check_calendars(settings: Settings) -> list[CheckLine]:
             base, allow_http=settings.caldav_allow_http, allow_private=settings.caldav_allow_private
         )
     except CalendarError as exc:
-        return [
-            *lines,
-            CheckLine(False, f"calendar server {base}: {exc.message}", "fix VISIO_CALDAV_URL"),
-        ]
+        return [*lines, CheckLine(False, f"calendar server {base}: {exc.message}", _fix(exc))]
     account = CalendarAccount(
         url,
         settings.caldav_username or "",
@@ -57,16 +62,16 @@ async def check_calendars(settings: Settings) -> list[CheckLine]:
     ) as http:
         client = CalDavClient(http)
         try:
-            if placeholder < 0:
+            if has_placeholder(account.username):
+                # The user name is each person's (La Suite's calendar): only people can sign in.
+                await client.reach(account, signed_in=False)
+                what = f"calendar server at {url} answers (sign-in is checked per person)"
+            elif placeholder < 0:
                 info = await client.check(account)
                 what = f"calendar {url} ({info.display_name or 'no name'}) takes events"
             else:
                 await client.reach(account)
                 what = f"calendar server at {url} answers and accepts VISIO_CALDAV_USERNAME"
         except CalendarError as exc:
-            fix = {
-                "unauthorised": "check VISIO_CALDAV_USERNAME and VISIO_CALDAV_PASSWORD",
-                "refused_address": "a server on this network needs VISIO_CALDAV_ALLOW_PRIVATE=true",
-            }.get(exc.reason, "check VISIO_CALDAV_URL and that the server is up")
-            return [*lines, CheckLine(False, f"calendar server {url}: {exc.message}", fix)]
+            return [*lines, CheckLine(False, f"calendar server {url}: {exc.message}", _fix(exc))]
     return [*lines, CheckLine(True, what)]

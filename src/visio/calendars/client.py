@@ -226,9 +226,10 @@ class CalDavClient:
             or any(comp.get("name") == "VEVENT" for comp in components),
         )
 
-    async def reach(self, account: CalendarAccount) -> None:
+    async def reach(self, account: CalendarAccount, *, signed_in: bool = True) -> None:
         """Sign in at the account's URL (any WebDAV collection: a server's root or a person's
-        home) and get an answer: raise :class:`CalendarError` otherwise."""
+        home) and get an answer: raise :class:`CalendarError` otherwise. With ``signed_in``
+        False, a refusal of the credentials counts as an answer (the server is there)."""
         response = await self._send(
             account,
             "PROPFIND",
@@ -236,8 +237,11 @@ class CalDavClient:
             headers={"depth": "0", "content-type": "application/xml; charset=utf-8"},
             content=PROPFIND_CALENDAR,
         )
-        if response.status_code != 207:
-            raise self._failure(response, "opening the server")
+        if response.status_code == 207 or (
+            not signed_in and response.status_code in (401, 403, 404)
+        ):
+            return
+        raise self._failure(response, "opening the server")
 
     async def create_calendar(self, account: CalendarAccount) -> None:
         """Make the account's calendar collection (MKCALENDAR), for deployments whose URL

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from visio.auth.users import User
 from visio.backoff import Backoff
 from visio.calendars.account import CalendarAccount
-from visio.calendars.addresses import check_calendar_url, fill_template
+from visio.calendars.addresses import check_calendar_url, fill_template, fill_username
 from visio.calendars.client import CalDavClient, CalendarInfo, StoredEvent
 from visio.calendars.errors import CalendarError
 from visio.calendars.ical import Occurrence
@@ -93,7 +93,7 @@ class Calendars:
         )
         return CalendarAccount(
             url,
-            policy.deployment_username or "",
+            fill_username(policy.deployment_username or "", user.email),
             policy.deployment_password or SecretStr(""),
             "deployment",
         )
