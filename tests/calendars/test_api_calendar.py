@@ -3,6 +3,7 @@ against a real Radicale."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.auth.conftest import ADMIN_EMAIL
 from tests.auth.signin import audit_events
@@ -288,3 +291,46 @@ def test_api_calendar_personal_needs_the_encryption_key(tmp_path: Path) -> None:
             )
             assert refused.status_code == 409
             assert "VISIO_CALDAV_ENCRYPTION_KEY" in refused.json()["error"]["message"]
+
+
+ANY_TEXT = st.text(
+    st.characters(codec=None, exclude_categories=())
+    | st.sampled_from(["\x00", "\ud800", "\udfff", "\u202e", "\u200b", "\r", "\n", " ", "@", "/"]),
+    max_size=80,
+)
+
+
+def test_api_calendar_any_unicode_is_refused_or_stored_never_an_error(
+    calendar_server: Server,
+) -> None:
+    """Any Unicode in the URL, user name and password: a clear 200 or 422, never a 5xx, and a
+    stored password is never echoed."""
+    with _browser(calendar_server, "jean") as jean:
+
+        @given(url=ANY_TEXT, username=ANY_TEXT, password=ANY_TEXT)
+        @settings(
+            max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def exercise(url: str, username: str, password: str) -> None:
+            body = json.dumps(
+                {
+                    "url": "https://cal.example.org/" + url,
+                    "username": username,
+                    "password": password,
+                }
+            )
+            response = jean.http.put(
+                "/api/v1/me/calendar", content=body, headers={"content-type": "application/json"}
+            )
+            assert response.status_code in (200, 422), response.text
+            if response.status_code == 200:
+                assert set(response.json()["personal"]) == {
+                    "url",
+                    "username",
+                    "updated_at",
+                    "checked_at",
+                    "failure",
+                    "failure_message",
+                }
+
+        exercise()
