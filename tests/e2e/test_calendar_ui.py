@@ -106,6 +106,14 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "my-meetings-phone.png", full_page=True)
 
-    # Disconnecting forgets it.
+    # Disconnecting asks first (Escape keeps it), then forgets it.
     page.get_by_test_id("calendar-disconnect").click()
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_contain_text("Délier votre agenda")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(meetings).to_have_count(2)
+    page.get_by_test_id("calendar-disconnect").click()
+    page.get_by_test_id("confirm").click()
     expect(upcoming).to_contain_text("Aucun agenda")
+    expect(page.get_by_test_id("calendar-url")).to_have_value("")

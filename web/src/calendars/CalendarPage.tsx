@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent, type MouseEven
 import { loginUrl } from '../api/auth';
 import { useI18n } from '../i18n/I18nProvider';
 import { useAuth } from '../ui/AuthProvider';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { navigate } from '../ui/router';
 import { TopBar } from '../ui/TopBar';
 import '../ui/myRooms.css';
@@ -171,6 +172,7 @@ function CalendarSettingsCard({
   const [username, setUsername] = useState(personal?.username ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   // What the last action found, as a reason code (or a calendar's name): translated when shown,
   // so switching the language changes it too.
   const [status, setStatus] = useState<Status | null>(
@@ -301,12 +303,7 @@ function CalendarSettingsCard({
                 className="button button--danger"
                 disabled={busy}
                 data-testid="calendar-disconnect"
-                onClick={run(async () => {
-                  await disconnectCalendar(csrf);
-                  setUrl('');
-                  setUsername('');
-                  await onChanged();
-                })}
+                onClick={() => setConfirming(true)}
               >
                 {t.calendarDisconnect}
               </button>
@@ -329,6 +326,23 @@ function CalendarSettingsCard({
               : t.calendarWorks
             : calendarFailureText(t, status.reason))}
       </p>
+      {confirming && (
+        <ConfirmDialog
+          title={t.calendarDisconnectTitle}
+          text={t.calendarDisconnectText}
+          confirmLabel={t.calendarDisconnect}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void run(async () => {
+              await disconnectCalendar(csrf);
+              setUrl('');
+              setUsername('');
+              await onChanged();
+            })();
+          }}
+        />
+      )}
     </section>
   );
 }

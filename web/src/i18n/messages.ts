@@ -436,6 +436,9 @@ const en = {
   calendarSaveAndTest: 'Save and test',
   calendarTest: 'Test the connection',
   calendarDisconnect: 'Disconnect this calendar',
+  calendarDisconnectTitle: 'Disconnect your calendar?',
+  calendarDisconnectText:
+    'Visio forgets its address and password. Meetings already in it stay there; new ones are no longer written into it.',
   calendarWorks: 'Connected: Visio can write your meetings into this calendar.',
   calendarWorksNamed: (name: string) => `Connected to “${name}”: Visio can write your meetings into it.`,
   calendarPersonalDisabled: 'This server does not let people connect their own calendar. Ask your administrator.',
@@ -893,6 +896,9 @@ const fr: Messages = {
   calendarSaveAndTest: 'Enregistrer et tester',
   calendarTest: 'Tester la connexion',
   calendarDisconnect: 'Délier cet agenda',
+  calendarDisconnectTitle: 'Délier votre agenda ?',
+  calendarDisconnectText:
+    "Visio oublie son adresse et son mot de passe. Les réunions qui y sont déjà y restent ; les nouvelles n'y sont plus inscrites.",
   calendarWorks: 'Connecté : Visio peut inscrire vos réunions dans cet agenda.',
   calendarWorksNamed: (name: string) => `Connecté à « ${name} » : Visio peut y inscrire vos réunions.`,
   calendarPersonalDisabled:
