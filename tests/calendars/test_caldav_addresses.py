@@ -27,6 +27,10 @@ from visio.calendars.addresses import check_url_template, fill_template
         "https://[fd00::1]/cal/",
         "https://[::ffff:127.0.0.1]/cal/",
         "https://[::ffff:10.0.0.1]/cal/",
+        "https://[2002:7f00:1::]/cal/",
+        "https://[64:ff9b::a00:1]/cal/",
+        "https://[::127.0.0.1]/cal/",
+        "https://198.18.0.1/cal/",
         "https://224.0.0.1/cal/",
     ],
 )
@@ -65,6 +69,12 @@ def test_caldav_url_that_is_not_a_plain_https_url_is_refused(url: str, problem: 
 
 def test_caldav_url_public_https_is_accepted_as_a_collection() -> None:
     """A public https URL is accepted, made to end with a slash; http only when allowed."""
+    for public in (
+        "https://8.8.8.8/cal/",
+        "https://[2a00:1450::1]/cal/",
+        "https://[::ffff:8.8.8.8]/",
+    ):
+        assert check_calendar_url(public, allow_http=False, allow_private=False) == public
     assert (
         check_calendar_url(
             "https://calendar.example.org/dav/alice/visio", allow_http=False, allow_private=False

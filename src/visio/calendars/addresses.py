@@ -36,13 +36,32 @@ TEMPLATE_FIELDS = frozenset({"email", "user"})
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64, IPv4-compatible), if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public_address(address: IpAddress) -> bool:
     """Whether ``address`` is a public unicast address (not loopback, private, link-local,
-    shared, reserved, multicast or unspecified; an IPv4 address mapped into IPv6 counts as
-    itself)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    shared, reserved, multicast or unspecified); an IPv6 address that carries an IPv4 one
+    (mapped, 6to4, NAT64, IPv4-compatible) is judged by that one too."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return is_public_address(embedded)
+    return True
 
 
 def _ip_literal(host: str) -> IpAddress | None:
