@@ -11,6 +11,7 @@ from tests.calendars.conftest import account_at
 from tests.calendars.events import weekly_meeting
 from tests.calendars.radicale import RadicaleServer
 from visio.calendars import CalDavClient, CalendarAccount, CalendarError
+from visio.calendars.ical import occurrences
 
 UID = "20261013-weekly@visio.example.gouv.fr"
 
@@ -199,3 +200,18 @@ async def test_caldav_server_down_is_unreachable(client: CalDavClient) -> None:
     with pytest.raises(CalendarError) as refused:
         await client.check(down)
     assert refused.value.reason == "unreachable" and refused.value.transient
+
+
+
+def test_caldav_occurrences_skip_rules_that_repeat_every_second() -> None:
+    """An event repeating every second (years of it to expand: Radicale itself times out on
+    it) is skipped by Visio's expansion, not expanded for minutes; the meeting beside it is
+    still listed. (Through Radicale the same calendar gives a clear 'timeout'.)"""
+    flood = weekly_meeting("flood@elsewhere", first_day="20200101").replace(
+        "RRULE:FREQ=WEEKLY;COUNT=5", "RRULE:FREQ=SECONDLY"
+    )
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    found = occurrences([flood, weekly_meeting(UID)], start, start + timedelta(days=60), 500)
+    assert [o.uid for o in found] == [UID] * 5
+    capped = occurrences([weekly_meeting(UID)], start, start + timedelta(days=60), 2)
+    assert len(capped) == 2

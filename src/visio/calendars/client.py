@@ -13,6 +13,7 @@ event's time zone that people read their meetings in, and servers differ in how 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -196,7 +197,10 @@ class CalDavClient:
             for data in self._multistatus(response).iter(f"{CALDAV}calendar-data")
             if data.text
         ]
-        return occurrences(resources, start, end, min(limit, MAX_OCCURRENCES))
+        # Parsing and expanding a month of a busy calendar takes CPU: off the event loop.
+        return await asyncio.to_thread(
+            occurrences, resources, start, end, min(limit, MAX_OCCURRENCES)
+        )
 
     async def check(self, account: CalendarAccount) -> CalendarInfo:
         """Sign in and look at the calendar collection: raise :class:`CalendarError` when it

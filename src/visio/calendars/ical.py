@@ -47,7 +47,7 @@ def calendar_resource(uid: str, ics_text: str) -> bytes:
         raise CalendarError("invalid_event", f"the event is larger than {MAX_EVENT_BYTES} bytes")
     try:
         calendar = icalendar.Calendar.from_ical(ics_text)
-    except ValueError as exc:
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise CalendarError("invalid_event", f"the event is not iCalendar text ({exc})") from None
     if not isinstance(calendar, icalendar.Calendar):
         raise CalendarError("invalid_event", "the text is not a VCALENDAR")
@@ -75,30 +75,53 @@ def _as_datetime(value: date | datetime, zone: Any) -> datetime:
     return datetime.combine(value, time(0), tzinfo=zone)
 
 
+TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
+"""Recurrences Visio does not expand: a meeting never repeats every second, minute or hour, and
+such a rule in a calendar would make the expansion run for a very long time."""
+
+
 def occurrences(
     resources: list[str], start: datetime, end: datetime, limit: int
 ) -> list[Occurrence]:
     """The occurrences of the events in ``resources`` (iCalendar texts) that overlap
-    [``start``, ``end``), earliest first, at most ``limit``. A resource that cannot be read
-    is skipped (another client may have written it)."""
+    [``start``, ``end``), earliest first, at most ``limit``. A resource that cannot be read,
+    or whose rule repeats every second, minute or hour, is skipped (another client wrote it).
+    CPU-bound: call it from a worker thread."""
     found: list[Occurrence] = []
     for text in resources:
         try:
             calendar = icalendar.Calendar.from_ical(text)
-            components = recurring_ical_events.of(calendar).between(start, end)
-        except (ValueError, KeyError, TypeError):
-            continue
-        recurring = {
-            str(event.get("UID", ""))
-            for event in calendar.walk("VEVENT")
-            if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
-        }
-        for component in components:
-            occurrence = _occurrence(component, start.tzinfo, recurring)
-            if occurrence is not None:
+            events = list(calendar.walk("VEVENT"))
+            if any(_frequency(event) in TOO_FREQUENT for event in events):
+                continue
+            recurring = {
+                str(event.get("UID", ""))
+                for event in events
+                if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
+            }
+            # after() yields in order, lazily: stop at the end of the range or at the limit.
+            taken = 0
+            for component in recurring_ical_events.of(calendar).after(start):
+                occurrence = _occurrence(component, start.tzinfo, recurring)
+                if occurrence is None:
+                    continue
+                if occurrence.start >= end or taken >= limit:
+                    break
                 found.append(occurrence)
+                taken += 1
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            continue
     found.sort(key=lambda o: (o.start, o.uid))
     return found[:limit]
+
+
+def _frequency(event: Any) -> str | None:
+    rule = event.get("RRULE")
+    rules = rule if isinstance(rule, list) else [rule]
+    for item in rules:
+        if item is not None and item.get("FREQ"):
+            return str(item["FREQ"][0]).upper()
+    return None
 
 
 def _occurrence(component: Any, zone: Any, recurring: set[str]) -> Occurrence | None:

@@ -213,6 +213,15 @@ class Calendars:
                 )
                 return CalendarOutcome("retrying", exc)
             return CalendarOutcome("failed", exc)
+        except Exception:
+            # A bug or an answer nobody foresaw must not fail the meeting being scheduled.
+            logger.exception(
+                "calendar %s of %s for user %s failed unexpectedly", operation, uid, user.id
+            )
+            self._operations.labels(operation, "internal").inc()
+            return CalendarOutcome(
+                "failed", CalendarError("bad_response", "the calendar could not be updated")
+            )
         await self._note(user, account, operation, None)
         return CalendarOutcome("done", event=event)
 
@@ -248,6 +257,14 @@ class Calendars:
                         )
                         return
                     continue
+                except Exception:
+                    logger.exception(
+                        "calendar %s of %s for user %s failed unexpectedly; given up",
+                        operation,
+                        uid,
+                        user.id,
+                    )
+                    return
                 await self._note(user, account, operation, None)
                 logger.info("calendar %s of %s for user %s done on retry", operation, uid, user.id)
                 return
