@@ -273,11 +273,14 @@ def test_api_calendar_strict_server_refuses_a_name_that_resolves_to_loopback(
 
 
 def test_api_calendar_requests_are_rate_limited(strict_server: Server) -> None:
-    """Each test makes Visio call a server: past VISIO_CALDAV_REQUESTS_PER_MINUTE (20), 429."""
+    """Each test makes Visio call a server: a burst of VISIO_CALDAV_REQUESTS_PER_MINUTE (20)
+    passes, then 429 (one more is let through every 3 s, so a slow machine may see a few)."""
     with _browser(strict_server, "lucie") as lucie:
-        answers = [lucie.http.post("/api/v1/me/calendar/test").status_code for _ in range(21)]
+        answers = []
+        while 429 not in answers and len(answers) < 60:
+            answers.append(lucie.http.post("/api/v1/me/calendar/test").status_code)
     assert answers[:20] == [200] * 20
-    assert answers[20] == 429
+    assert answers[-1] == 429
 
 
 def test_api_calendar_personal_needs_the_encryption_key(tmp_path: Path) -> None:
