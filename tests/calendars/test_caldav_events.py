@@ -202,7 +202,6 @@ async def test_caldav_server_down_is_unreachable(client: CalDavClient) -> None:
     assert refused.value.reason == "unreachable" and refused.value.transient
 
 
-
 def test_caldav_occurrences_skip_rules_that_repeat_every_second() -> None:
     """An event repeating every second (years of it to expand: Radicale itself times out on
     it) is skipped by Visio's expansion, not expanded for minutes; the meeting beside it is
