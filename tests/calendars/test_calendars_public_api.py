@@ -17,5 +17,5 @@ def test_calendars_public_api_is_what_the_package_documents() -> None:
         "CalendarError",
     } <= exported
     calendars = visio.calendars.Calendars
-    for method in ("write_event", "remove_event", "upcoming", "test", "account_for"):
+    for method in ("write_event", "remove_event", "read_event", "upcoming", "test", "account_for"):
         assert callable(getattr(calendars, method))

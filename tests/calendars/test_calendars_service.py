@@ -99,11 +99,14 @@ async def test_calendars_write_event_goes_into_the_organisers_own_calendar(
         outcome = await calendars.write_event(alice, UID, weekly_meeting(UID))
         assert outcome.status == "done" and outcome.event is not None and outcome.event.etag
         assert radicale.raw_event("alice", UID).status_code == 200
+        read = await calendars.read_event(alice, UID)
+        assert read is not None and read.etag == outcome.event.etag and "METHOD" not in read.ics
         found = await calendars.upcoming(alice, OCTOBER, OCTOBER + timedelta(days=60))
         assert len(found) == 5
         removed = await calendars.remove_event(alice, UID)
         assert removed.status == "done"
         assert radicale.raw_event("alice", UID).status_code == 404
+        assert await calendars.read_event(alice, UID) is None
     finally:
         radicale.stop()
 

@@ -140,6 +140,18 @@ class Calendars:
 
         return await self._run("delete", organiser, uid, delete)
 
+    async def read_event(self, user: User, uid: str) -> StoredEvent | None:
+        """The event ``uid`` as ``user``'s calendar holds it (to check what was written, or
+        what someone changed there), or None. Raises :class:`CalendarError`."""
+        account = await self.account_for(user)
+        if account is None:
+            return None
+        try:
+            return await self.client.get_event(account, uid)
+        except CalendarError as exc:
+            await self._note(user, account, "read", exc, uid)
+            raise
+
     async def upcoming(self, user: User, start: datetime, end: datetime) -> list[Occurrence]:
         """The occurrences in ``user``'s calendar between ``start`` and ``end`` (recurrences
         expanded in their time zones), or [] without a calendar. Raises
