@@ -3,9 +3,11 @@ wrong password explained, then the upcoming Visio meetings read from the calenda
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from playwright.sync_api import expect
 from tests.calendars.events import weekly_meeting
 from tests.calendars.radicale import USERS, RadicaleServer, start_radicale
 from tests.e2e.browser import Participants, screenshot
+from tests.e2e.test_axe import axe_violations, open_page
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.support import RunningServer
 
@@ -62,8 +65,10 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     )
     assert stored.status_code == 201
 
-    person = participants.open(f"{server.url}/", "pierre")
+    # A context that lets the test inject axe-core despite Visio's CSP.
+    person = open_page(participants, f"{server.url}/", "pierre", {"width": 1024, "height": 700})
     page = person.page
+    violations: dict[str, list[dict[str, Any]]] = {}
     page.get_by_test_id("login-proconnect").click()
     page.wait_for_url(f"{provider.issuer}/interaction/**")
     page.locator("#login").fill("pierre")
@@ -74,6 +79,7 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     page.wait_for_url(f"{server.url}/meetings")
     upcoming = page.get_by_test_id("upcoming-meetings")
     expect(upcoming).to_contain_text(re.compile(r"No calendar is connected|Aucun agenda"))
+    violations["empty"] = axe_violations(page)
 
     # A wrong app password: the form says what to check, in the live status region.
     page.get_by_label(re.compile(r"^(Calendar address|Adresse de l'agenda)")).fill(url)
@@ -83,6 +89,7 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     status = page.get_by_test_id("calendar-status")
     expect(status).to_contain_text(re.compile(r"refused the user name or password|a refusé"))
     expect(status).to_have_attribute("aria-live", "polite")
+    violations["refused"] = axe_violations(page)
 
     # The right one: connected, and the meetings of the calendar are listed with a Join link.
     page.get_by_test_id("calendar-password").fill(USERS["alice"])
@@ -96,6 +103,7 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     expect(meetings.first.get_by_role("link")).to_have_attribute("href", "/abc-defg-hij")
     assert USERS["alice"] not in page.content()
     screenshot(page, "my-meetings.png", full_page=True)
+    violations["listed"] = axe_violations(page)
 
     # In French, and at phone width, nothing overflows.
     page.get_by_role("button", name=re.compile(r"Passer en français")).click()
@@ -105,11 +113,13 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     expect(meetings).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "my-meetings-phone.png", full_page=True)
+    violations["phone, French"] = axe_violations(page)
 
     # Disconnecting asks first (Escape keeps it), then forgets it.
     page.get_by_test_id("calendar-disconnect").click()
     dialog = page.get_by_test_id("confirm-dialog")
     expect(dialog).to_contain_text("Délier votre agenda")
+    violations["confirm"] = axe_violations(page)
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(meetings).to_have_count(2)
@@ -117,3 +127,12 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     page.get_by_test_id("confirm").click()
     expect(upcoming).to_contain_text("Aucun agenda")
     expect(page.get_by_test_id("calendar-url")).to_have_value("")
+    # axe-core: no serious or critical violation in any of these states.
+    # The top bar's avatar colours (web/src/ui/avatar.ts, not this page's) fail contrast for
+    # some names (white on #298e75: 4.02:1); reported apart, left out here.
+    problems = {
+        where: kept
+        for where, found in violations.items()
+        if (kept := [v for v in found if any(not n.startswith(".avatar ") for n in v["nodes"])])
+    }
+    assert problems == {}, json.dumps(problems, indent=1)
