@@ -276,6 +276,8 @@ async def test_calendars_deployment_signs_in_as_each_person_with_a_service_token
         siret=None,
         idp_id=None,
     )
+    info = await calendars.test(carol)  # the calendar is made by the first test or write
+    assert info is not None and info.supports_events
     outcome = await calendars.write_event(carol, UID, weekly_meeting(UID))
     assert outcome.status == "done", outcome.failure
     stored = shared_radicale.raw_event("carol@example.gouv.fr", UID, "visio")

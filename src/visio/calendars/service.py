@@ -174,7 +174,14 @@ class Calendars:
         if account is None:
             return None
         try:
-            info = await self.client.check(account)
+            try:
+                info = await self.client.check(account)
+            except CalendarError as exc:
+                if exc.reason != "not_found" or account.source != "deployment":
+                    raise
+                # The deployment's calendar is made on first use: this is one.
+                await self.client.create_calendar(account)
+                info = await self.client.check(account)
             if not info.supports_events:
                 raise CalendarError("not_a_calendar", "this calendar does not take events")
         except CalendarError as exc:
