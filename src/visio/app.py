@@ -20,6 +20,7 @@ from visio.audit.rest import router as audit_router
 from visio.auth.rest import api as auth_api_router
 from visio.auth.rest import browser as auth_browser_router
 from visio.auth.tokens_rest import router as tokens_router
+from visio.calendars.rest import router as calendars_router
 from visio.container import Container
 from visio.edge.body import BODY_TOO_LARGE, BodySizeLimit, BodyTooLarge
 from visio.embed.bootstrap import with_embed_origins
@@ -146,6 +147,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(transcripts_router)
     app.include_router(webhooks_router)
     app.include_router(meetings_router)
+    app.include_router(calendars_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

@@ -272,6 +272,10 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
                 "check VISIO_SMTP_HOST, VISIO_SMTP_PORT, VISIO_SMTP_SECURITY, VISIO_SMTP_USERNAME "
                 "and VISIO_SMTP_PASSWORD (and VISIO_SMTP_CA_FILE for an internal CA)",
             )
+    from visio.calendars.checks import check_calendars
+
+    for line in asyncio.run(check_calendars(settings)):
+        report(line.ok, line.what, line.fix)
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

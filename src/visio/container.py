@@ -18,6 +18,15 @@ from visio.auth.service import AuthService
 from visio.auth.sessions import SessionStore
 from visio.auth.tokens import TokenStore
 from visio.auth.users import UserRepository
+from visio.calendars import (
+    CalDavClient,
+    CalendarAccounts,
+    CalendarPolicy,
+    Calendars,
+    PasswordSeal,
+    guarded_client,
+)
+from visio.calendars.scheduled import CalendarFollower
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.directory.people import PeopleDirectory
 from visio.mail import Mailer, Outbox, SmtpTransport
@@ -183,6 +192,28 @@ class Container:
         )
         self.directory_search_rate = KeyedRateLimiter(60)
         self._mail_sending: asyncio.Task[None] | None = None
+        self.calendar_http = guarded_client(
+            allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
+        )
+        self.calendars = Calendars(
+            CalendarPolicy(
+                deployment_url=settings.caldav_url,
+                deployment_username=settings.caldav_username,
+                deployment_password=settings.caldav_password,
+                allow_http=settings.caldav_allow_http,
+                allow_private=settings.caldav_allow_private,
+            ),
+            CalDavClient(self.calendar_http),
+            CalendarAccounts(
+                database_sessions,
+                PasswordSeal(settings.caldav_encryption_key.get_secret_value()),
+            )
+            if settings.caldav_encryption_key
+            else None,
+            self.metrics.registry,
+        )
+        self.calendar_requests = KeyedRateLimiter(settings.caldav_requests_per_minute)
+        self.meetings.listeners.append(CalendarFollower(self.calendars))
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -305,5 +336,7 @@ class Container:
         await self.media_engine.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
+        await self.calendars.close()
+        await self.calendar_http.aclose()
         await self.http.aclose()
         await self.database.dispose()

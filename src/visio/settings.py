@@ -261,6 +261,26 @@ class Settings(BaseSettings):
     meeting_max_invitees: int = Field(default=100, ge=1, le=1000)
     meeting_max_duration_minutes: int = Field(default=12 * 60, ge=5, le=7 * 24 * 60)
 
+    caldav_url: str | None = None
+    """The deployment's calendar server: the URL of each person's calendar collection, with
+    ``{email}`` (or ``{user}``, the part before the @) standing for the organiser, e.g.
+    ``https://calendars.example.gouv.fr/caldav/{email}/visio/``; none by default."""
+    caldav_username: str | None = None
+    caldav_password: SecretStr | None = None
+    """The service account Visio signs in to VISIO_CALDAV_URL with (HTTP Basic)."""
+    caldav_encryption_key: SecretStr | None = None
+    """Fernet keys (comma-separated, the first encrypts) for the app passwords people give for
+    their own calendar; without one, people cannot connect their own calendar."""
+    caldav_allow_http: bool = False
+    """Allow plain http:// calendar servers (tests, a server on the same host); off: https only."""
+    caldav_allow_private: bool = False
+    """Allow calendar servers on loopback, private, link-local and other non-public addresses
+    (off: refused, so a person's calendar URL cannot reach into Visio's own network)."""
+    caldav_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    caldav_requests_per_minute: int = Field(default=20, ge=1, le=10_000)
+    """Calendar requests one person may cause per minute from the web app ("test connection",
+    "My meetings"): each makes Visio call a server on their behalf."""
+
     @field_validator("janus_ice_interfaces", "janus_ice_ignore", mode="before")
     @classmethod
     def _split_interface_list(cls, value: Any) -> Any:
@@ -427,6 +447,24 @@ class Settings(BaseSettings):
             return str(ipaddress.ip_address(value.strip()))
         except ValueError as exc:
             raise ValueError(f"{value.strip()!r} is not an IP address") from exc
+    @field_validator("caldav_url")
+    @classmethod
+    def _check_caldav_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from visio.calendars.addresses import check_url_template
+
+        return check_url_template(value.strip())
+
+    @field_validator("caldav_encryption_key")
+    @classmethod
+    def _check_caldav_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from visio.calendars.passwords import parse_keys
+
+        parse_keys(value.get_secret_value())
+        return value
 
     @model_validator(mode="after")
     def _external_janus_needs_url(self) -> Settings:
@@ -506,6 +544,12 @@ class Settings(BaseSettings):
         if self.smtp_port is not None:
             return self.smtp_port
         return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_security]
+
+    @model_validator(mode="after")
+    def _caldav_needs_https(self) -> Settings:
+        if self.caldav_url and self.caldav_url.startswith("http://") and not self.caldav_allow_http:
+            raise ValueError("VISIO_CALDAV_URL must be https:// (or set VISIO_CALDAV_ALLOW_HTTP)")
+        return self
 
     def oidc_provider(self, provider_id: str) -> OidcProviderConfig | None:
         """The configured provider with this id, if any."""

@@ -377,3 +377,21 @@ class DirectoryPersonRecord(Base):
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+class CalendarAccountRecord(Base):
+    """The calendar a person connected themselves (CalDAV): where it is and how to sign in.
+    The password is sealed with VISIO_CALDAV_ENCRYPTION_KEY (visio.calendars.passwords)."""
+
+    __tablename__ = "calendar_accounts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    username: Mapped[str] = mapped_column(String(320))
+    password_sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When Visio last talked to the calendar, successfully or not."""
+    failure: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The reason code of the last failure (visio.calendars.errors), None after a success."""
+    failure_message: Mapped[str | None] = mapped_column(String(500), nullable=True)

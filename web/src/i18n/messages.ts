@@ -581,6 +581,49 @@ const en = {
   meetingErrorCancelled: 'This meeting was cancelled.',
   meetingErrorNotFound: 'This meeting does not exist, or you may not see it.',
   meetingDetail: (detail: string) => `Details: ${detail}`,
+
+  myCalendar: 'My calendar',
+  myCalendarSignIn: 'Sign in to see your meetings and connect your calendar.',
+  upcomingMeetings: 'Upcoming meetings (next two weeks)',
+  noCalendarYet: 'No calendar is connected yet: connect yours below to see your meetings here.',
+  noUpcomingMeetings: 'No Visio meeting in your calendar for the next two weeks.',
+  untitledMeeting: 'Untitled meeting',
+  joinMeetingNamed: (name: string) => `Join ${name}`,
+  yourCalendar: 'Your calendar',
+  calendarSourcePersonal: 'Meetings you schedule are written into the calendar below.',
+  calendarSourceDeployment:
+    'Meetings you schedule are written into the calendar your organisation provides. You can connect another one below.',
+  calendarSourceNone: 'Connect a calendar (CalDAV) and the meetings you schedule will be written into it.',
+  calendarUrlLabel: 'Calendar address (CalDAV)',
+  calendarUrlHelp:
+    "The address of the calendar itself, as your calendar app shows it (in La Suite's calendar, Nextcloud or SOGo: the calendar's CalDAV link).",
+  calendarUsernameLabel: 'User name',
+  calendarPasswordLabel: 'App password',
+  calendarPasswordHelp:
+    'Create an app password in your calendar service for Visio rather than giving your main password. Visio stores it encrypted and never shows it again.',
+  calendarPasswordKept: 'Leave empty to keep the password already saved.',
+  calendarSaveAndTest: 'Save and test',
+  calendarTest: 'Test the connection',
+  calendarDisconnect: 'Disconnect this calendar',
+  calendarDisconnectTitle: 'Disconnect your calendar?',
+  calendarDisconnectText:
+    'Visio forgets its address and password. Meetings already in it stay there; new ones are no longer written into it.',
+  calendarWorks: 'Connected: Visio can write your meetings into this calendar.',
+  calendarWorksNamed: (name: string) => `Connected to “${name}”: Visio can write your meetings into it.`,
+  calendarPersonalDisabled: 'This server does not let people connect their own calendar. Ask your administrator.',
+  calendarFailureUnauthorised:
+    'The calendar server refused the user name or password. Check them; many servers need an app password.',
+  calendarFailureForbidden: 'This account may not write to this calendar. Check the address and the account.',
+  calendarFailureNotFound: 'There is no calendar at this address. Check it in your calendar app.',
+  calendarFailureNotACalendar:
+    'This address is not a calendar but a folder. Give the address of the calendar itself.',
+  calendarFailureUnreachable:
+    'The calendar server cannot be reached right now. Visio tries again for the meetings you schedule; check the address if it lasts.',
+  calendarFailureRefusedAddress: 'Visio does not connect to this address: it is on a private network.',
+  calendarFailureInvalidUrl: 'This address is not accepted: it must start with https:// and hold no password.',
+  calendarFailurePasswordRequired: 'Give the password (an app password) for this calendar.',
+  calendarFailureInvalidForm: 'Some fields are not valid: check the address, the user name and the password.',
+  calendarFailureOther: (code: string) => `The calendar server gave an unexpected answer (${code}).`,
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1166,6 +1209,50 @@ const fr: Messages = {
   meetingErrorCancelled: 'Cette réunion a été annulée.',
   meetingErrorNotFound: 'Cette réunion n’existe pas, ou vous ne pouvez pas la voir.',
   meetingDetail: (detail: string) => `Détail : ${detail}`,
+
+  myCalendar: 'Mon agenda',
+  myCalendarSignIn: 'Connectez-vous pour voir vos réunions et relier votre agenda.',
+  upcomingMeetings: 'Prochaines réunions (deux semaines)',
+  noCalendarYet: "Aucun agenda n'est encore relié : reliez le vôtre ci-dessous pour voir vos réunions ici.",
+  noUpcomingMeetings: 'Aucune réunion Visio dans votre agenda pour les deux prochaines semaines.',
+  untitledMeeting: 'Réunion sans titre',
+  joinMeetingNamed: (name: string) => `Rejoindre ${name}`,
+  yourCalendar: 'Votre agenda',
+  calendarSourcePersonal: "Les réunions que vous planifiez sont inscrites dans l'agenda ci-dessous.",
+  calendarSourceDeployment:
+    "Les réunions que vous planifiez sont inscrites dans l'agenda fourni par votre organisation. Vous pouvez en relier un autre ci-dessous.",
+  calendarSourceNone: 'Reliez un agenda (CalDAV) et les réunions que vous planifiez y seront inscrites.',
+  calendarUrlLabel: "Adresse de l'agenda (CalDAV)",
+  calendarUrlHelp:
+    "L'adresse de l'agenda lui-même, telle que votre application d'agenda l'affiche (dans l'agenda de La Suite, Nextcloud ou SOGo : le lien CalDAV de l'agenda).",
+  calendarUsernameLabel: "Nom d'utilisateur",
+  calendarPasswordLabel: "Mot de passe d'application",
+  calendarPasswordHelp:
+    "Créez pour Visio un mot de passe d'application dans votre service d'agenda plutôt que de donner votre mot de passe principal. Visio le conserve chiffré et ne l'affiche plus jamais.",
+  calendarPasswordKept: 'Laissez vide pour garder le mot de passe déjà enregistré.',
+  calendarSaveAndTest: 'Enregistrer et tester',
+  calendarTest: 'Tester la connexion',
+  calendarDisconnect: 'Délier cet agenda',
+  calendarDisconnectTitle: 'Délier votre agenda ?',
+  calendarDisconnectText:
+    "Visio oublie son adresse et son mot de passe. Les réunions qui y sont déjà y restent ; les nouvelles n'y sont plus inscrites.",
+  calendarWorks: 'Connecté : Visio peut inscrire vos réunions dans cet agenda.',
+  calendarWorksNamed: (name: string) => `Connecté à « ${name} » : Visio peut y inscrire vos réunions.`,
+  calendarPersonalDisabled:
+    "Ce serveur ne permet pas de relier son propre agenda. Adressez-vous à votre administrateur.",
+  calendarFailureUnauthorised:
+    "Le serveur d'agenda a refusé le nom d'utilisateur ou le mot de passe. Vérifiez-les ; beaucoup de serveurs demandent un mot de passe d'application.",
+  calendarFailureForbidden: "Ce compte n'a pas le droit d'écrire dans cet agenda. Vérifiez l'adresse et le compte.",
+  calendarFailureNotFound: "Il n'y a pas d'agenda à cette adresse. Vérifiez-la dans votre application d'agenda.",
+  calendarFailureNotACalendar:
+    "Cette adresse n'est pas un agenda mais un dossier. Donnez l'adresse de l'agenda lui-même.",
+  calendarFailureUnreachable:
+    "Le serveur d'agenda est injoignable pour le moment. Visio réessaie pour les réunions que vous planifiez ; vérifiez l'adresse si cela dure.",
+  calendarFailureRefusedAddress: 'Visio ne se connecte pas à cette adresse : elle est sur un réseau privé.',
+  calendarFailureInvalidUrl: "Cette adresse n'est pas acceptée : elle doit commencer par https:// et ne contenir aucun mot de passe.",
+  calendarFailurePasswordRequired: "Donnez le mot de passe (d'application) de cet agenda.",
+  calendarFailureInvalidForm: "Certains champs ne sont pas valides : vérifiez l'adresse, le nom d'utilisateur et le mot de passe.",
+  calendarFailureOther: (code: string) => `Le serveur d'agenda a donné une réponse inattendue (${code}).`,
 };
 
 export type Language = 'fr' | 'en';

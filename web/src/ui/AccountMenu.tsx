@@ -105,6 +105,19 @@ export function AccountMenu() {
           >
             {t.myMeetings}
           </a>
+          <a
+            href="/meetings/calendar"
+            className="button button--ghost button--block account__link"
+            data-testid="my-calendar-link"
+            onClick={(event) => {
+              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+              event.preventDefault();
+              setOpen(false);
+              navigate('/meetings/calendar');
+            }}
+          >
+            {t.myCalendar}
+          </a>
           <button
             type="button"
             className="button button--secondary button--block"

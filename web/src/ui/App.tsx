@@ -1,5 +1,6 @@
 import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
+import { CalendarPage } from '../calendars/CalendarPage';
 import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
 import { MyRoomsPage } from './MyRoomsPage';
@@ -43,5 +44,7 @@ export function App({ initialRoom }: AppProps) {
       return <MyMeetingsPage />;
     case 'schedule':
       return <ScheduleMeetingPage key={route.meetingId ?? 'new'} meetingId={route.meetingId} />;
+    case 'calendar':
+      return <CalendarPage />;
   }
 }

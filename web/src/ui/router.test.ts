@@ -13,6 +13,10 @@ describe('matchRoute', () => {
     expect(matchRoute('/rooms/')).toEqual({ page: 'rooms' });
   });
 
+  it('routes /meetings to my meetings and calendar', () => {
+    expect(matchRoute('/meetings')).toEqual({ page: 'meetings' });
+  });
+
   it('sends deeper paths to not-found', () => {
     expect(matchRoute('/a/b')).toEqual({ page: 'not-found' });
     expect(matchRoute('/%E0%A4%A')).toEqual({ page: 'not-found' });

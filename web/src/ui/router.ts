@@ -31,7 +31,8 @@ export type Route =
   | { page: 'records'; slug: string }
   | { page: 'transcript-search' }
   | { page: 'meetings' }
-  | { page: 'schedule'; meetingId?: string };
+  | { page: 'schedule'; meetingId?: string }
+  | { page: 'calendar' };
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split('/').filter(Boolean);
@@ -49,6 +50,7 @@ export function matchRoute(pathname: string): Route {
   if (segments[0] === 'meetings') {
     if (segments.length === 1) return { page: 'meetings' };
     if (segments.length === 2 && segments[1] === 'new') return { page: 'schedule' };
+    if (segments.length === 2 && segments[1] === 'calendar') return { page: 'calendar' };
     if (segments.length === 3 && segments[2] === 'edit' && /^[0-9a-f]{32}$/.test(segments[1] ?? ''))
       return { page: 'schedule', meetingId: segments[1] as string };
     return { page: 'not-found' };

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_webhooks"
-down_revision = "0012_scheduled_meetings"
+down_revision = "0013_calendar_accounts"
 branch_labels = None
 depends_on = None
 
