@@ -49,6 +49,7 @@ from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
 from visio.transcripts.library import TranscriptLibrary
+from visio.transcripts.ready import RecordsReady
 from visio.transcripts.store import TranscriptStore
 from visio.turn.credentials import TurnCredentials
 from visio.webhooks import WebhookService
@@ -214,6 +215,9 @@ class Container:
         )
         self.calendar_requests = KeyedRateLimiter(settings.caldav_requests_per_minute)
         self.meetings.listeners.append(CalendarFollower(self.calendars))
+        records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
+        self.recordings.on_ready(records_ready.recording_ready)
+        self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -59,6 +60,15 @@ def transcription_info(room: Room) -> TranscriptionInfo:
     return TranscriptionInfo(active=True, started_at=live.started_at, started_by=live.started_by)
 
 
+@dataclass(frozen=True)
+class TranscriptReady:
+    """A meeting's transcript is complete: which one, in which room, how many turns."""
+
+    transcript_id: int
+    room_slug: str
+    turns: int
+
+
 class RoomTranscription:
     """Starts and stops meetings' transcripts and stores their turns as finals come."""
 
@@ -76,6 +86,9 @@ class RoomTranscription:
         self.failed_turns = 0
         """Turns that could not be stored (the database refused them): logged each time."""
         captions.on_final = self.heard
+        self.ready_listeners: list[Callable[[TranscriptReady], Awaitable[None]]] = []
+        """Told when a transcript is complete (e-mail to the owners, webhooks); one that fails
+        is logged and the others still run."""
 
     async def start(self, room: Room, by: Participant, language: CaptionLanguage) -> None:
         """A moderator starts the transcript; everyone present sees it at once."""
@@ -149,6 +162,13 @@ class RoomTranscription:
             status,
             live.turns,
         )
+        if status == "complete":
+            ready = TranscriptReady(live.transcript_id, room.slug, live.turns)
+            for listener in list(self.ready_listeners):
+                try:
+                    await listener(ready)
+                except Exception:
+                    logger.exception("transcript %d: a ready listener failed", live.transcript_id)
         return live
 
     def heard(
