@@ -24,9 +24,9 @@ import httpx
 from defusedxml import ElementTree
 
 from visio.calendars.account import CalendarAccount
-from visio.calendars.addresses import NonPublicAddressError
 from visio.calendars.errors import CalendarError
 from visio.calendars.ical import Occurrence, calendar_resource, occurrences
+from visio.edge.outbound import RefusedAddress
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ class CalDavClient:
                 "timeout", f"the calendar server at {host} did not answer in time"
             ) from None
         except httpx.TransportError as exc:
-            if isinstance(exc.__cause__, NonPublicAddressError):
+            if isinstance(exc.__cause__, RefusedAddress):
                 raise CalendarError("refused_address", str(exc.__cause__)) from None
             raise CalendarError(
                 "unreachable", f"cannot reach the calendar server at {host} ({exc})"

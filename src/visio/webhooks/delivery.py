@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 import httpcore
 
 from visio import __version__
+from visio.edge.outbound import RefusedAddress, guarded_pool
 from visio.settings import Settings
-from visio.webhooks.addresses import BlockedAddress, GuardedNetworkBackend
+from visio.webhooks.addresses import webhook_guard
 from visio.webhooks.signing import SecretBox, sign
 from visio.webhooks.store import Attempt, DeliveryStatus, DueDelivery, WebhookStore
 
@@ -67,11 +68,10 @@ class Dispatcher:
         self._busy: dict[int, asyncio.Task[None]] = {}
         timeout = settings.webhooks_timeout_s
         self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
-        self._http = httpcore.AsyncConnectionPool(
+        self._http = guarded_pool(
+            webhook_guard(settings.webhooks_allow_private),
             ssl_context=ssl.create_default_context(),
             max_connections=PARALLEL_ENDPOINTS * 2,
-            keepalive_expiry=5.0,
-            network_backend=GuardedNetworkBackend(settings.webhooks_allow_private),
         )
 
     def wake(self) -> None:
@@ -175,7 +175,7 @@ class Dispatcher:
                         read += len(chunk)
                         if read >= RESPONSE_READ_LIMIT:
                             break
-        except BlockedAddress as exc:
+        except RefusedAddress as exc:
             return None, str(exc)
         except TimeoutError:
             return None, f"no answer within {self._settings.webhooks_timeout_s:g} s"

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
+from visio.edge.outbound import RefusedAddress
 from visio.errors import ApiProblem
 from visio.rooms import policy
 from visio.rooms.administration import RoomAdministration
@@ -22,7 +23,7 @@ from visio.rooms.participant import Participant
 from visio.rooms.protocol import LeaveReason
 from visio.rooms.repository import StoredRoom
 from visio.settings import Settings
-from visio.webhooks.addresses import BlockedAddress, resolve_allowed
+from visio.webhooks.addresses import webhook_guard
 from visio.webhooks.delivery import Dispatcher
 from visio.webhooks.events import (
     EVENT_TYPES,
@@ -218,12 +219,10 @@ class WebhookAdministration:
                 422, "invalid_webhook_url", "a webhook URL has no fragment and no blank"
             )
         try:
-            await resolve_allowed(
-                parts.hostname,
-                port or (443 if parts.scheme == "https" else 80),
-                self._settings.webhooks_allow_private,
+            await webhook_guard(self._settings.webhooks_allow_private).resolve(
+                parts.hostname, port or (443 if parts.scheme == "https" else 80)
             )
-        except BlockedAddress as exc:
+        except RefusedAddress as exc:
             raise ApiProblem(422, "webhook_address_refused", str(exc)) from None
         return url
 
