@@ -5,6 +5,7 @@ message read is flagged seen and kept."""
 
 from __future__ import annotations
 
+import imaplib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -14,13 +15,13 @@ import pytest
 from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import text
 
-from tests.replies.imap import ImapServer
+from tests.replies.imap import PASSWORD, ImapServer
 from visio.audit import AuditTrail
 from visio.rooms.repository import RoomRepository
 from visio.scheduling.recurrence import When
-from visio.scheduling.replies import MAX_MESSAGE_BYTES, ReplyReader
+from visio.scheduling.replies import MAX_MESSAGE_BYTES, ReplyReader, open_mailbox
 from visio.scheduling.repository import Attendee, MeetingRepository
-from visio.settings import load_settings
+from visio.settings import SettingsError, load_settings
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.storage.models import utcnow
 
@@ -165,3 +166,23 @@ async def test_other_huge_and_malformed_mail_is_skipped(imap: ImapServer, world:
     assert (await world.answers())[BOB] == "TENTATIVE"
     flags = imap.flags()
     assert flags and all(b"\\Seen" in item for item in flags)
+
+
+def test_settings_are_checked_and_the_password_never_shown(imap: ImapServer) -> None:
+    with pytest.raises(SettingsError, match="VISIO_IMAP_USERNAME and VISIO_IMAP_PASSWORD"):
+        load_settings(imap_host="imap.example.fr")
+    with pytest.raises(SettingsError, match="control characters"):
+        load_settings(**{**imap.settings(), "imap_mailbox": 'INBOX"\r\nA1 LOGOUT'})
+    settings = load_settings(**{**imap.settings(), "imap_port": None, "imap_mailbox": " "})
+    assert (settings.effective_imap_port, settings.imap_mailbox) == (993, "INBOX")
+    assert PASSWORD not in repr(settings)
+
+
+def test_a_wrong_password_is_refused_clearly(imap: ImapServer) -> None:
+    """What `visio check` reports: the server's refusal, never the password tried."""
+    wrong = "not-the-password-" + "9" * 12
+    settings = load_settings(**{**imap.settings(), "imap_password": wrong})
+    with pytest.raises(imaplib.IMAP4.error) as refused:
+        open_mailbox(settings)
+    assert wrong not in str(refused.value)
+    open_mailbox(load_settings(**imap.settings())).logout()

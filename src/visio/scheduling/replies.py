@@ -105,6 +105,34 @@ def replies_in(raw: bytes) -> list[Reply]:
         return []
 
 
+def open_mailbox(s: Settings) -> imaplib.IMAP4:
+    """Log in to the replies mailbox and select it (``visio check`` calls this too)."""
+    assert s.imap_host is not None and s.imap_username and s.imap_password
+    context = ssl.create_default_context(
+        cafile=str(s.imap_ca_file) if s.imap_ca_file else None
+    )
+    client: imaplib.IMAP4
+    if s.imap_security == "tls":
+        client = imaplib.IMAP4_SSL(
+            s.imap_host, s.effective_imap_port, ssl_context=context,
+            timeout=s.imap_timeout_seconds,
+        )
+    else:
+        client = imaplib.IMAP4(
+            s.imap_host, s.effective_imap_port, timeout=s.imap_timeout_seconds
+        )
+        client.starttls(ssl_context=context)
+    try:
+        client.login(s.imap_username, s.imap_password.get_secret_value())
+        status, _ = client.select(f'"{s.imap_mailbox}"')
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"mailbox {s.imap_mailbox} cannot be selected")
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
+
+
 class ReplyReader:
     def __init__(
         self, settings: Settings, repository: MeetingRepository, audit: AuditTrail
@@ -116,28 +144,7 @@ class ReplyReader:
     # ---- IMAP (blocking, run in a thread) ------------------------------------------------
 
     def _connect(self) -> imaplib.IMAP4:
-        s = self._settings
-        assert s.imap_host is not None and s.imap_username and s.imap_password
-        context = ssl.create_default_context(
-            cafile=str(s.imap_ca_file) if s.imap_ca_file else None
-        )
-        client: imaplib.IMAP4
-        if s.imap_security == "tls":
-            client = imaplib.IMAP4_SSL(
-                s.imap_host, s.effective_imap_port, ssl_context=context,
-                timeout=s.imap_timeout_seconds,
-            )
-        else:
-            client = imaplib.IMAP4(
-                s.imap_host, s.effective_imap_port, timeout=s.imap_timeout_seconds
-            )
-            client.starttls(ssl_context=context)
-        client.login(s.imap_username, s.imap_password.get_secret_value())
-        status, _ = client.select(f'"{s.imap_mailbox}"')
-        if status != "OK":
-            client.logout()
-            raise imaplib.IMAP4.error(f"mailbox {s.imap_mailbox} cannot be selected")
-        return client
+        return open_mailbox(self._settings)
 
     def _fetch_unseen(self) -> list[tuple[str, bytes | None]]:
         """(IMAP UID, message or None when too large) of up to BATCH unseen messages."""
