@@ -107,7 +107,7 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
 
     # In French, and at phone width, nothing overflows.
     page.get_by_role("button", name=re.compile(r"Passer en français")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mes réunions")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon agenda")
     expect(page.get_by_test_id("calendar-settings")).to_contain_text("Votre agenda")
     page.set_viewport_size({"width": 390, "height": 844})
     expect(meetings).to_have_count(2)
