@@ -628,6 +628,9 @@ const en = {
   recordingStatusProcessing: 'being prepared, available in a few minutes',
   recordingStatusFailed: 'could not be prepared',
   downloadRecordingOf: (when: string) => `Download the recording of ${when}`,
+  inviteeAnswer: (partstat: string) =>
+    ({ ACCEPTED: 'Accepted', DECLINED: 'Declined', TENTATIVE: 'Maybe' } as Record<string, string>)[partstat] ??
+    'No answer yet',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1261,6 +1264,9 @@ const fr: Messages = {
   recordingStatusProcessing: 'en préparation, disponible dans quelques minutes',
   recordingStatusFailed: "n'a pas pu être préparé",
   downloadRecordingOf: (when: string) => `Télécharger l'enregistrement du ${when}`,
+  inviteeAnswer: (partstat: string) =>
+    ({ ACCEPTED: 'A accepté', DECLINED: 'A refusé', TENTATIVE: 'Peut-être' } as Record<string, string>)[partstat] ??
+    'Pas encore de réponse',
 };
 
 export type Language = 'fr' | 'en';
