@@ -276,6 +276,25 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
 
     for line in asyncio.run(check_calendars(settings)):
         report(line.ok, line.what, line.fix)
+    if settings.replies_configured:
+        import imaplib
+
+        from visio.scheduling.replies import open_mailbox
+
+        target = (
+            f"IMAP mailbox {settings.imap_mailbox} on {settings.imap_host}:"
+            f"{settings.effective_imap_port} ({settings.imap_security})"
+        )
+        try:
+            open_mailbox(settings).logout()
+            report(True, f"{target} opens")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            report(
+                False,
+                f"{target}: {exc}",
+                "check VISIO_IMAP_HOST, VISIO_IMAP_PORT, VISIO_IMAP_SECURITY, VISIO_IMAP_USERNAME, "
+                "VISIO_IMAP_PASSWORD and VISIO_IMAP_MAILBOX (and VISIO_IMAP_CA_FILE)",
+            )
     print("all checks passed" if not problems else f"{problems} problem(s) found")
     return 0 if not problems else 1
 

@@ -42,6 +42,7 @@ from visio.rooms.chat_history import ChatHistory
 from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
+from visio.scheduling.replies import ReplyReader
 from visio.scheduling.repository import MeetingRepository
 from visio.scheduling.service import MeetingScheduler
 from visio.settings import Settings
@@ -193,6 +194,8 @@ class Container:
         )
         self.directory_search_rate = KeyedRateLimiter(60)
         self._mail_sending: asyncio.Task[None] | None = None
+        self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
+        self._reply_reading: asyncio.Task[None] | None = None
         self.calendar_http = guarded_client(
             allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
         )
@@ -285,6 +288,10 @@ class Container:
             )
         if self.outbox.enabled:
             self._mail_sending = asyncio.create_task(self.outbox.run_forever(), name="mail")
+        if self.settings.replies_configured:
+            self._reply_reading = asyncio.create_task(
+                self.replies.run_forever(), name="meeting-replies"
+            )
         await self.media_engine.start()
         try:
             await self.media_engine.wait_ready(timeout=10)
@@ -327,7 +334,12 @@ class Container:
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
     async def stop(self) -> None:
-        for task in (self._housekeeping, self._directory_syncing, self._mail_sending):
+        for task in (
+            self._housekeeping,
+            self._directory_syncing,
+            self._mail_sending,
+            self._reply_reading,
+        ):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

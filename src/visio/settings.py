@@ -572,6 +572,56 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'visio.db').resolve()}"
 
+    # Meeting replies (src/visio/scheduling/replies.py): iMIP METHOD:REPLY read from a mailbox.
+    imap_host: str | None = None
+    """The IMAP server holding the mailbox invitees' replies reach; none: replies are ignored."""
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    """Default: 993 with ``tls``, 143 with ``starttls``."""
+    imap_security: Literal["tls", "starttls"] = "tls"
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_mailbox: str = "INBOX"
+    imap_ca_file: Path | None = None
+    """A PEM file of the authorities to trust for the IMAP server's certificate."""
+    imap_poll_seconds: float = Field(default=60.0, ge=1, le=3600)
+    imap_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("imap_mailbox")
+    @classmethod
+    def _one_line_mailbox(cls, value: str) -> str:
+        return cls._one_line_imap_setting(value) or "INBOX"
+
+    @field_validator("imap_host", "imap_username")
+    @classmethod
+    def _one_line_imap_setting(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if any(ord(char) < 32 or ord(char) == 127 for char in value) or '"' in value:
+            raise ValueError("must be one line without control characters or quotes")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _imap_settings_agree(self) -> Settings:
+        if self.imap_host is None:
+            return self
+        if self.imap_username is None or self.imap_password is None:
+            raise ValueError(
+                "VISIO_IMAP_USERNAME and VISIO_IMAP_PASSWORD are required with VISIO_IMAP_HOST"
+            )
+        if self.imap_ca_file is not None and not self.imap_ca_file.is_file():
+            raise ValueError(f"VISIO_IMAP_CA_FILE {self.imap_ca_file} is not a file")
+        return self
+
+    @property
+    def replies_configured(self) -> bool:
+        return self.imap_host is not None
+
+    @property
+    def effective_imap_port(self) -> int:
+        if self.imap_port is not None:
+            return self.imap_port
+        return {"starttls": 143, "tls": 993}[self.imap_security]
+
 
 class SettingsError(Exception):
     """Raised when the configuration is invalid; the message lists every problem."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,15 +107,19 @@ def told_on_pre_join(person: Participant) -> None:
 def test_transcript_names_every_speaker_and_the_owner_finds_it(
     transcribing_server: tuple[RunningServer, TestProvider], speakers: Participants
 ) -> None:
-    """Amélie starts the transcript; Bob, arriving later, is told on the pre-join screen; each
-    one's words are stored under their exact name; stopped, the owner reads it in the web app,
-    searches it, and downloads it as VTT, SRT, DOCX and JSON."""
+    """Amélie starts the transcript and an audio recording; Bob, arriving later, is told on the
+    pre-join screen; each one's words are stored under their exact name; stopped, the owner
+    reads it in the web app beside the recording (a click on a turn moves the player to that
+    moment), searches it, and downloads it as VTT, SRT, DOCX and JSON and the recording."""
     server, provider = transcribing_server
     with Browser(server, provider, "pierre") as owner:
         slug = owner.create_room(name="Comité de pilotage")
         alice = join_as(speakers, server, slug, "alice")
         alice.page.get_by_test_id("transcript-start").click()
         expect(alice.page.get_by_test_id("transcript-indicator")).to_be_visible()
+        alice.page.get_by_test_id("recording-menu").click()
+        alice.page.get_by_test_id("recording-start-audio").click()
+        expect(alice.page.get_by_test_id("recording-indicator")).to_be_visible()
 
         bob = join_as(speakers, server, slug, "bob", before_joining=told_on_pre_join)
         expect(bob.page.get_by_test_id("transcript-indicator")).to_be_visible()
@@ -137,6 +142,8 @@ def test_transcript_names_every_speaker_and_the_owner_finds_it(
         wait_until(both_transcribed, timeout=240, message=lambda: f"turns so far: {heard}")
         alice.page.get_by_test_id("transcript-stop").click()
         expect(bob.page.get_by_test_id("transcript-indicator")).to_have_count(0)
+        alice.page.get_by_test_id("recording-stop").click()
+        expect(bob.page.get_by_test_id("recording-indicator")).to_have_count(0)
         done = wait_until(
             lambda: (found := transcript())["status"] == "complete" and found,
             timeout=60,
@@ -175,13 +182,64 @@ def test_transcript_names_every_speaker_and_the_owner_finds_it(
         found = owner.http.get("/api/v1/transcripts/search", params={"q": alice_word}).json()
         assert {r["speaker"] for r in found["results"]} == {NAMES["alice"]}
 
+        # The audio recording of the same meeting, processed meanwhile.
+        recording = wait_until(
+            lambda: next(
+                (
+                    r
+                    for r in owner.http.get(f"/api/v1/rooms/{slug}/recordings").json()
+                    if r["status"] in ("ready", "failed")
+                ),
+                None,
+            ),
+            timeout=300,
+            message="the recording was never processed",
+        )
+        assert (recording["status"], recording["media_type"]) == ("ready", "audio/ogg")
+
         viewer = signed_in_page(speakers, server, owner)
         page = viewer.page
         page.goto(f"{server.url}/rooms")
         page.get_by_test_id("room-records").click()
+        listed = page.get_by_test_id("recording-row")
+        expect(listed).to_have_attribute("data-status", "ready")
+        link = listed.get_by_test_id("recording-download")
+        expect(link).to_have_accessible_name(re.compile("^Download the recording of "))
+        saved = owner.http.get(str(link.get_attribute("href")))
+        assert saved.status_code == 200, saved.text
+        assert saved.headers["content-type"] == "audio/ogg"
+        assert saved.headers["content-disposition"].startswith("attachment;")
+        assert len(saved.content) == recording["size_bytes"]
+
         page.get_by_test_id("open-transcript").click()
         expect(page.get_by_test_id("turn")).to_have_count(len(turns))
-        expect(page.get_by_test_id("recording-player")).to_have_count(0)  # none recorded
+        player = page.get_by_test_id("recording-player")
+        expect(player).to_have_attribute("src", f"/api/v1/recordings/{recording['id']}/media")
+        expect(player).to_have_accessible_name("Recording of the meeting")
+        player.evaluate(
+            "p => new Promise((ok, fail) => { if (p.readyState >= 1) ok(null);"
+            " p.addEventListener('loadedmetadata', ok); p.addEventListener('error', fail); })"
+        )
+        assert player.evaluate("p => p.error === null && p.readyState >= 1")
+        assert abs(player.evaluate("p => p.duration") - recording["duration_s"]) < 1.0
+        # The last turn was said well after the recording started: the player goes there.
+        last = turns[-1]
+        at = (
+            datetime.fromisoformat(last["started_at"])
+            - datetime.fromisoformat(recording["started_at"])
+        ).total_seconds()
+        assert 1.0 < at < recording["duration_s"], (at, recording)
+        page.get_by_test_id("turn").last.click()
+        expect(page.get_by_test_id("turn").last).to_have_attribute("aria-current", "true")
+        page.wait_for_function(
+            "([at]) => { const p = document.querySelector('[data-testid=recording-player]');"
+            " return !p.seeking && p.currentTime >= at - 0.5 && p.currentTime <= at + 3; }",
+            arg=[at],
+        )
+        position = player.evaluate("p => p.currentTime")
+        assert player.evaluate("p => p.error === null && p.readyState >= 1")
+        screenshot(page, "transcript-recording.png", full_page=True)
+        assert at - 0.5 <= position <= at + 3, (position, at)
         first = page.get_by_test_id("turn-speaker").first
         expect(first).to_have_text(turns[0]["speaker"])
         search = page.get_by_test_id("transcript-search")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.recording.media import RATE, decoded_audio, probe, tone_share
+from tests.recording.media import RATE, decoded_audio, level_dbfs, probe, tone_share
 from visio.recording.processing import ProcessingError, grid, process, read_track
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -44,6 +44,26 @@ async def test_processing_mixes_the_voices_each_at_its_place_in_time(
     after = audio[int((BOB_STARTS_S + 0.5) * RATE) :]
     assert tone_share(before, 440) > 0.1 and tone_share(before, 660) < 0.01
     assert tone_share(after, 440) > 0.1 and tone_share(after, 660) > 0.1
+
+
+async def test_the_file_starts_when_the_recording_started(raw: Path, tmp_path: Path) -> None:
+    """Started two seconds before anyone's first packet: the file opens on two seconds of
+    silence, so a moment of the meeting lies at (moment - recording's start) in it."""
+    files = await asyncio.to_thread(lambda: sorted(raw.glob("*.mjr")))
+    tracks = [await read_track(m) for m in files]
+    first_us = min(t.first_packet_us for t in tracks if t)
+    done = await process(
+        raw,
+        tmp_path / "work",
+        tmp_path / "recording",
+        video=False,
+        threads=1,
+        started_us=first_us - 2_000_000,
+    )
+    assert 10.0 < done.duration_s < 11.5
+    audio = decoded_audio(done.path)
+    assert level_dbfs(audio[: int(1.8 * RATE)]) < -60
+    assert tone_share(audio[int(2.2 * RATE) : int(3.5 * RATE)], 440) > 0.1
 
 
 async def test_processing_skips_unreadable_tracks(raw: Path, tmp_path: Path) -> None:

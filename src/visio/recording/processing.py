@@ -236,11 +236,22 @@ def mix_command(
 
 
 async def process(
-    raw: Path, work: Path, target_base: Path, *, video: bool, threads: int
+    raw: Path,
+    work: Path,
+    target_base: Path,
+    *,
+    video: bool,
+    threads: int,
+    started_us: int | None = None,
 ) -> Processed:
     """Turn the ``.mjr`` files in ``raw`` into ``target_base`` + ``.webm`` (``video``) or
     ``.ogg``; intermediate files go to ``work``. Raise :class:`ProcessingError` when there is
-    nothing to make a file of."""
+    nothing to make a file of.
+
+    ``started_us`` (microseconds since the epoch) is when the recording started: the file's
+    time zero, so that a moment of the meeting (a transcript's turn) is found in it by
+    subtracting the recording's start. Without it, or when a track's first packet is dated
+    earlier (Janus's clock behind the server's), the first packet is time zero."""
     await asyncio.to_thread(work.mkdir, exist_ok=True)  # not its parent: it may be deleted
     files = await asyncio.to_thread(lambda: sorted(raw.glob("*.mjr")))
     tracks = [t for t in [await read_track(m) for m in files] if t]
@@ -248,7 +259,7 @@ async def process(
         tracks = [t for t in tracks if t.kind == "audio"]
     if not any(t.kind == "audio" for t in tracks):
         raise ProcessingError("no audio was recorded (nobody published a microphone)")
-    origin = min(t.first_packet_us for t in tracks)
+    origin = min([t.first_packet_us for t in tracks] + ([started_us] if started_us else []))
     converted = [c for c in [await _convert(t, work, origin) for t in tracks] if c]
     audio = [c for c in converted if c.track.kind == "audio"]
     if not audio:

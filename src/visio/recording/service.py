@@ -196,6 +196,7 @@ class Recordings:
                 folder / "recording",
                 video=recording.kind == "video",
                 threads=self._settings.recording_ffmpeg_threads,
+                started_us=round(recording.started_at.timestamp() * 1_000_000),
             )
         except (processing.ProcessingError, OSError, TimeoutError) as exc:
             if await self._still_there(recording_id):

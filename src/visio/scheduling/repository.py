@@ -282,3 +282,35 @@ class MeetingRepository:
                 )
             )
             return await self._load(session, records)
+
+    async def answer(
+        self, uid: str, email: str, partstat: str, sequence: int
+    ) -> StoredMeeting | str:
+        """Record an invitee's answer (an iMIP REPLY) to the current version of a meeting.
+        Returns the meeting, or why nothing changed: ``unknown_meeting``, ``cancelled``,
+        ``outdated`` (a SEQUENCE older than the meeting's), ``not_invited``, ``unchanged``."""
+        async with self._sessions() as session, session.begin():
+            record = await session.scalar(
+                select(ScheduledMeetingRecord)
+                .where(ScheduledMeetingRecord.uid == uid)
+                .with_for_update()
+            )
+            if record is None:
+                return "unknown_meeting"
+            if record.status != "confirmed":
+                return "cancelled"
+            if sequence < record.sequence:
+                return "outdated"
+            attendee = await session.scalar(
+                select(MeetingAttendeeRecord).where(
+                    MeetingAttendeeRecord.meeting_id == record.id,
+                    MeetingAttendeeRecord.email == email.lower(),
+                )
+            )
+            if attendee is None:
+                return "not_invited"
+            if attendee.partstat == partstat:
+                return "unchanged"
+            attendee.partstat = partstat
+            await session.flush()
+            return (await self._load(session, [record]))[0]

@@ -624,6 +624,13 @@ const en = {
   calendarFailurePasswordRequired: 'Give the password (an app password) for this calendar.',
   calendarFailureInvalidForm: 'Some fields are not valid: check the address, the user name and the password.',
   calendarFailureOther: (code: string) => `The calendar server gave an unexpected answer (${code}).`,
+  recordingStatusRecording: 'being recorded',
+  recordingStatusProcessing: 'being prepared, available in a few minutes',
+  recordingStatusFailed: 'could not be prepared',
+  downloadRecordingOf: (when: string) => `Download the recording of ${when}`,
+  inviteeAnswer: (partstat: string) =>
+    ({ ACCEPTED: 'Accepted', DECLINED: 'Declined', TENTATIVE: 'Maybe' } as Record<string, string>)[partstat] ??
+    'No answer yet',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1253,6 +1260,13 @@ const fr: Messages = {
   calendarFailurePasswordRequired: "Donnez le mot de passe (d'application) de cet agenda.",
   calendarFailureInvalidForm: "Certains champs ne sont pas valides : vérifiez l'adresse, le nom d'utilisateur et le mot de passe.",
   calendarFailureOther: (code: string) => `Le serveur d'agenda a donné une réponse inattendue (${code}).`,
+  recordingStatusRecording: 'enregistrement en cours',
+  recordingStatusProcessing: 'en préparation, disponible dans quelques minutes',
+  recordingStatusFailed: "n'a pas pu être préparé",
+  downloadRecordingOf: (when: string) => `Télécharger l'enregistrement du ${when}`,
+  inviteeAnswer: (partstat: string) =>
+    ({ ACCEPTED: 'A accepté', DECLINED: 'A refusé', TENTATIVE: 'Peut-être' } as Record<string, string>)[partstat] ??
+    'Pas encore de réponse',
 };
 
 export type Language = 'fr' | 'en';

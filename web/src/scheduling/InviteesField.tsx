@@ -94,6 +94,11 @@ export function InviteesField({ invitees, onChange }: { invitees: Invitee[]; onC
                 <span className="schedule__invitee-text">
                   {invitee.name && <span className="schedule__invitee-name">{invitee.name}</span>}
                   <span className="my-rooms__small">{invitee.email}</span>
+                  {invitee.partstat && (
+                    <span className="my-rooms__small" data-testid="invitee-answer" data-partstat={invitee.partstat}>
+                      {t.inviteeAnswer(invitee.partstat)}
+                    </span>
+                  )}
                 </span>
                 <button
                   type="button"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addInvitee, bodyOf, emptyForm, formOf, looksLikeEmail, weekdayOf } from './form';
 import type { Meeting } from './api';
+import { MESSAGES } from '../i18n/messages';
 
 describe('the scheduling form', () => {
   it('starts tomorrow at the next hour, in the given zone', () => {
@@ -54,7 +55,7 @@ describe('the scheduling form', () => {
       time_zone: 'Europe/Paris',
       duration_minutes: 45,
       recurrence: { frequency: 'weekly', interval: 1, days: ['MO'], count: 3, until: null },
-      attendees: [{ email: 'a@x.fr', name: null, language: 'en', partstat: 'NEEDS-ACTION' }],
+      attendees: [{ email: 'a@x.fr', name: null, language: 'en', partstat: 'ACCEPTED' }],
       room: { slug: 'abc-defg-hij', url: 'https://v/abc-defg-hij' },
     } as unknown as Meeting;
     expect(formOf(meeting)).toMatchObject({
@@ -63,7 +64,9 @@ describe('the scheduling form', () => {
       repeat: 'weekly',
       days: ['MO'],
       count: 3,
-      invitees: [{ email: 'a@x.fr', name: null, language: 'en' }],
+      invitees: [{ email: 'a@x.fr', name: null, language: 'en', partstat: 'ACCEPTED' }],
     });
+    expect(MESSAGES.fr.inviteeAnswer('ACCEPTED')).toBe('A accepté');
+    expect(MESSAGES.en.inviteeAnswer('NEEDS-ACTION')).toBe('No answer yet');
   });
 });

@@ -86,7 +86,7 @@ export function formOf(meeting: Meeting): MeetingForm {
     ending: r?.until ? 'until' : 'count',
     count: r?.count ?? 10,
     until: r?.until ?? '',
-    invitees: meeting.attendees.map(({ email, name, language }) => ({ email, name: name ?? null, language: language ?? null })),
+    invitees: meeting.attendees.map(({ email, name, language, partstat }) => ({ email, name: name ?? null, language: language ?? null, partstat })),
     roomChoice: 'existing',
     room: meeting.room.slug,
   };

@@ -9,7 +9,7 @@ import {
   getTranscript,
   listRecordings,
   listTranscripts,
-  recordingMediaUrl,
+  recordingDownloadUrl,
   type Recording,
   type TranscriptDetail,
   type TranscriptSummary,
@@ -23,6 +23,8 @@ type Load<T> = { state: 'loading' } | { state: 'failed'; code: string } | { stat
 function failure(error: unknown): { state: 'failed'; code: string } {
   return { state: 'failed', code: error instanceof ApiError ? error.code : 'network' };
 }
+
+const RECORDINGS_POLL_MS = 10_000;
 
 /** The transcript and turn named in the page's address (`?transcript=12&turn=345`). */
 function selectionFromUrl(): { transcript: number | null; turn: number | null } {
@@ -67,6 +69,23 @@ export function RecordsPage({ slug }: { slug: string }) {
       live = false;
     };
   }, [slug]);
+
+  // While a recording is made or prepared, look again now and then: it becomes playable by itself.
+  const unfinished = recordings.some((r) => r.status === 'recording' || r.status === 'processing');
+  useEffect(() => {
+    if (!unfinished) return;
+    let live = true;
+    const timer = window.setTimeout(() => {
+      listRecordings(slug).then(
+        (value) => live && setRecordings(value),
+        () => undefined,
+      );
+    }, RECORDINGS_POLL_MS);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [slug, recordings, unfinished]);
 
   useEffect(() => {
     if (selection.transcript === null) {
@@ -206,19 +225,30 @@ export function RecordsPage({ slug }: { slug: string }) {
         {recordings.length > 0 && (
           <>
             <h2>{t.recordingsHeading}</h2>
-            <ul className="records__list" data-testid="recording-list">
+            <ul className="records__list" data-testid="recording-list" aria-live="polite">
               {recordings.map((recording) => (
-                <li key={String(recording.id)} className="records__item">
+                <li key={recording.id} className="records__item" data-testid="recording-row" data-status={recording.status}>
                   <span>
                     <strong>{formatDateTime(recording.started_at, language)}</strong>{' '}
                     <span className="records__muted">
                       {recording.kind === 'video' ? t.recordingVideo : t.recordingAudio}
                       {recording.duration_s ? ` · ${formatDuration(recording.duration_s)}` : ''}
+                      {recording.status === 'recording' && ` · ${t.recordingStatusRecording}`}
+                      {recording.status === 'processing' && ` · ${t.recordingStatusProcessing}`}
+                      {recording.status === 'failed' && ` · ${t.recordingStatusFailed}`}
                     </span>
                   </span>
-                  <a className="button button--secondary" href={recordingMediaUrl(recording)} download>
-                    {t.downloadRecording}
-                  </a>
+                  {recording.status === 'ready' && (
+                    <a
+                      className="button button--secondary"
+                      href={recordingDownloadUrl(recording)}
+                      download
+                      data-testid="recording-download"
+                      aria-label={t.downloadRecordingOf(formatDateTime(recording.started_at, language))}
+                    >
+                      {t.downloadRecording}
+                    </a>
+                  )}
                 </li>
               ))}
             </ul>

@@ -41,7 +41,7 @@ const TRANSCRIPT: TranscriptDetail = {
 };
 
 const RECORDING: Recording = {
-  id: 3,
+  id: 'Xq3vR9kT2mLp',
   room_slug: 'abc-defg-hij',
   kind: 'audio',
   status: 'ready',
@@ -107,11 +107,19 @@ describe('TranscriptView', () => {
   it('with a recording of the meeting, a click on a turn plays it from that moment', () => {
     render([RECORDING]);
     const player = container.querySelector<HTMLAudioElement>('[data-testid="recording-player"]')!;
-    expect(player.getAttribute('src')).toBe('/api/v1/recordings/3/media');
+    expect(player.getAttribute('src')).toBe('/api/v1/recordings/Xq3vR9kT2mLp/media');
     player.play = vi.fn(() => Promise.resolve());
     const turns = container.querySelectorAll<HTMLButtonElement>('button.turn');
     act(() => turns[1]!.click());
     expect(player.currentTime).toBe(130);
     expect(turns[1]!.getAttribute('aria-current')).toBe('true');
+    const save = [...container.querySelectorAll('a')].find((a) => a.textContent === 'Download the recording');
+    expect(save?.getAttribute('href')).toBe('/api/v1/recordings/Xq3vR9kT2mLp/media?download=1');
+  });
+
+  it('offers no player while the recording is still being prepared', () => {
+    render([{ ...RECORDING, status: 'processing', duration_s: null, size_bytes: null, media_type: null }]);
+    expect(container.querySelector('[data-testid="recording-player"]')).toBeNull();
+    expect(container.querySelector('button.turn')).toBeNull();
   });
 });

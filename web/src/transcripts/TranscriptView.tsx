@@ -3,6 +3,7 @@ import { useI18n } from '../i18n/I18nProvider';
 import {
   EXPORT_FORMATS,
   exportUrl,
+  recordingDownloadUrl,
   recordingMediaUrl,
   type Recording,
   type TranscriptDetail,
@@ -89,7 +90,7 @@ export function TranscriptView({ transcript, recordings, initialTurn, onClose }:
           </a>
         ))}
         {recording && (
-          <a className="button button--secondary" href={recordingMediaUrl(recording)} download>
+          <a className="button button--secondary" href={recordingDownloadUrl(recording)} download>
             {t.downloadRecording}
           </a>
         )}

@@ -54,15 +54,16 @@ export interface SearchHit {
 
 /** A recording of a meeting, as the recordings API describes it. */
 export interface Recording {
-  id: number | string;
+  id: string;
   room_slug: string;
   kind: 'audio' | 'video';
-  status: string;
+  /** Only a `ready` recording has a file to play or download. */
+  status: 'recording' | 'processing' | 'ready' | 'failed';
   started_at: string;
   ended_at: string | null;
   duration_s: number | null;
   size_bytes: number | null;
-  media_type: string;
+  media_type: string | null;
 }
 
 export async function listTranscripts(slug: string): Promise<TranscriptSummary[]> {
@@ -100,6 +101,12 @@ export function exportUrl(id: number, format: ExportFormat): string {
   return `/api/v1/transcripts/${id}/export?format=${format}`;
 }
 
+/** The recording's file for a player (served inline, with HTTP Range so that it can seek). */
 export function recordingMediaUrl(recording: Recording): string {
-  return `/api/v1/recordings/${encodeURIComponent(String(recording.id))}/media`;
+  return `/api/v1/recordings/${encodeURIComponent(recording.id)}/media`;
+}
+
+/** The recording's file to save (served as an attachment, under a name with room and date). */
+export function recordingDownloadUrl(recording: Recording): string {
+  return `${recordingMediaUrl(recording)}?download=1`;
 }

@@ -40,6 +40,13 @@ describe('timeline', () => {
     expect(recordingFor(transcript, [earlier])).toBeNull();
   });
 
+  it('offers only a recording that is ready to play', () => {
+    const audio = recording('audio', '2026-12-02T09:59:00Z', '2026-12-02T11:00:00Z');
+    const video = { ...recording('video', '2026-12-02T10:01:00Z', null), status: 'processing' as const };
+    expect(recordingFor(transcript, [video, audio])).toBe(audio);
+    expect(recordingFor(transcript, [video, { ...audio, status: 'failed' }])).toBeNull();
+  });
+
   it('seeks to the moment a turn was said, from the recording start', () => {
     expect(seekSeconds(recording('audio', '2026-12-02T10:00:00Z', null), turn)).toBe(330);
     expect(seekSeconds(recording('audio', '2026-12-02T10:06:00Z', null), turn)).toBe(0);

@@ -3,8 +3,8 @@
 import type { Recording, TranscriptSummary, TranscriptTurn } from './api';
 
 /**
- * The recording of the same meeting as a transcript: one that overlaps it in time (video rather
- * than audio when both exist), or null.
+ * The recording of the same meeting as a transcript, ready to play: one that overlaps it in time
+ * (video rather than audio when both exist), or null.
  */
 export function recordingFor(transcript: TranscriptSummary, recordings: Recording[]): Recording | null {
   const start = Date.parse(transcript.started_at);
@@ -12,12 +12,15 @@ export function recordingFor(transcript: TranscriptSummary, recordings: Recordin
   const overlapping = recordings.filter((r) => {
     const from = Date.parse(r.started_at);
     const to = r.ended_at ? Date.parse(r.ended_at) : Number.POSITIVE_INFINITY;
-    return from <= end && to >= start && r.status !== 'failed';
+    return from <= end && to >= start && r.status === 'ready';
   });
   return overlapping.find((r) => r.kind === 'video') ?? overlapping[0] ?? null;
 }
 
-/** Seconds into the recording at which a turn was said (never before its start). */
+/**
+ * Seconds into the recording at which a turn was said (never before its start): the processed
+ * file's time zero is the moment the recording started.
+ */
 export function seekSeconds(recording: Recording, turn: TranscriptTurn): number {
   return Math.max(0, (Date.parse(turn.started_at) - Date.parse(recording.started_at)) / 1000);
 }
