@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/I18nProvider';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { copyText } from '../ui/CopyLinkButton';
 import { CheckIcon, CopyIcon } from '../ui/icons';
+import { roomsErrorText } from '../ui/MyRoomsPage';
 import {
   createWebhook,
   deleteWebhook,
@@ -43,7 +44,7 @@ export function eventName(t: Messages, type: string): string {
   return names[type] ?? type;
 }
 
-/** A sentence for a failed call: the codes people can act on, else the generic room wording. */
+/** A sentence for a failed call: the webhook codes people can act on, else the rooms' wording. */
 export function webhooksErrorText(t: Messages, error: unknown): string {
   const code = error instanceof ApiError ? error.code : 'network';
   switch (code) {
@@ -55,19 +56,10 @@ export function webhooksErrorText(t: Messages, error: unknown): string {
       return t.webhookErrorTooMany;
     case 'invalid_event_type':
       return t.webhookErrorEvents;
-    case 'forbidden':
     case 'not_an_administrator':
       return t.roomsErrorForbidden;
-    case 'not_signed_in':
-      return t.roomsErrorNotSignedIn;
-    case 'invalid_request':
-      return t.roomsErrorInvalid;
-    case 'csrf_failed':
-      return t.roomsErrorCsrf;
-    case 'network':
-      return t.roomsErrorNetwork;
     default:
-      return t.roomsErrorGeneric(code);
+      return roomsErrorText(t, error);
   }
 }
 
