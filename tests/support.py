@@ -144,9 +144,14 @@ class RunningServer:
 
 
 def start_server(
-    data_dir: Path, host: str = "127.0.0.1", port: int | None = None, **settings: str
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    **settings: str,
 ) -> RunningServer:
-    """Start `visio serve` with its own ports and data directory and wait until it is ready."""
+    """Start `visio serve` with its own ports and data directory and wait until it is ready.
+    ``extra_env`` adds variables that are not Visio settings (uvicorn's, say)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")} | {
@@ -167,6 +172,7 @@ def start_server(
     if in_media_namespace():
         env["VISIO_JANUS_ICE_INTERFACES"] = "visio0"
     env.update({f"VISIO_{key.upper()}": value for key, value in settings.items()})
+    env.update(extra_env or {})
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
