@@ -148,10 +148,12 @@ def start_server(
     host: str = "127.0.0.1",
     port: int | None = None,
     extra_env: dict[str, str] | None = None,
+    wait: bool = True,
     **settings: str,
 ) -> RunningServer:
     """Start `visio serve` with its own ports and data directory and wait until it is ready.
-    ``extra_env`` adds variables that are not Visio settings (uvicorn's, say)."""
+    ``extra_env`` adds variables that are not Visio settings (uvicorn's, say); with ``wait``
+    false the caller waits (``wait_ready``), to start several servers side by side."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")} | {
@@ -184,6 +186,8 @@ def start_server(
             preexec_fn=_die_with_parent,
         )
     server = RunningServer(f"http://{host}:{port}", data_dir, log_path, process, env)
+    if not wait:
+        return server
     try:
         server.wait_ready()
     except BaseException:

@@ -560,6 +560,7 @@ def start_cluster(folder: Path, app_servers: int = 2, janus: int = 2) -> Iterato
         else:
             settings["janus_url"] = bed.janus[0].url
         _migrate(folder / "migrate", settings)
+        # Side by side: each takes tens of seconds to import and start on a busy machine.
         for index in range(1, app_servers + 1):
             node = bed.nodes[f"app{index}"]
             with node.inside():
@@ -567,12 +568,15 @@ def start_cluster(folder: Path, app_servers: int = 2, janus: int = 2) -> Iterato
                     folder / node.name,
                     host=node.address,
                     port=APP_PORT,
-                    node_id=node.name,
                     extra_env={"FORWARDED_ALLOW_IPS": ADDRESSES["haproxy"]},
+                    wait=False,
+                    node_id=node.name,
                     **settings,
                 )
             cleanup.callback(server.stop)
             bed.apps.append(AppNode(node, server))
+        for app in bed.apps:
+            app.server.wait_ready()
 
         config = folder / "haproxy.cfg"
         config.write_text(haproxy_config([(app.node_id, app.node.address) for app in bed.apps]))
