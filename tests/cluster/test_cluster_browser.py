@@ -49,6 +49,7 @@ def crowd(playwright: Playwright, tmp_path: Path) -> Iterator[Participants]:
     people.close()
 
 
+@pytest.mark.timeout(600)
 def test_two_people_meet_through_haproxy_with_janus_on_its_own_node(
     tmp_path: Path, crowd: Participants
 ) -> None:
@@ -73,6 +74,7 @@ def test_two_people_meet_through_haproxy_with_janus_on_its_own_node(
     ),
     strict=True,
 )
+@pytest.mark.timeout(900)  # three Chromiums and seven servers on two busy cores
 def test_meeting_survives_losing_its_app_server_then_its_janus(
     tmp_path: Path, crowd: Participants
 ) -> None:

@@ -254,6 +254,11 @@ def _chat_shows(person: Participant, text: str) -> None:
     expect(texts(person).filter(has_text=text)).to_have_count(1)
 
 
+def _step(what: str) -> None:
+    """Where the scenario is (shown with ``pytest -s`` and by the bench)."""
+    print(f"{time.strftime('%H:%M:%S')} {what}", flush=True)
+
+
 def lose_owner_then_janus(
     bed: ClusterBed,
     crowd: Participants,
@@ -266,10 +271,12 @@ def lose_owner_then_janus(
     browser receives everyone's media again is measured, and the room is checked: the same
     people by name (no ghost), the hand still up, the chat still there."""
     people = [join_through_balancer(crowd, slug, name) for name in names]
+    _step(f"joined {slug}")
     raised, writer = people[0], people[1]
     landed = bed.socket_servers(slug)
     assert len(set(landed)) == len(bed.apps), f"the room's sockets went to {landed}"
     assert_everyone_sees_everyone(people)
+    _step("everyone sees and hears everyone")
     raised.page.get_by_test_id("toggle-hand").click()
     assert_hand_up(people, raised)
     open_chat(writer)
@@ -279,9 +286,11 @@ def lose_owner_then_janus(
 
     owner = bed.room_owner(slug)
     assert owner in [app.node_id for app in bed.apps], f"nobody holds room {slug}: {owner!r}"
+    _step(f"killing {owner}, the room's owner")
     killed = now_ms()
     bed.app(owner).kill()
     app_loss = measure_recovery("app server", people, killed)
+    _step(f"media back: {app_loss.seconds}")
     assert_everyone_sees_everyone(people)
     assert_hand_up(people, raised)
     for person in people:
@@ -291,9 +300,11 @@ def lose_owner_then_janus(
     assert taken_by not in (None, owner), f"room {slug} not taken over: owner {taken_by!r}"
 
     janus = carrying_janus(bed, people)
+    _step(f"killing {janus}, which carries the room")
     killed = now_ms()
     bed.janus_named(janus).kill()
     janus_loss = measure_recovery("Janus", people, killed)
+    _step(f"media back: {janus_loss.seconds}")
     assert_everyone_sees_everyone(people)
     assert carrying_janus(bed, people) != janus
     assert_hand_up(people, raised)
