@@ -159,6 +159,21 @@ def restoration_seconds(
     return max(first_seconds, (window[broken[-1] + 1]["t"] - killed_at_ms) / 1000)
 
 
+def timeline(person: Participant, since_ms: float) -> str:
+    """What the page saw after ``since_ms``, as changes: seconds, session status, how many
+    remote video and audio streams flowed (to tell where a slow recovery spent its time)."""
+    changes, last = [], None
+    for entry in flow_log(person):
+        if entry["t"] < since_ms:
+            continue
+        state = (entry["status"], entry["video"], entry["audio"])
+        if state != last:
+            seconds = (entry["t"] - since_ms) / 1000
+            changes.append(f"+{seconds:.1f}s {state[0]} v{state[1]} a{state[2]}")
+            last = state
+    return f"{person.name}: " + ", ".join(changes)
+
+
 def now_ms() -> float:
     return time.time() * 1000
 
@@ -291,6 +306,8 @@ def lose_owner_then_janus(
     bed.app(owner).kill()
     app_loss = measure_recovery("app server", people, killed)
     _step(f"media back: {app_loss.seconds}")
+    for person in people:
+        _step(timeline(person, killed))
     assert_everyone_sees_everyone(people)
     assert_hand_up(people, raised)
     for person in people:
@@ -305,6 +322,8 @@ def lose_owner_then_janus(
     bed.janus_named(janus).kill()
     janus_loss = measure_recovery("Janus", people, killed)
     _step(f"media back: {janus_loss.seconds}")
+    for person in people:
+        _step(timeline(person, killed))
     assert_everyone_sees_everyone(people)
     assert carrying_janus(bed, people) != janus
     assert_hand_up(people, raised)
