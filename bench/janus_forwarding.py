@@ -25,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -99,6 +100,15 @@ def make_clips(folder: Path, seconds: float) -> dict[str, Path]:
     return {"video": video, "audio": audio}
 
 
+def use_event_loops(config: Path, loops: int) -> None:
+    """Janus's ``event_loops``: a fixed pool of loop threads shared by every PeerConnection,
+    instead of one thread per PeerConnection (Visio's configuration leaves Janus's default)."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("general: {", f"general: {{\n\tevent_loops = {loops}", 1), encoding="utf-8"
+    )
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all its threads), in seconds."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as file:
@@ -163,6 +173,8 @@ class GstPeers:
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
+            self.process.send_signal(signal.SIGUSR1)  # the peers write their stacks to the log
+            await asyncio.sleep(1)
             raise RuntimeError(f"no {event} from {peer} ({'; '.join(self.errors)})") from None
 
     async def send(self, command: dict[str, Any], reply: str | None = None) -> dict[str, Any]:
@@ -406,6 +418,7 @@ async def run(
     clip_seconds: float = 10,
     rounds: int = 1,
     idle_seconds: float = 3,
+    event_loops: int = 0,
 ) -> list[dict[str, Any]]:
     """Measure each configuration in turn, ``rounds`` times over (interleaved, so a change in
     the machine's other load hits every configuration alike), on one Janus and one peers
@@ -416,6 +429,8 @@ async def run(
         _env_file=None, janus_ws_port=free_port(), janus_admin_port=free_port()
     )
     runtime = write_janus_config(settings, folder / "janus")
+    if event_loops:
+        use_event_loops(runtime.config_dir / "janus.jcfg", event_loops)
     janus = SupervisedProcess("janus", janus_command(settings.janus_binary, runtime.config_dir))
     engine = MediaEngine(runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key)
     await janus.start()
@@ -492,11 +507,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=1, help="medians over this many rounds")
     parser.add_argument("--only", nargs="*", help="configuration names (default: all)")
+    parser.add_argument(
+        "--event-loops", type=int, default=0, help="Janus event_loops (0: one thread per handle)"
+    )
     args = parser.parse_args()
     configs = [c for c in CONFIGURATIONS if not args.only or c.name in args.only]
     if not configs:
         parser.error(f"no such configuration; known: {[c.name for c in CONFIGURATIONS]}")
-    results = asyncio.run(run(configs, args.seconds, args.warmup, rounds=args.rounds))
+    results = asyncio.run(
+        run(configs, args.seconds, args.warmup, rounds=args.rounds, event_loops=args.event_loops)
+    )
     summary = medians(results)
     print_table(summary)
     print(json.dumps(summary))

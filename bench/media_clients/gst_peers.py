@@ -27,8 +27,11 @@ Errors come back as ``{"peer": ..., "event": "error", "message": ...}``.
 
 from __future__ import annotations
 
+import ctypes
+import faulthandler
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +47,22 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
 VIDEO_CAPS = "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000"
 AUDIO_CAPS = "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
 WEBRTCBIN = "webrtcbin name=webrtc bundle-policy=max-bundle"
+
+
+_gobject = ctypes.CDLL("libgobject-2.0.so.0")
+_gobject.g_object_ref.argtypes = [ctypes.c_void_p]
+_gobject.g_object_ref.restype = ctypes.c_void_p
+
+
+def quiet_ice(webrtc: Gst.Element) -> None:
+    """No UPnP and no TCP candidates: with UPnP on, libnice looks for a router on every agent
+    (SSDP multicast, an HTTP server each) and now and then never finishes gathering."""
+    ice = webrtc.get_property("ice-agent")
+    # GStreamer 1.22's getter hands out webrtcbin's own reference (the agent would be freed
+    # with this wrapper): take one back. hash() of a PyGObject wrapper is the object's address.
+    _gobject.g_object_ref(hash(ice))
+    ice.set_property("ice-tcp", False)
+    ice.get_property("agent").set_property("upnp", False)
 
 
 def emit(message: dict[str, Any]) -> None:
@@ -70,6 +89,7 @@ class Peer:
         self._on_gathered: Callable[[], None] | None = None
         self.rtpbin: Gst.Element | None = None
         self.webrtc.connect("notify::ice-gathering-state", self._gathering_changed)
+        quiet_ice(self.webrtc)
         bus = pipeline.get_bus()
         bus.add_signal_watch()
         bus.connect("message", self._bus_message)
@@ -364,6 +384,7 @@ class Peers:
 
 def main() -> None:
     global loop
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # stacks on demand, for a hang
     Gst.init(None)
     peers = Peers()
     loop = GLib.MainLoop()
