@@ -3,10 +3,11 @@
 Run by Debian's Python (``/usr/bin/python3``), which has PyGObject and the GStreamer
 introspection data (python3-gi, gir1.2-gst-plugins-bad-1.0); the project's virtual environment
 has neither. One process hosts many peers on one GLib main loop; media flows in GStreamer's own
-threads, so Python runs only for signaling and statistics, never per packet.
+threads, so Python runs only for signaling, statistics and one push per frame, never per
+packet.
 
-- A publisher sends pre-encoded files (VP8 in WebM, Opus in WebM) in a loop: demux, pace to
-  the clock, RTP-packetise. Nothing is encoded.
+- A publisher sends pre-encoded files (VP8 in WebM, Opus in WebM), read once into memory, in a
+  loop: appsrc, paced to the clock, RTP-packetised. Nothing is encoded.
 - A subscriber links every track webrtcbin receives (SRTP already removed) to a fakesink:
   packets are counted by webrtcbin's RTP session and dropped. Nothing is decoded.
 
@@ -18,7 +19,8 @@ The parent speaks JSON lines on stdin and gets JSON lines on stdout:
     {"cmd": "subscribe", "peer": "s0", "sdp": ...}  (Janus's offer)
         → {"peer": "s0", "event": "answer", "sdp": ...}
     {"cmd": "candidate", "peer": "p0", "mline": 0, "candidate": "candidate:..."}
-    {"cmd": "stats"}  → {"event": "stats", "peers": {"s0": {"received": {...}, ...}}}
+    {"cmd": "stats"}  → {"event": "stats", "peers": {"s0": {"received_video":
+        {"streams": 1, "packets": ..., "bytes": ..., "lost": ...}, "sent_audio": {...}}}}
     {"cmd": "close", "peer": "s0"}
     {"cmd": "quit"}
 
