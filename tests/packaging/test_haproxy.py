@@ -79,8 +79,16 @@ class Cluster:
         )
 
     def served_by(self, marker: str) -> list[int]:
-        """Which servers (0, 1) logged a request whose path holds ``marker``."""
-        return [i for i, server in enumerate(self.servers) if marker in server.log()]
+        """Which servers (0, 1) logged a request whose path holds ``marker`` (waiting a moment
+        for the log line: it may reach the file just after the answer reached the client)."""
+
+        def found() -> list[int]:
+            return [i for i, server in enumerate(self.servers) if marker in server.log()]
+
+        return wait_until(found, 5, f"no server logged {marker}")
+
+    def logs(self) -> str:
+        return "\n".join(server.log() for server in self.servers)
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +220,8 @@ def test_visio_sees_the_browsers_address_not_a_forged_one(cluster: Cluster) -> N
         forged_direct = {"X-Forwarded-For": SPOOFED, "X-Forwarded-Proto": "https"}
         response = stranger.get(f"{target}/healthz?via=direct-{marker}", headers=forged_direct)
         assert response.status_code == 200
-    logs = "\n".join(server.log() for server in cluster.servers)
+    wait_until(lambda: f"via=direct-{marker}" in cluster.logs(), 5, "no direct request logged")
+    logs = cluster.logs()
     assert re.search(
         rf"{re.escape(BROWSER_ADDRESS)}:\d+ - \"GET /healthz\?via=proxy-{marker}", logs
     )
