@@ -12,8 +12,6 @@ from playwright.sync_api import Playwright, expect, sync_playwright
 from tests.cluster.lab.bed import (
     HOST_ADDRESS,
     bed_unavailable_reason,
-    cluster_rooms_supported,
-    janus_pool_supported,
     start_cluster,
 )
 from tests.cluster.lab.scenario import (
@@ -67,12 +65,15 @@ def test_two_people_meet_through_haproxy_with_janus_on_its_own_node(
 
 
 @pytest.mark.xfail(
-    not (cluster_rooms_supported() and janus_pool_supported()),
+    strict=True,
     reason=(
         "needs rooms placed in Redis with takeover and relay (branch cluster) and several Janus "
-        "per app server (VISIO_JANUS_URLS, branch januspool), not yet in this Visio"
+        "per app server (VISIO_JANUS_URLS, branch januspool). With both merged on a trial "
+        "branch (2 cores at load 40) people and the raised hand survive both losses, but a late "
+        "joiner gets no chat after the takeover, and media comes back 7-18 s after the owner's "
+        "loss (browsers rejoin as new participants and republish: no resume tokens yet) and "
+        "9-13 s after the Janus's loss, against 5 s. Strict: remove the mark once it passes."
     ),
-    strict=True,
 )
 @pytest.mark.timeout(900)  # three Chromiums and seven servers on two busy cores
 def test_meeting_survives_losing_its_app_server_then_its_janus(
