@@ -18,7 +18,6 @@ killed (SIGKILL, a lost machine) and started again on the same address.
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import os
 import re
 import shutil
@@ -263,11 +262,6 @@ def _configure_janus(folder: Path, node: Node, secrets: JanusSecrets | None) -> 
         )
     )
     return JanusNode(node, config_dir, secrets)
-
-
-def cluster_rooms_supported() -> bool:
-    """Whether this Visio places rooms in Redis (an owner per room, taken over when it dies)."""
-    return importlib.util.find_spec("visio.cluster.placement") is not None
 
 
 def janus_pool_supported() -> bool:
