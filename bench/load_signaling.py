@@ -55,6 +55,7 @@ ROOM_ADDRESSES = 2
 SENDER_ADDRESSES = 3
 """127.3.x.y: the big room's senders, held by this process."""
 SENDERS = 10
+BIG_ROOM_PER_ADDRESS = 10
 
 
 def cpu_seconds(pid: int) -> float:
@@ -193,7 +194,7 @@ async def ramp(
         if len(joins.latencies) >= planned:
             break
         if not stop_early:
-            if len(joins.results) >= planned * (retries + 1) or now - started > 600:
+            if len(joins.results) >= planned * (retries + 1) or now - started > 180:
                 stopped = "gave up"
                 break
             continue
@@ -287,6 +288,37 @@ async def fan_out(
     )
 
 
+async def leaving(
+    server: RunningServer, workers: list[Worker], tagged: bool, remaining: int
+) -> tuple[int, float]:
+    """Close the big room's sockets (``tagged``) or the ramp's, held by the workers; answer how
+    many left and the server CPU seconds each leave cost, until it is idle again."""
+    pid = server.process.pid
+    idle_cpu, idle_started = cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(2)
+    idle_rate = (cpu_seconds(pid) - idle_cpu) / (time.monotonic() - idle_started)
+    cpu_before, started = cpu_seconds(pid), time.monotonic()
+    left = sum(await asyncio.gather(*(w.ask("close", tagged) for w in workers)))
+    deadline = started + 120
+    previous = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1)
+        now = cpu_seconds(pid)
+        quiet = now - previous < 2 * idle_rate + 0.02
+        previous = now
+        if quiet and _participants(server) <= remaining:
+            break
+    busy = cpu_seconds(pid) - cpu_before - idle_rate * (time.monotonic() - started)
+    return left, busy / max(1, left)
+
+
+def _participants(server: RunningServer) -> float:
+    for line in server.metrics().splitlines():
+        if line.startswith("visio_participants "):
+            return float(line.split()[1])
+    return math.inf
+
+
 def big_room_plan(slug: str, people: int, per_address: int) -> list[tuple[str, str, str, bool]]:
     return [(slug, source_address(i // per_address), f"Big {i}", True) for i in range(people)]
 
@@ -333,7 +365,8 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
             )
             await sender.join(args.join_timeout)
             senders.append(sender)
-        plan = big_room_plan(big, args.big_room - SENDERS, args.per_address)
+        # A few people per address: room for retries under the join limit (60 a minute).
+        plan = big_room_plan(big, args.big_room - SENDERS, BIG_ROOM_PER_ADDRESS)
         shares = [plan[i :: len(workers)] for i in range(len(workers))]
         cpu_before = cpu_seconds(pid)
         big_joins = await ramp(server, workers, shares, args, retries=5, stop_early=False)
@@ -353,7 +386,7 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
         }
 
         # 3. The ramp.
-        first = args.big_room
+        first = (args.big_room // BIG_ROOM_PER_ADDRESS + 1) * args.per_address
         plans = ramp_plans(small, args.room_size, first, args.per_address, len(workers))
         cpu_before = cpu_seconds(pid)
         figures["ramp"] = result = await ramp(server, workers, plans, args)
@@ -372,6 +405,11 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
         await asyncio.sleep(args.hold)
         figures["held_after"] = await progress(workers, Joins()) + sum(1 for s in senders if s.open)
         figures["rss_held"] = rss_mb(pid)
+
+        # 6. Leaving: the big room empties (but for the senders), then the rooms of 10.
+        held_ramp = figures["held_after"] - figures["big_present"]
+        figures["leave_big"] = await leaving(server, workers, True, held_ramp + SENDERS)
+        figures["leave_small"] = await leaving(server, workers, False, SENDERS)
         figures["load_after"] = os.getloadavg()
         del cpu_before
     finally:
@@ -407,6 +445,9 @@ def report(figures: dict[str, Any], args: argparse.Namespace) -> str:
         f" {ms(percentile(big.joins.latencies, 0.99))} ms ({big_people} people) | |",
         f"| server CPU per join (ramp) | {figures['ramp_cpu'] / max(1, ramp_joined) * 1000:.2f}"
         f" ms | |",
+        f"| server CPU per leave: big room / rooms of {args.room_size}"
+        f" | {ms(figures['leave_big'][1])} / {ms(figures['leave_small'][1])} ms"
+        f" ({figures['leave_big'][0]} / {figures['leave_small'][0]} leaves) | |",
     ]
     for label, key in (("big room alone", "fan_out_alone"), ("ramp held", "fan_out_loaded")):
         for kind, result in figures[key].items():
@@ -441,7 +482,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-address", type=int, default=50, help="sockets per client address")
     parser.add_argument("--messages", type=int, default=100, help="per kind and phase")
     parser.add_argument("--spacing", type=float, default=0.15, help="seconds between messages")
-    parser.add_argument("--join-timeout", type=float, default=10.0)
+    parser.add_argument("--join-timeout", type=float, default=20.0)
     parser.add_argument("--max-join-p99", type=float, default=5.0)
     parser.add_argument("--max-rss-mb", type=float, default=8000)
     parser.add_argument("--hold", type=float, default=15.0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 Arrival = tuple[str, str, float]
 """(kind, key, monotonic seconds): kind ``chat`` keyed by the text, ``reaction`` keyed by
@@ -101,6 +101,9 @@ class SyntheticParticipant:
         except OSError as exc:
             await self.close()
             raise JoinFailed(f"os {exc.strerror or type(exc).__name__}") from None
+        except WebSocketException as exc:  # a handshake cut short, a malformed answer
+            await self.close()
+            raise JoinFailed(type(exc).__name__) from None
         except JoinFailed:
             await self.close()
             raise

@@ -11,6 +11,8 @@ the harness runs several of these. Each one is told over a pipe what to do:
   ``(started, seconds or None, failure reason or None)``, and how many sockets are open;
 - ``("halt",)``: start no more joins (those under way finish);
 - ``("arrivals",)``: answer the tagged participants' arrivals since the last call, by id;
+- ``("close", tagged)``: close the tagged participants' sockets (or the others'), and answer
+  how many;
 - ``("stop",)``: close every socket and exit.
 """
 
@@ -90,6 +92,11 @@ class _Worker:
                     self._conn.send(
                         {p.id: p.take_arrivals() for p in self._participants if p.tagged}
                     )
+                case "close":
+                    leaving = [p for p in self._participants if p.tagged == command[1]]
+                    self._participants = [p for p in self._participants if p not in leaving]
+                    await asyncio.gather(*(p.close() for p in leaving))
+                    self._conn.send(len(leaving))
                 case "stop":
                     self._halted = True
                     await asyncio.gather(*(p.close() for p in self._participants))
@@ -135,6 +142,9 @@ class _Worker:
                     seconds = await participant.join(timeout)
                 except JoinFailed as failure:
                     self._results.append((started, None, failure.reason))
+                except Exception as exc:  # counted, never lost: the figures must add up
+                    await participant.close()
+                    self._results.append((started, None, f"bug {type(exc).__name__}: {exc}"))
                 else:
                     self._participants.append(participant)
                     self._results.append((started, seconds, None))
