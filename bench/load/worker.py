@@ -3,8 +3,8 @@
 One Python process cannot open and read 10,000 sockets quickly on a shared 2-core machine, so
 the harness runs several of these. Each one is told over a pipe what to do:
 
-- ``("join", plan, rate, timeout, retries)``: join the plan's participants, ``rate`` new
-  sockets a second, each as its own task; ``plan`` is a list of ``(slug, source address, name,
+- ``("join", plan, rate, timeout, retries, in_flight)``: join the plan's participants, ``rate``
+  new sockets a second but at most ``in_flight`` joins under way at once, each as its own task; ``plan`` is a list of ``(slug, source address, name,
   tagged)``; a failed join is tried again ``retries`` times, a second later (as a browser
   reconnects), each failure reported;
 - ``("progress",)``: answer the join results since the last call, each
@@ -30,7 +30,6 @@ import uvloop
 from bench.load.participant import JoinFailed, SyntheticParticipant
 
 JoinResult = tuple[float, float | None, str | None]
-MAX_JOINS_IN_FLIGHT = 400
 
 
 def raise_descriptor_limit() -> int:
@@ -78,9 +77,9 @@ class _Worker:
             command = await commands.get()
             match command[0]:
                 case "join":
-                    _, plan, rate, timeout, retries = command
+                    _, plan, rate, timeout, retries, in_flight = command
                     self._halted = False
-                    self._spawn(self._ramp(plan, rate, timeout, retries))
+                    self._spawn(self._ramp(plan, rate, timeout, retries, in_flight))
                 case "progress":
                     results, self._results = self._results, []
                     held = sum(1 for p in self._participants if p.open)
@@ -109,10 +108,15 @@ class _Worker:
         task.add_done_callback(self._tasks.discard)
 
     async def _ramp(
-        self, plan: list[tuple[str, str, str, bool]], rate: float, timeout: float, retries: int
+        self,
+        plan: list[tuple[str, str, str, bool]],
+        rate: float,
+        timeout: float,
+        retries: int,
+        most_in_flight: int,
     ) -> None:
         started = time.monotonic()
-        in_flight = asyncio.Semaphore(MAX_JOINS_IN_FLIGHT)
+        in_flight = asyncio.Semaphore(most_in_flight)
         for index, (slug, source, name, tagged) in enumerate(plan):
             delay = started + index / rate - time.monotonic()
             if delay > 0:
