@@ -110,16 +110,21 @@ async def _receive(conn: Connection) -> Any:
     return await asyncio.to_thread(conn.recv)
 
 
-async def create_rooms(server: RunningServer, count: int, per_address: int) -> list[str]:
+async def create_rooms(
+    server: RunningServer, count: int, per_address: int, refused: Counter[int]
+) -> list[str]:
     """``count`` rooms, each address creating at most ``per_address`` (under the default limit
-    of 60 a minute per client)."""
+    of 60 a minute per client). A 5xx answer is counted in ``refused`` and tried again."""
 
     async def from_address(index: int, how_many: int) -> list[str]:
         transport = httpx.AsyncHTTPTransport(local_address=source_address(index, ROOM_ADDRESSES))
         async with httpx.AsyncClient(transport=transport, timeout=30) as client:
             slugs = []
-            for _ in range(how_many):
+            while len(slugs) < how_many:
                 response = await client.post(f"{server.url}/api/v1/rooms")
+                if response.status_code >= 500 and sum(refused.values()) < 100:
+                    refused[response.status_code] += 1
+                    continue
                 response.raise_for_status()
                 slugs.append(str(response.json()["slug"]))
             return slugs
@@ -362,7 +367,9 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
     pid = server.process.pid
     figures: dict[str, Any] = {"load_before": os.getloadavg()}
     small_rooms = max(0, math.ceil((args.target - args.big_room) / args.room_size))
-    slugs = await create_rooms(server, 1 + small_rooms, args.per_address)
+    refused: Counter[int] = Counter()
+    figures["rooms_refused"] = refused
+    slugs = await create_rooms(server, 1 + small_rooms, args.per_address, refused)
     big, small = slugs[0], slugs[1:]
     workers = [Worker(server.ws_base, not args.no_compression) for _ in range(args.workers)]
     senders: list[SyntheticParticipant] = []
@@ -428,6 +435,8 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
         figures["leave_big"] = await leaving(server, workers, True, held_ramp + SENDERS)
         figures["leave_small"] = await leaving(server, workers, False, SENDERS)
         figures["load_after"] = os.getloadavg()
+        errors = [line for line in server.log().splitlines() if " ERROR " in line]
+        figures["server_errors"] = (len(errors), errors[0][:300] if errors else "")
         del cpu_before
     finally:
         await asyncio.gather(*(s.close() for s in senders))
@@ -484,6 +493,9 @@ def report(figures: dict[str, Any], args: argparse.Namespace) -> str:
         " | |",
         f"| server memory per participant: big room / rooms of {args.room_size}"
         f" | {per_big * 1024:.0f} / {per_ramp * 1024:.0f} kB | |",
+        f"| room creations answered 5xx (tried again) / server log ERROR lines"
+        f" | {dict(figures['rooms_refused']) or 0} / {figures['server_errors'][0]}"
+        f" {figures['server_errors'][1]} | 0 / 0 |",
         f"| machine load (1-min average) before / after | {figures['load_before'][0]:.2f} /"
         f" {figures['load_after'][0]:.2f} ({os.cpu_count()} cores) | |",
     ]
