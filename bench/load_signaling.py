@@ -111,19 +111,26 @@ async def _receive(conn: Connection) -> Any:
 
 
 async def create_rooms(
-    server: RunningServer, count: int, per_address: int, refused: Counter[int]
+    server: RunningServer, count: int, per_address: int, refused: Counter[str]
 ) -> list[str]:
     """``count`` rooms, each address creating at most ``per_address`` (under the default limit
-    of 60 a minute per client). A 5xx answer is counted in ``refused`` and tried again."""
+    of 60 a minute per client). A 5xx answer, or a connection dropped, is counted in
+    ``refused`` and tried again."""
 
     async def from_address(index: int, how_many: int) -> list[str]:
         transport = httpx.AsyncHTTPTransport(local_address=source_address(index, ROOM_ADDRESSES))
         async with httpx.AsyncClient(transport=transport, timeout=30) as client:
             slugs = []
             while len(slugs) < how_many:
-                response = await client.post(f"{server.url}/api/v1/rooms")
+                try:
+                    response = await client.post(f"{server.url}/api/v1/rooms")
+                except httpx.TransportError as exc:
+                    if sum(refused.values()) >= 100:
+                        raise
+                    refused[type(exc).__name__] += 1
+                    continue
                 if response.status_code >= 500 and sum(refused.values()) < 100:
-                    refused[response.status_code] += 1
+                    refused[str(response.status_code)] += 1
                     continue
                 response.raise_for_status()
                 slugs.append(str(response.json()["slug"]))
@@ -367,7 +374,7 @@ async def run(server: RunningServer, args: argparse.Namespace) -> dict[str, Any]
     pid = server.process.pid
     figures: dict[str, Any] = {"load_before": os.getloadavg()}
     small_rooms = max(0, math.ceil((args.target - args.big_room) / args.room_size))
-    refused: Counter[int] = Counter()
+    refused: Counter[str] = Counter()
     figures["rooms_refused"] = refused
     slugs = await create_rooms(server, 1 + small_rooms, args.per_address, refused)
     big, small = slugs[0], slugs[1:]
@@ -493,7 +500,7 @@ def report(figures: dict[str, Any], args: argparse.Namespace) -> str:
         " | |",
         f"| server memory per participant: big room / rooms of {args.room_size}"
         f" | {per_big * 1024:.0f} / {per_ramp * 1024:.0f} kB | |",
-        f"| room creations answered 5xx (tried again) / server log ERROR lines"
+        f"| room creations answered 5xx or dropped (tried again) / server log ERROR lines"
         f" | {dict(figures['rooms_refused']) or 0} / {figures['server_errors'][0]}"
         f" {figures['server_errors'][1]} | 0 / 0 |",
         f"| machine load (1-min average) before / after | {figures['load_before'][0]:.2f} /"
