@@ -5,7 +5,8 @@ A moderator sends ``recording.start`` (audio and video, or audio only) or ``reco
 recording's own folder (``edit`` with ``new_rec_dir``, then ``enable_recording``): those who
 publish later, and screen shares, are recorded too, until the recording stops. Everyone present
 gets ``recording.state``, and ``joined`` carries it for those who arrive. The recording stops by
-itself when the meeting ends, when Janus goes away, or after ``VISIO_RECORDING_MAX_HOURS``; it is
+itself when the meeting ends, when the room's Janus goes away (even when the room moves to another
+Janus: a moderator starts a new recording there), or after ``VISIO_RECORDING_MAX_HOURS``; it is
 then processed (:class:`~visio.recording.Recordings`). Start and stop go to the audit trail.
 """
 
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING
 from visio.audit import AuditTrail
 from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError
-from visio.media.janus.videoroom import VideoRoomAdmin
 from visio.ratelimit import TokenBucket
 from visio.recording import Recordings
 from visio.rooms import policy
@@ -30,6 +30,7 @@ from visio.rooms.repository import RoomRepository
 from visio.tasks import BackgroundTasks
 
 if TYPE_CHECKING:  # the room holds a RecordingSlot: these import this module
+    from visio.media.pool import JanusInstance
     from visio.rooms.audit import ModeratorAudit
     from visio.rooms.media import RoomMedia
     from visio.rooms.room import Room
@@ -49,6 +50,7 @@ class LiveRecording:
     started_at: datetime
     started_by: str
     janus_room_id: int
+    janus: JanusInstance
 
 
 @dataclass(eq=False)
@@ -78,14 +80,12 @@ class RoomRecorder:
         self,
         recordings: Recordings,
         repository: RoomRepository,
-        videoroom: VideoRoomAdmin,
         audit: AuditTrail,
         moderator_audit: ModeratorAudit,
         max_seconds: float,
     ) -> None:
         self._recordings = recordings
         self._repository = repository
-        self._videoroom = videoroom
         self._audit = audit
         self._moderator_audit = moderator_audit
         self._max_seconds = max_seconds
@@ -119,10 +119,10 @@ class RoomRecorder:
                 moderator.name,
             )
             try:
-                await media.ensure_janus_room(room)
+                janus = await media.ensure_janus_room(room)
                 assert room.janus_room_id is not None
                 janus_room_id = room.janus_room_id
-                await self._videoroom.record(
+                await janus.videoroom.record(
                     janus_room_id, str(self._recordings.raw_folder(recording.id))
                 )
             except (JanusError, MediaUnavailableError) as exc:
@@ -132,7 +132,7 @@ class RoomRecorder:
                     "media_unavailable", "the media engine could not start recording; try again"
                 ) from None
             slot.current = LiveRecording(
-                recording.id, video, recording.started_at, moderator.name, janus_room_id
+                recording.id, video, recording.started_at, moderator.name, janus_room_id, janus
             )
             slot.limit = asyncio.get_running_loop().call_later(
                 self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
@@ -196,7 +196,7 @@ class RoomRecorder:
                 slot.limit = None
             if not janus_gone:
                 try:
-                    await self._videoroom.record(live.janus_room_id, None)
+                    await live.janus.videoroom.record(live.janus_room_id, None)
                 except (JanusError, MediaUnavailableError) as exc:
                     # Janus closes the files when it destroys the room or goes away.
                     logger.warning("room %s: Janus did not stop recording: %s", room.slug, exc)
