@@ -4,6 +4,7 @@ rooms moved off a Janus that dies, and what /readyz, /metrics and `visio check` 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import time
@@ -19,6 +20,7 @@ from tests.media.janus_instances import (
     room_instance,
     start_janus_instances,
 )
+from tests.recording.media import audit_events, recording_rows
 from tests.rooms.test_moderation import Member
 from tests.rooms.test_recording import start as start_recording
 from tests.support import VISIO, RunningServer, start_server, wait_until
@@ -128,7 +130,8 @@ def test_janus_pool_moves_rooms_off_a_killed_janus_at_once(
 ) -> None:
     """Two rooms on the first Janus (no streams yet: a tie, so by name, not by room count); it
     is killed: both rooms move to the other at once, everyone gets media.reset, the people and
-    the raised hand are unchanged, the recording stops cleanly, and metrics and /readyz say so."""
+    the raised hand are unchanged, the recording goes on as a new one there, and metrics and
+    /readyz say so."""
     server = pooled_server
     first, second = sorted(janus.urls)
     before = janus_figures(server.metrics(), "visio_janus_rooms")
@@ -152,6 +155,24 @@ def test_janus_pool_moves_rooms_off_a_killed_janus_at_once(
     for member in (alice, bob, carol):
         assert member.expect("media.reset", timeout=30)["reason"] == "media_engine_moved"
     print(f"\nJanus killed → media.reset on the other: {time.monotonic() - killed_at:.2f} s")
+    for member in (alice, bob):  # and a new recording continues on the other Janus
+        assert member.expect("recording.state", timeout=30)["active"] is True
+    rows = sorted(recording_rows(server), key=lambda row: str(row["started_at"]))
+    assert [row["status"] for row in rows][1:] == ["recording"]
+    assert rows[0]["status"] in ("processing", "failed")  # what the lost Janus wrote
+    assert rows[1]["started_by_name"] == "Alice"
+    audited = [(e["event"], json.loads(e["details"])) for e in audit_events(server, "room.rec")]
+    assert audited[-2:] == [
+        ("room.recording_stopped", {"recording": rows[0]["id"], "reason": "media_engine_lost"}),
+        (
+            "room.recording_started",
+            {
+                "recording": rows[1]["id"],
+                "continues": rows[0]["id"],
+                "reason": "media_engine_moved",
+            },
+        ),
+    ]
 
     metrics = server.metrics()
     assert janus_figures(metrics, "visio_janus_up") == {first: 0.0, second: 1.0}

@@ -309,12 +309,15 @@ class RoomService:
     async def _on_media_lost(self, janus: JanusInstance) -> None:
         """A Janus is gone: its rooms move to another at once (or wait for one to be up)."""
         rooms = [room for room in self._rooms.values() if room.janus is janus]
+        recordings = []
         for room in rooms:
             self.captions.media_lost(room)
             self.media.lost(room)
-            await self.recorder.media_lost(room)
-        for room in rooms:
+            recordings.append(await self.recorder.media_lost(room))
+        for room, recording in zip(rooms, recordings, strict=True):
             await self.media.move(room, janus)
+            if recording is not None:
+                await self.recorder.media_moved(room, self.media, recording)
 
     async def _on_media_restored(self, _: JanusInstance) -> None:
         for room in list(self._rooms.values()):
