@@ -397,7 +397,7 @@ class RoomsLoad:
         streams: dict[str, int] = {}
         for room in self._rooms.values():
             if room.janus is not None:
-                forwarded = sum(len(p.subscribed) for p in room.participants.values())
+                forwarded = sum(_forwarded_to(room, p) for p in room.participants.values())
                 streams[room.janus.name] = streams.get(room.janus.name, 0) + forwarded
         return streams
 
@@ -407,3 +407,10 @@ class RoomsLoad:
             if room.janus is not None:
                 rooms[room.janus.name] = rooms.get(room.janus.name, 0) + 1
         return rooms
+
+
+def _forwarded_to(room: Room, participant: Participant) -> int:
+    """The streams Janus forwards to ``participant``: those subscribed, or, while a room that
+    just moved is being rebuilt (subscriptions gone, tracks known), those about to be; so rooms
+    moving off a lost Janus together spread out instead of all landing on one."""
+    return len(participant.subscribed) or sum(len(o.tracks) for o in room.others(participant))
