@@ -10,6 +10,7 @@ import base64
 import ipaddress
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,6 +31,7 @@ from visio.turn.urls import parse_turn_url
 
 _PORT_RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
 _INTERFACE_ITEM = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+_NODE_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
 class IceServer(BaseModel):
@@ -291,7 +293,7 @@ class Settings(BaseSettings):
             value = [item.strip() for item in value.split(",") if item.strip()]
         if isinstance(value, list):
             for item in value:
-                if not isinstance(item, str) or not _INTERFACE_ITEM.match(item):
+                if not isinstance(item, str) or not _INTERFACE_ITEM.fullmatch(item):
                     raise ValueError(
                         f"{item!r} is not an interface name or IP address (comma-separated list)"
                     )
@@ -655,6 +657,40 @@ class Settings(BaseSettings):
         if self.imap_port is not None:
             return self.imap_port
         return {"starttls": 143, "tls": 993}[self.imap_security]
+
+
+    # Several app servers (src/visio/cluster/): rooms placed in Redis, one owner each.
+    redis_url: SecretStr | None = None
+    """``redis://[:password@]host[:port][/db]``, ``rediss://`` (TLS) or ``unix:///path``. Set: this
+    app server is one of several sharing Redis and the database; unset: one machine, no Redis."""
+    node_id: str | None = None
+    """This app server's name among the others (default: host name and port). Unique per server."""
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not re.fullmatch(r"(redis|rediss|unix)://\S+", url):
+            # Never echo the URL: it may hold Redis's password.
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return SecretStr(url)
+
+    @field_validator("node_id")
+    @classmethod
+    def _check_node_id(cls, value: str | None) -> str | None:
+        if value is not None and not _NODE_ID.fullmatch(value):
+            raise ValueError("must be 1 to 64 letters, digits, '.', '_', ':' or '-'")
+        return value
+
+    @property
+    def effective_node_id(self) -> str:
+        """This server's name in the cluster: VISIO_NODE_ID, or host name and port."""
+        if self.node_id:
+            return self.node_id
+        host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:50] or "visio"
+        return f"{host}:{self.port}"
 
 
 class SettingsError(Exception):
