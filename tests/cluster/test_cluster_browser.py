@@ -67,8 +67,8 @@ def test_two_people_meet_through_haproxy_with_janus_on_its_own_node(
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "needs rooms placed in Redis with takeover and relay (branch cluster) and several Janus "
-        "per app server (VISIO_JANUS_URLS, branch januspool). With both merged on a trial "
+        "needs rooms placed in Redis with takeover and relay (branch cluster, not on main; the "
+        "Janus pool, VISIO_JANUS_URLS, is). With cluster merged as well on a trial "
         "branch (2 cores at load 40) people and the raised hand survive both losses, but a late "
         "joiner gets no chat after the takeover, and media comes back 7-18 s after the owner's "
         "loss (browsers rejoin as new participants and republish: no resume tokens yet) and "

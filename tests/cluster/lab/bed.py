@@ -229,17 +229,14 @@ def _configure_janus(folder: Path, node: Node, secrets: JanusSecrets | None) -> 
         data_dir=folder,
     )
     config_dir = folder / node.name
-    runtime = write_janus_config(settings, config_dir)
-    if secrets is None:
-        secrets = JanusSecrets(runtime.api_secret, runtime.videoroom_admin_key)
-    # The generator makes fresh secrets for an embedded Janus; every Janus of a cluster shares
-    # the operator's (the generated ones are random tokens: replacing them is unambiguous).
-    for name, generated, shared in (
-        ("janus.jcfg", runtime.api_secret, secrets.api_secret),
-        ("janus.plugin.videoroom.jcfg", runtime.videoroom_admin_key, secrets.videoroom_admin_key),
-    ):
-        path = config_dir / name
-        path.write_text(path.read_text().replace(generated, shared))
+    # Every Janus of a cluster shares the operator's secrets (the first one's here).
+    runtime = write_janus_config(
+        settings,
+        config_dir,
+        api_secret=secrets.api_secret if secrets else None,
+        videoroom_admin_key=secrets.videoroom_admin_key if secrets else None,
+    )
+    secrets = JanusSecrets(runtime.api_secret, runtime.videoroom_admin_key)
     # An embedded Janus listens on 127.0.0.1; this one is on its own machine.
     (config_dir / "janus.transport.websockets.jcfg").write_text(
         render_jcfg(
