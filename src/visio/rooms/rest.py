@@ -227,7 +227,7 @@ async def create_room(
     ``VISIO_ROOM_CREATION`` decides who may create rooms (everyone, signed-in people, admins)."""
     container = _container(request)
     client = request.client.host if request.client else "unknown"
-    if not container.rate_limits.room_creation.allow(client):
+    if not await container.rate_limits.room_creation.allow(client):
         raise ApiProblem(
             429, "rate_limited", "too many rooms created from your address; wait a minute"
         )
