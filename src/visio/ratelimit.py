@@ -257,7 +257,7 @@ class LimitCounters:
             self._outage = True
             logger.error(
                 "rate limits: Redis did not answer (%s); counting in this server's memory, "
-                "asking Redis again every %.0f s",
+                "asking Redis again every %g s",
                 type(exc).__name__,
                 self._retry_s,
             )
