@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import json
 import re
+import signal
 from collections.abc import Iterator
 
 import httpx
@@ -145,6 +146,23 @@ def test_redis_down_limits_hold_per_server_and_shared_again_once_back(
 
     wait_until(shared_again, 30, "the servers did not share their limits again after Redis")
     wait_until(lambda: "rate limits: Redis answers again" in a.log(), 10, "no log line on recovery")
+
+
+def test_redis_hung_requests_are_answered_and_limited_per_server(
+    two_servers: tuple[RunningServer, RunningServer], redis_server: RunningRedis
+) -> None:
+    """Redis stopped mid-flight (SIGSTOP: connections open, no answers): checks give up after
+    their short timeout and count in memory, so requests are answered, not left hanging."""
+    a, _ = two_servers
+    assert redis_server.process is not None
+    errors_before = _metric(a, "visio_rate_limit_storage_errors_total")
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        codes = _create_rooms(a, next(_addresses), ROOMS_PER_MINUTE + 1)
+        assert codes == [201] * ROOMS_PER_MINUTE + [429]
+        assert _metric(a, "visio_rate_limit_storage_errors_total") > errors_before
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
 
 
 # ---- keys: any client string costs a bounded key, and every Redis key expires -------------
