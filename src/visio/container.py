@@ -183,6 +183,7 @@ class Container:
             room_creation=settings.rate_limit_room_creation_per_minute,
             joins=settings.rate_limit_joins_per_minute,
             sockets=settings.protocol_max_sockets_per_address,
+            node=settings.effective_node_id,
         )
         self.outbox = Outbox(
             database_sessions, SmtpTransport(settings) if settings.mail_configured else None

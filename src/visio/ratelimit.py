@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import hashlib
 import ipaddress
 import logging
 import math
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
@@ -43,6 +46,10 @@ REDIS_TIMEOUT_S = 0.5
 
 REDIS_RETRY_S = 2.0
 """After Redis failed to answer, how long checks count in memory before asking Redis again."""
+
+SOCKET_LEASE_S = 60
+"""A socket's place in its address's shared count lasts this long unless its server renews it
+(every third of it): the places of a server that died are free again within a minute."""
 
 STORAGE_ERRORS = (RedisError, OSError, TimeoutError)
 """What a check that asks Redis can raise while Redis is down, slow or restarting."""
@@ -108,9 +115,7 @@ class KeyedRateLimiter:
 
 
 class ConcurrencyLimit:
-    """At most ``limit`` things held at once per key (open sockets per client address).
-
-    Per app server: a socket's count lives where the socket does."""
+    """At most ``limit`` things held at once per key, in this process."""
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
@@ -245,12 +250,26 @@ class LimitCounters:
         """True when counts are kept in Redis (``VISIO_REDIS_URL`` is set)."""
         return self._shared is not None
 
+    @property
+    def redis(self) -> Redis | None:
+        """The shared Redis client (None on one machine)."""
+        return self._redis
+
+    @property
+    def timeout_s(self) -> float:
+        return self._timeout_s
+
+    def redis_now(self) -> Redis | None:
+        """The shared Redis, or None on one machine and for a while after it failed to answer."""
+        return None if self._use_shared() is None else self._redis
+
     def _use_shared(self) -> RedisWindows | None:
         if self._shared is None or time.monotonic() < self._local_until:
             return None
         return self._shared
 
-    def _failed(self, exc: BaseException) -> None:
+    def failed(self, exc: BaseException) -> None:
+        """Redis did not answer: count it, say so once, count in memory for a while."""
         self._on_storage_error()
         self._local_until = time.monotonic() + self._retry_s
         if not self._outage:
@@ -262,7 +281,7 @@ class LimitCounters:
                 self._retry_s,
             )
 
-    def _answered(self) -> None:
+    def answered(self) -> None:
         if self._outage:
             self._outage = False
             logger.warning("rate limits: Redis answers again; limits are shared again")
@@ -275,9 +294,9 @@ class LimitCounters:
                 async with asyncio.timeout(self._timeout_s):
                     allowed = await shared.hit(name, key, limit)
             except STORAGE_ERRORS as exc:
-                self._failed(exc)
+                self.failed(exc)
             else:
-                self._answered()
+                self.answered()
                 return allowed
         return self._local.hit(name, key, limit)
 
@@ -288,7 +307,7 @@ class LimitCounters:
                 async with asyncio.timeout(self._timeout_s):
                     return await shared.reset_in(name, key, limit)
             except STORAGE_ERRORS as exc:
-                self._failed(exc)
+                self.failed(exc)
         return self._local.reset_in(name, key, limit)
 
     async def close(self) -> None:
@@ -326,6 +345,129 @@ class RateLimit:
         return max(1, math.ceil(seconds))
 
 
+_TAKE_SOCKET_PLACE = """
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
+if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[2]) then
+    return 0
+end
+redis.call('zadd', KEYS[1], ARGV[3], ARGV[4])
+redis.call('expire', KEYS[1], ARGV[5])
+return 1
+"""
+"""Drop the address's expired places, then take one if fewer than the limit are held."""
+
+
+@dataclass(frozen=True)
+class SocketPlace:
+    """One open socket's place in its address's count (give it back with ``release``)."""
+
+    address: str
+    """The client's key (``client_key``)."""
+    member: str
+    """This socket's lease in the address's sorted set: ``<node>:<random>``."""
+
+    @property
+    def redis_key(self) -> str:
+        return redis_key("sockets", self.address)
+
+
+class SocketPlaces:
+    """Open sockets per client address (``VISIO_PROTOCOL_MAX_SOCKETS_PER_ADDRESS``).
+
+    Always counted in this process; with Redis, also in a sorted set per address shared by every
+    app server, whose members are leases this server renews while its sockets are open. A server
+    that dies stops renewing, so its places expire within ``SOCKET_LEASE_S``; while Redis does
+    not answer, only this server's count applies."""
+
+    def __init__(
+        self,
+        limit: int,
+        counters: LimitCounters,
+        node: str,
+        *,
+        lease_s: float = SOCKET_LEASE_S,
+    ) -> None:
+        self._limit = limit
+        self._counters = counters
+        self._node = node
+        self._lease_s = lease_s
+        self._local = ConcurrencyLimit(limit)
+        self._held: set[SocketPlace] = set()
+        self._renewing: asyncio.Task[None] | None = None
+        redis = counters.redis
+        self._take = redis.register_script(_TAKE_SOCKET_PLACE) if redis is not None else None
+
+    async def acquire(self, address: str) -> SocketPlace | None:
+        """A place for one more socket of ``address``, or None when it holds the limit."""
+        key = client_key(address)
+        if not self._local.acquire(key):
+            return None
+        place = SocketPlace(key, f"{self._node}:{secrets.token_hex(8)}")
+        redis = self._counters.redis_now()
+        if redis is not None and self._take is not None:
+            try:
+                async with asyncio.timeout(self._counters.timeout_s):
+                    now = time.time()
+                    taken = await self._take(
+                        keys=[place.redis_key],
+                        args=[
+                            now,
+                            self._limit,
+                            now + self._lease_s,
+                            place.member,
+                            math.ceil(self._lease_s),
+                        ],
+                        client=redis,
+                    )
+            except STORAGE_ERRORS as exc:
+                self._counters.failed(exc)
+            else:
+                self._counters.answered()
+                if not taken:
+                    self._local.release(key)
+                    return None
+        self._held.add(place)
+        if redis is not None and self._renewing is None:
+            self._renewing = asyncio.create_task(self._renew_forever(), name="socket-places")
+        return place
+
+    async def release(self, place: SocketPlace) -> None:
+        self._held.discard(place)
+        self._local.release(place.address)
+        redis = self._counters.redis_now()
+        if redis is None:
+            return  # the lease expires by itself
+        try:
+            async with asyncio.timeout(self._counters.timeout_s):
+                await redis.zrem(place.redis_key, place.member)
+        except STORAGE_ERRORS as exc:
+            self._counters.failed(exc)
+
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease_s / 3)
+            redis = self._counters.redis_now()
+            if redis is None or not self._held:
+                continue
+            expiry = time.time() + self._lease_s
+            # Re-adding (not only extending) rebuilds the counts after a Redis restart.
+            pipeline = redis.pipeline(transaction=False)
+            for place in self._held:
+                pipeline.zadd(place.redis_key, {place.member: expiry})
+                pipeline.expire(place.redis_key, math.ceil(self._lease_s))
+            try:
+                async with asyncio.timeout(self._counters.timeout_s * 4):
+                    await pipeline.execute()
+            except STORAGE_ERRORS as exc:
+                self._counters.failed(exc)
+
+    async def close(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewing
+
+
 class RateLimits:
     """The per-client limits a Visio server enforces, counted in ``counters``."""
 
@@ -337,6 +479,7 @@ class RateLimits:
         room_creation: int,
         joins: int,
         sockets: int,
+        node: str = "visio",
         on_rejected: Callable[[str], None] = lambda name: None,
     ) -> None:
         self.counters = counters
@@ -344,11 +487,12 @@ class RateLimits:
         self.sign_in = self.limit("sign_in", sign_in)
         self.room_creation = self.limit("room_creation", room_creation)
         self.joins = self.limit("joins", joins)
-        self.room_sockets = ConcurrencyLimit(sockets)
+        self.room_sockets = SocketPlaces(sockets, counters, node)
 
     def limit(self, name: str, per_minute: int) -> RateLimit:
         """Another per-client limit counted in the same place (and named in ``/metrics``)."""
         return RateLimit(name, per_minute, self.counters, self._on_rejected)
 
     async def close(self) -> None:
+        await self.room_sockets.close()
         await self.counters.close()

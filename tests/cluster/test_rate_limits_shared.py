@@ -9,11 +9,13 @@ import json
 import re
 import signal
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from tests.redis_server import RunningRedis, start_redis
@@ -24,6 +26,7 @@ from visio.settings import load_settings
 
 ROOMS_PER_MINUTE = 3
 JOINS_PER_MINUTE = 2
+SOCKETS_PER_ADDRESS = 2
 
 # Each test speaks from its own loopback address (all of 127.0.0.0/8 reaches the servers), so
 # that its budget is its own; 127.0.0.2 is the media namespace's veth and is left alone.
@@ -71,6 +74,7 @@ def two_servers(
         "redis_url": redis_server.url,
         "rate_limit_room_creation_per_minute": str(ROOMS_PER_MINUTE),
         "rate_limit_joins_per_minute": str(JOINS_PER_MINUTE),
+        "protocol_max_sockets_per_address": str(SOCKETS_PER_ADDRESS),
     }
     first = start_server(tmp_path_factory.mktemp("visio-a"), node_id="a", **limits)
     try:
@@ -110,6 +114,46 @@ def test_join_budget_spent_on_one_server_is_refused_on_the_other(
     assert [r["type"] for r in replies] == ["joined"] * JOINS_PER_MINUTE, replies
     refused = _join(b, room_b, address)
     assert (refused["type"], refused["code"], refused["fatal"]) == ("error", "rate_limited", True)
+
+
+def test_open_sockets_per_address_count_on_every_server(
+    two_servers: tuple[RunningServer, RunningServer], redis_server: RunningRedis
+) -> None:
+    """An address that holds its sockets on server A cannot open another on server B; closing
+    one on A frees the place for B."""
+    a, b = two_servers
+    address = next(_addresses)
+    url_a = f"{a.ws_base}/api/v1/rooms/{_create_rooms_slugs(a)}/ws"
+    url_b = f"{b.ws_base}/api/v1/rooms/{_create_rooms_slugs(b)}/ws"
+    join = json.dumps({"type": "join", "version": 1, "name": "A", "audio": True, "video": True})
+    with ExitStack() as sockets:
+        held = [
+            sockets.enter_context(connect(url_a, source_address=(address, 0)))
+            for _ in range(SOCKETS_PER_ADDRESS)
+        ]
+        for ws in held:  # joined, so the join timeout does not close them meanwhile
+            ws.send(join)
+            assert json.loads(ws.recv(timeout=10))["type"] == "joined"
+        with pytest.raises(InvalidStatus), connect(url_b, source_address=(address, 0)):
+            pass
+        held[0].close()
+
+        def place_on_b() -> bool:
+            try:
+                with connect(url_b, source_address=(address, 0)):
+                    pass
+            except (InvalidStatus, ConnectionClosed):
+                return False
+            return True
+
+        wait_until(place_on_b, 15, "the socket closed on A never freed its place on B")
+        inspector = redis_server.client()
+        try:
+            places = list(inspector.scan_iter("visio:sockets:*"))
+            assert places, "no socket places in Redis"
+            assert all(inspector.ttl(key) > 0 for key in places), "a socket place never expires"
+        finally:
+            inspector.close()
 
 
 def _create_rooms_slugs(server: RunningServer) -> str:
