@@ -11,6 +11,9 @@ Two kinds, because a client reaches Visio in two ways:
   while, so limits still hold per server and nobody is refused because Redis is down.
 - **Per-socket limits** (frames per second, chat, reactions, recording starts): a WebSocket lives
   on one app server from start to end, so its :class:`TokenBucket` stays in that process.
+
+Open sockets per address are a count given back when a socket closes: :class:`SocketPlaces`
+keeps them in this process and, with Redis, as leases that expire if their server dies.
 """
 
 from __future__ import annotations
