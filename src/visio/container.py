@@ -27,6 +27,7 @@ from visio.calendars import (
     guarded_client,
 )
 from visio.calendars.scheduled import CalendarFollower
+from visio.cluster.redis import connect as connect_redis
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.directory.people import PeopleDirectory
 from visio.mail import Mailer, Outbox, SmtpTransport
@@ -34,7 +35,7 @@ from visio.media.janus.config import janus_command, write_janus_config
 from visio.media.janus.videoroom import TalkDetection
 from visio.media.pool import JanusPool
 from visio.observability import JanusFigures, Metrics, Snapshot, SpeechWorkerFigures
-from visio.ratelimit import KeyedRateLimiter, RateLimits
+from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
@@ -44,7 +45,7 @@ from visio.rooms.repository import RoomRepository
 from visio.rooms.service import RoomService
 from visio.scheduling.replies import ReplyReader
 from visio.scheduling.repository import MeetingRepository
-from visio.scheduling.service import MeetingScheduler
+from visio.scheduling.service import CHANGES_PER_MINUTE, MeetingScheduler
 from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
@@ -172,10 +173,13 @@ class Container:
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
+            LimitCounters(connect_redis(settings), self.metrics.rate_limit_storage_errors.inc),
+            on_rejected=lambda name: self.metrics.rate_limit_rejections.labels(name).inc(),
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
             joins=settings.rate_limit_joins_per_minute,
             sockets=settings.protocol_max_sockets_per_address,
+            node=settings.effective_node_id,
         )
         self.outbox = Outbox(
             database_sessions, SmtpTransport(settings) if settings.mail_configured else None
@@ -187,8 +191,9 @@ class Container:
             self.room_administration,
             self.audit,
             self.mailer,
+            rate=self.rate_limits.limit("meeting_changes", CHANGES_PER_MINUTE),
         )
-        self.directory_search_rate = KeyedRateLimiter(60)
+        self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
         self._mail_sending: asyncio.Task[None] | None = None
         self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
         self._reply_reading: asyncio.Task[None] | None = None
@@ -212,7 +217,9 @@ class Container:
             else None,
             self.metrics.registry,
         )
-        self.calendar_requests = KeyedRateLimiter(settings.caldav_requests_per_minute)
+        self.calendar_requests = self.rate_limits.limit(
+            "calendar_requests", settings.caldav_requests_per_minute
+        )
         self.meetings.listeners.append(CalendarFollower(self.calendars))
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
@@ -357,3 +364,4 @@ class Container:
         await self.calendar_http.aclose()
         await self.http.aclose()
         await self.database.dispose()
+        await self.rate_limits.close()

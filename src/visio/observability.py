@@ -197,6 +197,17 @@ class Metrics:
             ["target", "candidate_type", "relay_protocol"],
             registry=self.registry,
         )
+        self.rate_limit_rejections = Counter(
+            "visio_rate_limit_rejections",
+            "Requests refused by a per-client rate limit (visio.ratelimit), by limit",
+            ["limit"],
+            registry=self.registry,
+        )
+        self.rate_limit_storage_errors = Counter(
+            "visio_rate_limit_storage_errors",
+            "Rate-limit checks that Redis did not answer: counted in this server's memory",
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
