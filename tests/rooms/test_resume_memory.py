@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +16,7 @@ from redis.asyncio import Redis
 
 from tests.redis_server import RunningRedis, start_redis
 from tests.rooms.test_resume import Guest
-from tests.support import start_server, wait_until
+from tests.support import VISIO, start_server, wait_until
 from visio.rooms.resume import (
     LocalRoleMemory,
     Record,
@@ -23,6 +25,7 @@ from visio.rooms.resume import (
     load_key,
     roles_key,
 )
+from visio.settings import SettingsError, load_settings
 
 KEY = b"k" * 32
 SLUG = "abc-defg-hij"
@@ -208,3 +211,46 @@ def test_tokens_from_a_killed_server_expire(tmp_path: Path) -> None:
     minted = ResumeTokens(KEY, 60).mint(SLUG, "p_a", None)
     claim = ResumeTokens(KEY, 60).check(minted, SLUG, None)
     assert not isinstance(claim, str) and claim.expires_at > time.time()
+
+
+@pytest.mark.parametrize("secret", ["short", "a" * 42 + "é", "!" * 60])
+def test_resume_secret_must_be_32_bytes_of_base64(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    """A bad VISIO_RESUME_SECRET stops the start, and the message never echoes it."""
+    monkeypatch.setenv("VISIO_RESUME_SECRET", secret)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+    assert "VISIO_RESUME_SECRET" in str(refused.value)
+    assert secret not in str(refused.value)
+
+
+def test_check_asks_app_servers_sharing_redis_for_one_resume_secret(tmp_path: Path) -> None:
+    """`visio check`: one machine makes its own key file; with Redis, the secret is needed."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("VISIO_")},
+        "VISIO_DATA_DIR": str(tmp_path),
+    }
+    alone = subprocess.run(
+        [str(VISIO), "check"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "ok   resume tokens signed with" in alone.stdout
+    clustered = subprocess.run(
+        [str(VISIO), "check"],
+        env=env | {"VISIO_REDIS_URL": "redis://127.0.0.1:1/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "ERR  resume tokens signed with" in clustered.stdout
+    assert "VISIO_RESUME_SECRET, the same on every app server" in clustered.stdout
+    shared = subprocess.run(
+        [str(VISIO), "check"],
+        env=env | {"VISIO_REDIS_URL": "redis://127.0.0.1:1/0", "VISIO_RESUME_SECRET": "b" * 43},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "ok   resume tokens signed with VISIO_RESUME_SECRET" in shared.stdout
