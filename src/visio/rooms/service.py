@@ -279,13 +279,14 @@ class RoomService:
             self._announce_moderators(room, _settle_moderators(room))
             raise
         self._remember(room, participant)
+        self.media.sync_later(room, participant)
         if displaced is not None:
+            # The same participant carries on: no new arrival for webhooks either.
             logger.info("room %s: participant %s came back", room.slug, participant.id)
             return participant
         logger.info("room %s: participant %s joined", room.slug, participant.id)
         if self._observer is not None:
             self._observer.participant_joined(room.slug, participant)
-        self.media.sync_later(room, participant)
         return participant
 
     def _displace(self, room: Room, ghost: Participant) -> None:
