@@ -103,3 +103,19 @@ def test_admitted_guest_comes_back_past_the_lobby_and_the_lock(
     assert plain.join("Invité") == {"type": "lobby.waiting", "reply_to": "join", "reason": "locked"}
     plain.close()
     owner.close()
+
+
+def test_a_signed_in_persons_token_does_not_work_for_someone_else(
+    browsers: dict[str, Browser], guest: Browser
+) -> None:
+    """A token of an account is bound to it: a guest presenting it joins as a newcomer."""
+    slug = browsers["pierre"].create_room()
+    owner = browsers["pierre"].socket(slug)
+    me = owner.join("Pierre")
+    thief = guest.socket(slug)
+    stolen = thief.join("Mallory", resume=me["resume_token"])
+    assert stolen["participant"]["id"] != me["participant"]["id"]
+    assert not stolen["participant"]["moderator"]
+    assert owner.outcome(type="ping") == "ok"
+    thief.close()
+    owner.close()

@@ -30,7 +30,7 @@ from visio.rooms.events import MeetingObserver
 from visio.rooms.lobby import Lobby
 from visio.rooms.media import RoomMedia
 from visio.rooms.moderation import Moderation
-from visio.rooms.participant import Entrant, Participant, WaitingPerson
+from visio.rooms.participant import Entrant, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     CaptionLanguage,
     ErrorMessage,
@@ -188,14 +188,14 @@ class RoomService:
         still present). Anything else is a plain join, counted by why."""
         if entrant.resume is None:
             return None
-        claim = self.resumption.tokens.check(entrant.resume, room.slug, entrant.visitor.key)
+        claim = self.resumption.tokens.check(entrant.resume, room.slug, _bound_to(entrant.visitor))
         comeback: Comeback | None = None
         outcome: Outcome
         if not isinstance(claim, Claim):
             outcome = claim
         else:
             ghost = room.participants.get(claim.participant_id)
-            if ghost is not None and ghost.visitor.key != entrant.visitor.key:
+            if ghost is not None and _bound_to(ghost.visitor) != _bound_to(entrant.visitor):
                 record: Record | None = None
             elif ghost is not None:
                 record = _record(ghost)
@@ -316,7 +316,9 @@ class RoomService:
     # ---- resuming ------------------------------------------------------------------------------
 
     def _resume_token(self, room: Room, participant: Participant) -> str:
-        return self.resumption.tokens.mint(room.slug, participant.id, participant.visitor.key)
+        return self.resumption.tokens.mint(
+            room.slug, participant.id, _bound_to(participant.visitor)
+        )
 
     def _remember(self, room: Room, participant: Participant) -> None:
         self.resumption.memory.remember(room.slug, participant.id, _record(participant))
@@ -494,6 +496,13 @@ def _settle_moderators(room: Room) -> list[Participant]:
             earliest.moderator_by = "interim"
             changed.append(earliest)
     return changed
+
+
+def _bound_to(visitor: Visitor) -> str | None:
+    """Whom a resume token is bound to: a signed-in person's account. A guest's token is a bearer
+    secret alone: their guest cookie may change between sockets (a socket opened before the
+    page's first request set it gets one of its own)."""
+    return visitor.key if visitor.user is not None else None
 
 
 def _record(participant: Participant) -> Record:
