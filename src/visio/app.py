@@ -175,9 +175,14 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
         container: Container = request.app.state.container
-        media = container.media_engine.connected
+        janus = container.janus
+        media = janus.connected  # ready while one Janus is up: rooms move to it
         return JSONResponse(
-            {"status": "ready" if media else "degraded", "media_engine": media},
+            {
+                "status": "ready" if media else "degraded",
+                "media_engine": media,
+                "janus_down": [instance.name for instance in janus.down()],
+            },
             status_code=200 if media else 503,
         )
 

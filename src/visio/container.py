@@ -27,14 +27,15 @@ from visio.calendars import (
     guarded_client,
 )
 from visio.calendars.scheduled import CalendarFollower
+from visio.cluster.redis import connect as connect_redis
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.directory.people import PeopleDirectory
 from visio.mail import Mailer, Outbox, SmtpTransport
-from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
-from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
-from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
-from visio.ratelimit import KeyedRateLimiter, RateLimits
+from visio.media.janus.videoroom import TalkDetection
+from visio.media.pool import JanusPool
+from visio.observability import JanusFigures, Metrics, Snapshot, SpeechWorkerFigures
+from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
@@ -45,7 +46,7 @@ from visio.rooms.resume import resumption_for
 from visio.rooms.service import RoomService
 from visio.scheduling.replies import ReplyReader
 from visio.scheduling.repository import MeetingRepository
-from visio.scheduling.service import MeetingScheduler
+from visio.scheduling.service import CHANGES_PER_MINUTE, MeetingScheduler
 from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
@@ -100,15 +101,15 @@ class Container:
             self.janus_process = SupervisedProcess(
                 "janus", janus_command(settings.janus_binary, runtime.config_dir)
             )
-            self.media_engine = MediaEngine(
-                runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key
+            self.janus = JanusPool.connect_to(
+                [runtime.ws_url], runtime.api_secret, runtime.videoroom_admin_key
             )
         else:
-            assert settings.janus_url is not None
-            self.media_engine = MediaEngine(
-                settings.janus_url, settings.janus_api_secret, settings.janus_videoroom_admin_key
+            self.janus = JanusPool.connect_to(
+                settings.janus_instance_urls,
+                settings.janus_api_secret,
+                settings.janus_videoroom_admin_key,
             )
-        self.videoroom = VideoRoomAdmin(self.media_engine)
         self.recordings = Recordings(settings, RecordingStore(database_sessions), self.audit)
         self.speech_pool = SpeechWorkerPool()
         self.speech_worker_secret = (
@@ -124,9 +125,7 @@ class Container:
             )
             for index in range(settings.speech_embedded_workers)
         ]
-        captions = RoomCaptions(
-            self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp
-        )
+        captions = RoomCaptions(self.speech_pool, settings.speech_srtp)
         webhook_store = WebhookStore(database_sessions)
         webhook_box = SecretBox.from_setting_or_file(
             settings.webhooks_encryption_key.get_secret_value()
@@ -138,10 +137,9 @@ class Container:
         self.room_service = RoomService(
             settings,
             self.room_repository,
-            self.media_engine,
+            self.janus,
             RoomMedia(
-                self.media_engine,
-                self.videoroom,
+                self.janus,
                 settings.room_max_participants,
                 on_publishing=captions.participant_media_up,
                 talk_detection=(
@@ -156,7 +154,6 @@ class Container:
             self.audit,
             ChatHistory(database_sessions),
             self.recordings,
-            self.videoroom,
             self.transcripts,
             observer=self.webhooks.meetings,
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
@@ -180,10 +177,13 @@ class Container:
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
+            LimitCounters(connect_redis(settings), self.metrics.rate_limit_storage_errors.inc),
+            on_rejected=lambda name: self.metrics.rate_limit_rejections.labels(name).inc(),
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
             joins=settings.rate_limit_joins_per_minute,
             sockets=settings.protocol_max_sockets_per_address,
+            node=settings.effective_node_id,
         )
         self.outbox = Outbox(
             database_sessions, SmtpTransport(settings) if settings.mail_configured else None
@@ -195,8 +195,9 @@ class Container:
             self.room_administration,
             self.audit,
             self.mailer,
+            rate=self.rate_limits.limit("meeting_changes", CHANGES_PER_MINUTE),
         )
-        self.directory_search_rate = KeyedRateLimiter(60)
+        self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
         self._mail_sending: asyncio.Task[None] | None = None
         self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
         self._reply_reading: asyncio.Task[None] | None = None
@@ -220,7 +221,9 @@ class Container:
             else None,
             self.metrics.registry,
         )
-        self.calendar_requests = KeyedRateLimiter(settings.caldav_requests_per_minute)
+        self.calendar_requests = self.rate_limits.limit(
+            "calendar_requests", settings.caldav_requests_per_minute
+        )
         self.meetings.listeners.append(CalendarFollower(self.calendars))
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
@@ -230,8 +233,8 @@ class Container:
         return Snapshot(
             rooms=self.room_service.live_rooms(),
             participants=self.room_service.participants_total(),
-            media_engine_up=self.media_engine.connected,
-            media_engine_connections=self.media_engine.generation,
+            media_engine_up=self.janus.connected,
+            media_engine_connections=self.janus.connections,
             janus_restarts=self.janus_process.restarts if self.janus_process else 0,
             speech_workers=len(self.speech_pool.workers()),
             caption_streams=self.room_service.caption_streams_total(),
@@ -254,6 +257,11 @@ class Container:
                 for worker in self.speech_pool.workers()
                 if worker.load is not None
             ),
+            janus_figures=tuple(
+                JanusFigures(f.name, f.up, f.rooms, f.forwarded_streams)
+                for f in self.janus.figures()
+            ),
+            janus_room_moves=self.room_service.media.moves,
         )
 
     def _speech_worker_env(self, index: int) -> dict[str, str]:
@@ -296,9 +304,9 @@ class Container:
             self._reply_reading = asyncio.create_task(
                 self.replies.run_forever(), name="meeting-replies"
             )
-        await self.media_engine.start()
+        await self.janus.start()
         try:
-            await self.media_engine.wait_ready(timeout=10)
+            await self.janus.wait_ready(timeout=10)
         except TimeoutError:
             logger.error("Janus is not answering yet; meetings will start once it does")
 
@@ -353,10 +361,11 @@ class Container:
         await self.room_service.close()
         self.recordings.close()
         await self.webhooks.stop()
-        await self.media_engine.stop()
+        await self.janus.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
         await self.calendars.close()
         await self.calendar_http.aclose()
         await self.http.aclose()
         await self.database.dispose()
+        await self.rate_limits.close()

@@ -128,7 +128,7 @@ async def login(provider: Provider, request: Request, next: str | None = None) -
     """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
     container = container_of(request)
     client = request.client.host if request.client else "unknown"
-    if not container.rate_limits.sign_in.allow(client):
+    if not await container.rate_limits.sign_in.allow(client):
         await container.audit.record_refusal(
             "auth.login",
             origin_of(request),

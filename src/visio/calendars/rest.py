@@ -130,14 +130,14 @@ async def _settings(request: Request, session: Session) -> CalendarSettings:
     )
 
 
-def _limit(request: Request, session: Session) -> None:
+async def _limit(request: Request, session: Session) -> None:
     limiter = container_of(request).calendar_requests
     key = f"user:{session.user.id}"
-    if not limiter.allow(key):
+    if not await limiter.allow(key):
         raise ApiProblem(
             429,
             "rate_limited",
-            f"too many calendar requests; try again in {limiter.retry_after(key)} s",
+            f"too many calendar requests; try again in {await limiter.retry_after(key)} s",
         )
 
 
@@ -219,7 +219,7 @@ async def delete_calendar(request: Request, session: RequiredSession) -> Respons
 @router.post("/calendar/test", response_model=CalendarTest, responses=REFUSALS)
 async def test_calendar(request: Request, session: RequiredSession) -> CalendarTest:
     """Sign in to your calendar now and say whether Visio can write meetings into it."""
-    _limit(request, session)
+    await _limit(request, session)
     calendars = _calendars(request)
     try:
         account = await calendars.account_for(session.user)
@@ -283,7 +283,7 @@ async def my_meetings(
 ) -> MeetingList:
     """Your upcoming meetings, read from your calendar: the Visio meetings of the next
     ``days`` days (every event with ``all=true``), recurrences expanded, earliest first."""
-    _limit(request, session)
+    await _limit(request, session)
     calendars = _calendars(request)
     public_url = container_of(request).settings.public_url
     start = datetime.now(UTC)

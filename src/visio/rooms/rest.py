@@ -227,7 +227,7 @@ async def create_room(
     ``VISIO_ROOM_CREATION`` decides who may create rooms (everyone, signed-in people, admins)."""
     container = _container(request)
     client = request.client.host if request.client else "unknown"
-    if not container.rate_limits.room_creation.allow(client):
+    if not await container.rate_limits.room_creation.allow(client):
         raise ApiProblem(
             429, "rate_limited", "too many rooms created from your address; wait a minute"
         )
@@ -481,14 +481,15 @@ async def room_socket(websocket: WebSocket, slug: str) -> None:
         await websocket.close(code=4403)
         return
     address = websocket.client.host if websocket.client else "unknown"
-    if not container.rate_limits.room_sockets.acquire(address):
+    place = await container.rate_limits.room_sockets.acquire(address)
+    if place is None:
         logger.warning("room sockets: %s holds too many open sockets; refused one", address)
         await websocket.close(code=CLOSE_TOO_MANY_SOCKETS)
         return
     try:
         await _serve_room_socket(websocket, slug, container)
     finally:
-        container.rate_limits.room_sockets.release(address)
+        await container.rate_limits.room_sockets.release(place)
 
 
 async def _serve_room_socket(websocket: WebSocket, slug: str, container: Container) -> None:

@@ -9,7 +9,7 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
-from visio.ratelimit import KeyedRateLimiter, TokenBucket
+from visio.ratelimit import RateLimit, TokenBucket
 from visio.rooms.layers import set_layers
 from visio.rooms.participant import Entrant, Outbox, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
@@ -81,7 +81,7 @@ class RoomConnection:
         service: RoomService,
         settings: Settings,
         metrics: Metrics,
-        join_limiter: KeyedRateLimiter,
+        join_limiter: RateLimit,
     ) -> None:
         self._metrics = metrics
         self._join_limiter = join_limiter
@@ -192,7 +192,7 @@ class RoomConnection:
                     "already_joined", "join was already accepted", reply_to=message.id
                 )
             client = self._ws.client.host if self._ws.client else "unknown"
-            if not self._join_limiter.allow(client):
+            if not await self._join_limiter.allow(client):
                 raise ProtocolError(
                     "rate_limited",
                     "too many attempts to join from your address; wait a minute and retry",

@@ -314,7 +314,7 @@ async def suggest_people(
     query = _query(q)
     container = _container(request)
     user: User = session.user
-    if not container.directory_search_rate.allow(f"user:{user.id}"):
+    if not await container.directory_search_rate.allow(f"user:{user.id}"):
         raise ApiProblem(429, "rate_limited", "too many searches; wait a moment")
     found = await container.directory_people.search(query, limit=10)
     return PeopleSuggestions(people=[PersonSuggestion(email=p.email, name=p.name) for p in found])

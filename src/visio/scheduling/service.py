@@ -22,7 +22,7 @@ from visio.auth.users import User
 from visio.errors import ApiProblem
 from visio.mail import CalendarPart, Mailer, OutgoingMail, Recipient
 from visio.mail.templates import Language, words
-from visio.ratelimit import KeyedRateLimiter
+from visio.ratelimit import LimitCounters, RateLimit
 from visio.rooms import policy
 from visio.rooms.administration import RoomAdministration
 from visio.scheduling.calendar import MeetingEvent, Method, Person, calendar, calendar_text
@@ -91,7 +91,13 @@ class MeetingScheduler:
     mailer: Mailer
     listeners: list[CalendarListener] = field(default_factory=list)
     """Told about every stored change (the CalDAV adapter registers here)."""
-    _rate: KeyedRateLimiter = field(default_factory=lambda: KeyedRateLimiter(CHANGES_PER_MINUTE))
+    rate: RateLimit = field(
+        default_factory=lambda: RateLimit(
+            "meeting_changes", CHANGES_PER_MINUTE, LimitCounters(None)
+        )
+    )
+    """Meetings scheduled or changed per organiser (the container passes one shared by every
+    app server)."""
 
     # ---- checks --------------------------------------------------------------------------
 
@@ -123,8 +129,8 @@ class MeetingScheduler:
         if organiser.email and organiser.email.lower() in emails:
             raise ApiProblem(422, "organiser_invited", "the organiser is not one of the invitees")
 
-    def _limit(self, user: User) -> None:
-        if not self._rate.allow(f"user:{user.id}"):
+    async def _limit(self, user: User) -> None:
+        if not await self.rate.allow(f"user:{user.id}"):
             raise ApiProblem(
                 429, "rate_limited", "too many meetings scheduled or changed; wait a minute"
             )
@@ -261,7 +267,7 @@ class MeetingScheduler:
                 "your account has no e-mail address; invitations need one to answer to",
             )
         self._check_draft(draft, user, new=True)
-        self._limit(user)
+        await self._limit(user)
         if draft.room is not None:
             room = await self.rooms.find(draft.room)
             actor = await self.rooms.actor(user, room)
@@ -311,7 +317,7 @@ class MeetingScheduler:
         if meeting.status == "cancelled":
             raise ApiProblem(409, "meeting_cancelled", "this meeting was cancelled")
         self._check_draft(draft, user, new=False)
-        self._limit(user)
+        await self._limit(user)
         before = meeting
         staying = {a.email for a in draft.attendees}
         known = {a.email for a in before.attendees}
@@ -363,7 +369,7 @@ class MeetingScheduler:
         )
         if meeting.status == "cancelled":
             raise ApiProblem(409, "meeting_cancelled", "this meeting was already cancelled")
-        self._limit(user)
+        await self._limit(user)
 
         async def cancel(session: AsyncSession, meeting: StoredMeeting) -> None:
             event = self._event(meeting, base_url)
