@@ -256,6 +256,24 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             ),
             f"make {key_file} readable by Visio's user, or set VISIO_WEBHOOKS_ENCRYPTION_KEY",
         )
+    if settings.resume_secret is None:
+        resume_key = settings.data_dir.resolve() / "resume.key"
+        clustered = settings.redis_url is not None
+        report(
+            not clustered and (not resume_key.exists() or os.access(resume_key, os.R_OK)),
+            f"resume tokens signed with {resume_key}"
+            + ("" if resume_key.exists() else " (made at first start)")
+            + (
+                ": app servers sharing Redis must share one key, or people who reconnect to "
+                "another server come back as newcomers"
+                if clustered
+                else ""
+            ),
+            "set VISIO_RESUME_SECRET, the same on every app server "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")',
+        )
+    else:
+        report(True, "resume tokens signed with VISIO_RESUME_SECRET (the same on every app server)")
     if settings.webhooks_allow_private or settings.webhooks_allow_http:
         print(
             "note webhooks may reach private addresses or plain http (VISIO_WEBHOOKS_ALLOW_"

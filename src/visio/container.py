@@ -42,6 +42,7 @@ from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
+from visio.rooms.resume import resumption_for
 from visio.rooms.service import RoomService
 from visio.scheduling.replies import ReplyReader
 from visio.scheduling.repository import MeetingRepository
@@ -156,6 +157,9 @@ class Container:
             self.transcripts,
             observer=self.webhooks.meetings,
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
+            resumption=resumption_for(
+                settings, on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc()
+            ),
         )
         self.room_administration = RoomAdministration(
             settings, self.room_repository, self.audit, self.auth.is_admin, self.directory_groups

@@ -184,6 +184,13 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.resumes = Counter(
+            "visio_resumes",
+            "Resume tokens presented with join, by outcome: resumed, or why not (invalid, "
+            "expired, other_room, other_person, unknown, removed); all but resumed join anew",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.turn_credentials = Counter(
             "visio_turn_credentials_minted",
             "Short-lived TURN credentials minted for participants (visio.turn)",

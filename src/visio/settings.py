@@ -692,6 +692,41 @@ class Settings(BaseSettings):
         host = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:50] or "visio"
         return f"{host}:{self.port}"
 
+    # Resume tokens (src/visio/rooms/resume.py): someone whose socket dropped comes back as
+    # themselves, on any app server of the cluster.
+    resume_secret: SecretStr | None = None
+    """The key resume tokens are signed with: at least 32 random bytes in base64. Unset: a key
+    file ``resume.key`` is made in the data directory (app servers of a cluster must share one
+    key: set it, the same on each)."""
+    resume_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    """How long a resume token holds once its holder's socket drops (a connected participant
+    gets a fresh one every third of this)."""
+
+    @field_validator("resume_secret")
+    @classmethod
+    def _check_resume_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        decode_resume_secret(value.get_secret_value())  # the error never echoes the value
+        return value
+
+
+def decode_resume_secret(value: str) -> bytes:
+    """A resume key: base64 (standard or URL-safe, padding optional) of at least 32 bytes."""
+    text = value.strip()
+    try:
+        raw = base64.urlsafe_b64decode(
+            text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
+        )
+    except ValueError:
+        raw = b""
+    if len(raw) < 32:
+        raise ValueError(
+            "must be at least 32 random bytes in base64 "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+        )
+    return raw
+
 
 class SettingsError(Exception):
     """Raised when the configuration is invalid; the message lists every problem."""

@@ -58,8 +58,9 @@ def test_network_cut_and_back_keeps_the_meeting_going(
     media_server: RunningServer, playwright: Playwright, tones: dict[str, Path], cut: NetworkCut
 ) -> None:
     """Bob's network goes silent: Alice and Carol see his video stop, he sees "Reconnecting…"; the
-    session gives up on ICE and rejoins; once the network is back, video and audio flow both ways
-    again, his hand is still up, and the banner says "Reconnected", then goes."""
+    session gives up on ICE and rejoins with its resume token; once the network is back he is
+    the same participant (one tile each, no ghost), video and audio flow both ways again, his
+    hand is still up, and the banner says "Reconnected", then goes."""
     crowd = CuttableParticipants(playwright, tones, cut, "Bob")
     try:
         slug = media_server.create_room()
@@ -111,7 +112,17 @@ def test_network_cut_and_back_keeps_the_meeting_going(
         cut.restore()
         expect(bob.page.get_by_test_id("reconnecting")).to_be_hidden(timeout=90_000)
         new_bob = bob.participant_id
-        assert new_bob and new_bob != old_bob, "Bob should be back as a new participant"
+        # His resume token brings him back as himself: the same participant, and no ghost of
+        # his old connection in anyone's grid.
+        assert new_bob == old_bob, "Bob should be back as the same participant"
+        for person in (alice, carol):
+            expect(
+                person.page.locator(
+                    f'[data-testid="tile"][data-participant-id="{new_bob}"][data-source="camera"]'
+                )
+            ).to_have_count(1)
+            cameras = person.page.locator('[data-testid="tile"][data-source="camera"]')
+            expect(cameras).to_have_count(3)
         for person in (alice, carol):
             person.wait_video_flowing(new_bob, timeout=60)
             person.wait_audio_tone(new_bob, 660.0, timeout=60)
@@ -119,7 +130,7 @@ def test_network_cut_and_back_keeps_the_meeting_going(
             bob.wait_video_flowing(other.participant_id, timeout=60)
             bob.wait_audio_tone(other.participant_id, tone, timeout=60)
 
-        # What he had is kept: his hand (raised again for his new self), his microphone and camera.
+        # What he had is kept: his hand (kept by the server), his microphone and camera.
         expect(toggle).to_have_attribute("aria-pressed", "true")
         for person in (alice, carol):
             tile = person.page.locator(

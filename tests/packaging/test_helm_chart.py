@@ -26,6 +26,7 @@ VALUES = {
     "VISIO_JANUS_VIDEOROOM_ADMIN_KEY": "admin-key",
     "VISIO_SPEECH_WORKER_SECRET": "worker-secret",
     "VISIO_WEBHOOKS_ENCRYPTION_KEY": "webhooks-key",
+    "VISIO_RESUME_SECRET": "resume-secret",
 }
 
 pytestmark = pytest.mark.skipif(HELM is None, reason="deploy/helm/install-helm installs helm")
@@ -117,3 +118,15 @@ def test_speech_workers_reach_the_app_service_with_their_secret(tmp_path: Path) 
         .keys()
         .isdisjoint({("Deployment", "demo-visio-speech-worker")})
     )
+
+
+def test_several_app_servers_need_one_resume_secret(tmp_path: Path) -> None:
+    """With more than one app server, the shared resume-token key is required by name."""
+    path = tmp_path / "values.yaml"
+    without = {k: v for k, v in VALUES.items() if k != "VISIO_RESUME_SECRET"}
+    path.write_text(yaml.safe_dump({"secrets": without}))
+    result = helm("template", "demo", str(CHART), "-f", str(path))
+    assert result.returncode != 0
+    assert "secrets.VISIO_RESUME_SECRET is required" in result.stderr
+    path.write_text(yaml.safe_dump({"secrets": without, "app": {"replicas": 1}}))
+    assert helm("template", "demo", str(CHART), "-f", str(path)).returncode == 0

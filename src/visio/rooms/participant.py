@@ -106,6 +106,8 @@ class Entrant:
     outbox: Outbox
     reply_to: RequestId | None = None
     invitation: str | None = None
+    resume: str | None = None
+    """The resume token their client sent (``visio.rooms.resume``), when it rejoins."""
 
 
 def new_participant_id() -> str:

@@ -56,6 +56,10 @@ def _check_sdp(value: str) -> str:
 Sdp = Annotated[str, StringConstraints(max_length=256 * 1024), AfterValidator(_check_sdp)]
 Mid = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")]
 IceText = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]*$")]
+ResumeTokenText = Annotated[
+    str, StringConstraints(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_.\-]+$")
+]
+"""An opaque resume token, as the server minted it (``visio.rooms.resume``)."""
 """ICE candidate lines and fragments are printable ASCII (RFC 8839)."""
 
 
@@ -83,6 +87,10 @@ class Join(_Request):
         | None
     ) = None
     """The secret of a room-level invitation link, when the person came through one."""
+    resume: ResumeTokenText | None = None
+    """The latest resume token this client was given in this room (``joined.resume_token`` or
+    ``resume.token``), when it rejoins after losing its socket: it comes back as the same
+    participant. A token that no longer holds is ignored (a plain join)."""
 
 
 class TrackInfo(_Message):
@@ -455,6 +463,17 @@ class Joined(_Reply):
     ice_refresh_seconds: int | None = None
     """Send ``ice.servers`` after this many seconds for fresh ones: the TURN credential in
     ``ice_servers`` expires (absent: nothing in them expires)."""
+    resume_token: str | None = None
+    """Send it with ``join`` to come back as this participant after losing the socket (keep it in
+    memory only; ``resume.token`` brings fresh ones)."""
+
+
+class ResumeToken(_Message):
+    """A fresh resume token, replacing the one in ``joined`` (sent while connected, before the
+    previous one expires)."""
+
+    type: Literal["resume.token"] = "resume.token"
+    token: str
 
 
 class ParticipantJoined(_Message):
@@ -634,6 +653,7 @@ ErrorCode = Literal[
     "internal",
     "chat_message_not_found",
     "transcription_unavailable",
+    "replaced",
 ]
 
 
@@ -720,6 +740,7 @@ ServerMessage = (
     | RecordingState
     | TranscriptionState
     | IceServers
+    | ResumeToken
 )
 
 

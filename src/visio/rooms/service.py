@@ -10,7 +10,9 @@ database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -27,9 +29,10 @@ from visio.rooms.events import MeetingObserver
 from visio.rooms.lobby import Lobby
 from visio.rooms.media import RoomMedia, RoomsLoad
 from visio.rooms.moderation import Moderation
-from visio.rooms.participant import Entrant, Participant, WaitingPerson
+from visio.rooms.participant import Entrant, Participant, Visitor, WaitingPerson
 from visio.rooms.protocol import (
     CaptionLanguage,
+    ErrorMessage,
     Joined,
     LeaveReason,
     Limits,
@@ -38,14 +41,25 @@ from visio.rooms.protocol import (
     ParticipantUpdated,
     ProtocolError,
     RecordingInfo,
+    ResumeToken,
     Role,
     Source,
 )
 from visio.rooms.recording import RoomRecorder
 from visio.rooms.repository import RoomRepository, StoredRoom
+from visio.rooms.resume import (
+    Claim,
+    Comeback,
+    LocalRoleMemory,
+    Outcome,
+    Record,
+    ResumeTokens,
+    Resumption,
+)
 from visio.rooms.room import Room
 from visio.rooms.transcription import RoomTranscription, transcription_info
 from visio.settings import Settings
+from visio.tasks import BackgroundTasks
 from visio.transcripts.store import TranscriptStore
 from visio.turn.credentials import IceServerSet, TurnCredentials
 
@@ -68,6 +82,7 @@ class RoomService:
         transcripts: TranscriptStore,
         observer: MeetingObserver | None = None,
         turn: TurnCredentials | None = None,
+        resumption: Resumption | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -93,6 +108,12 @@ class RoomService:
         janus.on_restored(self._on_media_restored)
         janus.measure_with(RoomsLoad(self._rooms))
         self._observer = observer
+        # Without one given (a test's service), tokens hold for this process only.
+        self.resumption = resumption or Resumption(
+            ResumeTokens(secrets.token_bytes(32), settings.resume_ttl_seconds),
+            LocalRoleMemory(settings.resume_ttl_seconds),
+        )
+        self._background = BackgroundTasks("room service")
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -145,6 +166,10 @@ class RoomService:
         self.media.place(room)
         try:
             await self.chat.meeting_starting(room, stored)
+            comeback = await self._comeback(room, entrant, removed)
+            if comeback is not None:
+                # They were in this meeting moments ago: not sent to the lobby again.
+                return room, self._enter(room, entrant, role, comeback)
             where = policy.enter_room(
                 actor, stored, locked=room.locked, removed=removed, invited=invited
             )
@@ -156,8 +181,40 @@ class RoomService:
                 await self._close(room)
             raise
 
-    def _enter(self, room: Room, entrant: Entrant, role: Role | None) -> Participant:
-        if len(room.participants) >= self._settings.room_max_participants:
+    async def _comeback(self, room: Room, entrant: Entrant, removed: bool) -> Comeback | None:
+        """Whether the resume token sent with ``join`` brings someone back: a valid token for
+        this room and person, and a record of them in the room's role memory (or their ghost,
+        still present). Anything else is a plain join, counted by why."""
+        if entrant.resume is None:
+            return None
+        claim = self.resumption.tokens.check(entrant.resume, room.slug, _bound_to(entrant.visitor))
+        comeback: Comeback | None = None
+        outcome: Outcome
+        if not isinstance(claim, Claim):
+            outcome = claim
+        else:
+            ghost = room.participants.get(claim.participant_id)
+            if ghost is not None and _bound_to(ghost.visitor) != _bound_to(entrant.visitor):
+                record: Record | None = None
+            elif ghost is not None:
+                record = _record(ghost)
+            else:
+                record = await self.resumption.memory.recall(room.slug, claim.participant_id)
+            if removed or (record is not None and record.removed):
+                outcome = "removed"
+            elif record is None:
+                outcome = "unknown"
+            else:
+                outcome, comeback = "resumed", Comeback(claim.participant_id, record)
+        self.resumption.counted(outcome)
+        logger.info("room %s: resume token %s", room.slug, outcome)
+        return comeback
+
+    def _enter(
+        self, room: Room, entrant: Entrant, role: Role | None, comeback: Comeback | None = None
+    ) -> Participant:
+        displaced = room.participants.get(comeback.participant_id) if comeback else None
+        if len(room.participants) - (displaced is not None) >= self._settings.room_max_participants:
             raise ProtocolError(
                 "room_full",
                 f"the room has {self._settings.room_max_participants} participants already",
@@ -166,8 +223,17 @@ class RoomService:
         participant = Participant.entering(
             entrant, role, moderator_by="role" if policy.moderates(role) else None
         )
-        others = [p.info() for p in room.participants.values()]
+        if comeback is not None:
+            # The same person as before: their id, place in the queue, hand and promotion.
+            participant.id = comeback.participant_id
+            participant.joined_at = comeback.record.joined_at
+            participant.hand_raised_at = comeback.record.hand_raised_at
+            if participant.moderator_by is None and comeback.record.promoted:
+                participant.moderator_by = "promoted"
+        others = [p.info() for p in room.participants.values() if p is not displaced]
         ice = self.ice_servers(participant)
+        if displaced is not None:
+            self._displace(room, displaced)
         room.participants[participant.id] = participant
         announced = False
         try:
@@ -191,30 +257,87 @@ class RoomService:
                     recording=room.recording.info(),
                     transcription=transcription_info(room),
                     ice_refresh_seconds=ice.refresh_seconds,
+                    resume_token=self._resume_token(room, participant),
                 )
             )
             self.lobby.show_to(participant, room)
-            room.broadcast(ParticipantJoined(participant=participant.info()), exclude=participant)
+            # Whoever saw the ghost sees the same participant carry on, not a leave and a join.
+            room.broadcast(
+                ParticipantUpdated(participant=participant.info())
+                if displaced is not None
+                else ParticipantJoined(participant=participant.info()),
+                exclude=participant,
+            )
             announced = True
             self._announce_moderators(room, [p for p in changed if p is not participant])
         except BaseException:
             participant.gone = True
             room.participants.pop(participant.id, None)
-            if announced:
+            if announced or displaced is not None:
                 room.broadcast(ParticipantLeft(participant_id=participant.id, reason="left"))
             self._announce_moderators(room, _settle_moderators(room))
             raise
+        self._remember(room, participant)
+        self.media.sync_later(room, participant)
+        if displaced is not None:
+            # The same participant carries on: no new arrival for webhooks either.
+            logger.info("room %s: participant %s came back", room.slug, participant.id)
+            return participant
         logger.info("room %s: participant %s joined", room.slug, participant.id)
         if self._observer is not None:
             self._observer.participant_joined(room.slug, participant)
-        self.media.sync_later(room, participant)
         return participant
+
+    def _displace(self, room: Room, ghost: Participant) -> None:
+        """Take out the old connection of someone who came back on a new one (its socket had
+        not been seen to close): nobody is told they left. Its media is released after."""
+        ghost.gone = True
+        ghost.publishing = False
+        room.participants.pop(ghost.id, None)
+        speakers.forget(room, ghost)
+        self.chat.participant_gone(room, ghost)
+        ghost.send(
+            ErrorMessage(
+                code="replaced",
+                message="you joined this meeting again from another connection",
+                fatal=True,
+            )
+        )
+        ghost.outbox.close()
+        self._background.spawn(self._release_ghost(room, ghost))
+
+    async def _release_ghost(self, room: Room, ghost: Participant) -> None:
+        await self.captions.participant_gone(room, ghost)
+        await self.media.release(ghost)
+        for other in list(room.participants.values()):
+            self.media.sync_later(room, other)
+
+    # ---- resuming ------------------------------------------------------------------------------
+
+    def _resume_token(self, room: Room, participant: Participant) -> str:
+        return self.resumption.tokens.mint(
+            room.slug, participant.id, _bound_to(participant.visitor)
+        )
+
+    def _remember(self, room: Room, participant: Participant) -> None:
+        self.resumption.memory.remember(room.slug, participant.id, _record(participant))
+
+    async def keep_resumable(self, room: Room, participant: Participant) -> None:
+        """While the participant is connected: a fresh token every third of a token's life, and
+        their record rewritten, so both outlive the socket by a token's life."""
+        while not participant.gone:
+            await asyncio.sleep(self.resumption.refresh_seconds)
+            if participant.gone:
+                return
+            participant.send(ResumeToken(token=self._resume_token(room, participant)))
+            self._remember(room, participant)
 
     def _announce_moderators(self, room: Room, changed: list[Participant]) -> None:
         """Everyone sees the new moderator status; new moderators see the lobby."""
         for participant in changed:
             room.broadcast(ParticipantUpdated(participant=participant.info()))
             self.lobby.show_to(participant, room)
+            self._remember(room, participant)
 
     def _promoted(self, room: Room, participant: Participant) -> None:
         self._announce_moderators(room, [participant])
@@ -233,6 +356,15 @@ class RoomService:
         await self.captions.participant_gone(room, participant)
         self.chat.participant_gone(room, participant)
         self._announce_moderators(room, _settle_moderators(room))
+        memory = self.resumption.memory
+        if reason == "removed":
+            memory.remember(room.slug, participant.id, Record(participant.joined_at, removed=True))
+        elif reason == "left":
+            memory.forget(room.slug, participant.id)
+        if room.empty and reason != "disconnected":
+            # Over on purpose: nobody resumes into the next meeting here. (When everyone's
+            # connection dropped, their records stay for a token's life.)
+            memory.forget_room(room.slug)
         await self.media.release(participant)
         if room.empty:
             await self._close(room)
@@ -278,6 +410,7 @@ class RoomService:
             return
         participant.hand_raised_at = datetime.now(UTC) if raised else None
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
+        self._remember(room, participant)
 
     # ---- what needs the stored room ----------------------------------------------------------
 
@@ -324,12 +457,14 @@ class RoomService:
             await self.media.restored(room)
 
     async def close(self) -> None:
+        self._background.cancel_all()
         self.media.close()
         self.recorder.close()
         for room in list(self._rooms.values()):
             await self.transcription.server_stopping(room)
             for participant in list(room.participants.values()):
                 participant.outbox.close()
+        await self.resumption.memory.close()
 
     # ---- ICE servers (visio.turn) --------------------------------------------------------------
 
@@ -343,8 +478,9 @@ class RoomService:
 
 def _settle_moderators(room: Room) -> list[Participant]:
     """Apply the interim rule: while nobody moderates by role, the earliest participant present
-    moderates; once someone with a moderating role is present, the interim moderator steps down.
-    Returns those whose moderator status changed."""
+    moderates (also when they come back with a resume token after someone else stood in);
+    once someone with a moderating role is present, the interim moderator steps down. Returns
+    those whose moderator status changed."""
     changed: list[Participant] = []
     present = list(room.participants.values())
     if any(p.moderator_by == "role" for p in present):
@@ -352,8 +488,33 @@ def _settle_moderators(room: Room) -> list[Participant]:
             if p.moderator_by == "interim":
                 p.moderator_by = None
                 changed.append(p)
-    elif present and not any(p.moderator for p in present):
+    elif present:
         earliest = min(present, key=lambda p: p.joined_at)
-        earliest.moderator_by = "interim"
-        changed.append(earliest)
+        interims = [p for p in present if p.moderator_by == "interim"]
+        if not any(p.moderator for p in present):
+            earliest.moderator_by = "interim"
+            changed.append(earliest)
+        elif interims and earliest.moderator_by is None:
+            # Someone who came back (resume) joined before the stand-in: the role is theirs.
+            for p in interims:
+                p.moderator_by = None
+                changed.append(p)
+            earliest.moderator_by = "interim"
+            changed.append(earliest)
     return changed
+
+
+def _bound_to(visitor: Visitor) -> str | None:
+    """Whom a resume token is bound to: a signed-in person's account. A guest's token is a bearer
+    secret alone: their guest cookie may change between sockets (a socket opened before the
+    page's first request set it gets one of its own)."""
+    return visitor.key if visitor.user is not None else None
+
+
+def _record(participant: Participant) -> Record:
+    """What the role memory keeps of a participant."""
+    return Record(
+        joined_at=participant.joined_at,
+        promoted=participant.moderator_by == "promoted",
+        hand_raised_at=participant.hand_raised_at,
+    )

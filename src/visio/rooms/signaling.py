@@ -100,6 +100,8 @@ class RoomConnection:
         self._reactions = ParticipantReactions()
         self._paths_reported: set[tuple[str, str, str]] = set()
         """Media paths this socket reported: each counts once, however often it is sent."""
+        self._resumable: asyncio.Task[None] | None = None
+        """Sends fresh resume tokens while the participant is here (``visio.rooms.resume``)."""
 
     async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""
@@ -108,6 +110,8 @@ class RoomConnection:
         try:
             await self._read_loop()
         finally:
+            if self._resumable is not None:
+                self._resumable.cancel()
             if self._room is not None and self._participant is not None:
                 await self._service.leave(self._room, self._participant, self._leave_reason)
             elif self._room is not None and self._waiting is not None:
@@ -210,6 +214,7 @@ class RoomConnection:
                 outbox=self._outbox,
                 reply_to=message.id,
                 invitation=message.invitation,
+                resume=message.resume,
             )
             try:
                 self._room, entered = await self._service.join(slug, entrant, self._admitted)
@@ -317,6 +322,10 @@ class RoomConnection:
         self._participant = participant
         self._waiting = None
         self._metrics.joins.inc()
+        if self._room is not None:
+            self._resumable = asyncio.get_running_loop().create_task(
+                self._service.keep_resumable(self._room, participant), name="resume-tokens"
+            )
 
     @property
     def _joined(self) -> bool:

@@ -66,6 +66,8 @@ const en = {
   meetingEndedText: 'A moderator ended the meeting for everyone.',
   roomLockedTitle: 'This meeting is locked',
   roomLockedText: 'Ask a moderator to unlock it, then try again.',
+  replacedTitle: 'You joined this meeting from another window',
+  replacedText: 'The meeting goes on in the other window or tab. You can close this one.',
 
   preJoinTitle: 'Ready to join?',
   meetingCode: 'Meeting code',
@@ -698,6 +700,8 @@ const fr: Messages = {
   meetingEndedText: 'Un modérateur a mis fin à la réunion pour tous les participants.',
   roomLockedTitle: 'Cette réunion est verrouillée',
   roomLockedText: 'Demandez à un modérateur de la déverrouiller, puis réessayez.',
+  replacedTitle: 'Vous avez rejoint cette réunion depuis une autre fenêtre',
+  replacedText: "La réunion continue dans l'autre fenêtre ou onglet. Vous pouvez fermer celle-ci.",
 
   preJoinTitle: 'Prêt à rejoindre ?',
   meetingCode: 'Code de la réunion',

@@ -69,7 +69,8 @@ export type ServerMessage =
   | Reaction
   | RecordingState
   | TranscriptionState
-  | IceServers;
+  | IceServers
+  | ResumeToken;
 
 export interface Join {
   id?: string | number | null;
@@ -79,6 +80,7 @@ export interface Join {
   audio: boolean;
   video: boolean;
   invitation?: string | null;
+  resume?: string | null;
 }
 export interface Publish {
   id?: string | number | null;
@@ -281,6 +283,7 @@ export interface Joined {
   recording: RecordingInfo;
   transcription: TranscriptionInfo;
   ice_refresh_seconds?: number;
+  resume_token?: string;
 }
 export interface ParticipantInfo {
   id: string;
@@ -475,7 +478,8 @@ export interface ErrorMessage {
     | 'in_lobby'
     | 'internal'
     | 'chat_message_not_found'
-    | 'transcription_unavailable';
+    | 'transcription_unavailable'
+    | 'replaced';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
@@ -557,4 +561,12 @@ export interface IceServers {
     [k: string]: unknown | undefined;
   }[];
   refresh_seconds?: number;
+}
+/**
+ * A fresh resume token, replacing the one in ``joined`` (sent while connected, before the
+ * previous one expires).
+ */
+export interface ResumeToken {
+  type: 'resume.token';
+  token: string;
 }

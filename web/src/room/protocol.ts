@@ -194,7 +194,8 @@ function isValidServerMessage(m: Json): boolean {
         (m.start_muted === undefined || isBoolean(m.start_muted)) &&
         (m.chat === undefined || (Array.isArray(m.chat) && m.chat.every(isChatMessageInfo))) &&
         (m.recording === undefined || isRecordingInfo(m.recording)) &&
-        (m.transcription === undefined || isTranscriptionInfo(m.transcription))
+        (m.transcription === undefined || isTranscriptionInfo(m.transcription)) &&
+        (m.resume_token === undefined || isString(m.resume_token))
       );
     case 'participant.joined':
     case 'participant.updated':
@@ -258,6 +259,8 @@ function isValidServerMessage(m: Json): boolean {
         m.ice_servers.every(isIceServer) &&
         (m.refresh_seconds === undefined || m.refresh_seconds === null || typeof m.refresh_seconds === 'number')
       );
+    case 'resume.token':
+      return isString(m.token);
     default:
       return false;
   }

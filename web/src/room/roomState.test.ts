@@ -153,6 +153,7 @@ describe('reduceRoomState', () => {
     { type: 'reaction', participant_id: 'p_ann', reaction: 'clap' },
     { type: 'transcription.state', active: true, started_at: '2026-12-02T10:00:00Z', started_by: 'p_me' },
     { type: 'ice.servers', ice_servers: [], refresh_seconds: 2700, reply_to: 5 },
+    { type: 'resume.token', token: 'r1.payload.signature' },
   ])('$type leaves the room state as it is', (message) => {
     expect(reduceRoomState(inRoom, message)).toBe(inRoom);
   });
@@ -203,6 +204,7 @@ describe('reduceRoomState', () => {
       'recording.state',
       'transcription.state',
       'ice.servers',
+      'resume.token',
     ];
     expect([...types].sort()).toEqual([...tested].sort());
   });

@@ -101,6 +101,7 @@ export function reduceRoomState(state: RoomState, message: ServerMessage): RoomS
     case 'recording.state':
     case 'transcription.state':
     case 'ice.servers':
+    case 'resume.token':
       return state;
   }
 }

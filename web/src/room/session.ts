@@ -188,6 +188,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private started = false;
   private joined = false;
   private english = false;
+  /**
+   * The server's latest resume token for this meeting, sent with `join` after a reconnection so
+   * that this person comes back as themselves. In memory only: never stored, never in a URL.
+   */
+  private resumeToken: string | null = null;
   private recordingInfo: RecordingInfo = { active: false, video: false };
   private transcriptionState: TranscriptionInfo = { active: false };
   private socketDown = false;
@@ -596,13 +601,15 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       audio: this.local.audio,
       video: this.local.video,
       ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
+      ...(this.resumeToken ? { resume: this.resumeToken } : {}),
     });
   }
 
   private onSocketClose(info: SignalingCloseInfo): void {
     if (this.finished) return;
     if (info.reconnecting) {
-      // The server drops our participant with the socket; we rejoin as a new one.
+      // We rejoin with the resume token: the server lets us back in as the same participant
+      // (or as a new one when the token no longer holds).
       this.socketDown = true;
       this.joined = false;
       this.setRoom(withConnectionLost(this.room));
@@ -692,6 +699,9 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
           ...(message.started_by ? { started_by: message.started_by } : {}),
         });
         return;
+      case 'resume.token':
+        this.resumeToken = message.token;
+        return;
       case 'ice.servers':
         this.iceServers = message.ice_servers as unknown as RTCIceServer[];
         applyIceServers([this.pub?.pc ?? null, this.sub?.pc ?? null], this.iceServers);
@@ -714,6 +724,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     performance.mark('visio:joined');
     this.joined = true;
     this.socketDown = false;
+    this.resumeToken = message.resume_token ?? null;
     // After a reconnection the server knows a new participant, hand down: raise it again.
     const handWasUp = this.self !== null && this.self.id !== message.participant.id && this.handRaised;
     let room = reduceRoomState(this.room, message);

@@ -22,6 +22,7 @@ export type ErrorPageCode =
   | 'room_locked'
   | 'denied'
   | 'rate_limited'
+  | 'replaced'
   | (string & {});
 
 function explain(code: ErrorPageCode, t: Messages): { title: string; text: string } {
@@ -54,6 +55,8 @@ function explain(code: ErrorPageCode, t: Messages): { title: string; text: strin
       return { title: t.deniedTitle, text: t.deniedText };
     case 'rate_limited':
       return { title: t.rateLimitedTitle, text: t.tooManyAttempts };
+    case 'replaced':
+      return { title: t.replacedTitle, text: t.replacedText };
     default:
       return { title: t.genericErrorTitle, text: t.genericErrorText };
   }
