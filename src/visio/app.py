@@ -176,10 +176,15 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     async def readyz(request: Request) -> JSONResponse:
         container: Container = request.app.state.container
         media = container.media_engine.connected
-        return JSONResponse(
-            {"status": "ready" if media else "degraded", "media_engine": media},
-            status_code=200 if media else 503,
-        )
+        body: dict[str, object] = {
+            "status": "ready" if media else "degraded",
+            "media_engine": media,
+        }
+        if container.cluster is not None:
+            # Reported, not required: Redis down affects every node alike, and meetings in
+            # progress go on without it; taking every node out would turn them away.
+            body["redis"] = await container.cluster.redis_answers()
+        return JSONResponse(body, status_code=200 if media else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

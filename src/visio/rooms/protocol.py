@@ -634,6 +634,7 @@ ErrorCode = Literal[
     "internal",
     "chat_message_not_found",
     "transcription_unavailable",
+    "service_unavailable",
 ]
 
 

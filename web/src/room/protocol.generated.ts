@@ -475,7 +475,8 @@ export interface ErrorMessage {
     | 'in_lobby'
     | 'internal'
     | 'chat_message_not_found'
-    | 'transcription_unavailable';
+    | 'transcription_unavailable'
+    | 'service_unavailable';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;
