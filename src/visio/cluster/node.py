@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
@@ -164,10 +165,15 @@ class ClusterNode:
         waited = told = False
         while True:
             try:
-                if waited:
+                settling = self.relay.bus.listening_since + RENEW_INTERVAL_S + DOWN_RETRY_S
+                if waited or loop.time() < settling:
                     # Redis came back: owners re-assert their leases within a renewal; let
                     # them, rather than take their rooms from them.
-                    await asyncio.sleep(RENEW_INTERVAL_S + DOWN_RETRY_S)
+                    await asyncio.sleep(
+                        max(
+                            RENEW_INTERVAL_S + DOWN_RETRY_S if waited else 0, settling - loop.time()
+                        )
+                    )
                     waited = False
                 owner = await self.placement.claim(slug)
                 if owner != self.node_id and not self.relay.up:
@@ -242,7 +248,7 @@ class ClusterNode:
     async def tick(self) -> None:
         """Renew leases and heartbeat; close sockets whose room moved or whose owner died."""
         try:
-            lost = await self.placement.renew(self._load())
+            lost = await self.placement.renew(replace(self._load(), listening=self.relay.up))
             if not self.redis_up:
                 logger.warning(
                     "Redis answers again; leases of %d rooms re-asserted",

@@ -38,15 +38,19 @@ def node_key(node_id: str) -> str:
 
 
 # KEYS[1] the owner key; ARGV: this node, lease ms, the channel prefix. Ours if free, already
-# ours, or held by a node whose channel nobody listens on (dead). Returns the owner.
+# ours, or held by a dead node: nobody listens on its channel although its last heartbeat said
+# it did (a node whose pub/sub link is being renewed says so, and keeps its rooms). Returns the
+# owner.
 _CLAIM = """
+local LISTENING = '"listening": true'
 local owner = redis.call('GET', KEYS[1])
 if owner == false or owner == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
 local listeners = redis.call('PUBSUB', 'NUMSUB', ARGV[3] .. owner)
-if tonumber(listeners[2]) == 0 then
+local beat = redis.call('GET', ARGV[3] .. owner)
+if tonumber(listeners[2]) == 0 and (beat == false or string.find(beat, LISTENING, 1, true)) then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return ARGV[1]
 end
@@ -85,6 +89,8 @@ class NodeLoad:
 
     rooms: int
     participants: int
+    listening: bool = True
+    """Whether the node's pub/sub link is up (a node renewing it is not taken for dead)."""
 
 
 class Placement:
@@ -121,12 +127,19 @@ class Placement:
         return [_text(value) if value is not None else None for value in values]
 
     async def listening(self, nodes: list[str]) -> dict[str, bool]:
-        """Whether each node's process is alive: its channel has a subscriber."""
+        """Whether each node's process is alive: its channel has a subscriber, or its
+        heartbeat says its pub/sub link is being renewed."""
         if not nodes:
             return {}
-        counts = await self._redis.pubsub_numsub(*(node_key(node) for node in nodes))
+        channels = [node_key(node) for node in nodes]
+        counts = await self._redis.pubsub_numsub(*channels)
+        beats = await self._redis.mget(channels)
         by_channel = {_text(channel): int(count) for channel, count in counts}
-        return {node: by_channel.get(node_key(node), 0) > 0 for node in nodes}
+        alive: dict[str, bool] = {}
+        for node, beat in zip(nodes, beats, strict=True):
+            renewing = beat is not None and b'"listening": false' in beat
+            alive[node] = by_channel.get(node_key(node), 0) > 0 or renewing
+        return alive
 
     # ---- holding -----------------------------------------------------------------------------
 
@@ -175,7 +188,13 @@ class Placement:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(
                 node_key(self.node_id),
-                json.dumps({"rooms": load.rooms, "participants": load.participants}),
+                json.dumps(
+                    {
+                        "rooms": load.rooms,
+                        "participants": load.participants,
+                        "listening": load.listening,
+                    }
+                ),
                 px=NODE_TTL_MS,
             )
             if slugs:

@@ -90,6 +90,9 @@ class Bus:
         self._outgoing: asyncio.Queue[tuple[str, str]] = asyncio.Queue(PUBLISH_QUEUE)
         self._tasks: list[asyncio.Task[None]] = []
         self.listening = False
+        self._subscribed_before = False
+        self.listening_since = -1.0e9
+        """When the link came back after a loss (loop time), so placements let owners settle."""
         self._reconnected = False
 
     def start(self) -> None:
@@ -147,6 +150,9 @@ class Bus:
                     pubsub.connection.register_connect_callback(self._connection_renewed)
                 self._reconnected = False
                 self.listening = True
+                if self._subscribed_before:
+                    self.listening_since = asyncio.get_running_loop().time()
+                self._subscribed_before = True
                 pause = 0.1
                 while not self._reconnected:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
