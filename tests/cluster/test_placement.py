@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import time
 
+import httpx
 import pytest
 
 from tests.cluster.conftest import Cluster
 from tests.rooms.people import RoomSocket
-from tests.support import wait_until
+from tests.support import VISIO, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -139,6 +142,8 @@ def test_placement_redis_down_meetings_go_on_new_rooms_wait_then_work(nodes: Clu
     alice.join("Alice")
     fresh = nodes.b.create_room()
     nodes.redis.kill()
+    ready = httpx.get(f"{nodes.a.url}/readyz", timeout=10)
+    assert (ready.status_code, ready.json()["redis"]) == (200, False)
     alice.send(type="chat.send", id="c", text="Redis est parti")
     assert alice.expect("chat.message", reply_to="c")["message"]["text"] == "Redis est parti"
     carol = nodes.socket("a", slug)
@@ -170,3 +175,24 @@ def test_placement_redis_down_too_long_the_socket_is_told_to_retry(nodes: Cluste
             waiting.ws.recv(timeout=20)
     assert getattr(getattr(closed.value, "rcvd", None), "code", None) == 1013, closed.value
     assert time.monotonic() - started < 15
+
+
+def test_placement_readiness_and_check_report_redis(nodes: Cluster) -> None:
+    """/readyz says Redis answers; `visio check` has a Redis line, ok here, ERR when it is
+    down, without printing the URL."""
+    assert httpx.get(f"{nodes.b.url}/readyz", timeout=10).json()["redis"] is True
+
+    def check(url: str) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VISIO_")}
+        env |= {"VISIO_REDIS_URL": url, "VISIO_NODE_ID": "checker"}
+        env["VISIO_DATA_DIR"] = str(nodes.folder / "check")
+        done = subprocess.run(
+            [str(VISIO), "check"], env=env, capture_output=True, text=True, timeout=120
+        )
+        return next(line for line in done.stdout.splitlines() if "Redis" in line)
+
+    assert check(nodes.redis.url).startswith("ok   Redis answers (version 7")
+    unused = nodes.redis.url.rsplit(":", 1)[0] + ":1/0"
+    line = check(unused.replace("redis://", "redis://:hunter2@"))
+    assert line.startswith("ERR  Redis at VISIO_REDIS_URL does not answer")
+    assert "hunter2" not in line

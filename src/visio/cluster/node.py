@@ -162,6 +162,10 @@ class ClusterNode:
         None when it stays down (the browser was told and will retry)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + PLACEMENT_WAIT_S
+        if self.placement.holds(slug):
+            # Ours and renewed each second (a renewal that finds it lost closes its sockets).
+            self.placement.hold(slug)
+            return self.node_id
         waited = told = False
         while True:
             try:
@@ -214,10 +218,13 @@ class ClusterNode:
         if self._draining or normalise_slug(slug) != slug:
             await socket.close(CLOSE_SERVICE_RESTART)
             return
-        try:
-            owner = await self.placement.claim(slug)
-        except UNAVAILABLE:
-            owner = self.node_id if self.placement.holds(slug) else ""
+        if self.placement.holds(slug):
+            owner = self.node_id
+        else:
+            try:
+                owner = await self.placement.claim(slug)
+            except UNAVAILABLE:
+                owner = ""
         if owner != self.node_id:
             await socket.close(CLOSE_SERVICE_RESTART)
             return
