@@ -96,6 +96,7 @@ class ClusterNode:
         self._draining = False
         self._ticker: asyncio.Task[None] | None = None
         self.redis_up = False
+        self._redis_lost = False
 
     async def start(self) -> None:
         self.relay.start()
@@ -256,7 +257,8 @@ class ClusterNode:
         """Renew leases and heartbeat; close sockets whose room moved or whose owner died."""
         try:
             lost = await self.placement.renew(replace(self._load(), listening=self.relay.up))
-            if not self.redis_up:
+            if self._redis_lost:
+                self._redis_lost = False
                 logger.warning(
                     "Redis answers again; leases of %d rooms re-asserted",
                     len(self.placement.held()),
@@ -266,7 +268,8 @@ class ClusterNode:
                 self._moved(slug)
             await self._watch_relayed()
         except UNAVAILABLE as exc:
-            if self.redis_up:
+            if not self._redis_lost:
+                self._redis_lost = True
                 logger.error(
                     "Redis unreachable (%s): meetings here go on; new rooms wait for it", exc
                 )
