@@ -175,10 +175,12 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
         container: Container = request.app.state.container
-        media = container.media_engine.connected
+        janus = container.janus
+        media = janus.connected  # ready while one Janus is up: rooms move to it
         body: dict[str, object] = {
             "status": "ready" if media else "degraded",
             "media_engine": media,
+            "janus_down": [instance.name for instance in janus.down()],
         }
         if container.cluster is not None:
             # Reported, not required: Redis down affects every node alike, and meetings in

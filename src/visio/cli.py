@@ -164,6 +164,16 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
                 f"port {port} ({name}) is free for the embedded Janus",
                 f"stop what listens there or set {name}",
             )
+    else:
+        from visio.media.pool import janus_answers
+
+        for url in settings.janus_instance_urls:
+            problem = asyncio.run(janus_answers(url, settings.janus_api_secret))
+            report(
+                problem is None,
+                f"Janus at {url} answers" + (f": {problem}" if problem else ""),
+                "start Janus there, or check the address and VISIO_JANUS_API_SECRET",
+            )
     report(
         (DIST_DIR / "index.html").is_file(),
         f"web app built in {DIST_DIR}",

@@ -33,10 +33,10 @@ from visio.cluster.placement import NodeLoad
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.directory.people import PeopleDirectory
 from visio.mail import Mailer, Outbox, SmtpTransport
-from visio.media.engine import MediaEngine
 from visio.media.janus.config import janus_command, write_janus_config
-from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
-from visio.observability import Metrics, Snapshot, SpeechWorkerFigures
+from visio.media.janus.videoroom import TalkDetection
+from visio.media.pool import JanusPool
+from visio.observability import JanusFigures, Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import KeyedRateLimiter, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.rooms.administration import RoomAdministration
@@ -103,15 +103,15 @@ class Container:
             self.janus_process = SupervisedProcess(
                 "janus", janus_command(settings.janus_binary, runtime.config_dir)
             )
-            self.media_engine = MediaEngine(
-                runtime.ws_url, runtime.api_secret, runtime.videoroom_admin_key
+            self.janus = JanusPool.connect_to(
+                [runtime.ws_url], runtime.api_secret, runtime.videoroom_admin_key
             )
         else:
-            assert settings.janus_url is not None
-            self.media_engine = MediaEngine(
-                settings.janus_url, settings.janus_api_secret, settings.janus_videoroom_admin_key
+            self.janus = JanusPool.connect_to(
+                settings.janus_instance_urls,
+                settings.janus_api_secret,
+                settings.janus_videoroom_admin_key,
             )
-        self.videoroom = VideoRoomAdmin(self.media_engine)
         self.recordings = Recordings(settings, RecordingStore(database_sessions), self.audit)
         self.speech_pool = SpeechWorkerPool()
         self.speech_worker_secret = (
@@ -127,9 +127,7 @@ class Container:
             )
             for index in range(settings.speech_embedded_workers)
         ]
-        captions = RoomCaptions(
-            self.speech_pool, self.videoroom, self.media_engine, settings.speech_srtp
-        )
+        captions = RoomCaptions(self.speech_pool, settings.speech_srtp)
         webhook_store = WebhookStore(database_sessions)
         webhook_box = SecretBox.from_setting_or_file(
             settings.webhooks_encryption_key.get_secret_value()
@@ -141,10 +139,9 @@ class Container:
         self.room_service = RoomService(
             settings,
             self.room_repository,
-            self.media_engine,
+            self.janus,
             RoomMedia(
-                self.media_engine,
-                self.videoroom,
+                self.janus,
                 settings.room_max_participants,
                 on_publishing=captions.participant_media_up,
                 talk_detection=(
@@ -159,7 +156,6 @@ class Container:
             self.audit,
             ChatHistory(database_sessions),
             self.recordings,
-            self.videoroom,
             self.transcripts,
             observer=self.webhooks.meetings,
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
@@ -250,8 +246,8 @@ class Container:
         return Snapshot(
             rooms=self.room_service.live_rooms(),
             participants=self.room_service.participants_total(),
-            media_engine_up=self.media_engine.connected,
-            media_engine_connections=self.media_engine.generation,
+            media_engine_up=self.janus.connected,
+            media_engine_connections=self.janus.connections,
             janus_restarts=self.janus_process.restarts if self.janus_process else 0,
             speech_workers=len(self.speech_pool.workers()),
             caption_streams=self.room_service.caption_streams_total(),
@@ -274,6 +270,11 @@ class Container:
                 for worker in self.speech_pool.workers()
                 if worker.load is not None
             ),
+            janus_figures=tuple(
+                JanusFigures(f.name, f.up, f.rooms, f.forwarded_streams)
+                for f in self.janus.figures()
+            ),
+            janus_room_moves=self.room_service.media.moves,
         )
 
     def _speech_worker_env(self, index: int) -> dict[str, str]:
@@ -318,9 +319,9 @@ class Container:
             )
         if self.cluster is not None:
             await self.cluster.start()
-        await self.media_engine.start()
+        await self.janus.start()
         try:
-            await self.media_engine.wait_ready(timeout=10)
+            await self.janus.wait_ready(timeout=10)
         except TimeoutError:
             logger.error("Janus is not answering yet; meetings will start once it does")
 
@@ -377,7 +378,7 @@ class Container:
         await self.room_service.close()
         self.recordings.close()
         await self.webhooks.stop()
-        await self.media_engine.stop()
+        await self.janus.stop()
         if self.janus_process is not None:
             await self.janus_process.stop()
         await self.calendars.close()

@@ -26,6 +26,16 @@ class SpeechWorkerFigures:
 
 
 @dataclass(frozen=True)
+class JanusFigures:
+    """One Janus instance of the pool: up or not, its rooms and forwarded subscriber streams."""
+
+    instance: str
+    up: bool
+    rooms: int
+    forwarded_streams: int
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Point-in-time figures read from the running services at each scrape."""
 
@@ -39,6 +49,8 @@ class Snapshot:
     captions_undelivered: int = 0
     caption_streams_unplaced: int = 0
     speech_worker_figures: tuple[SpeechWorkerFigures, ...] = ()
+    janus_figures: tuple[JanusFigures, ...] = ()
+    janus_room_moves: int = 0
 
 
 class _SnapshotCollector(Collector):
@@ -129,6 +141,32 @@ class _SnapshotCollector(Collector):
             rejected.add_metric([worker.worker_id], worker.rtp_rejected)
             silent.add_metric([worker.worker_id], worker.silent_streams)
         yield from (dropped, backlog, errors, lag, packets, lost, rejected, silent)
+        yield from _janus_metrics(s)
+
+
+def _janus_metrics(s: Snapshot) -> Iterator[Metric]:
+    up = GaugeMetricFamily(
+        "visio_janus_up", "1 when the app server is connected to this Janus", labels=["instance"]
+    )
+    rooms = GaugeMetricFamily(
+        "visio_janus_rooms", "Live rooms placed on this Janus", labels=["instance"]
+    )
+    streams = GaugeMetricFamily(
+        "visio_janus_forwarded_streams",
+        "Subscriber streams this Janus forwards for this app server's rooms (what placement "
+        "compares)",
+        labels=["instance"],
+    )
+    for janus in s.janus_figures:
+        up.add_metric([janus.instance], int(janus.up))
+        rooms.add_metric([janus.instance], janus.rooms)
+        streams.add_metric([janus.instance], janus.forwarded_streams)
+    yield from (up, rooms, streams)
+    yield CounterMetricFamily(
+        "visio_janus_room_moves",
+        "Rooms moved to another Janus because theirs was lost",
+        value=s.janus_room_moves,
+    )
 
 
 class Metrics:

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
 
     janus_mode: Literal["embedded", "external"] = "embedded"
     janus_url: str | None = None
+    janus_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """External mode: several Janus instances (comma-separated ws:// or wss:// URLs), each on its
+    own machine; rooms are placed on the least-loaded (``visio.media.pool``)."""
     janus_api_secret: str | None = None
     janus_videoroom_admin_key: str | None = None
     janus_binary: Path = Path("/usr/bin/janus")
@@ -413,8 +416,21 @@ class Settings(BaseSettings):
     @field_validator("janus_url")
     @classmethod
     def _check_janus_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^wss?://", value):
-            raise ValueError("must be a ws:// or wss:// URL of Janus's WebSocket API")
+        if value is None or not value.strip():
+            return None
+        from visio.media.janus.urls import check_janus_url
+
+        return check_janus_url(value)
+
+    @field_validator("janus_urls", mode="before")
+    @classmethod
+    def _check_janus_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list):
+            from visio.media.janus.urls import check_janus_urls
+
+            return check_janus_urls([str(item) for item in value])
         return value
 
     @field_validator("turn_urls", mode="before")
@@ -449,6 +465,7 @@ class Settings(BaseSettings):
             return str(ipaddress.ip_address(value.strip()))
         except ValueError as exc:
             raise ValueError(f"{value.strip()!r} is not an IP address") from exc
+
     @field_validator("caldav_url")
     @classmethod
     def _check_caldav_url(cls, value: str | None) -> str | None:
@@ -470,8 +487,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _external_janus_needs_url(self) -> Settings:
-        if self.janus_mode == "external" and not self.janus_url:
-            raise ValueError("VISIO_JANUS_URL is required when VISIO_JANUS_MODE=external")
+        if self.janus_url and self.janus_urls:
+            raise ValueError(
+                "set VISIO_JANUS_URL (one Janus) or VISIO_JANUS_URLS (several), not both"
+            )
+        if self.janus_mode == "external" and not (self.janus_url or self.janus_urls):
+            raise ValueError(
+                "VISIO_JANUS_URL is required when VISIO_JANUS_MODE=external "
+                "(or VISIO_JANUS_URLS, for several Janus instances)"
+            )
+        if self.janus_mode == "embedded" and self.janus_urls:
+            raise ValueError("VISIO_JANUS_URLS needs VISIO_JANUS_MODE=external")
         if self.ldap_url and not (self.ldap_users_base and self.ldap_groups_base):
             raise ValueError(
                 "VISIO_LDAP_USERS_BASE and VISIO_LDAP_GROUPS_BASE are required with VISIO_LDAP_URL"
@@ -561,6 +587,14 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         """Cookies are marked Secure when people reach Visio over https."""
         return self.public_url is not None and self.public_url.scheme == "https"
+
+    @property
+    def janus_instance_urls(self) -> list[str]:
+        """External mode: every Janus to connect to (``VISIO_JANUS_URLS``, or the one
+        ``VISIO_JANUS_URL``); empty in embedded mode."""
+        if self.janus_mode != "external":
+            return []
+        return list(self.janus_urls) or ([self.janus_url] if self.janus_url else [])
 
     @property
     def effective_recordings_dir(self) -> Path:

@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from visio import text
-from visio.media.engine import MediaEngine, MediaUnavailableError
+from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError
-from visio.media.janus.videoroom import VideoRoomAdmin
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
     Caption,
@@ -53,14 +52,10 @@ class RoomCaptions:
     def __init__(
         self,
         pool: SpeechWorkerPool,
-        videoroom: VideoRoomAdmin,
-        engine: MediaEngine,
         encrypt: bool = True,
     ) -> None:
         self._encrypt = encrypt
         self._pool = pool
-        self._videoroom = videoroom
-        self._engine = engine
         self._background = BackgroundTasks("captions")
         self.undelivered = 0
         """Captions a worker sent for a stream that was no longer the speaker's (replaced,
@@ -153,7 +148,8 @@ class RoomCaptions:
                 self.participant_media_up(room, participant)
 
     def media_lost(self, room: Room) -> None:
-        """Janus went away, and its forwarders with it; streams restart when media comes back."""
+        """The room's Janus went away, and its forwarders with it; streams restart when media
+        comes back (on whichever Janus the room is then: the speakers publish again there)."""
         for stream in room.caption_streams.values():
             self._pool.close_stream(stream.stream_id)
         room.caption_streams.clear()
@@ -222,11 +218,16 @@ class RoomCaptions:
                     exc,
                 )
                 host, port = await open_stream()
-            if room.caption_streams.get(participant.id) is not stream or room.janus_room_id is None:
+            janus, janus_room_id = room.janus, room.janus_room_id
+            if (
+                room.caption_streams.get(participant.id) is not stream
+                or janus is None
+                or janus_room_id is None
+            ):
                 self._pool.close_stream(stream.stream_id)
                 return
-            stream.forwarder_id = await self._videoroom.forward_rtp(
-                room.janus_room_id,
+            stream.forwarder_id = await janus.videoroom.forward_rtp(
+                janus_room_id,
                 participant.feed_id,
                 microphone,
                 host,
@@ -236,8 +237,9 @@ class RoomCaptions:
             )
             # The stream's clock counts audio from here (packets flow once the forwarder is up).
             stream.clock_started_at = datetime.now(UTC)
-            stream.janus_room_id = room.janus_room_id
-            stream.media_generation = self._engine.generation
+            stream.janus_room_id = janus_room_id
+            stream.janus = janus
+            stream.media_generation = janus.generation
             logger.info("room %s: captioning %s on %s:%s", room.slug, participant.id, host, port)
         except (CaptionsUnavailableError, JanusError, MediaUnavailableError) as exc:
             logger.warning("room %s: cannot caption %s: %s", room.slug, participant.id, exc)
@@ -254,10 +256,11 @@ class RoomCaptions:
         if (
             stream.forwarder_id is not None
             and stream.janus_room_id is not None
-            and stream.media_generation == self._engine.generation
+            and stream.janus is not None
+            and stream.media_generation == stream.janus.generation
         ):
             try:
-                await self._videoroom.stop_forwarding(
+                await stream.janus.videoroom.stop_forwarding(
                     stream.janus_room_id, stream.feed_id, stream.forwarder_id
                 )
             except (JanusError, MediaUnavailableError) as exc:

@@ -2,17 +2,18 @@
 
 The room protocol's publish, subscriber answer, trickle and ICE restart land here; so does
 keeping every subscription equal to what the others publish, relaying or pausing a source for
-moderation, and rebuilding a room's Janus side when Janus comes back after a crash.
+moderation, and rebuilding a room's Janus side when its Janus is lost: on another instance of
+the pool at once when one is up, else on the first that comes back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
-from visio.media.engine import MediaEngine, MediaUnavailableError
+from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError, JsonObject, PluginEvent
 from visio.media.janus.publisher import TrackDescription, VideoRoomPublisher
 from visio.media.janus.replies import (
@@ -22,7 +23,8 @@ from visio.media.janus.replies import (
     subscriber_update,
 )
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
-from visio.media.janus.videoroom import TalkDetection, VideoRoomAdmin
+from visio.media.janus.videoroom import TalkDetection
+from visio.media.pool import JanusInstance, JanusPool
 from visio.rooms import speakers
 from visio.rooms.layers import ReceivedLayers, start_substreams
 from visio.rooms.participant import Participant
@@ -52,19 +54,19 @@ class RoomMedia:
 
     def __init__(
         self,
-        engine: MediaEngine,
-        videoroom: VideoRoomAdmin,
+        pool: JanusPool,
         max_publishers: int,
         on_publishing: MediaUp,
         talk_detection: TalkDetection | None = None,
     ) -> None:
-        self._engine = engine
-        self._videoroom = videoroom
+        self._pool = pool
         self._max_publishers = max_publishers
         self._on_publishing = on_publishing
         """Called when a participant's media reaches Janus (captions start from there)."""
         self._background = BackgroundTasks("room media")
         self._talk_detection = talk_detection
+        self.moves = 0
+        """Rooms moved to another Janus because theirs was lost."""
 
     # ---- publishing --------------------------------------------------------------------------
 
@@ -73,11 +75,11 @@ class RoomMedia:
         tracks = [TrackDescription(t.mid, t.source) for t in request.tracks]
         had_screen = participant.screen
         try:
-            await self.ensure_janus_room(room)
+            janus = await self.ensure_janus_room(room)
             assert room.janus_room_id is not None
             if participant.publisher is None:
                 participant.publisher, answer = await VideoRoomPublisher.join(
-                    self._engine.session,
+                    janus.engine.session,
                     room.janus_room_id,
                     participant.feed_id,
                     participant.id,
@@ -161,7 +163,7 @@ class RoomMedia:
     async def _sync_subscriptions(self, room: Room, participant: Participant) -> None:
         """Make the participant's subscription match the streams the others publish."""
         async with participant.sync_lock:
-            if participant.gone or not self._engine.connected:
+            if participant.gone or not (room.janus or self._pool).connected:
                 return
             wanted: dict[Feed, None] = {}
             for other in room.others(participant):
@@ -174,13 +176,13 @@ class RoomMedia:
             if not add and not remove:
                 return
             try:
-                await self.ensure_janus_room(room)
+                janus = await self.ensure_janus_room(room)
                 assert room.janus_room_id is not None
                 if participant.subscriber is None:
                     if not add:
                         return
                     participant.subscriber, update = await VideoRoomSubscriber.join(
-                        self._engine.session,
+                        janus.engine.session,
                         room.janus_room_id,
                         add,
                         lambda event: self._on_subscriber_event(room, participant, event),
@@ -267,27 +269,50 @@ class RoomMedia:
                 await handle.detach()
         participant.publisher = participant.subscriber = None
 
-    async def ensure_janus_room(self, room: Room) -> None:
+    def place(self, room: Room) -> None:
+        """A room opens: put it on the least-loaded healthy Janus (none up: it is placed when
+        its media starts, or when one comes back)."""
+        if room.janus is not None:
+            return
+        with contextlib.suppress(MediaUnavailableError):
+            room.janus = self._pool.place()
+            logger.info("room %s: placed on Janus %s", room.slug, room.janus.name)
+
+    async def ensure_janus_room(self, room: Room) -> JanusInstance:
+        """The room's Janus, with the room's VideoRoom created there (placing the room first if
+        it has no Janus); :class:`MediaUnavailableError` while it cannot be."""
         async with room.lock:
-            if room.janus_room_id is not None and room.media_generation == self._engine.generation:
-                return
+            janus = room.janus
+            if janus is None:
+                janus = self._pool.place()
+                logger.info("room %s: placed on Janus %s", room.slug, janus.name)
+            elif not janus.connected:
+                # Lost: the pool's listener moves the room (and forgets its handles) first.
+                raise MediaUnavailableError(f"Janus {janus.name} is not connected")
+            if room.janus is janus and room.janus_room_id is not None:
+                if room.media_generation == janus.generation:
+                    return janus
             room_id = new_janus_room_id()
-            await self._videoroom.create_room(
+            await janus.videoroom.create_room(
                 room_id, room.slug, self._max_publishers, self._talk_detection
             )
+            room.janus = janus
             room.janus_room_id = room_id
-            room.media_generation = self._engine.generation
-            logger.info("room %s: created Janus room %s", room.slug, room_id)
+            room.media_generation = janus.generation
+            logger.info("room %s: created Janus room %s on %s", room.slug, room_id, janus.name)
+            return janus
 
     async def close_janus_room(self, room: Room) -> None:
-        if room.janus_room_id is None or room.media_generation != self._engine.generation:
+        janus = room.janus
+        if janus is None or room.janus_room_id is None or room.media_generation != janus.generation:
             return
         with contextlib.suppress(JanusError, MediaUnavailableError):
-            await self._videoroom.destroy_room(room.janus_room_id)
+            await janus.videoroom.destroy_room(room.janus_room_id)
 
     def lost(self, room: Room) -> None:
-        """Janus went away with every handle: forget them and tell the browsers."""
+        """The room's Janus went away with every handle: forget them and tell the browsers."""
         room.janus_room_id = None
+        room.janus = None
         speakers.media_lost(room)
         for participant in room.participants.values():
             for handle in (participant.publisher, participant.subscriber):
@@ -300,8 +325,26 @@ class RoomMedia:
             participant.pending_publisher_candidates.clear()
             participant.send(MediaInterrupted(reason="media_engine_unreachable"))
 
+    async def move(self, room: Room, lost: JanusInstance) -> None:
+        """After :meth:`lost`: recreate the room at once on another healthy instance, if there
+        is one (else it waits for :meth:`restored`); browsers publish again on media.reset."""
+        if not self._pool.healthy():
+            logger.error("room %s: no Janus is up; waiting for one to come back", room.slug)
+            return
+        try:
+            janus = await self.ensure_janus_room(room)
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.error("room %s: could not move off Janus %s: %s", room.slug, lost.name, exc)
+            return
+        self.moves += 1
+        logger.warning("room %s: moved from Janus %s to %s", room.slug, lost.name, janus.name)
+        room.broadcast(MediaReset(reason="media_engine_moved"))
+
     async def restored(self, room: Room) -> None:
-        """Janus is back: recreate the room there; browsers publish again on media.reset."""
+        """A Janus is back: a room that has none (its own was lost while no other was up) is
+        recreated on the least-loaded; browsers publish again on media.reset."""
+        if room.janus is not None:
+            return
         try:
             await self.ensure_janus_room(room)
         except (JanusError, MediaUnavailableError) as exc:
@@ -341,3 +384,33 @@ def _candidate(message: JsonObject) -> IceCandidate | None:
         sdpMid=candidate.sdpMid,
         sdpMLineIndex=candidate.sdpMLineIndex,
     )
+
+
+class RoomsLoad:
+    """The placement load seen from this app server: each room's subscribed streams, counted
+    on the Janus instance the room is on."""
+
+    def __init__(self, rooms: Mapping[str, Room]) -> None:
+        self._rooms = rooms
+
+    def forwarded_streams(self) -> dict[str, int]:
+        streams: dict[str, int] = {}
+        for room in self._rooms.values():
+            if room.janus is not None:
+                forwarded = sum(_forwarded_to(room, p) for p in room.participants.values())
+                streams[room.janus.name] = streams.get(room.janus.name, 0) + forwarded
+        return streams
+
+    def rooms(self) -> dict[str, int]:
+        rooms: dict[str, int] = {}
+        for room in self._rooms.values():
+            if room.janus is not None:
+                rooms[room.janus.name] = rooms.get(room.janus.name, 0) + 1
+        return rooms
+
+
+def _forwarded_to(room: Room, participant: Participant) -> int:
+    """The streams Janus forwards to ``participant``: those subscribed, or, while a room that
+    just moved is being rebuilt (subscriptions gone, tracks known), those about to be; so rooms
+    moving off a lost Janus together spread out instead of all landing on one."""
+    return len(participant.subscribed) or sum(len(o.tracks) for o in room.others(participant))

@@ -5,8 +5,11 @@ A moderator sends ``recording.start`` (audio and video, or audio only) or ``reco
 recording's own folder (``edit`` with ``new_rec_dir``, then ``enable_recording``): those who
 publish later, and screen shares, are recorded too, until the recording stops. Everyone present
 gets ``recording.state``, and ``joined`` carries it for those who arrive. The recording stops by
-itself when the meeting ends, when Janus goes away, or after ``VISIO_RECORDING_MAX_HOURS``; it is
-then processed (:class:`~visio.recording.Recordings`). Start and stop go to the audit trail.
+itself when the meeting ends, when the room's Janus goes away, or after
+``VISIO_RECORDING_MAX_HOURS``; it is then processed (:class:`~visio.recording.Recordings`). When the
+room moves to another Janus (its own was lost), a new recording continues there at once: its own
+row and folder, processed on its own, in the name of whoever started the one cut short. Start and
+stop go to the audit trail.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from typing import TYPE_CHECKING
 from visio.audit import AuditTrail
 from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError
-from visio.media.janus.videoroom import VideoRoomAdmin
 from visio.ratelimit import TokenBucket
 from visio.recording import Recordings
 from visio.rooms import policy
@@ -30,6 +32,7 @@ from visio.rooms.repository import RoomRepository
 from visio.tasks import BackgroundTasks
 
 if TYPE_CHECKING:  # the room holds a RecordingSlot: these import this module
+    from visio.media.pool import JanusInstance
     from visio.rooms.audit import ModeratorAudit
     from visio.rooms.media import RoomMedia
     from visio.rooms.room import Room
@@ -49,6 +52,8 @@ class LiveRecording:
     started_at: datetime
     started_by: str
     janus_room_id: int
+    janus: JanusInstance
+    started_by_user: int | None = None
 
 
 @dataclass(eq=False)
@@ -78,14 +83,12 @@ class RoomRecorder:
         self,
         recordings: Recordings,
         repository: RoomRepository,
-        videoroom: VideoRoomAdmin,
         audit: AuditTrail,
         moderator_audit: ModeratorAudit,
         max_seconds: float,
     ) -> None:
         self._recordings = recordings
         self._repository = repository
-        self._videoroom = videoroom
         self._audit = audit
         self._moderator_audit = moderator_audit
         self._max_seconds = max_seconds
@@ -119,10 +122,10 @@ class RoomRecorder:
                 moderator.name,
             )
             try:
-                await media.ensure_janus_room(room)
+                janus = await media.ensure_janus_room(room)
                 assert room.janus_room_id is not None
                 janus_room_id = room.janus_room_id
-                await self._videoroom.record(
+                await janus.videoroom.record(
                     janus_room_id, str(self._recordings.raw_folder(recording.id))
                 )
             except (JanusError, MediaUnavailableError) as exc:
@@ -132,7 +135,13 @@ class RoomRecorder:
                     "media_unavailable", "the media engine could not start recording; try again"
                 ) from None
             slot.current = LiveRecording(
-                recording.id, video, recording.started_at, moderator.name, janus_room_id
+                recording.id,
+                video,
+                recording.started_at,
+                moderator.name,
+                janus_room_id,
+                janus,
+                visitor.user.id if visitor.user else None,
             )
             slot.limit = asyncio.get_running_loop().call_later(
                 self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
@@ -163,17 +172,79 @@ class RoomRecorder:
         """The last person left, or a moderator ended the meeting: the recording stops."""
         await self._stop_by_itself(room, "meeting_ended")
 
-    async def media_lost(self, room: Room) -> None:
-        """Janus went away: what it wrote so far is kept and processed."""
-        await self._stop_by_itself(room, "media_engine_lost", janus_gone=True)
+    async def media_lost(self, room: Room) -> LiveRecording | None:
+        """Janus went away: what it wrote so far is kept and processed. Return the recording
+        it cut short (None: none ran), for :meth:`media_moved`."""
+        live = room.recording.current
+        stopped = await self._stop_by_itself(room, "media_engine_lost", janus_gone=True)
+        return live if live is not None and stopped == live.recording_id else None
+
+    async def media_moved(self, room: Room, media: RoomMedia, previous: LiveRecording) -> None:
+        """The room moved to another Janus: record there, as a new recording that continues
+        ``previous`` (same kind, same person), unless a moderator started one meanwhile."""
+        slot = room.recording
+        async with slot.lock:
+            stored = await self._repository.get(room.slug)
+            if slot.current is not None or room.janus is None or stored is None:
+                return
+            recording = await self._recordings.begin(
+                stored.id,
+                room.slug,
+                "video" if previous.video else "audio",
+                previous.started_by_user,
+                previous.started_by,
+            )
+            try:
+                janus = await media.ensure_janus_room(room)
+                assert room.janus_room_id is not None
+                janus_room_id = room.janus_room_id
+                await janus.videoroom.record(
+                    janus_room_id, str(self._recordings.raw_folder(recording.id))
+                )
+            except (JanusError, MediaUnavailableError) as exc:
+                logger.warning("room %s: could not record on the new Janus: %s", room.slug, exc)
+                await self._recordings.abandon(recording.id)
+                return
+            slot.current = LiveRecording(
+                recording.id,
+                previous.video,
+                recording.started_at,
+                previous.started_by,
+                janus_room_id,
+                janus,
+                previous.started_by_user,
+            )
+            slot.limit = asyncio.get_running_loop().call_later(
+                self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
+            )
+        logger.info(
+            "room %s: recording %s continues %s on Janus %s",
+            room.slug,
+            recording.id,
+            previous.recording_id,
+            janus.name,
+        )
+        await self._audit.record(
+            "room.recording_started",
+            "success",
+            target=room.slug,
+            details={
+                "recording": recording.id,
+                "continues": previous.recording_id,
+                "reason": "media_engine_moved",
+            },
+        )
+        room.broadcast(RecordingState(**slot.info().model_dump()))
 
     async def _limit_reached(self, room: Room) -> None:
         await self._stop_by_itself(room, "longest_recording_reached")
 
-    async def _stop_by_itself(self, room: Room, reason: str, *, janus_gone: bool = False) -> None:
+    async def _stop_by_itself(
+        self, room: Room, reason: str, *, janus_gone: bool = False
+    ) -> str | None:
         stopped = await self._stop(room, janus_gone=janus_gone)
         if stopped is None:
-            return
+            return None
         logger.info("room %s: recording %s stopped (%s)", room.slug, stopped, reason)
         await self._audit.record(
             "room.recording_stopped",
@@ -181,6 +252,7 @@ class RoomRecorder:
             target=room.slug,
             details={"recording": stopped, "reason": reason},
         )
+        return stopped
 
     async def _stop(self, room: Room, *, janus_gone: bool = False) -> str | None:
         """Stop Janus recording, tell everyone, and hand the files to processing; return the
@@ -196,7 +268,7 @@ class RoomRecorder:
                 slot.limit = None
             if not janus_gone:
                 try:
-                    await self._videoroom.record(live.janus_room_id, None)
+                    await live.janus.videoroom.record(live.janus_room_id, None)
                 except (JanusError, MediaUnavailableError) as exc:
                     # Janus closes the files when it destroys the room or goes away.
                     logger.warning("room %s: Janus did not stop recording: %s", room.slug, exc)

@@ -15,6 +15,7 @@ from visio.rooms.protocol import CaptionLanguage, CaptionsInfo, ServerMessage, e
 from visio.rooms.recording import RecordingSlot
 
 if TYPE_CHECKING:  # the transcript's module imports this one
+    from visio.media.pool import JanusInstance
     from visio.rooms.transcription import LiveTranscript
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ class CaptionStream:
     forwarder_id: int | None = None
     janus_room_id: int | None = None
     media_generation: int = 0
+    janus: JanusInstance | None = None
+    """The Janus instance forwarding it (its forwarder is gone if that one lost its session)."""
     undelivered: int = 0
     """Captions of this stream that came after it stopped being the speaker's."""
     translate: bool = False
@@ -52,6 +55,8 @@ class Room:
     janus_room_id: int | None = None
     media_generation: int = 0
     """The media engine generation the Janus room was created in (0: not created)."""
+    janus: JanusInstance | None = None
+    """The Janus instance the room is placed on (None: not placed, or moving after a loss)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     captions: CaptionsInfo = field(
         default_factory=lambda: CaptionsInfo(enabled=False, language="auto")

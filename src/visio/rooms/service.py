@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 
 from visio.audit import AuditTrail
 from visio.directory import member_key
-from visio.media.engine import MediaEngine
-from visio.media.janus.videoroom import VideoRoomAdmin
+from visio.media.pool import JanusInstance, JanusPool
 from visio.recording import Recordings
 from visio.rooms import policy, speakers
 from visio.rooms.audit import ModeratorAudit
@@ -26,7 +25,7 @@ from visio.rooms.chat import Chat
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.events import MeetingObserver
 from visio.rooms.lobby import Lobby
-from visio.rooms.media import RoomMedia
+from visio.rooms.media import RoomMedia, RoomsLoad
 from visio.rooms.moderation import Moderation
 from visio.rooms.participant import Entrant, Participant, WaitingPerson
 from visio.rooms.protocol import (
@@ -60,13 +59,12 @@ class RoomService:
         self,
         settings: Settings,
         repository: RoomRepository,
-        engine: MediaEngine,
+        janus: JanusPool,
         media: RoomMedia,
         captions: RoomCaptions,
         audit: AuditTrail,
         chat_history: ChatHistory,
         recordings: Recordings,
-        videoroom: VideoRoomAdmin,
         transcripts: TranscriptStore,
         observer: MeetingObserver | None = None,
         turn: TurnCredentials | None = None,
@@ -85,15 +83,15 @@ class RoomService:
         self.recorder = RoomRecorder(
             recordings,
             repository,
-            videoroom,
             audit,
             moderator_audit,
             settings.recording_max_hours * 3600,
         )
         self.transcription = RoomTranscription(captions, transcripts, repository, moderator_audit)
         self._turn = turn or TurnCredentials(settings)
-        engine.on_lost(self._on_media_lost)
-        engine.on_restored(self._on_media_restored)
+        janus.on_lost(self._on_media_lost)
+        janus.on_restored(self._on_media_restored)
+        janus.measure_with(RoomsLoad(self._rooms))
         self._observer = observer
 
     # ---- queries ---------------------------------------------------------------------------
@@ -144,6 +142,7 @@ class RoomService:
         )
         removed = visitor.key is not None and await self._repository.is_removed(stored, visitor.key)
         room = self._rooms.setdefault(slug, Room(slug))
+        self.media.place(room)
         try:
             await self.chat.meeting_starting(room, stored)
             where = policy.enter_room(
@@ -307,13 +306,20 @@ class RoomService:
 
     # ---- the media engine coming and going ----------------------------------------------------
 
-    async def _on_media_lost(self) -> None:
-        for room in list(self._rooms.values()):
+    async def _on_media_lost(self, janus: JanusInstance) -> None:
+        """A Janus is gone: its rooms move to another at once (or wait for one to be up)."""
+        rooms = [room for room in self._rooms.values() if room.janus is janus]
+        recordings = []
+        for room in rooms:
             self.captions.media_lost(room)
             self.media.lost(room)
-            await self.recorder.media_lost(room)
+            recordings.append(await self.recorder.media_lost(room))
+        for room, recording in zip(rooms, recordings, strict=True):
+            await self.media.move(room, janus)
+            if recording is not None:
+                await self.recorder.media_moved(room, self.media, recording)
 
-    async def _on_media_restored(self) -> None:
+    async def _on_media_restored(self, _: JanusInstance) -> None:
         for room in list(self._rooms.values()):
             await self.media.restored(room)
 

@@ -72,15 +72,23 @@ def _write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-def write_janus_config(settings: Settings, config_dir: Path) -> JanusRuntime:
-    """Write janus.jcfg and the plugin and transport files; return how to reach Janus."""
+def write_janus_config(
+    settings: Settings,
+    config_dir: Path,
+    *,
+    api_secret: str | None = None,
+    videoroom_admin_key: str | None = None,
+) -> JanusRuntime:
+    """Write janus.jcfg and the plugin and transport files; return how to reach Janus. The
+    secrets are made for this run unless given (several Janus instances behind one app server
+    share theirs)."""
     config_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     config_dir.chmod(0o700)
     nothing = config_dir / "no-modules"
     nothing.mkdir(exist_ok=True)
-    api_secret = secrets.token_urlsafe(24)
+    api_secret = api_secret or secrets.token_urlsafe(24)
     admin_secret = secrets.token_urlsafe(24)
-    videoroom_admin_key = secrets.token_urlsafe(24)
+    videoroom_admin_key = videoroom_admin_key or secrets.token_urlsafe(24)
 
     nat: ConfigSection = {"nice_debug": False, "full_trickle": True, "ignore_mdns": True}
     if settings.janus_ice_interfaces:

@@ -1,0 +1,1 @@
+"""Synthetic participants for the control-plane load harness (bench/load_signaling.py)."""
