@@ -59,6 +59,17 @@ class Cluster:
     def socket(self, node: str, slug: str) -> RoomSocket:
         return RoomSocket(self.nodes[node], slug, "")
 
+    def linked(self) -> bool:
+        """Both nodes' heartbeats say their pub/sub link is up (after a Redis restart)."""
+        client = self.redis.client()
+        try:
+            beats = client.mget([f"visio:node:{node}" for node in self.nodes])
+        except redis.ConnectionError:
+            return False
+        finally:
+            client.close()
+        return all(beat is not None and b'"listening": true' in beat for beat in beats)
+
     def healthy(self) -> None:
         """Put back what a test broke: Redis up, both nodes serving."""
         if self.redis.process is None or self.redis.process.poll() is not None:
@@ -109,5 +120,6 @@ def nodes(cluster: Cluster) -> Iterator[Cluster]:
     """The module's cluster, healthy at the start of the test and after it."""
     cluster.healthy()
     wait_until(lambda: _redis_answers(cluster.redis), 15, "Redis does not answer")
+    wait_until(cluster.linked, 15, "the nodes did not link up with Redis again")
     yield cluster
     cluster.healthy()

@@ -122,6 +122,7 @@ def test_placement_redis_restart_the_meeting_goes_on_and_leases_come_back(
     nodes.redis.restart()
     wait_until(lambda: nodes.owner(slug) == "a", 10, "the owner did not re-assert its lease")
     assert bob.expect_closed() == 1012
+    wait_until(nodes.linked, 15, "the nodes did not link up with Redis again")
     again = nodes.socket("b", slug)
     rejoined = again.join("Bob")
     assert rejoined["type"] == "joined", rejoined
