@@ -177,14 +177,16 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         container: Container = request.app.state.container
         janus = container.janus
         media = janus.connected  # ready while one Janus is up: rooms move to it
-        return JSONResponse(
-            {
-                "status": "ready" if media else "degraded",
-                "media_engine": media,
-                "janus_down": [instance.name for instance in janus.down()],
-            },
-            status_code=200 if media else 503,
-        )
+        body: dict[str, object] = {
+            "status": "ready" if media else "degraded",
+            "media_engine": media,
+            "janus_down": [instance.name for instance in janus.down()],
+        }
+        if container.cluster is not None:
+            # Reported, not required: Redis down affects every node alike, and meetings in
+            # progress go on without it; taking every node out would turn them away.
+            body["redis"] = await container.cluster.redis_answers()
+        return JSONResponse(body, status_code=200 if media else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -211,6 +211,10 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
             f"database {settings.effective_database_url.split('@')[-1]}: {exc}",
             "check VISIO_DATABASE_URL",
         )
+    if settings.redis_url is not None:
+        from visio.cluster.check import check_redis
+
+        check_redis(settings, report)
     for tool, package in (
         ("janus-pp-rec", "janus-tools"),
         ("ffmpeg", "ffmpeg"),

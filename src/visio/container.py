@@ -27,7 +27,9 @@ from visio.calendars import (
     guarded_client,
 )
 from visio.calendars.scheduled import CalendarFollower
-from visio.cluster.redis import connect as connect_redis
+from visio.cluster import redis as cluster_redis
+from visio.cluster.node import ClusterNode
+from visio.cluster.placement import NodeLoad
 from visio.directory import DirectoryRepository, DirectorySync
 from visio.directory.people import PeopleDirectory
 from visio.mail import Mailer, Outbox, SmtpTransport
@@ -44,6 +46,7 @@ from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.resume import resumption_for
 from visio.rooms.service import RoomService
+from visio.rooms.signaling import RoomConnection
 from visio.scheduling.replies import ReplyReader
 from visio.scheduling.repository import MeetingRepository
 from visio.scheduling.service import CHANGES_PER_MINUTE, MeetingScheduler
@@ -177,7 +180,9 @@ class Container:
         )
         self.metrics = Metrics(self.snapshot)
         self.rate_limits = RateLimits(
-            LimitCounters(connect_redis(settings), self.metrics.rate_limit_storage_errors.inc),
+            LimitCounters(
+                cluster_redis.connect(settings), self.metrics.rate_limit_storage_errors.inc
+            ),
             on_rejected=lambda name: self.metrics.rate_limit_rejections.labels(name).inc(),
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
@@ -228,6 +233,26 @@ class Container:
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
+        self.redis = cluster_redis.connect(settings)
+        self.cluster: ClusterNode | None = None
+        if self.redis is not None:
+            self.cluster = ClusterNode(
+                self.redis,
+                settings,
+                self.metrics.registry,
+                lambda transport, slug, visitor: RoomConnection(
+                    transport,
+                    slug,
+                    visitor,
+                    self.room_service,
+                    settings,
+                    self.metrics,
+                    self.rate_limits.joins,
+                ),
+                lambda: NodeLoad(
+                    self.room_service.live_rooms(), self.room_service.participants_total()
+                ),
+            )
 
     def snapshot(self) -> Snapshot:
         return Snapshot(
@@ -304,6 +329,8 @@ class Container:
             self._reply_reading = asyncio.create_task(
                 self.replies.run_forever(), name="meeting-replies"
             )
+        if self.cluster is not None:
+            await self.cluster.start()
         await self.janus.start()
         try:
             await self.janus.wait_ready(timeout=10)
@@ -358,6 +385,8 @@ class Container:
                     await task
         for worker in self.speech_workers:
             await worker.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         await self.room_service.close()
         self.recordings.close()
         await self.webhooks.stop()
@@ -367,5 +396,7 @@ class Container:
         await self.calendars.close()
         await self.calendar_http.aclose()
         await self.http.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.database.dispose()
         await self.rate_limits.close()

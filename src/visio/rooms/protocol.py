@@ -654,6 +654,7 @@ ErrorCode = Literal[
     "chat_message_not_found",
     "transcription_unavailable",
     "replaced",
+    "service_unavailable",
 ]
 
 

@@ -518,6 +518,9 @@ async def _serve_room_socket(websocket: WebSocket, slug: str, container: Contain
                 f"HttpOnly; SameSite=Lax{secure}".encode(),
             )
         )
+    if container.cluster is not None:
+        await container.cluster.serve(websocket, slug, visitor, headers)
+        return
     await RoomConnection(
         websocket,
         slug,

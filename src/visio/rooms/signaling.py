@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
+from typing import Protocol
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.datastructures import Address
+from starlette.types import Message
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from visio.observability import Metrics
 from visio.ratelimit import RateLimit, TokenBucket
@@ -57,7 +61,7 @@ from visio.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GUEST_COOKIE", "RoomConnection", "Visitor"]
+__all__ = ["GUEST_COOKIE", "RoomConnection", "RoomTransport", "Visitor"]
 
 GUEST_COOKIE = "visio_guest"
 """A random per-browser id the server gives guests, so a removed guest stays out."""
@@ -70,12 +74,32 @@ CLOSE_TOO_MANY_SOCKETS = 4029
 """The client's address holds ``VISIO_PROTOCOL_MAX_SOCKETS_PER_ADDRESS`` sockets already."""
 
 
+class RoomTransport(Protocol):
+    """What a ``RoomConnection`` uses of its socket: Starlette's WebSocket, or a socket another
+    app server holds and relays (``visio.cluster.relay``)."""
+
+    client_state: WebSocketState
+
+    @property
+    def client(self) -> Address | None: ...
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
+    ) -> None: ...
+
+    async def receive(self) -> Message: ...
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
 class RoomConnection:
     """One participant's WebSocket, from ``join`` to ``leave`` or disconnection."""
 
     def __init__(
         self,
-        websocket: WebSocket,
+        websocket: RoomTransport,
         slug: str,
         visitor: Visitor,
         service: RoomService,
@@ -102,6 +126,11 @@ class RoomConnection:
         """Media paths this socket reported: each counts once, however often it is sent."""
         self._resumable: asyncio.Task[None] | None = None
         """Sends fresh resume tokens while the participant is here (``visio.rooms.resume``)."""
+
+    def shed(self, code: int) -> None:
+        """Close the socket with ``code`` after what is queued (the room moves elsewhere)."""
+        self._close_code = code
+        self._outbox.close()
 
     async def run(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Serve the socket; ``headers`` go with the handshake's answer (a guest cookie)."""

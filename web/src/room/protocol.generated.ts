@@ -479,7 +479,8 @@ export interface ErrorMessage {
     | 'internal'
     | 'chat_message_not_found'
     | 'transcription_unavailable'
-    | 'replaced';
+    | 'replaced'
+    | 'service_unavailable';
   message: string;
   details?: ErrorDetail[];
   fatal: boolean;

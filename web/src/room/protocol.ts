@@ -65,6 +65,8 @@ export const CloseCode = {
   normal: 1000,
   /** The server shuts down: reconnect later. */
   serverShutdown: 1011,
+  /** The room moved to another app server (or this one stops): reconnect at once, to any. */
+  serviceRestart: 1012,
   /** After a fatal `error` frame. */
   fatalError: 4000,
 } as const;

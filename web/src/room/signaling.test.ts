@@ -78,6 +78,22 @@ describe('SignalingChannel', () => {
     expect(opens).toBe(2);
   });
 
+  it('reconnects at once after 1012 (the room moved to another app server), however many tries failed before', () => {
+    const { channel, sockets } = makeChannel();
+    const closes: Array<[number, boolean]> = [];
+    channel.on('close', (info) => closes.push([info.code, info.reconnecting]));
+    channel.connect();
+    for (let failed = 0; failed < 4; failed++) {
+      sockets.at(-1)!.drop(1006); // never opened: the backoff grows
+      vi.advanceTimersByTime(1000);
+    }
+    expect(sockets).toHaveLength(5);
+    sockets.at(-1)!.drop(1012);
+    expect(closes.at(-1)).toEqual([1012, true]);
+    vi.advanceTimersByTime(100); // the first step of the backoff, not the grown one
+    expect(sockets).toHaveLength(6);
+  });
+
   it('does not reconnect after leave (1000) or a fatal error (4000)', () => {
     for (const code of [1000, 4000]) {
       const { channel, sockets } = makeChannel();

@@ -154,6 +154,8 @@ export class SignalingChannel extends Emitter<SignalingEvents> {
       this.clearTimers();
       const final = event.code === CloseCode.normal || event.code === CloseCode.fatalError;
       if (final) this.stopped = true;
+      // The room moved to another app server: no reason to wait longer than the first step.
+      if (event.code === CloseCode.serviceRestart) this.attempt = 0;
       this.scheduleReconnect(event.code, event.reason);
     };
     socket.onerror = () => {
