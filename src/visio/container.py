@@ -39,9 +39,11 @@ from visio.media.pool import JanusPool
 from visio.observability import JanusFigures, Metrics, Snapshot, SpeechWorkerFigures
 from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
+from visio.recording.claims import RedisRecordingClaims
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
+from visio.rooms.chat_mirror import RedisChatMirror
 from visio.rooms.media import RoomMedia
 from visio.rooms.repository import RoomRepository
 from visio.rooms.resume import resumption_for
@@ -137,6 +139,9 @@ class Container:
             settings.data_dir.resolve(),
         )
         self.webhooks = WebhookService(settings, webhook_store, webhook_box)
+        self.redis = cluster_redis.connect(settings)
+        if self.redis is not None:
+            self.recordings.claims = RedisRecordingClaims(self.redis, settings.effective_node_id)
         self.room_service = RoomService(
             settings,
             self.room_repository,
@@ -160,6 +165,7 @@ class Container:
             self.transcripts,
             observer=self.webhooks.meetings,
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
+            chat_mirror=RedisChatMirror(self.redis) if self.redis is not None else None,
             resumption=resumption_for(
                 settings, on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc()
             ),
@@ -233,7 +239,6 @@ class Container:
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
-        self.redis = cluster_redis.connect(settings)
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
             self.cluster = ClusterNode(

@@ -29,6 +29,30 @@ def _meeting(nodes: Cluster) -> tuple[str, RoomSocket, RoomSocket]:
     return slug, alice, bob
 
 
+def _mirrored(nodes: Cluster, slug: str) -> list[str]:
+    """The texts of the room's chat as mirrored in Redis, oldest first."""
+    client = nodes.redis.client()
+    try:
+        items = client.lrange(f"visio:room:{slug}:chat", 0, -1)
+    finally:
+        client.close()
+    return [json.loads(item)["text"] for item in items]
+
+
+def test_placement_a_meeting_over_on_purpose_forgets_its_mirrored_chat(nodes: Cluster) -> None:
+    """Everyone leaves: the next meeting in the room starts with an empty chat, everywhere."""
+    slug, alice, bob = _meeting(nodes)
+    bob.send(type="chat.send", id="c", text="à bientôt")
+    alice.expect("chat.message")
+    wait_until(lambda: _mirrored(nodes, slug) == ["à bientôt"], 10, "chat not mirrored")
+    bob.send(type="leave")
+    alice.send(type="leave")
+    wait_until(lambda: _mirrored(nodes, slug) == [], 10, "the mirrored chat outlived the meeting")
+    again = nodes.socket("b", slug)
+    assert again.join("Carol")["chat"] == []
+    again.close()
+
+
 def _heartbeat(nodes: Cluster, node: str) -> dict[str, int] | None:
     client = nodes.redis.client()
     try:
@@ -77,7 +101,14 @@ def test_placement_kill_the_owner_relayed_people_reconnect_through_the_other_ser
 ) -> None:
     """kill -9 the owner: its relayed sockets are told 1012 within about 2 s, and rejoining
     through the other server works at once; the room is built afresh there."""
-    slug, _alice, bob = _meeting(nodes)
+    slug, alice, bob = _meeting(nodes)
+    alice.send(type="chat.send", id="k", text="gardé 🗳️ <b>")
+    alice.send(type="chat.send", id="d", text="effacé")
+    bob.expect("chat.message")
+    erased = bob.expect("chat.message")["message"]["id"]
+    alice.send(type="chat.delete", id="x", message_id=erased)
+    bob.expect("chat.deleted")
+    wait_until(lambda: _mirrored(nodes, slug) == ["gardé 🗳️ <b>"], 10, "chat not mirrored")
     killed_at = time.monotonic()
     nodes.a.process.send_signal(signal.SIGKILL)
     assert bob.expect_closed() == 1012
@@ -88,6 +119,8 @@ def test_placement_kill_the_owner_relayed_people_reconnect_through_the_other_ser
     took = time.monotonic() - killed_at
     assert rejoined["type"] == "joined", rejoined
     assert rejoined["participants"] == []
+    # The chat so far came with the room (what was deleted stays deleted).
+    assert [message["text"] for message in rejoined["chat"]] == ["gardé 🗳️ <b>"]
     assert nodes.owner(slug) == "b"
     carol = nodes.socket("b", slug)
     assert carol.join("Carol")["type"] == "joined"

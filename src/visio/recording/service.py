@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from visio.audit import AuditTrail, Origin
 from visio.recording import processing
+from visio.recording.claims import OneServer, RecordingClaims
 from visio.recording.store import RecordingKind, RecordingStore, StoredRecording
 from visio.settings import Settings
 from visio.tasks import BackgroundTasks
@@ -76,6 +77,8 @@ class Recordings:
         self._idle = asyncio.Event()
         self._idle.set()
         self._pending = 0
+        self.claims: RecordingClaims = OneServer()
+        """Which unfinished recordings are this server's to finish (several app servers)."""
 
     # ---- files -------------------------------------------------------------------------------
 
@@ -139,13 +142,18 @@ class Recordings:
 
     async def finish(self, recording_id: str) -> None:
         """The meeting stopped recording: store when, and process it in the background."""
+        await self.claims.processing_here(recording_id)
         await self.store.change(recording_id, status="processing", ended_at=datetime.now(UTC))
         self._process_later(recording_id)
 
     async def resume(self) -> int:
         """At start-up: process again every recording a stop of the server interrupted (while
         it was recorded or processed); return how many."""
-        unfinished = await self.store.unfinished()
+        unfinished = [
+            recording
+            for recording in await self.store.unfinished()
+            if await self.claims.may_finish(recording)
+        ]
         for recording in unfinished:
             if recording.status == "recording":
                 logger.warning(

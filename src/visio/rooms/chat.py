@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 from visio.ratelimit import TokenBucket
 from visio.rooms import policy
 from visio.rooms.chat_history import ChatHistory
+from visio.rooms.chat_mirror import ChatMirror, NoMirror
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
     ChatDeleted,
@@ -94,11 +95,15 @@ class Chat:
         repository: RoomRepository,
         history: ChatHistory,
         audit: ModeratorAudit,
+        mirror: ChatMirror | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
         self._history = history
         self._audit = audit
+        self.mirror: ChatMirror = mirror or NoMirror()
+        """Where this meeting's messages are copied for the next owner of the room (several
+        app servers; ``visio.rooms.chat_mirror``)."""
 
     async def meeting_starting(self, room: Room, stored: StoredRoom) -> None:
         """Load the room's kept history once, when its meeting starts (before anyone enters,
@@ -111,6 +116,8 @@ class Chat:
                 log.earlier.extend(
                     await self._history.recent(stored.id, self._retention_cutoff(), HISTORY_LIMIT)
                 )
+            # The room moved here from another app server mid-meeting: what was said so far.
+            log.messages.extend(await self.mirror.recent(room.slug))
             log.loaded = True
 
     async def send(
@@ -142,6 +149,7 @@ class Chat:
         if stored is not None and stored.keep_chat:
             await self._history.add(stored.id, message)
         log.messages.append(message)
+        self.mirror.added(room.slug, message, HISTORY_LIMIT)
         sender.send(ChatMessage(reply_to=reply_to, message=message))
         room.broadcast(ChatMessage(message=message), exclude=sender)
 
@@ -152,6 +160,7 @@ class Chat:
         message = room.chat.take(message_id, moderator)
         if message is None:
             raise ProtocolError("chat_message_not_found", "no chat message with that id here")
+        self.mirror.removed(room.slug, message)
         stored = await self._repository.get(room.slug)
         if stored is not None:
             await self._history.delete(stored.id, message.id)

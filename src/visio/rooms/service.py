@@ -25,6 +25,7 @@ from visio.rooms.audit import ModeratorAudit
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat import Chat
 from visio.rooms.chat_history import ChatHistory
+from visio.rooms.chat_mirror import ChatMirror
 from visio.rooms.events import MeetingObserver
 from visio.rooms.lobby import Lobby
 from visio.rooms.media import RoomMedia, RoomsLoad
@@ -83,6 +84,7 @@ class RoomService:
         observer: MeetingObserver | None = None,
         turn: TurnCredentials | None = None,
         resumption: Resumption | None = None,
+        chat_mirror: ChatMirror | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
@@ -94,7 +96,7 @@ class RoomService:
         self.moderation = Moderation(
             repository, moderator_audit, media, self.lobby, self.leave, self._promoted
         )
-        self.chat = Chat(settings, repository, chat_history, moderator_audit)
+        self.chat = Chat(settings, repository, chat_history, moderator_audit, chat_mirror)
         self.recorder = RoomRecorder(
             recordings,
             repository,
@@ -365,10 +367,14 @@ class RoomService:
             # Over on purpose: nobody resumes into the next meeting here. (When everyone's
             # connection dropped, their records stay for a token's life.)
             memory.forget_room(room.slug)
+            self.chat.mirror.forget(room.slug)
+        published = bool(participant.tracks)
         await self.media.release(participant)
         if room.empty:
             await self._close(room)
-        else:
+        elif published:
+            # Only a publisher's leaving changes what the others receive: syncing everyone after
+            # every leave cost O(n²) in a large room (17 ms a leave at 300 people, bench.load).
             for other in room.others(participant):
                 self.media.sync_later(room, other)
 
@@ -465,6 +471,7 @@ class RoomService:
             for participant in list(room.participants.values()):
                 participant.outbox.close()
         await self.resumption.memory.close()
+        await self.chat.mirror.close()
 
     # ---- ICE servers (visio.turn) --------------------------------------------------------------
 
