@@ -28,6 +28,7 @@ from visio.calendars import (
 )
 from visio.calendars.scheduled import CalendarFollower
 from visio.cluster import redis as cluster_redis
+from visio.cluster.load import ClusterLoad
 from visio.cluster.node import ClusterNode
 from visio.cluster.placement import NodeLoad
 from visio.directory import DirectoryRepository, DirectorySync
@@ -241,6 +242,7 @@ class Container:
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
+            own_janus_load = self.janus.load
             self.cluster = ClusterNode(
                 self.redis,
                 settings,
@@ -255,9 +257,16 @@ class Container:
                     self.rate_limits.joins,
                 ),
                 lambda: NodeLoad(
-                    self.room_service.live_rooms(), self.room_service.participants_total()
+                    self.room_service.live_rooms(),
+                    self.room_service.participants_total(),
+                    janus_streams=own_janus_load.forwarded_streams(),
+                    janus_rooms=own_janus_load.rooms(),
                 ),
             )
+            # Rooms go to the Janus forwarding the fewest streams across every app server.
+            cluster_load = ClusterLoad(own_janus_load, self.cluster.node_id)
+            self.cluster.on_nodes = cluster_load.others_reported
+            self.janus.measure_with(cluster_load, local=own_janus_load)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

@@ -97,6 +97,8 @@ class ClusterNode:
         self._ticker: asyncio.Task[None] | None = None
         self.redis_up = False
         self._redis_lost = False
+        self.on_nodes: Callable[[dict[str, NodeLoad]], None] | None = None
+        """Told every node's heartbeat after each renewal (cluster-wide Janus load)."""
 
     async def start(self) -> None:
         self.relay.start()
@@ -267,6 +269,8 @@ class ClusterNode:
             for slug in lost:
                 self._moved(slug)
             await self._watch_relayed()
+            if self.on_nodes is not None:
+                self.on_nodes(await self.placement.nodes())
         except UNAVAILABLE as exc:
             if not self._redis_lost:
                 self._redis_lost = True

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
@@ -30,6 +31,10 @@ NODE_TTL_MS = 3000
 
 def owner_key(slug: str) -> str:
     return key("room", slug, "owner")
+
+
+NODES_KEY = key("nodes")
+"""The set of node ids that have sent a heartbeat (each one's liveness is its heartbeat key)."""
 
 
 def node_key(node_id: str) -> str:
@@ -91,6 +96,10 @@ class NodeLoad:
     participants: int
     listening: bool = True
     """Whether the node's pub/sub link is up (a node renewing it is not taken for dead)."""
+    janus_streams: Mapping[str, int] = field(default_factory=dict)
+    """Streams each Janus instance (by URL) forwards for this node's rooms: every node places
+    rooms by the sum over all nodes (``visio.cluster.load``)."""
+    janus_rooms: Mapping[str, int] = field(default_factory=dict)
 
 
 class Placement:
@@ -193,10 +202,13 @@ class Placement:
                         "rooms": load.rooms,
                         "participants": load.participants,
                         "listening": load.listening,
+                        "janus_streams": dict(load.janus_streams),
+                        "janus_rooms": dict(load.janus_rooms),
                     }
                 ),
                 px=NODE_TTL_MS,
             )
+            pipe.sadd(NODES_KEY, self.node_id)
             if slugs:
                 await self._renew(
                     keys=[owner_key(slug) for slug in slugs],
@@ -217,22 +229,38 @@ class Placement:
             logger.warning("could not delete this node's heartbeat; it runs out by itself")
 
     async def nodes(self) -> dict[str, NodeLoad]:
-        """Every live node and its load, from the heartbeats (for operators and tests)."""
+        """Every live node and its load, from the heartbeats: the set ``visio:nodes`` names them
+        (no scan of the keyspace), and a name whose heartbeat ran out is dropped from it."""
+        names = sorted(_text(name) for name in await self._redis.smembers(NODES_KEY))
+        if not names:
+            return {}
+        raws = await self._redis.mget([node_key(name) for name in names])
         loads: dict[str, NodeLoad] = {}
-        prefix = node_key("")
-        async for name in self._redis.scan_iter(match=prefix + "*", count=100):
-            text = _text(name)
-            raw = await self._redis.get(text)
+        gone = []
+        for name, raw in zip(names, raws, strict=True):
             if raw is None:
+                gone.append(name)
                 continue
             try:
                 figures = json.loads(raw)
-                loads[text.removeprefix(prefix)] = NodeLoad(
-                    int(figures["rooms"]), int(figures["participants"])
+                loads[name] = NodeLoad(
+                    int(figures["rooms"]),
+                    int(figures["participants"]),
+                    janus_streams=_counts(figures.get("janus_streams")),
+                    janus_rooms=_counts(figures.get("janus_rooms")),
                 )
             except (ValueError, KeyError, TypeError):
                 continue
+        if gone:
+            await self._redis.srem(NODES_KEY, *gone)
         return loads
+
+
+def _counts(value: object) -> dict[str, int]:
+    """A heartbeat's per-Janus counts; anything malformed counts as nothing."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): int(v) for k, v in value.items() if isinstance(v, int) and v >= 0}
 
 
 def _text(value: bytes | str) -> str:

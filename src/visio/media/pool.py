@@ -88,6 +88,7 @@ class JanusPool:
             raise ValueError(f"Janus instances must have distinct names: {names}")
         self.instances = tuple(sorted(instances, key=lambda instance: instance.name))
         self.load: PlacementLoad = NoLoad()
+        self.local_load: PlacementLoad = self.load
         self._on_lost: list[InstanceListener] = []
         self._on_restored: list[InstanceListener] = []
         for instance in self.instances:
@@ -106,8 +107,11 @@ class JanusPool:
             instances.append(JanusInstance(url, engine, VideoRoomAdmin(engine)))
         return cls(instances)
 
-    def measure_with(self, load: PlacementLoad) -> None:
+    def measure_with(self, load: PlacementLoad, local: PlacementLoad | None = None) -> None:
+        """Place by ``load``; ``/metrics`` shows ``local`` (this app server's own share, when
+        ``load`` adds other app servers' figures)."""
         self.load = load
+        self.local_load = local or load
 
     def on_lost(self, listener: InstanceListener) -> None:
         """Called with the instance whose connection broke (its rooms are gone from it)."""
@@ -143,7 +147,7 @@ class JanusPool:
         return min(healthy, key=lambda instance: (streams.get(instance.name, 0), instance.name))
 
     def figures(self) -> list[InstanceFigures]:
-        streams, rooms = self.load.forwarded_streams(), self.load.rooms()
+        streams, rooms = self.local_load.forwarded_streams(), self.local_load.rooms()
         return [
             InstanceFigures(
                 instance.name,
