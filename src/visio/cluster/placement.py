@@ -208,13 +208,13 @@ class Placement:
                 ),
                 px=NODE_TTL_MS,
             )
-            pipe.sadd(NODES_KEY, self.node_id)
             if slugs:
                 await self._renew(
                     keys=[owner_key(slug) for slug in slugs],
                     args=[self.node_id, LEASE_MS],
                     client=pipe,
                 )
+            pipe.sadd(NODES_KEY, self.node_id)  # last: results[1] is the renewal's answer
             results = await pipe.execute()
         if not slugs:
             return []
