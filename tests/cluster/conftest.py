@@ -89,9 +89,9 @@ def _redis_answers(server: RunningRedis) -> bool:
         client.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Nodes ``a`` and ``b``, one PostgreSQL, one Redis, shared by the cluster tests (starting
+    """Nodes ``a`` and ``b``, one PostgreSQL, one Redis, shared by one module's tests (starting
     servers is what costs most on a busy machine); whatever a test kills comes back."""
     folder = tmp_path_factory.mktemp("cluster")
     with throwaway_postgres() as database_url:
