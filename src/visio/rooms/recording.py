@@ -122,15 +122,9 @@ class RoomRecorder:
                 moderator.name,
             )
             try:
-                janus = await media.ensure_janus_room(room)
-                assert room.janus_room_id is not None
-                janus_room_id = room.janus_room_id
-                await janus.videoroom.record(
-                    janus_room_id, str(self._recordings.raw_folder(recording.id))
-                )
+                janus, janus_room_id = await self._record_on_janus(room, media, recording.id)
             except (JanusError, MediaUnavailableError) as exc:
                 logger.warning("room %s: Janus did not start recording: %s", room.slug, exc)
-                await self._recordings.abandon(recording.id)
                 raise ProtocolError(
                     "media_unavailable", "the media engine could not start recording; try again"
                 ) from None
@@ -195,15 +189,9 @@ class RoomRecorder:
                 previous.started_by,
             )
             try:
-                janus = await media.ensure_janus_room(room)
-                assert room.janus_room_id is not None
-                janus_room_id = room.janus_room_id
-                await janus.videoroom.record(
-                    janus_room_id, str(self._recordings.raw_folder(recording.id))
-                )
+                janus, janus_room_id = await self._record_on_janus(room, media, recording.id)
             except (JanusError, MediaUnavailableError) as exc:
                 logger.warning("room %s: could not record on the new Janus: %s", room.slug, exc)
-                await self._recordings.abandon(recording.id)
                 return
             slot.current = LiveRecording(
                 recording.id,
@@ -235,6 +223,22 @@ class RoomRecorder:
             },
         )
         room.broadcast(RecordingState(**slot.info().model_dump()))
+
+    async def _record_on_janus(
+        self, room: Room, media: RoomMedia, recording_id: str
+    ) -> tuple[JanusInstance, int]:
+        """Tell the room's Janus to record into ``recording_id``'s folder; on failure the
+        recording is abandoned and the Janus or media error raised."""
+        try:
+            janus = await media.ensure_janus_room(room)
+            assert room.janus_room_id is not None
+            await janus.videoroom.record(
+                room.janus_room_id, str(self._recordings.raw_folder(recording_id))
+            )
+        except (JanusError, MediaUnavailableError):
+            await self._recordings.abandon(recording_id)
+            raise
+        return janus, room.janus_room_id
 
     async def _limit_reached(self, room: Room) -> None:
         await self._stop_by_itself(room, "longest_recording_reached")
