@@ -633,6 +633,19 @@ const en = {
   inviteeAnswer: (partstat: string) =>
     ({ ACCEPTED: 'Accepted', DECLINED: 'Declined', TENTATIVE: 'Maybe' } as Record<string, string>)[partstat] ??
     'No answer yet',
+  linkAudioOnlyTitle: 'Weak connection: video paused',
+  /** Why video is paused: `receive` (other people's video) and/or `send` (your camera). */
+  linkAudioOnlyHint: (receive: boolean, send: boolean) =>
+    (receive && send
+      ? 'To keep the sound clear, you no longer receive or send video.'
+      : receive
+        ? "To keep the sound clear, other people's video is paused."
+        : 'To keep your voice clear, your camera is paused for the others.') +
+    ' It comes back by itself when the connection improves.',
+  linkKeepVideo: 'Keep video on',
+  linkLowAnnouncement: "Weak connection: other people's video is shown in lower quality.",
+  linkRecoveredAnnouncement: 'Connection better: video is back.',
+  linkKeptAnnouncement: 'Video kept on. It may freeze while the connection is weak.',
 } as const;
 
 /** The shape every language has: the same keys, strings as strings, functions as functions. */
@@ -1271,6 +1284,18 @@ const fr: Messages = {
   inviteeAnswer: (partstat: string) =>
     ({ ACCEPTED: 'A accepté', DECLINED: 'A refusé', TENTATIVE: 'Peut-être' } as Record<string, string>)[partstat] ??
     'Pas encore de réponse',
+  linkAudioOnlyTitle: 'Connexion faible : vidéo en pause',
+  linkAudioOnlyHint: (receive: boolean, send: boolean) =>
+    (receive && send
+      ? 'Pour garder un son clair, vous ne recevez ni n’envoyez plus de vidéo.'
+      : receive
+        ? 'Pour garder un son clair, la vidéo des autres participants est en pause.'
+        : 'Pour que votre voix reste claire, votre caméra est en pause pour les autres.') +
+    ' Elle reviendra d’elle-même quand la connexion s’améliorera.',
+  linkKeepVideo: 'Garder la vidéo',
+  linkLowAnnouncement: 'Connexion faible : la vidéo des autres participants est affichée en qualité réduite.',
+  linkRecoveredAnnouncement: 'La connexion s’est améliorée : la vidéo est revenue.',
+  linkKeptAnnouncement: 'Vidéo maintenue. Elle peut se figer tant que la connexion est faible.',
 };
 
 export type Language = 'fr' | 'en';

@@ -126,3 +126,18 @@ export function diffLayers(sent: ReadonlyMap<string, Layer>, next: ReadonlyMap<s
   for (const [mid, layer] of next) if (sent.get(mid) !== layer) changes.push({ mid, layer });
   return changes;
 }
+
+const LAYER_RANK: Readonly<Record<Layer, number>> = { off: 0, low: 1, medium: 2, high: 3 };
+
+/**
+ * The plan with every camera at most at `cap` (link adaptation: `low` on a poor link, `off` for
+ * audio only); screens keep theirs, as a shared screen is what the meeting is looking at.
+ */
+export function capCameraLayers(plan: LayerPlan, videos: readonly ReceivedVideo[], cap: Layer): LayerPlan {
+  const capped: LayerPlan = new Map(plan);
+  for (const video of videos) {
+    const layer = capped.get(video.mid);
+    if (video.source === 'camera' && layer !== undefined && LAYER_RANK[layer] > LAYER_RANK[cap]) capped.set(video.mid, cap);
+  }
+  return capped;
+}

@@ -193,6 +193,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
    * that this person comes back as themselves. In memory only: never stored, never in a URL.
    */
   private resumeToken: string | null = null;
+  private pausedCamera = false;
   private recordingInfo: RecordingInfo = { active: false, video: false };
   private transcriptionState: TranscriptionInfo = { active: false };
   private socketDown = false;
@@ -524,6 +525,23 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     this.layers.want(plan);
   }
 
+  /** Whether the camera is paused for a weak uplink (`setCameraPaused`). */
+  get cameraPaused(): boolean {
+    return this.pausedCamera;
+  }
+
+  /**
+   * Pauses (or resumes) sending the camera on a weak uplink (link adaptation), keeping the capture
+   * and the person's own choice: the encodings go inactive, so nothing is renegotiated, and the
+   * others are told the camera is off, so they show the avatar instead of a frozen picture.
+   */
+  setCameraPaused(paused: boolean): void {
+    if (paused === this.pausedCamera) return;
+    this.pausedCamera = paused;
+    if (this.pub) setEncodingsActive(this.pub.camera.sender, !paused);
+    this.sendMediaState();
+  }
+
   /**
    * Sends a reaction; everyone, you included, gets the `reaction` event when the server passes it
    * on. Over the server's limit (6 at once, 3 a second) an `error` event `rate_limited` follows.
@@ -599,7 +617,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       version: PROTOCOL_VERSION,
       name: this.options.name,
       audio: this.local.audio,
-      video: this.local.video,
+      video: this.local.video && !this.cameraPaused,
       ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
       ...(this.resumeToken ? { resume: this.resumeToken } : {}),
     });
@@ -815,6 +833,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       send: (message) => this.signaling.send(message),
     });
     this.watchPeerConnection(pub.pc, 'publisher');
+    if (this.pausedCamera) setEncodingsActive(pub.camera.sender, false);
     return pub;
   }
 
@@ -959,7 +978,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   // ---- state out ----
 
   private sendMediaState(): void {
-    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.local.audio, video: this.local.video });
+    if (this.joined) this.signaling.send({ type: 'media.state', audio: this.local.audio, video: this.local.video && !this.cameraPaused });
   }
 
   private emitLocal(): void {
@@ -1011,6 +1030,14 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (states.some((state) => state === 'failed' || state === 'disconnected')) return 'reconnecting';
     return 'connected';
   }
+}
+
+/** Turns every encoding of a sender on or off (no renegotiation); a failure only goes to the console. */
+function setEncodingsActive(sender: RTCRtpSender, active: boolean): void {
+  const parameters = sender.getParameters();
+  if (!parameters.encodings?.length) return; // Before negotiation: the next publisher applies it.
+  for (const encoding of parameters.encodings) encoding.active = active;
+  sender.setParameters(parameters).catch((error: unknown) => console.warn('visio: could not pause the camera', error));
 }
 
 function isSessionError(value: unknown): value is SessionError {

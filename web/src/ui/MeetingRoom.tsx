@@ -29,6 +29,9 @@ import { meetingTiles, remoteAudios } from './tiles';
 import { useCaptionStore, useOverlayLines } from './useCaptions';
 import { useRoomSession } from './useRoomSession';
 import { useLayerSelection } from './useLayerSelection';
+import { RECEIVE_CAP, useLinkAdaptation } from './useLinkAdaptation';
+import { LinkNotice } from './LinkNotice';
+import { audioOnly, linkAnnouncement } from './linkNotice';
 import { LayoutMenu, layoutLabel } from './LayoutMenu';
 import type { LayoutName } from './layouts';
 import { MeetingStage } from './MeetingStage';
@@ -191,7 +194,14 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   }, [toast]);
 
   const { local, participants, tracks, status, captions, lock } = state;
-  useLayerSelection(session, tracks);
+  const link = useLinkAdaptation(session);
+  useLayerSelection(session, tracks, RECEIVE_CAP[link.modes.receive]);
+  const previousLink = useRef(link.modes);
+  useEffect(() => {
+    const text = linkAnnouncement(previousLink.current, link.modes, messages.current);
+    previousLink.current = link.modes;
+    if (text) setAnnouncement(text);
+  }, [link.modes]);
 
   // The notice goes once the person turned back on what a moderator turned off, or after a while.
   const noticeResolved =
@@ -429,6 +439,15 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
                   : undefined
             }
             onDismiss={() => setNotice(null)}
+          />
+        )}
+        {audioOnly(link.modes) && !link.keepVideo && (
+          <LinkNotice
+            modes={link.modes}
+            onKeepVideo={() => {
+              link.setKeepVideo(true);
+              setAnnouncement(t.linkKeptAnnouncement);
+            }}
           />
         )}
         {startMuted && !local.audio && (

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { planAllHigh, planLayers, type ReceivedVideo, type RenderedTile } from '../room/layerPlanner';
+import { capCameraLayers, planAllHigh, planLayers, type ReceivedVideo, type RenderedTile } from '../room/layerPlanner';
+import type { Layer } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
 import type { RoomSession } from '../room/session';
 
@@ -57,19 +58,21 @@ function renderedTiles(): RenderedTile[] {
 /**
  * Receives each remote video at the layer its tile needs, nothing for videos not shown, and no
  * video at all while the page is hidden (`layerPlanner.ts`). Watches the tiles' sizes, tiles coming
- * and going, scrolling, the window and the page's visibility.
+ * and going, scrolling, the window and the page's visibility. `cameraCap` is the highest camera
+ * layer the link allows (`useLinkAdaptation`): `low` on a poor link, `off` for audio only.
  */
-export function useLayerSelection(session: RoomSession, tracks: readonly RemoteTrack[]): void {
+export function useLayerSelection(session: RoomSession, tracks: readonly RemoteTrack[], cameraCap: Layer = 'high'): void {
   useEffect(() => {
     const videos = receivedVideos(tracks);
     if (!layerSelectionEnabled()) {
-      session.setVideoLayers(planAllHigh(videos));
+      session.setVideoLayers(capCameraLayers(planAllHigh(videos), videos, cameraCap));
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const plan = () => {
       timer = undefined;
-      session.setVideoLayers(planLayers(videos, renderedTiles(), { pageVisible: document.visibilityState === 'visible' }));
+      const planned = planLayers(videos, renderedTiles(), { pageVisible: document.visibilityState === 'visible' });
+      session.setVideoLayers(capCameraLayers(planned, videos, cameraCap));
     };
     const schedule = () => {
       if (timer === undefined) timer = setTimeout(plan, DEBOUNCE_MS);
@@ -98,5 +101,5 @@ export function useLayerSelection(session: RoomSession, tracks: readonly RemoteT
       document.removeEventListener('scroll', schedule, { capture: true });
       document.removeEventListener('visibilitychange', plan);
     };
-  }, [session, tracks]);
+  }, [session, tracks, cameraCap]);
 }
