@@ -67,18 +67,20 @@ describe('receiveVerdict and sendVerdict', () => {
     expect(receiveVerdict(a, link.next({ inLossPercent: 10 }))).toBe('bad');
     expect(receiveVerdict(a, link.next({ inLossPercent: 5 }))).toBe('hold');
     const b = link.next();
-    expect(receiveVerdict(b, link.next({ frozenSeconds: 1 }))).toBe('bad');
+    expect(receiveVerdict(b, link.next({ frozenSeconds: 1, inLossPercent: 3 }))).toBe('bad');
+    const busy = link.next();
+    expect(receiveVerdict(busy, link.next({ frozenSeconds: 1 }))).toBe('good'); // a busy processor, not the link
     const c = link.next();
     expect(receiveVerdict(c, link.next())).toBe('good');
-    expect(sendVerdict(c, link.next({ kbps: 100, limited: true }))).toBe('bad');
+    expect(sendVerdict(c, link.next({ kbps: 90, limited: true }))).toBe('bad');
     const d = link.next();
-    expect(sendVerdict(d, link.next({ kbps: 100, limited: false }))).toBe('hold'); // little to send, not short of it
+    expect(sendVerdict(d, link.next({ kbps: 90, limited: false }))).toBe('hold'); // little to send, not short of it
     const e = link.next();
     expect(sendVerdict(e, link.next({ outLossPercent: 20 }))).toBe('bad');
     const f = link.next();
     expect(sendVerdict(f, link.next({ kbps: 200 }))).toBe('hold');
     const g = link.next();
-    expect(sendVerdict(g, link.next({ kbps: 200 }), true)).toBe('good'); // camera paused: the estimate is not probed
+    expect(sendVerdict(g, link.next({ kbps: 100, limited: true }), true)).toBe('good'); // camera paused: a stale estimate
   });
 
   it('say nothing without the connection', () => {
@@ -123,7 +125,7 @@ describe('LinkAdapter', () => {
 
   it('pauses the camera when the estimate collapses and resumes it on a clean link', () => {
     const { adapter, link } = started();
-    expect(run(adapter, link, DOWN_AFTER, { kbps: 400, limited: true }).send).toBe('full');
+    expect(run(adapter, link, DOWN_AFTER, { kbps: 140, limited: true }).send).toBe('full'); // the low layer still fits
     expect(run(adapter, link, DOWN_AFTER, { kbps: 90, limited: true }).send).toBe('audio');
     expect(run(adapter, link, UP_AFTER, { kbps: 60, outLossPercent: 5 }).send).toBe('audio');
     expect(run(adapter, link, UP_AFTER, { kbps: 60 }).send).toBe('full');

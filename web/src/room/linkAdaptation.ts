@@ -11,8 +11,13 @@
  *
  * | direction | bad interval (one is enough) | good interval (all) |
  * | --- | --- | --- |
- * | receiving | loss ≥ 8 %, video frozen ≥ 25 % of the time, audio jitter ≥ 100 ms | loss < 2 %, frozen < 5 %, jitter < 50 ms |
- * | sending | estimate < 150 kbit/s while limited by bandwidth, or loss reported back ≥ 15 % | loss < 2 %, round trip < 400 ms, estimate ≥ 300 kbit/s when known |
+ * | receiving | loss ≥ 8 %; audio jitter ≥ 100 ms; video frozen ≥ 25 % of the time with loss ≥ 2 % | loss < 2 %, jitter < 50 ms |
+ * | sending | estimate < 100 kbit/s while limited by bandwidth; loss reported back ≥ 15 % | loss < 2 %, round trip < 400 ms, estimate ≥ 250 kbit/s |
+ *
+ * Freezes alone do not judge the link: a busy processor freezes video on a clean link too (seen
+ * on the 2-core test machine), and lowering the layer would then never come back up. While the
+ * camera is paused, its estimate and limitation are stale (nothing probes): only loss and round
+ * trip judge the uplink then.
  *
  * Hysteresis, so that it does not flap: a step down needs `DOWN_AFTER` bad intervals in a row
  * (`AUDIO_AFTER` from `low` to `audio`); a step up needs `upAfter` good intervals in a row,
@@ -47,8 +52,8 @@ export interface LinkSample {
 }
 
 export const THRESHOLDS = {
-  receive: { badLossPercent: 8, goodLossPercent: 2, badFrozen: 0.25, goodFrozen: 0.05, badJitterMs: 100, goodJitterMs: 50 },
-  send: { badKbps: 150, goodKbps: 300, badLossPercent: 15, goodLossPercent: 2, goodRoundTripMs: 400 },
+  receive: { badLossPercent: 8, goodLossPercent: 2, badFrozen: 0.25, badJitterMs: 100, goodJitterMs: 50 },
+  send: { badKbps: 100, goodKbps: 250, badLossPercent: 15, goodLossPercent: 2, goodRoundTripMs: 400 },
 } as const;
 /** Bad intervals in a row before a step down (two samples of 2 s). */
 export const DOWN_AFTER = 2;
@@ -95,25 +100,25 @@ export function receiveVerdict(previous: LinkSample, current: LinkSample): Verdi
   const frozen = Math.max(0, current.freezeSeconds - previous.freezeSeconds) / seconds;
   const jitter = current.jitterMs ?? 0;
   const t = THRESHOLDS.receive;
-  if (loss >= t.badLossPercent || frozen >= t.badFrozen || jitter >= t.badJitterMs) return 'bad';
-  if (loss < t.goodLossPercent && frozen < t.goodFrozen && jitter < t.goodJitterMs) return 'good';
+  if (loss >= t.badLossPercent || jitter >= t.badJitterMs || (frozen >= t.badFrozen && loss >= t.goodLossPercent)) return 'bad';
+  if (loss < t.goodLossPercent && jitter < t.goodJitterMs) return 'good';
   return 'hold';
 }
 
 /**
- * The sending verdict of one interval (null: nothing to judge). With the camera paused the
- * estimate is not probed up (audio alone needs little), so only loss and round trip say good.
+ * The sending verdict of one interval (null: nothing to judge). With the camera `paused` the
+ * estimate and the limitation are stale (nothing probes), so only loss and round trip judge.
  */
 export function sendVerdict(previous: LinkSample, current: LinkSample, paused = false): Verdict | null {
   if (previous.outPackets === null || current.outPackets === null) return null;
   const packets = Math.max(0, current.outPackets - previous.outPackets);
   const lost = Math.max(0, current.outLost - previous.outLost);
   const loss = packets + lost > 0 ? (100 * lost) / (packets + lost) : 0;
-  const kbps = current.availableOutgoingBps === null ? null : current.availableOutgoingBps / 1000;
+  const kbps = current.availableOutgoingBps === null || paused ? null : current.availableOutgoingBps / 1000;
   const t = THRESHOLDS.send;
   if ((kbps !== null && kbps < t.badKbps && current.bandwidthLimited) || loss >= t.badLossPercent) return 'bad';
   const roundTripOk = current.roundTripMs === null || current.roundTripMs < t.goodRoundTripMs;
-  if (loss < t.goodLossPercent && roundTripOk && (paused || kbps === null || kbps >= t.goodKbps)) return 'good';
+  if (loss < t.goodLossPercent && roundTripOk && (kbps === null || kbps >= t.goodKbps)) return 'good';
   return 'hold';
 }
 

@@ -309,6 +309,8 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
   return (
     <div
       className={`meeting ${panel ? 'meeting--panel' : ''}`}
+      data-link-receive={link.modes.receive}
+      data-link-send={link.modes.send}
       style={{ '--caption-scale': captionScale } as CSSProperties}
     >
       <ReconnectBanner status={status} onRejoin={() => session.reconnect()} />
