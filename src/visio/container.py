@@ -61,6 +61,7 @@ from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.ready import RecordsReady
 from visio.transcripts.store import TranscriptStore
 from visio.turn.credentials import TurnCredentials
+from visio.turn.usage import TurnUsage, TurnUsageCollector, parse_stats_url
 from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
@@ -186,6 +187,13 @@ class Container:
             self.audit,
         )
         self.metrics = Metrics(self.snapshot)
+        self.turn_usage: TurnUsage | None = None
+        if settings.turn_stats_redis_url is not None:
+            self.turn_usage = TurnUsage(
+                parse_stats_url(settings.turn_stats_redis_url.get_secret_value()),
+                settings.turn_realm,
+            )
+            self.metrics.registry.register(TurnUsageCollector(self.turn_usage))
         self.rate_limits = RateLimits(
             LimitCounters(
                 cluster_redis.connect(settings), self.metrics.rate_limit_storage_errors.inc
@@ -345,6 +353,8 @@ class Container:
             )
         if self.cluster is not None:
             await self.cluster.start()
+        if self.turn_usage is not None:
+            await self.turn_usage.start()
         await self.janus.start()
         try:
             await self.janus.wait_ready(timeout=10)
@@ -401,6 +411,8 @@ class Container:
             await worker.stop()
         if self.cluster is not None:
             await self.cluster.stop()
+        if self.turn_usage is not None:
+            await self.turn_usage.stop()
         await self.room_service.close()
         self.recordings.close()
         await self.webhooks.stop()

@@ -246,6 +246,10 @@ class Settings(BaseSettings):
     URL and peer connection, and again on ICE restarts)."""
     turn_total_quota: int = Field(default=3000, ge=1, le=1_000_000)
     """Relays coturn holds at once in all."""
+    turn_stats_redis_url: SecretStr | None = None
+    """A Redis where coturn publishes its allocations and traffic (coturn's ``redis-statsdb``),
+    ``redis://[:password@]host[:port][/db]``: ``visio turn-config`` points coturn at it and
+    ``/metrics`` shows TURN usage (visio.turn.usage). Unset: no TURN usage metrics."""
 
     # Mail (src/visio/mail): invitations and notices through the operator's SMTP server.
     smtp_host: str | None = None
@@ -442,6 +446,16 @@ class Settings(BaseSettings):
             for item in value:
                 parse_turn_url(item)  # raises ValueError saying what is wrong
         return value
+
+    @field_validator("turn_stats_redis_url")
+    @classmethod
+    def _check_turn_stats_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from visio.turn.usage import parse_stats_url
+
+        parse_stats_url(value.get_secret_value())  # never echoes the URL (it may hold a password)
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("turn_listening_ips", "turn_peer_ips", mode="before")
     @classmethod
