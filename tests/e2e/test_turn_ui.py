@@ -1,6 +1,7 @@
 """Meetings through locked-down networks (issue 11): three people whose browsers may not use UDP,
-or may only open TCP to port 443 of the TURN server, see and hear each other through Visio's
-coturn, and the connection indicator says the media goes through a relay.
+or may only open TCP to port 443 of the TURN server, or may only reach an HTTP proxy that tunnels
+to port 443, see and hear each other through Visio's coturn, and the connection indicator says
+the media goes through a relay.
 
 Every browser runs in one cgroup held to the network profile by nftables (`network_profile`);
 coturn (configured by `visio.turn.coturn`) and Janus are outside it. Each test prints the
@@ -30,6 +31,7 @@ from tests.turn.coturn import (
     coturn_unavailable,
     start_coturn,
 )
+from tests.turn.proxy import RunningProxy, proxy_unavailable, start_proxy
 
 TONES = {"Alice": 440.0, "Bob": 660.0, "Carol": 990.0}
 
@@ -73,6 +75,16 @@ def turn_server(
     server = start_server(tmp_path_factory.mktemp("visio-turn"), **coturn.settings)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[RunningProxy]:
+    reason = proxy_unavailable()
+    if reason:
+        pytest.fail(reason)
+    running = start_proxy(tmp_path / "proxy")
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -196,3 +208,37 @@ def test_turn_only_tcp_443_meeting_goes_through_turn_over_tls(
         _meeting_through_relay(crowd, turn_server, "tls", TURNS_ARGS)
     finally:
         crowd.close()
+
+
+def test_turn_only_proxy_meeting_goes_through_turn_over_tls_tunnel(
+    turn_server: RunningServer,
+    playwright: Playwright,
+    tones: dict[str, Path],
+    profile: NetworkProfile,
+    proxy: RunningProxy,
+) -> None:
+    """The browsers' only way out is an HTTP proxy that opens CONNECT tunnels to port 443
+    (tinyproxy, ``ConnectPort 443``): Chromium tunnels TURN over TLS through it, and three people
+    see and hear each other. Visio's web server stays reachable directly (the test serves it on
+    a plain port the proxy would refuse; in production it is on 443 like the TURN server)."""
+    app = urlsplit(turn_server.url)
+    assert app.hostname and app.port
+    profile.allow_only((proxy.host, proxy.port), (app.hostname, app.port))
+    args = [
+        *TURNS_ARGS,
+        f"--proxy-server={proxy.url}",
+        # Chromium sends nothing for loopback addresses through a proxy unless told to
+        # (<-loopback>); the web server is reached directly.
+        f"--proxy-bypass-list=<-loopback>;{app.hostname}:{app.port}",
+    ]
+    crowd = LockedDownParticipants(playwright, tones, profile)
+    try:
+        _meeting_through_relay(crowd, turn_server, "tls", args)
+    finally:
+        crowd.close()
+    to_turn = [target for target in proxy.connects() if target.startswith(f"{TURN_ADDRESS}:")]
+    print(
+        f"\nCONNECT requests to the TURN server: {to_turn}; ports refused: {proxy.refused_ports()}"
+    )
+    assert f"{TURN_ADDRESS}:{TURNS_PORT}" in to_turn, proxy.log()[-3000:]
+    assert TURNS_PORT not in proxy.refused_ports()
