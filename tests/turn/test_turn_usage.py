@@ -5,6 +5,7 @@ counts them. Against the real coturn and Redis, with aioice's TURN client as the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import cast
@@ -170,6 +171,45 @@ def test_turn_usage_reads_relays_opened_before_it_listened(
     opened, created = asyncio.run(scenario())
     assert opened >= 1
     assert created == 0  # opened before it listened: counted as live, not as created since
+
+
+def test_turn_usage_comes_back_after_a_redis_restart(
+    coturn: RunningCoturn, stats_redis: RunningRedis
+) -> None:
+    """Redis restarts (empty): the app server subscribes again, coturn reconnects, and relays
+    opened afterwards are counted."""
+
+    async def scenario() -> tuple[bool, int]:
+        usage = TurnUsage(parse_stats_url(stats_redis.url), REALM)
+        await usage.start()
+        try:
+            await _until(lambda: usage.listening)
+            await asyncio.to_thread(stats_redis.restart)
+            went_down = not usage.listening
+            await _until(lambda: usage.listening, timeout=30)
+            # coturn notices the restart when it next publishes: the first message may be lost.
+            deadline = time.monotonic() + 30
+            while usage.figures().allocations_created == 0:
+                assert time.monotonic() < deadline, "no relay counted after the restart"
+                credential = mint(coturn.secret, "p_after", 600, time.time())
+                transport, client = await open_turn_client(
+                    parse_turn_url(TURN_URLS[0]), credential.username, credential.credential, None
+                )
+                try:
+                    await client.connect()
+                    with contextlib.suppress(TimeoutError):
+                        await _until(lambda: usage.figures().allocations_created > 0, timeout=2)
+                    await client.delete()
+                finally:
+                    transport.close()
+                    await client.wait_closed()
+            return went_down, usage.figures().allocations_created
+        finally:
+            await usage.stop()
+
+    went_down, created = asyncio.run(scenario())
+    print(f"\nRedis restart seen at once: {went_down}; relays counted after it: {created}")
+    assert created >= 1
 
 
 async def _until(condition: Callable[[], bool], timeout: float = 10) -> None:

@@ -151,6 +151,7 @@ class TurnUsage:
         self._ignored = 0
         self.listening = False
         self._task: asyncio.Task[None] | None = None
+        self._renewed = asyncio.Event()
 
     @property
     def pattern(self) -> str:
@@ -235,18 +236,26 @@ class TurnUsage:
                 live[f"{match['user']}/{match['id']}"] = expires
         self._live = live
 
+    def _connection_renewed(self, _connection: object) -> None:
+        self._renewed.set()
+
     async def _listen(self) -> None:
         backoff = Backoff(0.5, 30.0, jitter=0.2)
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.pattern)
+                self._renewed = asyncio.Event()
+                if pubsub.connection is not None:
+                    # redis-py reconnects and subscribes again by itself; what coturn published
+                    # meanwhile is lost, so the live allocations are read again.
+                    pubsub.connection.register_connect_callback(self._connection_renewed)
                 # Subscribed first, then read: nothing published in between is missed.
                 await self._read_live_allocations()
                 self.listening = True
                 backoff.reset()
                 logger.info("TURN usage: listening to coturn's statistics (%s)", self.pattern)
-                while True:
+                while not self._renewed.is_set():
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
                     if message is None or message.get("type") != "pmessage":
                         continue
@@ -256,6 +265,8 @@ class TurnUsage:
                     if isinstance(data, bytes):
                         data = data.decode(errors="replace")
                     self.handle(str(channel), str(data))
+                logger.info("TURN usage: the subscription was renewed; reading allocations again")
+                continue
             except (RedisError, OSError) as exc:
                 if self.listening:
                     logger.warning("TURN usage: lost coturn's statistics Redis (%s)", exc)
