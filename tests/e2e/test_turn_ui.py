@@ -224,13 +224,7 @@ def test_turn_only_proxy_meeting_goes_through_turn_over_tls_tunnel(
     app = urlsplit(turn_server.url)
     assert app.hostname and app.port
     profile.allow_only((proxy.host, proxy.port), (app.hostname, app.port))
-    args = [
-        *TURNS_ARGS,
-        f"--proxy-server={proxy.url}",
-        # Chromium sends nothing for loopback addresses through a proxy unless told to
-        # (<-loopback>); the web server is reached directly.
-        f"--proxy-bypass-list=<-loopback>;{app.hostname}:{app.port}",
-    ]
+    args = [*TURNS_ARGS, *proxy.chromium_args(direct=f"{app.hostname}:{app.port}")]
     crowd = LockedDownParticipants(playwright, tones, profile)
     try:
         _meeting_through_relay(crowd, turn_server, "tls", args)

@@ -37,6 +37,12 @@ class RunningProxy:
         """The ports of the CONNECT requests it refused (not 443), in order."""
         return [int(p) for p in re.findall(r"Refused CONNECT method on port (\d+)", self.log())]
 
+    def chromium_args(self, direct: str) -> list[str]:
+        """Chromium's flags to send everything through this proxy but ``direct`` (``host:port``,
+        Visio's web server in the tests). Chromium never proxies loopback addresses unless
+        ``<-loopback>`` takes that rule away, and the test network has only loopback ones."""
+        return [f"--proxy-server={self.url}", f"--proxy-bypass-list=<-loopback>;{direct}"]
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
