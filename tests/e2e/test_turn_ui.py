@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Playwright, expect
 from tests.e2e.browser import MEDIA_ARGS, Participant, Participants
 from tests.e2e.network_cut import unavailable_reason
 from tests.e2e.network_profile import NetworkProfile
+from tests.redis_server import start_redis
 from tests.support import RunningServer, start_server, wait_until
 from tests.turn.coturn import (
     TURN_ADDRESS,
@@ -63,9 +64,12 @@ def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCoturn]:
     reason = coturn_unavailable()
     if reason:
         pytest.fail(reason)
-    running = start_coturn(tmp_path_factory.mktemp("coturn"))
+    # coturn publishes its usage there, for the server's /metrics (visio.turn.usage).
+    redis = start_redis(tmp_path_factory.mktemp("turn-stats-redis"))
+    running = start_coturn(tmp_path_factory.mktemp("coturn"), stats_redis_url=redis.url)
     yield running
     running.stop()
+    redis.stop()
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +135,24 @@ def _relayed_paths(person: Participant, protocol: str) -> dict[str, Any]:
     )
 
 
+RELAYED = 'visio_turn_relayed_bytes_total{direction="out",side="peers"}'
+"""Bytes coturn's relays sent on to Janus, as /metrics reports them."""
+
+
+def _turn_usage(server: RunningServer) -> dict[str, float]:
+    """The server's visio_turn_* figures taken from coturn (not its own minted credentials)."""
+    return {
+        row.split()[0]: float(row.split()[-1])
+        for row in server.metrics().splitlines()
+        if row.startswith("visio_turn_") and not row.startswith("visio_turn_credentials")
+    }
+
+
 def _meeting_through_relay(
     crowd: LockedDownParticipants, server: RunningServer, protocol: str, args: list[str]
 ) -> None:
     slug = server.create_room()
+    before = _turn_usage(server)
     people = [crowd.join(server.url, slug, name, args=args) for name in TONES]
     for person in people:
         for other in people:
@@ -157,6 +175,18 @@ def _meeting_through_relay(
         '[data-testid="tile"][data-local="true"] [data-testid="connection-quality"]'
     )
     expect(own).to_have_attribute("aria-label", re.compile(re.escape(label)))
+    # coturn's own account (redis-statsdb): the relays of this meeting, and media through them.
+    wait_until(
+        lambda: (
+            _turn_usage(server)["visio_turn_allocations"] >= 2 * len(people)
+            and _turn_usage(server)[RELAYED] > before[RELAYED]
+        ),
+        timeout=30,
+        message=lambda: f"coturn's usage in /metrics: {_turn_usage(server)}",
+    )
+    usage = _turn_usage(server)
+    print(f"coturn's usage in /metrics: {usage}")
+    assert usage["visio_turn_statistics_ignored_total"] == 0, "messages Visio could not read"
     # And the browsers told the server (media.path): /metrics counts the relayed paths.
     for target in ("publisher", "subscriber"):
         line = (

@@ -248,6 +248,15 @@ def test_turn_usage_follows_status_and_traffic_messages() -> None:
     usage.handle(f"{channel}/status", "deleted")
     assert usage.figures().allocations == 0
     assert usage.figures().allocations_created == 1
+    # A Refresh with lifetime 0 ends an allocation too.
+    other = f"turn/realm/{REALM}/user/1700000000:p_b/allocation/000000000000000002"
+    usage.handle(f"{other}/status", "new lifetime=600, type=TCP")
+    usage.handle(f"{other}/status", "refreshed lifetime=0, type=TCP")
+    assert usage.figures().allocations == 0
+    # A session that never authenticated (a 401 challenge) has no user name; its bytes count.
+    usage.handle(f"turn/realm/{REALM}/user//allocation/000000000000000003/traffic", TRAFFIC)
+    assert usage.figures().bytes[("participants", "in")] == 2000
+    assert usage.figures().allocations_created == 2
     assert usage.figures().ignored_messages == 0
 
 

@@ -43,12 +43,15 @@ logger = logging.getLogger(__name__)
 MAX_TRACKED_ALLOCATIONS = 1_000_000
 """coturn's total quota cannot exceed this (``VISIO_TURN_TOTAL_QUOTA``): more ids than this
 are not remembered (and counted as ignored), so memory stays bounded whatever is published."""
+IGNORED_LOGGED = 10
+"""Ignored messages logged (then only counted), so that a flood cannot fill the logs."""
 LIFETIME_GRACE_SECONDS = 60.0
 """How long past its lifetime an allocation that was not refreshed still counts (browsers
 refresh a minute before the end; a coturn that died never says ``deleted``)."""
 
 _CHANNEL = re.compile(
-    r"turn/realm/(?P<realm>[^/]+)/user/(?P<user>.+)/allocation/(?P<id>\d{1,20})/"
+    # An empty user: a session that never authenticated (its 401 challenge still made traffic).
+    r"turn/realm/(?P<realm>[^/]+)/user/(?P<user>.*)/allocation/(?P<id>\d{1,20})/"
     r"(?P<kind>status|traffic|traffic/peer|total_traffic|total_traffic/peer)"
 )
 _STATUS = re.compile(r"(?P<status>new|refreshed) lifetime=(?P<lifetime>\d{1,10})(?:,.*)?")
@@ -164,7 +167,7 @@ class TurnUsage:
         counted as ignored and changes nothing."""
         match = _CHANNEL.fullmatch(channel)
         if match is None or match["realm"] != self._realm:
-            self._ignored += 1
+            self._ignore(channel, data)
             return
         allocation = f"{match['user']}/{match['id']}"
         kind = match["kind"]
@@ -174,20 +177,32 @@ class TurnUsage:
                 return
             status = _STATUS.fullmatch(data)
             if status is None:
-                self._ignored += 1
+                self._ignore(channel, data)
                 return
             if status["status"] == "new":
                 self._created += 1
-            self._remember(allocation, int(status["lifetime"]))
+            if int(status["lifetime"]) == 0:  # a Refresh with lifetime 0 deletes it
+                self._live.pop(allocation, None)
+            else:
+                self._remember(allocation, int(status["lifetime"]))
         elif kind in ("traffic", "traffic/peer"):
             traffic = _TRAFFIC.fullmatch(data)
             if traffic is None:
-                self._ignored += 1
+                self._ignore(channel, data)
                 return
             side = "peers" if kind == "traffic/peer" else "participants"
             self._bytes[(side, "in")] += int(traffic["rcvb"])
             self._bytes[(side, "out")] += int(traffic["sentb"])
         # total_traffic repeats the sum of the traffic reports: nothing to add.
+
+    def _ignore(self, channel: str, data: str) -> None:
+        self._ignored += 1
+        if self._ignored <= IGNORED_LOGGED:
+            logger.warning(
+                "TURN usage: ignored a message coturn does not send: %r %r",
+                channel[:200],
+                data[:200],
+            )
 
     def _remember(self, allocation: str, lifetime: int) -> None:
         if allocation not in self._live and len(self._live) >= MAX_TRACKED_ALLOCATIONS:
