@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -41,7 +42,6 @@ from visio.observability import JanusFigures, Metrics, Snapshot, SpeechWorkerFig
 from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.recording.claims import RedisRecordingClaims
-from visio.recording.copies import ObjectCopies
 from visio.rooms.administration import RoomAdministration
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
@@ -57,7 +57,6 @@ from visio.scheduling.service import CHANGES_PER_MINUTE, MeetingScheduler
 from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
-from visio.storage.objects import ObjectStore, ObjectStoreError
 from visio.supervision import SupervisedProcess
 from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.ready import RecordsReady
@@ -67,6 +66,9 @@ from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
 from visio.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from visio.recording.copies import ObjectCopies
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +246,10 @@ class Container:
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
         self.object_copies: ObjectCopies | None = None
         if settings.object_store_configured:
+            # Imported only then: boto3 takes half a second to import.
+            from visio.recording.copies import ObjectCopies
+            from visio.storage.objects import ObjectStore
+
             self.object_copies = ObjectCopies(
                 settings, ObjectStore(settings), self.recordings, self.transcripts, self.audit
             )
@@ -404,6 +410,8 @@ class Container:
     async def _sweep_object_copies(self, copies: ObjectCopies) -> None:
         """Delete the copies of what is gone (the transcripts just purged) and copy what has
         none; a store that cannot be reached is tried again in an hour."""
+        from visio.storage.objects import ObjectStoreError
+
         try:
             deleted, copied = await copies.sweep()
         except ObjectStoreError as exc:

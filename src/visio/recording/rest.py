@@ -24,7 +24,6 @@ from visio.recording.service import ID_PATTERN
 from visio.recording.store import RecordingKind, RecordingStatus, StoredRecording
 from visio.rooms import policy
 from visio.rooms.rest import RoomSlug
-from visio.storage.objects import ObjectStoreError, RangeNotSatisfiable
 
 _SINGLE_RANGE = re.compile(r"bytes=(\d{1,15})?-(\d{1,15})?")
 
@@ -163,6 +162,9 @@ async def _from_object_store(
     """The recording's copy in object storage, streamed through Visio (the file is not on
     this server): the store stays on its private network, Visio's access rules and headers
     apply, and a player's single ``Range`` is passed on so that it can seek."""
+    # Imported here: boto3 takes half a second to import, and most servers never need it.
+    from visio.storage.objects import ObjectStoreError, RangeNotSatisfiable
+
     copies = container.object_copies
     if copies is None:
         raise ApiProblem(410, "recording_file_missing", "this recording's file is missing")
