@@ -6,6 +6,7 @@ kept meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ from tests.objectstore.seaweed import S3Server, seaweedfs
 from tests.recording.test_recording_processing import ALICE, BOB
 from tests.support import free_port
 from visio.audit import AuditTrail
-from visio.recording import Recordings, RecordingStore, StoredRecording
+from visio.recording import RecordingReady, Recordings, RecordingStore, StoredRecording
 from visio.recording.copies import ObjectCopies
 from visio.rooms.repository import RoomRepository, StoredRoom
 from visio.rooms.transcription import TranscriptReady
@@ -230,8 +231,6 @@ async def test_an_unreachable_store_keeps_the_local_file_and_retries(tmp_path: P
     }
     async with world_of(tmp_path, **settings) as world:
         recording = await ready_recording(world, b"kept locally")
-        from visio.recording import RecordingReady
-
         await world.copies.recording_ready(
             RecordingReady(recording.id, world.room.id, world.room.slug)
         )
@@ -249,8 +248,6 @@ async def test_an_unreachable_store_keeps_the_local_file_and_retries(tmp_path: P
 
 
 async def _until(condition: Any, timeout: float, message: str) -> None:
-    import asyncio
-
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, message

@@ -25,7 +25,7 @@ from visio.recording.store import RecordingKind, RecordingStatus, StoredRecordin
 from visio.rooms import policy
 from visio.rooms.rest import RoomSlug
 
-_SINGLE_RANGE = re.compile(r"bytes=(\d{1,15})?-(\d{1,15})?")
+_SINGLE_RANGE = re.compile(r"bytes=(\d{1,15}-\d{0,15}|-\d{1,15})")
 
 RecordingId = Annotated[str, Path(max_length=48, pattern=ID_PATTERN)]
 
@@ -119,7 +119,14 @@ async def get_recording(
 @router.get(
     "/recordings/{recording_id}/media",
     response_class=FileResponse,
-    responses={**_ERRORS, 206: {"description": "the part of the file the Range header asked"}},
+    responses={
+        **_ERRORS,
+        206: {"description": "the part of the file the Range header asked"},
+        409: {"model": ErrorReply, "description": "the recording is not ready"},
+        410: {"model": ErrorReply, "description": "its file is gone and there is no copy"},
+        416: {"model": ErrorReply, "description": "the Range lies outside the file"},
+        503: {"model": ErrorReply, "description": "the object store cannot be read now"},
+    },
 )
 async def recording_media(
     recording_id: RecordingId,
