@@ -736,7 +736,9 @@ class Settings(BaseSettings):
     object_store_retry_attempts: int = Field(default=6, ge=1, le=50)
     """Attempts to copy one file before leaving it to the hourly sweep (the local file stays)."""
     object_store_retry_initial_s: float = Field(default=5.0, gt=0, le=3600)
-    """The first wait after a failed copy; each next one doubles, up to 15 minutes."""
+    """The first wait after a failed copy; each next one doubles, up to the maximum."""
+    object_store_retry_maximum_s: float = Field(default=900.0, gt=0, le=86400)
+    """The longest wait between two attempts (15 minutes)."""
 
     @field_validator("object_store_endpoint")
     @classmethod

@@ -1,4 +1,4 @@
-"""One SeaweedFS for the module's tests; each test takes a bucket of its own."""
+"""One SeaweedFS for all the object storage tests; each test takes a bucket of its own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from tests.objectstore.seaweed import S3Server, seaweedfs
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     with seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server

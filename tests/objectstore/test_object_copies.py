@@ -226,6 +226,7 @@ async def test_an_unreachable_store_keeps_the_local_file_and_retries(tmp_path: P
         "object_store_access_key": access,
         "object_store_secret_key": secret,
         "object_store_retry_initial_s": 0.3,
+        "object_store_retry_maximum_s": 1,
         "object_store_retry_attempts": 50,
         "object_store_timeout_s": 2,
     }

@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 RECORDINGS: Final = "recordings"
 TRANSCRIPTS: Final = "transcripts"
-RETRY_MAXIMUM_S: Final = 900.0
 
 
 class ObjectCopies:
@@ -148,7 +147,10 @@ class ObjectCopies:
     ) -> None:
         backoff = Backoff(
             self._settings.object_store_retry_initial_s,
-            max(RETRY_MAXIMUM_S, self._settings.object_store_retry_initial_s),
+            max(
+                self._settings.object_store_retry_maximum_s,
+                self._settings.object_store_retry_initial_s,
+            ),
             jitter=0.1,
         )
         attempts = self._settings.object_store_retry_attempts
