@@ -350,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     models = commands.add_parser("models", help="list the speech models and check their hashes")
     models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
     commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
-    from visio.speech.diarized_transcript import add_parser as add_transcribe
+    from visio.speech.transcribe_options import add_parser as add_transcribe
 
     add_transcribe(commands)
     turn_config = commands.add_parser(

@@ -25,7 +25,7 @@ from visio.speech.diarization import (
     encoder_path,
     score,
 )
-from visio.speech.diarized_transcript import speakers_option
+from visio.speech.transcribe_options import speakers_option
 
 ROOT = Path(__file__).resolve().parents[2]
 
