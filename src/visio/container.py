@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -65,6 +66,9 @@ from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
 from visio.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from visio.recording.copies import ObjectCopies
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +244,21 @@ class Container:
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
+        self.object_copies: ObjectCopies | None = None
+        if settings.object_store_configured:
+            # Imported only then: boto3 takes half a second to import.
+            from visio.recording.copies import ObjectCopies
+            from visio.storage.objects import ObjectStore
+
+            self.object_copies = ObjectCopies(
+                settings, ObjectStore(settings), self.recordings, self.transcripts, self.audit
+            )
+            self.recordings.copies = self.object_copies
+            self.transcript_library.copies = self.object_copies
+            self.recordings.on_ready(self.object_copies.recording_ready)
+            self.room_service.transcription.ready_listeners.append(
+                self.object_copies.transcript_ready
+            )
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
             own_janus_load = self.janus.load
@@ -376,6 +395,8 @@ class Container:
                 )
                 if transcripts:
                     logger.info("purged %d transcripts past their retention", transcripts)
+                if self.object_copies is not None:
+                    await self._sweep_object_copies(self.object_copies)
                 deliveries = await self.webhooks.purge()
                 if deliveries:
                     logger.info("purged %d webhook deliveries past their retention", deliveries)
@@ -385,6 +406,19 @@ class Container:
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+
+    async def _sweep_object_copies(self, copies: ObjectCopies) -> None:
+        """Delete the copies of what is gone (the transcripts just purged) and copy what has
+        none; a store that cannot be reached is tried again in an hour."""
+        from visio.storage.objects import ObjectStoreError
+
+        try:
+            deleted, copied = await copies.sweep()
+        except ObjectStoreError as exc:
+            logger.error("object storage sweep failed (%s); trying again in an hour", exc)
+            return
+        if deleted or copied:
+            logger.info("object storage: %d stale objects deleted, %d copies made", deleted, copied)
 
     async def stop(self) -> None:
         for task in (
@@ -403,6 +437,8 @@ class Container:
             await self.cluster.stop()
         await self.room_service.close()
         self.recordings.close()
+        if self.object_copies is not None:
+            self.object_copies.close()
         await self.webhooks.stop()
         await self.janus.stop()
         if self.janus_process is not None:
