@@ -20,6 +20,9 @@ class Link {
     at: 0,
     inPackets: 0,
     inLost: 0,
+    inAudioPackets: 0,
+    inAudioLost: 0,
+    inRoundTripMs: 20,
     freezeSeconds: 0,
     jitterMs: 5,
     outPackets: 0,
@@ -29,14 +32,18 @@ class Link {
     roundTripMs: 20,
   };
 
-  next(change: { inLossPercent?: number; frozenSeconds?: number; outLossPercent?: number; kbps?: number | null; limited?: boolean } = {}): LinkSample {
+  next(change: { inLossPercent?: number; audioLossPercent?: number; inRoundTripMs?: number; frozenSeconds?: number; outLossPercent?: number; kbps?: number | null; limited?: boolean } = {}): LinkSample {
     const inLost = change.inLossPercent ?? 0;
     const outLost = change.outLossPercent ?? 0;
+    const audioLost = change.audioLossPercent ?? 0;
     this.s = {
       ...this.s,
       at: this.s.at + 2000,
       inPackets: this.s.inPackets! + (100 - inLost),
       inLost: this.s.inLost + inLost,
+      inAudioPackets: this.s.inAudioPackets + (50 - audioLost / 2),
+      inAudioLost: this.s.inAudioLost + audioLost / 2,
+      inRoundTripMs: change.inRoundTripMs ?? 20,
       freezeSeconds: this.s.freezeSeconds + (change.frozenSeconds ?? 0),
       outPackets: this.s.outPackets! + (100 - outLost),
       outLost: this.s.outLost + outLost,
@@ -70,6 +77,13 @@ describe('receiveVerdict and sendVerdict', () => {
     expect(receiveVerdict(b, link.next({ frozenSeconds: 1, inLossPercent: 3 }))).toBe('bad');
     const busy = link.next();
     expect(receiveVerdict(busy, link.next({ frozenSeconds: 1 }))).toBe('good'); // a busy processor, not the link
+    const far = link.next();
+    expect(receiveVerdict(far, link.next({ inRoundTripMs: 300, frozenSeconds: 1 }))).toBe('good'); // far and busy, but clean
+    const farLossy = link.next();
+    expect(receiveVerdict(farLossy, link.next({ inRoundTripMs: 300, inLossPercent: 3 }))).toBe('bad'); // retransmissions come too late
+    const heard = link.next();
+    expect(receiveVerdict(heard, link.next({ inLossPercent: 1, audioLossPercent: 5 }))).toBe('hold'); // video losses hidden by NACK
+    expect(receiveVerdict(heard, link.next({ inLossPercent: 1, audioLossPercent: 5, inRoundTripMs: 300 }))).toBe('bad');
     const c = link.next();
     expect(receiveVerdict(c, link.next())).toBe('good');
     expect(sendVerdict(c, link.next({ kbps: 90, limited: true }))).toBe('bad');
@@ -100,6 +114,12 @@ describe('LinkAdapter', () => {
     expect(run(adapter, link, 1, { inLossPercent: 30 }).receive).toBe('low');
     expect(run(adapter, link, AUDIO_AFTER - 1, { inLossPercent: 30 }).receive).toBe('low');
     expect(run(adapter, link, 1, { inLossPercent: 30 }).receive).toBe('audio');
+  });
+
+  it('steps down on 5 % loss over a long round trip, not on a far clean link with freezes', () => {
+    const { adapter, link } = started();
+    expect(run(adapter, link, 10, { inRoundTripMs: 300, frozenSeconds: 1 }).receive).toBe('full');
+    expect(run(adapter, link, DOWN_AFTER, { inRoundTripMs: 300, inLossPercent: 1, audioLossPercent: 5 }).receive).toBe('low');
   });
 
   it('holds its mode on a middling link and comes back one step at a time when it is good', () => {
@@ -153,6 +173,8 @@ describe('linkSample', () => {
     const inbound: LinkStatsEntry[] = [
       { id: 'a', type: 'inbound-rtp', kind: 'audio', packetsReceived: 100, packetsLost: 3, jitter: 0.02 },
       { id: 'v', type: 'inbound-rtp', kind: 'video', packetsReceived: 400, packetsLost: 7, totalFreezesDuration: 1.5 },
+      { id: 'it', type: 'transport', selectedCandidatePairId: 'ip' },
+      { id: 'ip', type: 'candidate-pair', currentRoundTripTime: 0.32 },
     ];
     const outbound: LinkStatsEntry[] = [
       { id: 'o1', type: 'outbound-rtp', kind: 'video', packetsSent: 300, qualityLimitationReason: 'bandwidth' },
@@ -165,6 +187,9 @@ describe('linkSample', () => {
       at: 7,
       inPackets: 500,
       inLost: 10,
+      inAudioPackets: 100,
+      inAudioLost: 3,
+      inRoundTripMs: 320,
       freezeSeconds: 1.5,
       jitterMs: 20,
       outPackets: 390,
@@ -173,7 +198,7 @@ describe('linkSample', () => {
       bandwidthLimited: true,
       roundTripMs: 310,
     });
-    expect(linkSample(null, null, 0)).toMatchObject({ inPackets: null, outPackets: null });
+    expect(linkSample(null, null, 0)).toMatchObject({ inPackets: null, outPackets: null, inRoundTripMs: null });
   });
 });
 

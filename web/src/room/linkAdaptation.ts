@@ -11,11 +11,17 @@
  *
  * | direction | bad interval (one is enough) | good interval (all) |
  * | --- | --- | --- |
- * | receiving | loss ≥ 8 %; audio jitter ≥ 100 ms; video frozen ≥ 25 % of the time with loss ≥ 2 % | loss < 2 %, jitter < 50 ms |
+ * | receiving | loss ≥ 8 %; audio jitter ≥ 100 ms; loss ≥ 2 % with video frozen ≥ 25 % of the time or a round trip ≥ 250 ms | loss < 2 %, jitter < 50 ms |
  * | sending | estimate < 100 kbit/s while limited by bandwidth; loss reported back ≥ 15 % | loss < 2 %, round trip < 400 ms, estimate ≥ 250 kbit/s |
  *
- * Freezes alone do not judge the link: a busy processor freezes video on a clean link too (seen
- * on the 2-core test machine), and lowering the layer would then never come back up. While the
+ * Loss is the worse of all inbound streams together and the audio alone: video is retransmitted
+ * (NACK), so its counters hide most of the link's loss, while every lost audio packet is heard.
+ * Loss is judged with what it does to the person: with a long round trip (the subscriber's own
+ * candidate pair, where a bottleneck's queue shows too) a retransmission comes too late for the
+ * jitter buffer and the picture stalls, so 2 % loss is already bad there; a long round trip
+ * without loss is not (a far but clean link). Freezes alone do not judge the link: a busy
+ * processor freezes video on a clean link too (seen on the 2-core test machine), and lowering the
+ * layer would then never come back up. While the
  * camera is paused, its estimate and limitation are stale (nothing probes): only loss and round
  * trip judge the uplink then.
  *
@@ -36,6 +42,11 @@ export interface LinkSample {
   /** Inbound, audio and video together: packets received and lost (null without a subscriber). */
   inPackets: number | null;
   inLost: number;
+  /** Inbound audio alone: packets received and lost (never retransmitted, so the link's loss). */
+  inAudioPackets: number;
+  inAudioLost: number;
+  /** The subscriber's round trip (its selected candidate pair), in milliseconds. */
+  inRoundTripMs: number | null;
   /** Inbound video: seconds frozen (Chromium's `totalFreezesDuration`, summed over the videos). */
   freezeSeconds: number;
   /** Inbound audio jitter, the worst stream's, in milliseconds (null without audio). */
@@ -52,7 +63,7 @@ export interface LinkSample {
 }
 
 export const THRESHOLDS = {
-  receive: { badLossPercent: 8, goodLossPercent: 2, badFrozen: 0.25, badJitterMs: 100, goodJitterMs: 50 },
+  receive: { badLossPercent: 8, goodLossPercent: 2, badFrozen: 0.25, badJitterMs: 100, goodJitterMs: 50, longRoundTripMs: 250 },
   send: { badKbps: 100, goodKbps: 250, badLossPercent: 15, goodLossPercent: 2, goodRoundTripMs: 400 },
 } as const;
 /** Bad intervals in a row before a step down (two samples of 2 s). */
@@ -89,18 +100,28 @@ function direction<M extends string>(mode: M): Direction<M> {
 
 const RECEIVE_ORDER: readonly ReceiveMode[] = ['full', 'low', 'audio'];
 
+/** Lost packets in percent of those expected over one interval (counters that went back count 0). */
+function lossPercent(received: number, lost: number): number {
+  const packets = Math.max(0, received);
+  const missing = Math.max(0, lost);
+  return packets + missing > 0 ? (100 * missing) / (packets + missing) : 0;
+}
+
 /** The receiving verdict of one interval (null: nothing to judge, e.g. no subscriber yet). */
 export function receiveVerdict(previous: LinkSample, current: LinkSample): Verdict | null {
   if (previous.inPackets === null || current.inPackets === null) return null;
   const seconds = (current.at - previous.at) / 1000;
   if (seconds <= 0) return null;
-  const packets = Math.max(0, current.inPackets - previous.inPackets);
-  const lost = Math.max(0, current.inLost - previous.inLost);
-  const loss = packets + lost > 0 ? (100 * lost) / (packets + lost) : 0;
+  const loss = Math.max(
+    lossPercent(current.inPackets - previous.inPackets, current.inLost - previous.inLost),
+    lossPercent(current.inAudioPackets - previous.inAudioPackets, current.inAudioLost - previous.inAudioLost),
+  );
+  const roundTrip = current.inRoundTripMs ?? current.roundTripMs ?? 0;
   const frozen = Math.max(0, current.freezeSeconds - previous.freezeSeconds) / seconds;
   const jitter = current.jitterMs ?? 0;
   const t = THRESHOLDS.receive;
-  if (loss >= t.badLossPercent || jitter >= t.badJitterMs || (frozen >= t.badFrozen && loss >= t.goodLossPercent)) return 'bad';
+  const stalls = frozen >= t.badFrozen || roundTrip >= t.longRoundTripMs;
+  if (loss >= t.badLossPercent || jitter >= t.badJitterMs || (stalls && loss >= t.goodLossPercent)) return 'bad';
   if (loss < t.goodLossPercent && jitter < t.goodJitterMs) return 'good';
   return 'hold';
 }
@@ -242,6 +263,9 @@ export function linkSample(
     at,
     inPackets: inbound ? 0 : null,
     inLost: 0,
+    inAudioPackets: 0,
+    inAudioLost: 0,
+    inRoundTripMs: null,
     freezeSeconds: 0,
     jitterMs: null,
     outPackets: outbound ? 0 : null,
@@ -255,10 +279,16 @@ export function linkSample(
     sample.inPackets! += entry.packetsReceived ?? 0;
     sample.inLost += Math.max(0, entry.packetsLost ?? 0);
     if (entry.kind === 'video') sample.freezeSeconds += entry.totalFreezesDuration ?? 0;
+    if (entry.kind === 'audio') {
+      sample.inAudioPackets += entry.packetsReceived ?? 0;
+      sample.inAudioLost += Math.max(0, entry.packetsLost ?? 0);
+    }
     if (entry.kind === 'audio' && typeof entry.jitter === 'number') {
       sample.jitterMs = Math.max(sample.jitterMs ?? 0, entry.jitter * 1000);
     }
   }
+  const inPair = inbound ? selectedPair(inbound) : undefined;
+  if (typeof inPair?.currentRoundTripTime === 'number') sample.inRoundTripMs = inPair.currentRoundTripTime * 1000;
   if (outbound) {
     let sent = 0;
     for (const entry of outbound) {
