@@ -341,6 +341,8 @@ const en = {
   chatDelete: 'Delete',
   chatMessageDeleted: 'Message deleted',
   chatMessagesLog: 'Chat messages',
+  chatEarlierMeetings: 'Earlier meetings',
+  chatThisMeeting: 'This meeting',
   keepChatLabel: 'Keep the chat after meetings',
   keepChatHint:
     "Messages are stored for a limited time set by your administrator and shown to the room's members in its next meetings. Guests only see the current meeting's messages. Turning this off deletes what was kept.",
@@ -979,6 +981,8 @@ const fr: Messages = {
   chatDelete: 'Supprimer',
   chatMessageDeleted: 'Message supprimé',
   chatMessagesLog: 'Messages du chat',
+  chatEarlierMeetings: 'Réunions précédentes',
+  chatThisMeeting: 'Cette réunion',
   keepChatLabel: 'Conserver le chat après les réunions',
   keepChatHint:
     'Les messages sont conservés pendant une durée fixée par votre administrateur et montrés aux membres de la salle lors de ses réunions suivantes. Les invités ne voient que les messages de la réunion en cours. Désactiver l’option supprime ce qui a été conservé.',

@@ -130,7 +130,9 @@ export function isChatMessageInfo(value: unknown): value is ChatMessageInfo {
     isString(value.participant_id) &&
     isString(value.name) &&
     isString(value.text) &&
-    isString(value.sent_at)
+    isString(value.sent_at) &&
+    // Servers before the kept-chat divider did not say `earlier`: read as this meeting's.
+    (value.earlier === undefined || typeof value.earlier === 'boolean')
   );
 }
 
