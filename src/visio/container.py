@@ -42,6 +42,7 @@ from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.recording.claims import RedisRecordingClaims
 from visio.rooms.administration import RoomAdministration
+from visio.rooms.audible import AudioSelection
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.chat_mirror import RedisChatMirror
@@ -157,6 +158,9 @@ class Container:
                     )
                     if settings.speaker_detection
                     else None
+                ),
+                audio_selection=AudioSelection(
+                    settings.audio_selection_above, settings.audio_selection_speakers
                 ),
             ),
             captions,
