@@ -84,9 +84,15 @@ def _join(page: Page, url: str, name: str, camera: bool) -> None:
 class Publishers:
     """People with a camera on, each in a context of one shared Chromium."""
 
-    def __init__(self, playwright: Playwright, fps: int = PUBLISHER_FPS) -> None:
+    def __init__(
+        self, playwright: Playwright, fps: int = PUBLISHER_FPS, microphone: Path | None = None
+    ) -> None:
+        """``microphone``: a WAV file every publisher's fake microphone plays (a steady tone
+        is speech to Janus: everyone speaks, so everyone is heard in a large meeting)."""
         fake_camera = f"--use-fake-device-for-media-stream=fps={fps}"
         args = [fake_camera if a == "--use-fake-device-for-media-stream" else a for a in MEDIA_ARGS]
+        if microphone is not None:
+            args.append(f"--use-file-for-fake-audio-capture={microphone}")
         self._browser: Browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         self._contexts: list[BrowserContext] = []
         self.pages: list[Page] = []

@@ -59,8 +59,10 @@ def crowd(tmp_path: Path) -> Iterator[GstPublishers]:
 
 
 @pytest.fixture
-def publishers(playwright: Playwright) -> Iterator[Publishers]:
-    crowd = Publishers(playwright)
+def publishers(playwright: Playwright, tones: dict[str, Path]) -> Iterator[Publishers]:
+    # Everyone speaks (a steady tone): past VISIO_AUDIO_SELECTION_ABOVE microphones, only
+    # speakers are heard, and the viewer must still hear someone while its page is hidden.
+    crowd = Publishers(playwright, microphone=tones["alice"])
     yield crowd
     crowd.close()
 
