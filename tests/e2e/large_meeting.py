@@ -384,15 +384,30 @@ WATCH_AUDIO_JS = """(participantId) => {
 }"""
 
 
-def flowing(viewer: Participant, window: float = 1.5) -> dict[str, set[str]]:
-    """Whose video and audio the viewer receives: participant ids per kind, those whose
-    streams brought bytes over ``window`` seconds."""
+@dataclass
+class Flowing:
+    """Whose video and audio brought the viewer bytes over a window, and the video's rate."""
+
+    video: set[str]
+    audio: set[str]
+    video_kbps: float
+
+
+def flowing(viewer: Participant, window: float = 1.5) -> Flowing:
+    """What the viewer receives over ``window`` seconds: the participant ids whose video or
+    audio streams brought bytes, and the videos' total bitrate."""
     before = {e["mid"]: e["bytes"] for e in viewer.page.evaluate(INBOUND_BY_MID_JS)}
+    started = time.monotonic()
     time.sleep(window)  # a measuring window
-    result: dict[str, set[str]] = {"video": set(), "audio": set()}
-    for entry in viewer.page.evaluate(INBOUND_BY_MID_JS):
-        if entry["bytes"] > before.get(entry["mid"], 0):
-            result[entry["kind"]].add(entry["participantId"])
+    after = viewer.page.evaluate(INBOUND_BY_MID_JS)
+    elapsed = time.monotonic() - started
+    result = Flowing(set(), set(), 0.0)
+    for entry in after:
+        grown = entry["bytes"] - before.get(entry["mid"], 0)
+        if grown > 0:
+            getattr(result, entry["kind"]).add(entry["participantId"])
+            if entry["kind"] == "video":
+                result.video_kbps += grown * 8 / 1000 / elapsed
     return result
 
 
