@@ -337,13 +337,21 @@ class GstPublishers:
                     await bot.ws.close()
                 if bot.reader is not None:
                     bot.reader.cancel()
+                    with contextlib.suppress(BaseException):
+                        await bot.reader
             await self._peers.stop()
+            with contextlib.suppress(BaseException):
+                await self._peers._reader  # the peers' stdout reader, cancelled by stop()
+            transport = getattr(self._peers.process, "_transport", None)
+            if transport is not None:
+                transport.close()
 
         try:
             self._run(stop(), 60)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+            self._loop.close()
 
 
 INBOUND_BY_MID_JS = """async () => {
