@@ -212,7 +212,9 @@ class Container:
         )
         self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
         self._mail_sending: asyncio.Task[None] | None = None
-        self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
+        self.replies = ReplyReader(
+            settings, self.meetings.repository, self.audit, self.metrics.registry
+        )
         self._reply_reading: asyncio.Task[None] | None = None
         self.calendar_http = guarded_client(
             allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
