@@ -27,6 +27,7 @@ from visio.calendars import (
     PasswordSeal,
     guarded_client,
 )
+from visio.calendars.agenda import Agenda
 from visio.calendars.scheduled import CalendarFollower
 from visio.cluster import redis as cluster_redis
 from visio.cluster.load import ClusterLoad
@@ -223,7 +224,9 @@ class Container:
         )
         self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
         self._mail_sending: asyncio.Task[None] | None = None
-        self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
+        self.replies = ReplyReader(
+            settings, self.meetings.repository, self.audit, self.metrics.registry
+        )
         self._reply_reading: asyncio.Task[None] | None = None
         self.calendar_http = guarded_client(
             allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
@@ -249,6 +252,12 @@ class Container:
             "calendar_requests", settings.caldav_requests_per_minute
         )
         self.meetings.listeners.append(CalendarFollower(self.calendars))
+        self.agenda = Agenda(
+            self.meetings,
+            self.calendars,
+            self.calendar_requests,
+            str(settings.public_url) if settings.public_url else None,
+        )
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)

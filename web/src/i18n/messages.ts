@@ -521,7 +521,8 @@ const en = {
   embedOpenInNewTab: 'Open in a new tab',
   // scheduled meetings (web/src/scheduling)
   myMeetings: 'My meetings',
-  myMeetingsIntro: 'Meetings you organise or are invited to, in the next 60 days. Times are shown in your time zone.',
+  myMeetingsIntro:
+    'Meetings you organise or are invited to in Visio, and the Visio meetings of your calendar, in the next 60 days. Times are shown in your time zone.',
   myMeetingsSignIn: 'Sign in to schedule meetings and see yours.',
   noMeetingsYet: 'No meetings planned in the next 60 days.',
   scheduleMeeting: 'Schedule a meeting',
@@ -575,6 +576,14 @@ const en = {
   repeats: 'Repeats',
   inviteesCount: plural('en', { one: '# invitee', other: '# invitees' }),
   backToMyMeetings: 'Back to my meetings',
+  sourceVisio: 'Scheduled in Visio',
+  sourceCalendar: 'From your calendar',
+  alsoInCalendar: 'In your calendar',
+  meetingCancelledBadge: 'Cancelled',
+  allDay: 'all day',
+  calendarNotRead: (why: string) => `Your calendar could not be read. ${why} Only the meetings scheduled in Visio are listed.`,
+  calendarConnectHint: 'Connect your calendar to see the Visio meetings it holds here too.',
+  calendarSettingsLink: 'Calendar settings',
   meetingErrorSchedule: 'Check the date, time, duration and repetition.',
   meetingErrorTooManyInvitees: 'Too many invitees for one meeting.',
   meetingErrorDuplicate: 'Each invitee may appear only once.',
@@ -586,11 +595,8 @@ const en = {
 
   myCalendar: 'My calendar',
   myCalendarSignIn: 'Sign in to see your meetings and connect your calendar.',
-  upcomingMeetings: 'Upcoming meetings (next two weeks)',
-  noCalendarYet: 'No calendar is connected yet: connect yours below to see your meetings here.',
-  noUpcomingMeetings: 'No Visio meeting in your calendar for the next two weeks.',
+  calendarMeetingsMoved: 'The Visio meetings of your calendar are listed with the others in',
   untitledMeeting: 'Untitled meeting',
-  joinMeetingNamed: (name: string) => `Join ${name}`,
   yourCalendar: 'Your calendar',
   calendarSourcePersonal: 'Meetings you schedule are written into the calendar below.',
   calendarSourceDeployment:
@@ -1159,7 +1165,8 @@ const fr: Messages = {
   embedOpenInNewTab: 'Ouvrir dans un nouvel onglet',
   // scheduled meetings (web/src/scheduling)
   myMeetings: 'Mes réunions',
-  myMeetingsIntro: 'Les réunions que vous organisez ou auxquelles vous êtes invité, dans les 60 prochains jours. Les heures sont celles de votre fuseau horaire.',
+  myMeetingsIntro:
+    'Les réunions que vous organisez ou auxquelles vous êtes invité dans Visio, et les réunions Visio de votre agenda, dans les 60 prochains jours. Les heures sont celles de votre fuseau horaire.',
   myMeetingsSignIn: 'Connectez-vous pour planifier des réunions et voir les vôtres.',
   noMeetingsYet: 'Aucune réunion prévue dans les 60 prochains jours.',
   scheduleMeeting: 'Planifier une réunion',
@@ -1212,6 +1219,15 @@ const fr: Messages = {
   repeats: 'Récurrente',
   inviteesCount: plural('fr', { one: '# invité', other: '# invités' }),
   backToMyMeetings: 'Retour à mes réunions',
+  sourceVisio: 'Planifiée dans Visio',
+  sourceCalendar: 'De votre agenda',
+  alsoInCalendar: 'Dans votre agenda',
+  meetingCancelledBadge: 'Annulée',
+  allDay: 'toute la journée',
+  calendarNotRead: (why: string) =>
+    `Votre agenda n’a pas pu être lu. ${why} Seules les réunions planifiées dans Visio sont affichées.`,
+  calendarConnectHint: 'Reliez votre agenda pour voir aussi ici les réunions Visio qu’il contient.',
+  calendarSettingsLink: 'Réglages de l’agenda',
   meetingErrorSchedule: 'Vérifiez la date, l’heure, la durée et la répétition.',
   meetingErrorTooManyInvitees: 'Trop d’invités pour une réunion.',
   meetingErrorDuplicate: 'Chaque invité ne peut figurer qu’une fois.',
@@ -1223,11 +1239,8 @@ const fr: Messages = {
 
   myCalendar: 'Mon agenda',
   myCalendarSignIn: 'Connectez-vous pour voir vos réunions et relier votre agenda.',
-  upcomingMeetings: 'Prochaines réunions (deux semaines)',
-  noCalendarYet: "Aucun agenda n'est encore relié : reliez le vôtre ci-dessous pour voir vos réunions ici.",
-  noUpcomingMeetings: 'Aucune réunion Visio dans votre agenda pour les deux prochaines semaines.',
+  calendarMeetingsMoved: 'Les réunions Visio de votre agenda sont affichées avec les autres dans',
   untitledMeeting: 'Réunion sans titre',
-  joinMeetingNamed: (name: string) => `Rejoindre ${name}`,
   yourCalendar: 'Votre agenda',
   calendarSourcePersonal: "Les réunions que vous planifiez sont inscrites dans l'agenda ci-dessous.",
   calendarSourceDeployment:
