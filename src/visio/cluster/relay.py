@@ -26,6 +26,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Histogram
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.connection import AbstractConnection
 from starlette.datastructures import Address
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -94,6 +95,8 @@ class Bus:
         self.listening_since = -1.0e9
         """When the link came back after a loss (loop time), so placements let owners settle."""
         self._reconnected = False
+        self._listening_on: AbstractConnection | None = None
+        """The connection the current subscription listens on (its reconnection loses frames)."""
 
     def start(self) -> None:
         self._tasks = [
@@ -136,9 +139,12 @@ class Bus:
                 self._drop_queue()
                 self._on_lost()
 
-    def _connection_renewed(self, _connection: object) -> None:
+    def _connection_renewed(self, connection: object) -> None:
         # redis-py reconnects and resubscribes by itself; what was published meanwhile is lost.
-        self._reconnected = True
+        # Only the connection listening now counts: one an earlier subscription gave back to the
+        # pool may reconnect later for an ordinary command, which loses nothing of ours.
+        if connection is self._listening_on:
+            self._reconnected = True
 
     async def _listen(self) -> None:
         pause = 0.1
@@ -146,6 +152,7 @@ class Bus:
             pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(node_key(self.node_id))
+                self._listening_on = pubsub.connection
                 if pubsub.connection is not None:
                     pubsub.connection.register_connect_callback(self._connection_renewed)
                 self._reconnected = False
@@ -173,6 +180,11 @@ class Bus:
                 was_listening, self.listening = self.listening, False
                 if was_listening:
                     self._on_lost()
+                if self._listening_on is not None:
+                    # The connection goes back to the shared pool: ours to unhook, not its
+                    # next user's (PubSub.aclose unhooks only its own callback).
+                    self._listening_on.deregister_connect_callback(self._connection_renewed)  # type: ignore[no-untyped-call]
+                    self._listening_on = None
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(pause)
