@@ -234,6 +234,18 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
         report(True, f"recordings folder {recordings} is writable")
     except OSError as exc:
         report(False, f"recordings folder {recordings}: {exc}", "set VISIO_RECORDINGS_DIR")
+    if settings.object_store_configured:
+        from visio.storage.objects import ObjectStore, ObjectStoreError
+
+        try:
+            report(True, "object storage: " + asyncio.run(ObjectStore(settings).check()))
+        except ObjectStoreError as exc:
+            report(
+                False,
+                f"object storage: {exc}",
+                "check VISIO_OBJECT_STORE_ENDPOINT, _BUCKET (it must exist), _REGION, the access "
+                "key and secret, and _PATH_STYLE",
+            )
     if settings.speech_embedded_workers:
         from visio.speech.settings import SpeechWorkerSettings
 
@@ -350,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     models = commands.add_parser("models", help="list the speech models and check their hashes")
     models.add_argument("--no-verify", action="store_true", help="skip hashing the model files")
     commands.add_parser("speech-worker", help="run a speech worker (live subtitles)")
+    from visio.speech.transcribe_options import add_parser as add_transcribe
+
+    add_transcribe(commands)
     turn_config = commands.add_parser(
         "turn-config", help="write coturn's turnserver.conf from the VISIO_TURN_* settings"
     )
@@ -358,6 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     os.umask(0o077)  # what Visio writes (data folder, database, Janus's secrets) is for its user
+    if args.command == "transcribe":
+        from visio.speech.diarized_transcript import cmd_transcribe
+
+        return cmd_transcribe(args)
     if args.command in ("models", "speech-worker"):  # speech has its own settings
         from visio.speech import commands as speech
 

@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -26,6 +27,7 @@ from visio.calendars import (
     PasswordSeal,
     guarded_client,
 )
+from visio.calendars.agenda import Agenda
 from visio.calendars.scheduled import CalendarFollower
 from visio.cluster import redis as cluster_redis
 from visio.cluster.load import ClusterLoad
@@ -62,10 +64,14 @@ from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.ready import RecordsReady
 from visio.transcripts.store import TranscriptStore
 from visio.turn.credentials import TurnCredentials
+from visio.turn.usage import TurnUsage, TurnUsageCollector, parse_stats_url
 from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
 from visio.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from visio.recording.copies import ObjectCopies
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +147,9 @@ class Container:
             settings.data_dir.resolve(),
         )
         self.webhooks = WebhookService(settings, webhook_store, webhook_box)
+        # One Redis client (one connection pool) for every user of Redis on this server:
+        # placement and relay, rate limits, the role memory, the chat mirror, recording claims.
+        # Closed once, in ``stop``. The relay's pub/sub subscription holds one connection of it.
         self.redis = cluster_redis.connect(settings)
         if self.redis is not None:
             self.recordings.claims = RedisRecordingClaims(self.redis, settings.effective_node_id)
@@ -172,7 +181,9 @@ class Container:
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
             chat_mirror=RedisChatMirror(self.redis) if self.redis is not None else None,
             resumption=resumption_for(
-                settings, on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc()
+                settings,
+                self.redis,
+                on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc(),
             ),
         )
         self.room_administration = RoomAdministration(
@@ -190,10 +201,15 @@ class Container:
             self.audit,
         )
         self.metrics = Metrics(self.snapshot)
+        self.turn_usage: TurnUsage | None = None
+        if settings.turn_stats_redis_url is not None:
+            self.turn_usage = TurnUsage(
+                parse_stats_url(settings.turn_stats_redis_url.get_secret_value()),
+                settings.turn_realm,
+            )
+            self.metrics.registry.register(TurnUsageCollector(self.turn_usage))
         self.rate_limits = RateLimits(
-            LimitCounters(
-                cluster_redis.connect(settings), self.metrics.rate_limit_storage_errors.inc
-            ),
+            LimitCounters(self.redis, self.metrics.rate_limit_storage_errors.inc),
             on_rejected=lambda name: self.metrics.rate_limit_rejections.labels(name).inc(),
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
@@ -215,7 +231,9 @@ class Container:
         )
         self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
         self._mail_sending: asyncio.Task[None] | None = None
-        self.replies = ReplyReader(settings, self.meetings.repository, self.audit)
+        self.replies = ReplyReader(
+            settings, self.meetings.repository, self.audit, self.metrics.registry
+        )
         self._reply_reading: asyncio.Task[None] | None = None
         self.calendar_http = guarded_client(
             allow_private=settings.caldav_allow_private, timeout=settings.caldav_timeout_seconds
@@ -241,9 +259,30 @@ class Container:
             "calendar_requests", settings.caldav_requests_per_minute
         )
         self.meetings.listeners.append(CalendarFollower(self.calendars))
+        self.agenda = Agenda(
+            self.meetings,
+            self.calendars,
+            self.calendar_requests,
+            str(settings.public_url) if settings.public_url else None,
+        )
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
+        self.object_copies: ObjectCopies | None = None
+        if settings.object_store_configured:
+            # Imported only then: boto3 takes half a second to import.
+            from visio.recording.copies import ObjectCopies
+            from visio.storage.objects import ObjectStore
+
+            self.object_copies = ObjectCopies(
+                settings, ObjectStore(settings), self.recordings, self.transcripts, self.audit
+            )
+            self.recordings.copies = self.object_copies
+            self.transcript_library.copies = self.object_copies
+            self.recordings.on_ready(self.object_copies.recording_ready)
+            self.room_service.transcription.ready_listeners.append(
+                self.object_copies.transcript_ready
+            )
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
             own_janus_load = self.janus.load
@@ -349,6 +388,8 @@ class Container:
             )
         if self.cluster is not None:
             await self.cluster.start()
+        if self.turn_usage is not None:
+            await self.turn_usage.start()
         await self.janus.start()
         try:
             await self.janus.wait_ready(timeout=10)
@@ -380,6 +421,8 @@ class Container:
                 )
                 if transcripts:
                     logger.info("purged %d transcripts past their retention", transcripts)
+                if self.object_copies is not None:
+                    await self._sweep_object_copies(self.object_copies)
                 deliveries = await self.webhooks.purge()
                 if deliveries:
                     logger.info("purged %d webhook deliveries past their retention", deliveries)
@@ -389,6 +432,19 @@ class Container:
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+
+    async def _sweep_object_copies(self, copies: ObjectCopies) -> None:
+        """Delete the copies of what is gone (the transcripts just purged) and copy what has
+        none; a store that cannot be reached is tried again in an hour."""
+        from visio.storage.objects import ObjectStoreError
+
+        try:
+            deleted, copied = await copies.sweep()
+        except ObjectStoreError as exc:
+            logger.error("object storage sweep failed (%s); trying again in an hour", exc)
+            return
+        if deleted or copied:
+            logger.info("object storage: %d stale objects deleted, %d copies made", deleted, copied)
 
     async def stop(self) -> None:
         for task in (
@@ -405,8 +461,12 @@ class Container:
             await worker.stop()
         if self.cluster is not None:
             await self.cluster.stop()
+        if self.turn_usage is not None:
+            await self.turn_usage.stop()
         await self.room_service.close()
         self.recordings.close()
+        if self.object_copies is not None:
+            self.object_copies.close()
         await self.webhooks.stop()
         await self.janus.stop()
         if self.janus_process is not None:
@@ -414,7 +474,7 @@ class Container:
         await self.calendars.close()
         await self.calendar_http.aclose()
         await self.http.aclose()
+        await self.rate_limits.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()
-        await self.rate_limits.close()

@@ -13,6 +13,7 @@ from tests.recording.media import (
     audit_events,
     decoded_audio,
     frame_tiles_lit,
+    frame_tiles_named,
     level_dbfs,
     probe,
     raw_audio_bytes,
@@ -110,6 +111,8 @@ def test_a_video_recording_holds_everyone_a_late_joiner_included(
     assert row["size_bytes"] == path.stat().st_size
     # Near the end both cameras are on the grid (Bob's track changing size midway included).
     assert frame_tiles_lit(path, found.duration - 1.0, grid(2)) == [True, True]
+    # And each shows its publisher's name (raw/names.json, written when the recording stopped).
+    assert frame_tiles_named(path, found.duration - 1.0, grid(2)) == [True, True]
     audio = decoded_audio(path)
     assert level_dbfs(audio) > -40
     later = audio[-len(audio) // 3 :]  # Bob speaks in the last third whatever his delay

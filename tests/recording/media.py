@@ -80,6 +80,32 @@ def frame_tiles_lit(path: Path, at_s: float, tiles: list[tuple[int, int, int, in
     return [bool(brightest[y : y + h, x : x + w].mean() > 30) for x, y, w, h in tiles]
 
 
+def frame_tiles_named(
+    path: Path, at_s: float, tiles: list[tuple[int, int, int, int]]
+) -> list[bool]:
+    """For one frame at ``at_s``: whether each tile shows a label where processing draws it
+    (white text low on the left, over the black bar that pads the camera's picture in its
+    tile), with the same columns dark at the top of the tile (the bar), where none is drawn."""
+    found = probe(path)
+    video = next(s for s in found.streams if s["codec_type"] == "video")
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", f"{at_s:.2f}", "-i", path, "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout  # fmt: skip
+    frame = np.frombuffer(raw, dtype=np.uint8).reshape(video["height"], video["width"])
+    named = []
+    for x, y, _, h in tiles:
+        size = max(12, h // 14)
+        columns = slice(x + size // 2, x + size // 2 + 2 * size)
+        label = frame[y + h - 2 * size : y + h - size, columns]
+        above = frame[y + size // 4 : y + size // 4 + size, columns]
+        named.append(bool((label > 180).mean() > 0.05 and (above > 180).mean() < 0.01))
+    return named
+
+
 def level_dbfs(samples: np.ndarray) -> float:
     rms = float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
     return 20 * np.log10(max(rms, 1e-9))

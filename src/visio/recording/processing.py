@@ -5,8 +5,17 @@ ordinary players open.
 first packet was written, which places the track on the meeting's timeline, and it converts the
 track to Opus or WebM. ``ffmpeg`` then mixes every audio track, each delayed to its place, into
 one Opus stream, and for a video recording lays every camera and screen out in a grid (one tile
-per published video track, black before it starts and after it ends). Every tool runs as its own
-process at niceness 10, ffmpeg with ``threads`` threads: the event loop only waits.
+per published video track, black before it starts and after it ends), each tile labelled with
+its publisher's name. Every tool runs as its own process at niceness 10, ffmpeg with
+``threads`` threads: the event loop only waits.
+
+**Names on tiles.** ``raw/names.json`` (written by the meeting side: Janus feed id → display
+name) names each tile. A name never enters the filter string: it is written to a file of its
+own (``label-N.txt``, read by ``drawtext`` with ``expansion=none``, so ``%{…}`` is not
+evaluated either), and the filter names that file relatively, ffmpeg running in the work folder.
+Control characters are dropped and a long name is cut to fit (``…``); right-to-left scripts are
+shaped by FriBiDi (Debian's ffmpeg has it); the font is DejaVu Sans (Latin, Greek, Cyrillic,
+Arabic, Hebrew; emoji show as boxes).
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -31,6 +41,8 @@ CANVAS: Final = (960, 540)
 FRAME_RATE: Final = 15
 AUDIO_MEDIA_TYPE: Final = "audio/ogg"
 VIDEO_MEDIA_TYPE: Final = "video/webm"
+NAMES_FILE: Final = "names.json"
+LABEL_CHARS: Final = 40
 _JANUS_NAME: Final = re.compile(r"-user-(?P<feed>\d+)-\d+-(?:audio|video)-(?P<mindex>\d+)\.mjr$")
 
 
@@ -67,7 +79,7 @@ class Processed:
     size_bytes: int
 
 
-async def _run(*command: str, timeout: float) -> bytes:
+async def _run(*command: str, timeout: float, cwd: Path | None = None) -> bytes:
     """Run one tool at low priority; return its standard output, or raise with its error."""
     process = await asyncio.create_subprocess_exec(
         "nice",
@@ -77,6 +89,7 @@ async def _run(*command: str, timeout: float) -> bytes:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        cwd=cwd,
     )
     try:
         async with asyncio.timeout(timeout):
@@ -150,6 +163,41 @@ def grid(tiles: int, canvas: tuple[int, int] = CANVAS) -> list[tuple[int, int, i
     return [((i % columns) * width, (i // columns) * height, width, height) for i in range(tiles)]
 
 
+def tile_label(name: str, limit: int = LABEL_CHARS) -> str:
+    """A name as its tile shows it: control and format characters dropped (no line breaks,
+    no bidirectional overrides), spaces collapsed, at most ``limit`` characters (``…`` when
+    cut)."""
+    kept = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    text = " ".join(kept.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def read_names(raw: Path) -> dict[str, str]:
+    """Feed id → display name from ``raw/names.json``; nothing when it is missing or not a
+    JSON object of strings (a tile then has no label rather than processing failing)."""
+    try:
+        names = json.loads((raw / NAMES_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(names, dict):
+        return {}
+    return {str(k): v for k, v in names.items() if isinstance(v, str) and tile_label(v)}
+
+
+def write_labels(
+    video: Sequence[Converted], names: Mapping[str, str], work: Path
+) -> dict[str, str]:
+    """One ``label-N.txt`` per named tile in ``work``; tile → that file's name (relative)."""
+    files: dict[str, str] = {}
+    for tile in sorted({c.track.tile for c in video}):
+        name = names.get(tile.split("-")[0])
+        if name and tile_label(name):
+            file = f"label-{len(files)}.txt"
+            (work / file).write_text(tile_label(name), "utf-8")
+            files[tile] = file
+    return files
+
+
 def mix_command(
     audio: Sequence[Converted],
     video: Sequence[Converted],
@@ -158,9 +206,13 @@ def mix_command(
     threads: int,
     *,
     with_video: bool,
+    labels: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The ffmpeg command that mixes ``audio`` (and, ``with_video``, lays ``video`` out in a
-    grid) into ``target``: WebM (VP8 + Opus) with video, Ogg Opus without."""
+    grid) into ``target``: WebM (VP8 + Opus) with video, Ogg Opus without. ``labels`` maps a
+    tile to the file holding its label (relative to where ffmpeg runs: see
+    :func:`write_labels`)."""
+    labels = labels or {}
     inputs: list[str] = []
     filters: list[str] = []
     for index, track in enumerate(audio):
@@ -170,9 +222,9 @@ def mix_command(
         filters.append(
             f"[{index}:a]aresample=48000:async=1:first_pts=0,adelay=delays={delay}:all=1[a{index}]"
         )
-    labels = "".join(f"[a{i}]" for i in range(len(audio)))
+    mixed = "".join(f"[a{i}]" for i in range(len(audio)))
     filters.append(
-        f"{labels}amix=inputs={len(audio)}:duration=longest:normalize=0,"
+        f"{mixed}amix=inputs={len(audio)}:duration=longest:normalize=0,"
         f"apad=whole_dur={total_s:.3f}[aout]"
     )
     maps = ["-map", "[aout]"]
@@ -189,10 +241,21 @@ def mix_command(
             # rebuilding the whole graph then would lose the other tiles: scale copes instead.
             inputs += ["-reinit_filter", "0", "-i", str(track.path)]
             x, y, width, height = places[track.track.tile]
+            label = labels.get(track.track.tile)
+            if label is not None and not re.fullmatch(r"label-\d+\.txt", label):
+                raise ValueError(f"unsafe label file name {label!r}")
+            size = max(12, height // 14)
+            text = (
+                f",drawtext=font=DejaVu Sans:textfile={label}:expansion=none:fontsize={size}"
+                f":fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={size // 3}"
+                f":x={size // 2}:y=h-th-{size}"
+                if label
+                else ""
+            )
             filters.append(
                 f"[{index}:v]setpts=PTS-STARTPTS+{track.offset_s:.3f}/TB,"
                 f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1[v{number}]"
+                f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1{text}[v{number}]"
             )
             filters.append(
                 f"[base{number}][v{number}]overlay={x}:{y}:eof_action=pass[base{number + 1}]"
@@ -252,6 +315,10 @@ async def process(
     time zero, so that a moment of the meeting (a transcript's turn) is found in it by
     subtracting the recording's start. Without it, or when a track's first packet is dated
     earlier (Janus's clock behind the server's), the first packet is time zero."""
+    # ffmpeg runs in ``work`` (its label files are named relatively): every path is absolute.
+    raw, work, target_base = await asyncio.to_thread(
+        lambda: (raw.absolute(), work.absolute(), target_base.absolute())
+    )
     await asyncio.to_thread(work.mkdir, exist_ok=True)  # not its parent: it may be deleted
     files = await asyncio.to_thread(lambda: sorted(raw.glob("*.mjr")))
     tracks = [t for t in [await read_track(m) for m in files] if t]
@@ -269,9 +336,11 @@ async def process(
     target = target_base.with_suffix(".webm" if video else ".ogg")
     partial = target.with_name(target.name + ".part")
     timeout = max(600.0, total * 10)
-    command = mix_command(audio, pictures, partial, total, threads, with_video=video)
+    names = await asyncio.to_thread(read_names, raw)
+    labels = await asyncio.to_thread(write_labels, pictures, names, work) if video else {}
+    command = mix_command(audio, pictures, partial, total, threads, with_video=video, labels=labels)
     try:
-        await _run(*command, timeout=timeout)
+        await _run(*command, timeout=timeout, cwd=work)
     except BaseException:
         await asyncio.to_thread(partial.unlink, missing_ok=True)
         raise

@@ -15,6 +15,7 @@ stop go to the audit trail.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,7 @@ from visio.audit import AuditTrail
 from visio.media.engine import MediaUnavailableError
 from visio.media.janus.client import JanusError
 from visio.ratelimit import TokenBucket
-from visio.recording import Recordings
+from visio.recording import Recordings, processing
 from visio.rooms import policy
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import ProtocolError, RecordingInfo, RecordingState
@@ -66,6 +67,14 @@ class RecordingSlot:
     starts: TokenBucket = field(
         default_factory=lambda: TokenBucket(STARTS_PER_SECOND, STARTS_BURST)
     )
+    names: dict[int, str] = field(default_factory=dict)
+    """Janus feed id → display name of everyone present while it records: the names on the
+    composite video's tiles (written to ``raw/names.json`` when it stops)."""
+
+    def present(self, participant: Participant) -> None:
+        """Someone joined: their tile will carry their name if they publish."""
+        if self.current is not None:
+            self.names[participant.feed_id] = participant.name
 
     def info(self) -> RecordingInfo:
         live = self.current
@@ -140,6 +149,7 @@ class RoomRecorder:
             slot.limit = asyncio.get_running_loop().call_later(
                 self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
             )
+            slot.names = {p.feed_id: p.name for p in room.participants.values()}
         logger.info("room %s: %s started recording %s", room.slug, moderator.id, recording.id)
         await self._moderator_audit.record(
             "room.recording_started",
@@ -205,6 +215,7 @@ class RoomRecorder:
             slot.limit = asyncio.get_running_loop().call_later(
                 self._max_seconds, lambda: self._background.spawn(self._limit_reached(room))
             )
+            slot.names = {p.feed_id: p.name for p in room.participants.values()}
         logger.info(
             "room %s: recording %s continues %s on Janus %s",
             room.slug,
@@ -277,8 +288,21 @@ class RoomRecorder:
                     # Janus closes the files when it destroys the room or goes away.
                     logger.warning("room %s: Janus did not stop recording: %s", room.slug, exc)
             room.broadcast(RecordingState(active=False))
+            names = {**slot.names, **{p.feed_id: p.name for p in room.participants.values()}}
+            await self._write_names(room, live.recording_id, names)
             await self._recordings.finish(live.recording_id)
             return live.recording_id
+
+    async def _write_names(self, room: Room, recording_id: str, names: dict[int, str]) -> None:
+        """``raw/names.json`` for the tiles' labels; a failure costs only the labels."""
+        path = self._recordings.raw_folder(recording_id) / processing.NAMES_FILE
+        body = json.dumps({str(feed): name for feed, name in names.items()}, ensure_ascii=False)
+        try:
+            await asyncio.to_thread(path.write_text, body, "utf-8")
+        except OSError as exc:
+            logger.warning(
+                "room %s: names of recording %s not written: %s", room.slug, recording_id, exc
+            )
 
     def close(self) -> None:
         self._background.cancel_all()

@@ -237,6 +237,7 @@ class RoomService:
         if displaced is not None:
             self._displace(room, displaced)
         room.participants[participant.id] = participant
+        room.recording.present(participant)
         announced = False
         try:
             changed = _settle_moderators(room)

@@ -67,6 +67,8 @@ export const CloseCode = {
   serverShutdown: 1011,
   /** The room moved to another app server (or this one stops): reconnect at once, to any. */
   serviceRestart: 1012,
+  /** The servers cannot place the room yet (their shared state is away): reconnect with backoff. */
+  tryAgainLater: 1013,
   /** After a fatal `error` frame. */
   fatalError: 4000,
 } as const;
