@@ -105,6 +105,10 @@ def test_connection_test_says_direct_udp_then_relay_over_tcp_when_udp_is_blocked
         assert profile.processes(), "the browser is not in the profile's cgroup"
         screenshot(page, "connection-test-udp-blocked.png", full_page=True)
 
+        # The same result in French, at phone width.
+        page.get_by_role("button", name=re.compile("Passer en français")).click()
+        expect(page.get_by_test_id("connection-test-path")).to_have_text("Par le relais, en TCP")
+        expect(page.locator('[data-advice="udp-blocked"]')).to_contain_text("bloque l\u2019UDP")
         page.set_viewport_size(PHONE)
         page.get_by_test_id("connection-test").scroll_into_view_if_needed()
         screenshot(page, "connection-test-udp-blocked-phone.png", full_page=True)
