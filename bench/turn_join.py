@@ -1,6 +1,7 @@
 """Join time through locked-down networks: page load → first remote video frame painted, for a
-newcomer whose browser reaches Janus directly, only through TURN over UDP, or only through TURN
-over TLS on 443 (issue 11). Side by side, medians and p90s; joins alternate between the
+newcomer whose browser reaches Janus directly, only through TURN over UDP, only through TURN
+over TLS on 443, or only through an HTTP proxy that tunnels to 443 (TURN over TLS inside its
+CONNECT tunnel; tinyproxy, as in tests/e2e/test_turn_ui.py) (issue 11). Side by side, medians and p90s; joins alternate between the
 profiles so that the machine's changing load weighs on each the same.
 
 Run inside the media network namespace (as root), holding the browser lock:
@@ -28,6 +29,7 @@ from tests.e2e.browser import MEDIA_ARGS, Participants, write_tone
 from tests.e2e.network_profile import NetworkProfile
 from tests.support import in_media_namespace, start_server
 from tests.turn.coturn import TURN_ADDRESS, TURN_PORT, TURNS_PORT, start_coturn
+from tests.turn.proxy import start_proxy
 
 from bench.meeting import AUTO_JOIN_JS, JOIN_MARKS_JS, quantiles
 
@@ -44,36 +46,47 @@ SUBSCRIBER_PATH_JS = """async () => {
 def bench(joins: int, folder: Path) -> dict[str, dict[str, Any]]:
     coturn = start_coturn(folder / "coturn")
     server = start_server(folder / "visio", **coturn.settings)
+    proxy = start_proxy(folder / "proxy")
     app = urlsplit(server.url)
     assert app.hostname and app.port
+    direct = f"{app.hostname}:{app.port}"
     tones = {"alice": write_tone(folder / "alice.wav", 440.0)}
     figures: dict[str, list[float]] = {}
     paths: dict[str, set[str]] = {}
     with sync_playwright() as playwright, NetworkProfile(folder) as profile:
         crowd = Participants(playwright, tones)
-        profiles: dict[str, tuple[Callable[[], None], str]] = {
-            "direct": (profile.clear, "host"),
-            "TURN UDP": (lambda: profile.udp_only_to(TURN_ADDRESS, TURN_PORT), "relay/udp"),
+        # label -> (network profile, expected path, whether the browser uses the proxy)
+        profiles: dict[str, tuple[Callable[[], None], str, bool]] = {
+            "direct": (profile.clear, "host", False),
+            "TURN UDP": (lambda: profile.udp_only_to(TURN_ADDRESS, TURN_PORT), "relay/udp", False),
             "TURN TLS 443": (
                 lambda: profile.allow_only((TURN_ADDRESS, TURNS_PORT), (app.hostname, app.port)),
                 "relay/tls",
+                False,
+            ),
+            "proxy 443": (
+                lambda: profile.allow_only((proxy.host, proxy.port), (app.hostname, app.port)),
+                "relay/tls",
+                True,
             ),
         }
-        newcomer: Browser | None = None
+        newcomers: dict[bool, Browser] = {}
         try:
             slug = server.create_room()
             crowd.join(server.url, slug, "Alice")
-            newcomer = playwright.chromium.launch(
-                executable_path=str(profile.launcher),
-                args=[*MEDIA_ARGS, "--ignore-certificate-errors"],
-            )
+            args = [*MEDIA_ARGS, "--ignore-certificate-errors"]
+            for proxied in (False, True):
+                newcomers[proxied] = playwright.chromium.launch(
+                    executable_path=str(profile.launcher),
+                    args=[*args, *proxy.chromium_args(direct)] if proxied else args,
+                )
             labels = list(profiles)
             for round_ in range(joins):
                 for label in labels if round_ % 2 == 0 else reversed(labels):
                     profile.clear()
-                    apply, expected = profiles[label]
+                    apply, expected, proxied = profiles[label]
                     apply()
-                    context = newcomer.new_context()
+                    context = newcomers[proxied].new_context()
                     context.add_init_script(AUTO_JOIN_JS)
                     page = context.new_page()
                     page.goto(f"{server.url}/{slug}")
@@ -88,10 +101,11 @@ def bench(joins: int, folder: Path) -> dict[str, dict[str, Any]]:
                     profile.clear()
                     time.sleep(0.5)  # the leaver's media torn down before the next join
         finally:
-            if newcomer is not None:
+            for newcomer in newcomers.values():
                 newcomer.close()
             crowd.close()
             server.stop()
+            proxy.stop()
             coturn.stop()
     return {
         label: {**quantiles(values), "path": ",".join(sorted(paths[label]))}

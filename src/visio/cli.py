@@ -234,6 +234,18 @@ def cmd_check(settings: Settings, _: argparse.Namespace) -> int:
         report(True, f"recordings folder {recordings} is writable")
     except OSError as exc:
         report(False, f"recordings folder {recordings}: {exc}", "set VISIO_RECORDINGS_DIR")
+    if settings.object_store_configured:
+        from visio.storage.objects import ObjectStore, ObjectStoreError
+
+        try:
+            report(True, "object storage: " + asyncio.run(ObjectStore(settings).check()))
+        except ObjectStoreError as exc:
+            report(
+                False,
+                f"object storage: {exc}",
+                "check VISIO_OBJECT_STORE_ENDPOINT, _BUCKET (it must exist), _REGION, the access "
+                "key and secret, and _PATH_STYLE",
+            )
     if settings.speech_embedded_workers:
         from visio.speech.settings import SpeechWorkerSettings
 

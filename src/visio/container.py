@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -61,10 +62,14 @@ from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.ready import RecordsReady
 from visio.transcripts.store import TranscriptStore
 from visio.turn.credentials import TurnCredentials
+from visio.turn.usage import TurnUsage, TurnUsageCollector, parse_stats_url
 from visio.webhooks import WebhookService
 from visio.webhooks.service import WebhookAdministration
 from visio.webhooks.signing import SecretBox
 from visio.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from visio.recording.copies import ObjectCopies
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +191,13 @@ class Container:
             self.audit,
         )
         self.metrics = Metrics(self.snapshot)
+        self.turn_usage: TurnUsage | None = None
+        if settings.turn_stats_redis_url is not None:
+            self.turn_usage = TurnUsage(
+                parse_stats_url(settings.turn_stats_redis_url.get_secret_value()),
+                settings.turn_realm,
+            )
+            self.metrics.registry.register(TurnUsageCollector(self.turn_usage))
         self.rate_limits = RateLimits(
             LimitCounters(
                 cluster_redis.connect(settings), self.metrics.rate_limit_storage_errors.inc
@@ -243,6 +255,21 @@ class Container:
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
+        self.object_copies: ObjectCopies | None = None
+        if settings.object_store_configured:
+            # Imported only then: boto3 takes half a second to import.
+            from visio.recording.copies import ObjectCopies
+            from visio.storage.objects import ObjectStore
+
+            self.object_copies = ObjectCopies(
+                settings, ObjectStore(settings), self.recordings, self.transcripts, self.audit
+            )
+            self.recordings.copies = self.object_copies
+            self.transcript_library.copies = self.object_copies
+            self.recordings.on_ready(self.object_copies.recording_ready)
+            self.room_service.transcription.ready_listeners.append(
+                self.object_copies.transcript_ready
+            )
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
             own_janus_load = self.janus.load
@@ -348,6 +375,8 @@ class Container:
             )
         if self.cluster is not None:
             await self.cluster.start()
+        if self.turn_usage is not None:
+            await self.turn_usage.start()
         await self.janus.start()
         try:
             await self.janus.wait_ready(timeout=10)
@@ -379,6 +408,8 @@ class Container:
                 )
                 if transcripts:
                     logger.info("purged %d transcripts past their retention", transcripts)
+                if self.object_copies is not None:
+                    await self._sweep_object_copies(self.object_copies)
                 deliveries = await self.webhooks.purge()
                 if deliveries:
                     logger.info("purged %d webhook deliveries past their retention", deliveries)
@@ -388,6 +419,19 @@ class Container:
             except Exception:
                 logger.exception("housekeeping failed; trying again in an hour")
             await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+
+    async def _sweep_object_copies(self, copies: ObjectCopies) -> None:
+        """Delete the copies of what is gone (the transcripts just purged) and copy what has
+        none; a store that cannot be reached is tried again in an hour."""
+        from visio.storage.objects import ObjectStoreError
+
+        try:
+            deleted, copied = await copies.sweep()
+        except ObjectStoreError as exc:
+            logger.error("object storage sweep failed (%s); trying again in an hour", exc)
+            return
+        if deleted or copied:
+            logger.info("object storage: %d stale objects deleted, %d copies made", deleted, copied)
 
     async def stop(self) -> None:
         for task in (
@@ -404,8 +448,12 @@ class Container:
             await worker.stop()
         if self.cluster is not None:
             await self.cluster.stop()
+        if self.turn_usage is not None:
+            await self.turn_usage.stop()
         await self.room_service.close()
         self.recordings.close()
+        if self.object_copies is not None:
+            self.object_copies.close()
         await self.webhooks.stop()
         await self.janus.stop()
         if self.janus_process is not None:

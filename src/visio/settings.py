@@ -249,6 +249,10 @@ class Settings(BaseSettings):
     URL and peer connection, and again on ICE restarts)."""
     turn_total_quota: int = Field(default=3000, ge=1, le=1_000_000)
     """Relays coturn holds at once in all."""
+    turn_stats_redis_url: SecretStr | None = None
+    """A Redis where coturn publishes its allocations and traffic (coturn's ``redis-statsdb``),
+    ``redis://[:password@]host[:port][/db]``: ``visio turn-config`` points coturn at it and
+    ``/metrics`` shows TURN usage (visio.turn.usage). Unset: no TURN usage metrics."""
 
     # Mail (src/visio/mail): invitations and notices through the operator's SMTP server.
     smtp_host: str | None = None
@@ -445,6 +449,16 @@ class Settings(BaseSettings):
             for item in value:
                 parse_turn_url(item)  # raises ValueError saying what is wrong
         return value
+
+    @field_validator("turn_stats_redis_url")
+    @classmethod
+    def _check_turn_stats_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from visio.turn.usage import parse_stats_url
+
+        parse_stats_url(value.get_secret_value())  # never echoes the URL (it may hold a password)
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("turn_listening_ips", "turn_peer_ips", mode="before")
     @classmethod
@@ -712,6 +726,102 @@ class Settings(BaseSettings):
             return None
         decode_resume_secret(value.get_secret_value())  # the error never echoes the value
         return value
+
+    # Copies in S3-compatible object storage (src/visio/storage/objects.py): finished
+    # recordings and transcript exports; deleted with them.
+    object_store_endpoint: str | None = None
+    """The store's address, ``https://s3.example.gouv.fr`` (or ``http://`` on a closed
+    network). Unset with a bucket set: AWS S3 in ``VISIO_OBJECT_STORE_REGION``."""
+    object_store_bucket: str | None = None
+    """The bucket copies go to (it must exist). Unset: no copies, local files only."""
+    object_store_region: str = "us-east-1"
+    object_store_access_key: SecretStr | None = None
+    object_store_secret_key: SecretStr | None = None
+    """Credentials (both or neither; neither: boto3's own, e.g. an instance role)."""
+    object_store_path_style: bool = True
+    """Address buckets as ``endpoint/bucket/key`` (what self-hosted stores expect); off:
+    ``bucket.endpoint/key``."""
+    object_store_verify_tls: bool = True
+    """Check the store's TLS certificate (turn off only on a closed test network)."""
+    object_store_ca_file: Path | None = None
+    """A PEM file of the authorities to trust for the store's certificate."""
+    object_store_prefix: str = "visio/"
+    """Keys start with this (several installations can share a bucket)."""
+    object_store_part_size_mb: int = Field(default=8, ge=5, le=5120)
+    """Files this large or larger go up in parts of this size (multipart upload)."""
+    object_store_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    object_store_retry_attempts: int = Field(default=6, ge=1, le=50)
+    """Attempts to copy one file before leaving it to the hourly sweep (the local file stays)."""
+    object_store_retry_initial_s: float = Field(default=5.0, gt=0, le=3600)
+    """The first wait after a failed copy; each next one doubles, up to the maximum."""
+    object_store_retry_maximum_s: float = Field(default=900.0, gt=0, le=86400)
+    """The longest wait between two attempts (15 minutes)."""
+
+    @field_validator("object_store_endpoint")
+    @classmethod
+    def _check_object_store_endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        # The messages never echo the value: a mistyped one may hold a credential.
+        scheme, separator, rest = value.strip().partition("://")
+        host = rest.split("/", 1)[0]
+        if not separator or scheme.lower() not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL (https://s3.example.gouv.fr)")
+        if "@" in host:
+            raise ValueError(
+                "must not hold credentials: set VISIO_OBJECT_STORE_ACCESS_KEY and "
+                "VISIO_OBJECT_STORE_SECRET_KEY"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
+            raise ValueError("must be http(s)://host[:port] with a valid host name")
+        if rest[len(host) :].strip("/") or "?" in rest or "#" in rest:
+            raise ValueError("must be only http(s)://host[:port], without a path or query")
+        return f"{scheme.lower()}://{host}"
+
+    @field_validator("object_store_bucket")
+    @classmethod
+    def _check_object_store_bucket(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", value.strip()):
+            raise ValueError(
+                "must be an S3 bucket name: 3 to 63 lowercase letters, digits, '.' or '-'"
+            )
+        return value.strip()
+
+    @field_validator("object_store_region")
+    @classmethod
+    def _check_object_store_region(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9\-_]{1,64}", value):
+            raise ValueError("must be a region name such as us-east-1 or fr-par")
+        return value
+
+    @field_validator("object_store_prefix")
+    @classmethod
+    def _check_object_store_prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"([A-Za-z0-9_.\-]+/)*", value) or ".." in value:
+            raise ValueError("must be empty or folder names each ending in '/' (visio/)")
+        return value
+
+    @model_validator(mode="after")
+    def _object_store_settings_agree(self) -> Settings:
+        if self.object_store_endpoint is not None and self.object_store_bucket is None:
+            raise ValueError(
+                "VISIO_OBJECT_STORE_BUCKET is required with VISIO_OBJECT_STORE_ENDPOINT"
+            )
+        if (self.object_store_access_key is None) != (self.object_store_secret_key is None):
+            raise ValueError(
+                "VISIO_OBJECT_STORE_ACCESS_KEY and VISIO_OBJECT_STORE_SECRET_KEY go together"
+            )
+        if self.object_store_ca_file is not None and not self.object_store_ca_file.is_file():
+            raise ValueError(
+                f"VISIO_OBJECT_STORE_CA_FILE {self.object_store_ca_file} is not a file"
+            )
+        return self
+
+    @property
+    def object_store_configured(self) -> bool:
+        return self.object_store_bucket is not None
 
 
 def decode_resume_secret(value: str) -> bytes:

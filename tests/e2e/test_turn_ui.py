@@ -1,6 +1,7 @@
 """Meetings through locked-down networks (issue 11): three people whose browsers may not use UDP,
-or may only open TCP to port 443 of the TURN server, see and hear each other through Visio's
-coturn, and the connection indicator says the media goes through a relay.
+or may only open TCP to port 443 of the TURN server, or may only reach an HTTP proxy that tunnels
+to port 443, see and hear each other through Visio's coturn, and the connection indicator says
+the media goes through a relay.
 
 Every browser runs in one cgroup held to the network profile by nftables (`network_profile`);
 coturn (configured by `visio.turn.coturn`) and Janus are outside it. Each test prints the
@@ -22,6 +23,7 @@ from playwright.sync_api import Browser, Playwright, expect
 from tests.e2e.browser import MEDIA_ARGS, Participant, Participants
 from tests.e2e.network_cut import unavailable_reason
 from tests.e2e.network_profile import NetworkProfile
+from tests.redis_server import start_redis
 from tests.support import RunningServer, start_server, wait_until
 from tests.turn.coturn import (
     TURN_ADDRESS,
@@ -30,6 +32,7 @@ from tests.turn.coturn import (
     coturn_unavailable,
     start_coturn,
 )
+from tests.turn.proxy import RunningProxy, proxy_unavailable, start_proxy
 
 TONES = {"Alice": 440.0, "Bob": 660.0, "Carol": 990.0}
 
@@ -61,9 +64,12 @@ def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCoturn]:
     reason = coturn_unavailable()
     if reason:
         pytest.fail(reason)
-    running = start_coturn(tmp_path_factory.mktemp("coturn"))
+    # coturn publishes its usage there, for the server's /metrics (visio.turn.usage).
+    redis = start_redis(tmp_path_factory.mktemp("turn-stats-redis"))
+    running = start_coturn(tmp_path_factory.mktemp("coturn"), stats_redis_url=redis.url)
     yield running
     running.stop()
+    redis.stop()
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +79,16 @@ def turn_server(
     server = start_server(tmp_path_factory.mktemp("visio-turn"), **coturn.settings)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[RunningProxy]:
+    reason = proxy_unavailable()
+    if reason:
+        pytest.fail(reason)
+    running = start_proxy(tmp_path / "proxy")
+    yield running
+    running.stop()
 
 
 @pytest.fixture
@@ -119,10 +135,24 @@ def _relayed_paths(person: Participant, protocol: str) -> dict[str, Any]:
     )
 
 
+RELAYED = 'visio_turn_relayed_bytes_total{direction="out",side="peers"}'
+"""Bytes coturn's relays sent on to Janus, as /metrics reports them."""
+
+
+def _turn_usage(server: RunningServer) -> dict[str, float]:
+    """The server's visio_turn_* figures taken from coturn (not its own minted credentials)."""
+    return {
+        row.split()[0]: float(row.split()[-1])
+        for row in server.metrics().splitlines()
+        if row.startswith("visio_turn_") and not row.startswith("visio_turn_credentials")
+    }
+
+
 def _meeting_through_relay(
     crowd: LockedDownParticipants, server: RunningServer, protocol: str, args: list[str]
 ) -> None:
     slug = server.create_room()
+    before = _turn_usage(server)
     people = [crowd.join(server.url, slug, name, args=args) for name in TONES]
     for person in people:
         for other in people:
@@ -145,6 +175,18 @@ def _meeting_through_relay(
         '[data-testid="tile"][data-local="true"] [data-testid="connection-quality"]'
     )
     expect(own).to_have_attribute("aria-label", re.compile(re.escape(label)))
+    # coturn's own account (redis-statsdb): the relays of this meeting, and media through them.
+    wait_until(
+        lambda: (
+            _turn_usage(server)["visio_turn_allocations"] >= 2 * len(people)
+            and _turn_usage(server)[RELAYED] > before[RELAYED]
+        ),
+        timeout=30,
+        message=lambda: f"coturn's usage in /metrics: {_turn_usage(server)}",
+    )
+    usage = _turn_usage(server)
+    print(f"coturn's usage in /metrics: {usage}")
+    assert usage["visio_turn_statistics_ignored_total"] == 0, "messages Visio could not read"
     # And the browsers told the server (media.path): /metrics counts the relayed paths.
     for target in ("publisher", "subscriber"):
         line = (
@@ -196,3 +238,31 @@ def test_turn_only_tcp_443_meeting_goes_through_turn_over_tls(
         _meeting_through_relay(crowd, turn_server, "tls", TURNS_ARGS)
     finally:
         crowd.close()
+
+
+def test_turn_only_proxy_meeting_goes_through_turn_over_tls_tunnel(
+    turn_server: RunningServer,
+    playwright: Playwright,
+    tones: dict[str, Path],
+    profile: NetworkProfile,
+    proxy: RunningProxy,
+) -> None:
+    """The browsers' only way out is an HTTP proxy that opens CONNECT tunnels to port 443
+    (tinyproxy, ``ConnectPort 443``): Chromium tunnels TURN over TLS through it, and three people
+    see and hear each other. Visio's web server stays reachable directly (the test serves it on
+    a plain port the proxy would refuse; in production it is on 443 like the TURN server)."""
+    app = urlsplit(turn_server.url)
+    assert app.hostname and app.port
+    profile.allow_only((proxy.host, proxy.port), (app.hostname, app.port))
+    args = [*TURNS_ARGS, *proxy.chromium_args(direct=f"{app.hostname}:{app.port}")]
+    crowd = LockedDownParticipants(playwright, tones, profile)
+    try:
+        _meeting_through_relay(crowd, turn_server, "tls", args)
+    finally:
+        crowd.close()
+    to_turn = [target for target in proxy.connects() if target.startswith(f"{TURN_ADDRESS}:")]
+    print(
+        f"\nCONNECT requests to the TURN server: {to_turn}; ports refused: {proxy.refused_ports()}"
+    )
+    assert f"{TURN_ADDRESS}:{TURNS_PORT}" in to_turn, proxy.log()[-3000:]
+    assert TURNS_PORT not in proxy.refused_ports()

@@ -64,9 +64,10 @@ def coturn_unavailable() -> str | None:
     return None
 
 
-def start_coturn(folder: Path) -> RunningCoturn:
+def start_coturn(folder: Path, stats_redis_url: str | None = None) -> RunningCoturn:
     """Write turnserver.conf with ``visio.turn.coturn`` (a fresh secret, a certificate from a
-    throwaway CA), start coturn and wait until it opens a relay for a minted credential."""
+    throwaway CA), start coturn and wait until it opens a relay for a minted credential.
+    ``stats_redis_url``: where coturn publishes its statistics (VISIO_TURN_STATS_REDIS_URL)."""
     folder.mkdir(parents=True, exist_ok=True)
     authority = trustme.CA()
     certificate = authority.issue_cert(TURN_ADDRESS)
@@ -86,6 +87,8 @@ def start_coturn(folder: Path) -> RunningCoturn:
         "turn_listening_ips": TURN_ADDRESS,
         "turn_peer_ips": TURN_ADDRESS,
     }
+    if stats_redis_url:
+        values["turn_stats_redis_url"] = stats_redis_url
     settings: Settings = load_settings(**values)
     config = folder / "turnserver.conf"
     write_turnserver_conf(settings, config)

@@ -72,6 +72,7 @@ def test_turn_visio_check_opens_a_relay_on_each_url(coturn: RunningCoturn) -> No
     check = _visio_check(coturn, coturn.secret)
     for url in TURN_URLS:
         assert f"ok   TURN {url}: relay opened at ('127.0.0.2'," in check.stdout, check.stdout
+    assert "ok   TURN statistics: Redis at 127.0.0.1:" in check.stdout, check.stdout
     assert coturn.secret not in check.stdout + check.stderr
 
 

@@ -6,11 +6,14 @@ answered as if it did not exist."""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel
 
 from visio.auth.dependencies import RecordingsReader, RequiredSession, origin_of
@@ -22,9 +25,12 @@ from visio.recording.store import RecordingKind, RecordingStatus, StoredRecordin
 from visio.rooms import policy
 from visio.rooms.rest import RoomSlug
 
+_SINGLE_RANGE = re.compile(r"bytes=(\d{1,15}-\d{0,15}|-\d{1,15})")
+
 RecordingId = Annotated[str, Path(max_length=48, pattern=ID_PATTERN)]
 
 router = APIRouter(prefix="/api/v1", tags=["recordings"])
+logger = logging.getLogger(__name__)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorReply, "description": "not signed in, or an unknown API token"},
@@ -113,30 +119,86 @@ async def get_recording(
 @router.get(
     "/recordings/{recording_id}/media",
     response_class=FileResponse,
-    responses={**_ERRORS, 206: {"description": "the part of the file the Range header asked"}},
+    responses={
+        **_ERRORS,
+        206: {"description": "the part of the file the Range header asked"},
+        409: {"model": ErrorReply, "description": "the recording is not ready"},
+        410: {"model": ErrorReply, "description": "its file is gone and there is no copy"},
+        416: {"model": ErrorReply, "description": "the Range lies outside the file"},
+        503: {"model": ErrorReply, "description": "the object store cannot be read now"},
+    },
 )
 async def recording_media(
     recording_id: RecordingId,
     request: Request,
     session: RecordingsReader,
     download: Annotated[Literal["0", "1"], Query()] = "0",
-) -> FileResponse:
+) -> Response:
     """The recording's file, for a player (HTTP Range lets it seek) or, with ``download=1``,
     to save (``Content-Disposition: attachment``)."""
     container = _container(request)
     recording = await _readable(container, session.user, recording_id)
-    path = container.recordings.media_path(recording)
-    if path is None or recording.media_type is None:
+    if recording.status != "ready" or recording.media_type is None:
         raise ApiProblem(
             409, "recording_not_ready", f"this recording is {recording.status}, not ready"
         )
+    path = container.recordings.media_path(recording)
     day = recording.started_at.strftime("%Y-%m-%d-%H%M")
-    return FileResponse(
-        path,
+    disposition = "attachment" if download == "1" else "inline"
+    if path is not None:
+        return FileResponse(
+            path,
+            media_type=recording.media_type,
+            filename=f"visio-{recording.room_slug}-{day}{path.suffix}",
+            content_disposition_type=disposition,
+            headers={"Cache-Control": "private, no-store"},
+        )
+    suffix = FilePath(recording.file_path or "").suffix
+    return await _from_object_store(
+        container, recording, request, f"visio-{recording.room_slug}-{day}{suffix}", disposition
+    )
+
+
+async def _from_object_store(
+    container: Container,
+    recording: StoredRecording,
+    request: Request,
+    filename: str,
+    disposition: str,
+) -> StreamingResponse:
+    """The recording's copy in object storage, streamed through Visio (the file is not on
+    this server): the store stays on its private network, Visio's access rules and headers
+    apply, and a player's single ``Range`` is passed on so that it can seek."""
+    # Imported here: boto3 takes half a second to import, and most servers never need it.
+    from visio.storage.objects import ObjectStoreError, RangeNotSatisfiable
+
+    copies = container.object_copies
+    if copies is None:
+        raise ApiProblem(410, "recording_file_missing", "this recording's file is missing")
+    asked = request.headers.get("range")
+    byte_range = asked if asked and _SINGLE_RANGE.fullmatch(asked.strip()) else None
+    try:
+        read = await copies.read_recording(recording, byte_range)
+    except RangeNotSatisfiable:
+        raise ApiProblem(416, "range_not_satisfiable", "that range is outside the file") from None
+    except ObjectStoreError as exc:
+        logger.error("recording %s: reading its copy failed: %s", recording.id, exc)
+        raise ApiProblem(
+            503, "recording_unavailable", "the recording cannot be read now; try again later"
+        ) from None
+    headers = {
+        "Cache-Control": "private, no-store",
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(read.content_length),
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+    }
+    if read.content_range is not None:
+        headers["Content-Range"] = read.content_range
+    return StreamingResponse(
+        read.chunks,
+        status_code=206 if read.content_range is not None else 200,
         media_type=recording.media_type,
-        filename=f"visio-{recording.room_slug}-{day}{path.suffix}",
-        content_disposition_type="attachment" if download == "1" else "inline",
-        headers={"Cache-Control": "private, no-store"},
+        headers=headers,
     )
 
 

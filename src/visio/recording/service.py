@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from visio.audit import AuditTrail, Origin
 from visio.recording import processing
@@ -63,6 +63,13 @@ class RecordingReady:
 ReadyListener = Callable[[RecordingReady], Awaitable[None]]
 
 
+class RecordingCopies(Protocol):
+    """Copies of recordings kept elsewhere (:class:`visio.recording.copies.ObjectCopies`)."""
+
+    async def remove_recording(self, recording_id: str) -> dict[str, Any]:
+        """Delete a recording's copies; return what happened, for the audit event."""
+
+
 class Recordings:
     """Creates, finishes, processes, expires and deletes recordings."""
 
@@ -79,6 +86,8 @@ class Recordings:
         self._pending = 0
         self.claims: RecordingClaims = OneServer()
         """Which unfinished recordings are this server's to finish (several app servers)."""
+        self.copies: RecordingCopies | None = None
+        """Copies in object storage, deleted with the recording (when configured)."""
 
     # ---- files -------------------------------------------------------------------------------
 
@@ -260,8 +269,8 @@ class Recordings:
         actor: str | None = None,
         reason: str = "deleted",
     ) -> None:
-        """Delete the recording's files (raw and processed) and row; the audit trail keeps who
-        did (or that retention did)."""
+        """Delete the recording's files (raw and processed), its copies in object storage and
+        its row; the audit trail keeps who did (or that retention did)."""
         # The row first: processing that runs meanwhile then sees it gone and cleans up after.
         await self.store.delete(recording.id)
         await _remove(self.folder(recording.id))
@@ -271,6 +280,8 @@ class Recordings:
             "started_at": recording.started_at.isoformat(),
             "reason": reason,
         }
+        if self.copies is not None:
+            details.update(await self.copies.remove_recording(recording.id))
         await self._audit.record(
             "recording.deleted",
             "success",

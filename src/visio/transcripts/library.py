@@ -4,7 +4,7 @@ downloads) recorded in the audit trail."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from visio.audit import AuditTrail, Origin
 from visio.auth.users import User
@@ -15,6 +15,13 @@ from visio.rooms.administration import RoomAdministration
 from visio.settings import Settings
 from visio.transcripts import exports
 from visio.transcripts.store import SearchHit, StoredTranscript, StoredTurn, TranscriptStore
+
+
+class TranscriptCopies(Protocol):
+    """Copies of transcripts kept elsewhere (:class:`visio.recording.copies.ObjectCopies`)."""
+
+    async def remove_transcript(self, transcript_id: int) -> dict[str, Any]:
+        """Delete a transcript's copies; return what happened, for the audit event."""
 
 
 class TranscriptLibrary:
@@ -31,6 +38,8 @@ class TranscriptLibrary:
         self._store = store
         self._rooms = rooms
         self._audit = audit
+        self.copies: TranscriptCopies | None = None
+        """Copies of the exports in object storage, deleted with the transcript."""
 
     async def _allow(
         self,
@@ -106,7 +115,8 @@ class TranscriptLibrary:
         return transcript, exports.export(transcript, turns, format)
 
     async def delete(self, user: User, transcript_id: int, origin: Origin) -> None:
-        """Delete a transcript before it expires: its turns and search entries go with it."""
+        """Delete a transcript before it expires: its turns, search entries and copies in
+        object storage go with it."""
         transcript = await self._transcript(transcript_id)
         room = await self._rooms.find(transcript.room_slug)
         actor = await self._rooms.actor(user, room)
@@ -123,6 +133,7 @@ class TranscriptLibrary:
                 409, "transcript_active", "this meeting is still being transcribed; stop it first"
             )
         await self._store.delete(transcript_id)
+        copies = {} if self.copies is None else await self.copies.remove_transcript(transcript_id)
         await self._audit.record(
             "transcript.deleted",
             "success",
@@ -130,7 +141,7 @@ class TranscriptLibrary:
             actor_user_id=user.id,
             actor=user.audit_label,
             target=room.slug,
-            details={"transcript": transcript_id, "turns": transcript.turn_count},
+            details={"transcript": transcript_id, "turns": transcript.turn_count, **copies},
         )
 
     async def search(self, user: User, query: str) -> list[SearchHit]:

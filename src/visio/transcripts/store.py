@@ -215,6 +215,16 @@ class TranscriptStore:
             )
             return [_turn(r) for r in records]
 
+    async def finished_ids(self) -> list[int]:
+        """The ids of every transcript no longer being written (complete or interrupted)."""
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(TranscriptRecord.id)
+                .where(TranscriptRecord.status != "active")
+                .order_by(TranscriptRecord.id)
+            )
+            return list(ids)
+
     async def delete(self, transcript_id: int) -> bool:
         """Delete a transcript, its turns and their search entries; return whether it existed."""
         async with self._sessions() as session, session.begin():

@@ -9,11 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import redis
+
 from visio.settings import Settings
 from visio.turn.coturn import TurnConfigError, render_turnserver_conf, write_turnserver_conf
 from visio.turn.credentials import mint
 from visio.turn.probe import AllocateResult, allocate
 from visio.turn.urls import TurnUrl, parse_turn_url
+from visio.turn.usage import StatsDb, parse_stats_url
 
 
 def cmd_turn_config(settings: Settings, output: str) -> int:
@@ -60,3 +63,29 @@ def check_turn(settings: Settings, report: Callable[[bool, str, str], None]) -> 
                 else "is coturn running and reachable there (firewall, DNS, certificate)?"
             )
             report(False, f"TURN {url.url}: {result.problem}", fix)
+    if settings.turn_stats_redis_url is not None:
+        check_statistics(parse_stats_url(settings.turn_stats_redis_url.get_secret_value()), report)
+
+
+def check_statistics(stats: StatsDb, report: Callable[[bool, str, str], None]) -> None:
+    """``visio check``: the Redis coturn publishes its statistics on answers."""
+    where = f"TURN statistics: Redis at {stats.host}:{stats.port}/{stats.db}"
+    client = redis.Redis(
+        host=stats.host,
+        port=stats.port,
+        db=stats.db,
+        password=stats.password,
+        socket_timeout=3,
+        socket_connect_timeout=3,
+    )
+    try:
+        client.ping()
+        report(True, f"{where} answers", "")
+    except redis.RedisError as exc:
+        report(
+            False,
+            f"{where}: {exc}",
+            "check VISIO_TURN_STATS_REDIS_URL; coturn and every app server must reach it",
+        )
+    finally:
+        client.close()

@@ -6,7 +6,8 @@ that allow nothing else); relays only to public addresses and to the media serve
 (``denied-peer-ip`` covers the private, loopback, link-local and reserved ranges, so a TURN
 credential cannot reach the operator's internal network); no CLI (coturn's telnet console), no
 multicast peers, no TCP relays, per-credential and total quotas; logs to stdout (journald under
-systemd) without passwords.
+systemd) without passwords; with ``VISIO_TURN_STATS_REDIS_URL``, publishes its allocations and
+traffic on that Redis for Visio's ``/metrics`` (``redis-statsdb``, see ``usage``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from pathlib import Path
 
 from visio.settings import Settings
+from visio.turn.usage import parse_stats_url
 
 DENIED_PEER_RANGES = (
     "0.0.0.0-0.255.255.255",
@@ -100,6 +102,10 @@ def render_turnserver_conf(settings: Settings) -> str:
         "simple-log",
         "new-log-timestamp",
     ]
+    if settings.turn_stats_redis_url is not None:
+        # Allocations and traffic, published on Redis for Visio's /metrics (visio.turn.usage).
+        stats = parse_stats_url(settings.turn_stats_redis_url.get_secret_value())
+        lines.append(f'redis-statsdb="{stats.coturn_connection_string()}"')
     peers = [ipaddress.ip_address(ip) for ip in settings.turn_peer_ips]
     if any(peer.is_loopback for peer in peers):
         lines.append("allow-loopback-peers")  # the media server on this machine (tests)
