@@ -230,6 +230,9 @@ class Container:
             rate=self.rate_limits.limit("meeting_changes", CHANGES_PER_MINUTE),
         )
         self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
+        self.connection_test_rate = self.rate_limits.limit(
+            "connection_tests", settings.rate_limit_connection_tests_per_minute
+        )
         self._mail_sending: asyncio.Task[None] | None = None
         self.replies = ReplyReader(
             settings, self.meetings.repository, self.audit, self.metrics.registry

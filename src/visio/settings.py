@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     rate_limit_refusals_audited_per_minute: int = Field(default=30, ge=1, le=100_000)
     """Refused requests (bad API tokens, failed sign-ins) recorded per client address per
     minute; the rest are refused all the same, without a record."""
+    rate_limit_connection_tests_per_minute: int = Field(default=30, ge=1, le=100_000)
+    """Pre-join connection tests one client address may start per minute (each mints a TURN
+    credential of its own); a whole office behind one address shares it."""
 
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     """Largest HTTP request body accepted, on every route (larger: 413 before it is read)."""
