@@ -30,6 +30,7 @@ def weekly_meeting(
     count: int = 5,
     room_url: str = "https://visio.example.gouv.fr/abc-defg-hij",
     method: str | None = "REQUEST",
+    status: str | None = None,
 ) -> str:
     """A weekly 10:00-11:00 (Paris time) meeting from ``first_day``, ``count`` times: from
     13 October 2026 it crosses the end of summer time (25 October)."""
@@ -51,6 +52,7 @@ def weekly_meeting(
         f"URL:{room_url}",
         "ORGANIZER;CN=Alice:mailto:alice@example.gouv.fr",
         "ATTENDEE;CN=Bob;RSVP=TRUE:mailto:bob@example.gouv.fr",
+        *([f"STATUS:{status}"] if status else []),
         "END:VEVENT",
         "END:VCALENDAR",
     ]

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,7 +22,7 @@ from tests.calendars.events import weekly_meeting
 from tests.calendars.radicale import USERS, RadicaleServer
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.rooms.people import Browser
-from tests.support import RunningServer
+from tests.support import RunningServer, free_port
 
 Server = tuple[RunningServer, TestProvider]
 
@@ -165,7 +167,9 @@ def test_api_my_meetings_lists_visio_meetings_from_the_calendar(
         assert {m["room"] for m in meetings} == {"abc-defg-hij"}
         assert all(m["time_zone"] == "Europe/Paris" for m in meetings)
         assert all("T10:00:00+0" in m["start"] for m in meetings)
-        everything = jean.http.get("/api/v1/me/calendar/meetings", params={"days": 14, "all": "true"})
+        everything = jean.http.get(
+            "/api/v1/me/calendar/meetings", params={"days": 14, "all": "true"}
+        )
         assert "Dentiste" in [m["summary"] for m in everything.json()["meetings"]]
         assert jean.http.get("/api/v1/me/calendar/meetings", params={"days": 0}).status_code == 422
         assert jean.http.get("/api/v1/me/calendar/meetings", params={"days": 63}).status_code == 422
@@ -337,3 +341,170 @@ def test_api_calendar_any_unicode_is_refused_or_stored_never_an_error(
                 }
 
         exercise()
+
+
+def _schedule(browser: Browser, title: str, start: datetime, **extra: object) -> dict[str, Any]:
+    body = {
+        "title": title,
+        "start": start.strftime("%Y-%m-%dT%H:%M"),
+        "time_zone": "Europe/Paris",
+        "duration_minutes": 30,
+        "attendees": [{"email": "anne.martin@example.fr"}],
+        **extra,
+    }
+    created = browser.http.post("/api/v1/meetings", json=body)
+    assert created.status_code == 201, created.text
+    meeting: dict[str, Any] = created.json()
+    return meeting
+
+
+def _paris_tomorrow(hour: int) -> datetime:
+    tomorrow = datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=1)
+    return tomorrow.replace(hour=hour, minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def test_api_my_meetings_merges_visio_and_the_calendar_once_each(
+    calendar_server: Server, radicale: RadicaleServer
+) -> None:
+    """My meetings (/me/agenda): Visio's meetings and the calendar's events that link to a
+    room, recurrences expanded, the meeting Visio wrote into the calendar listed once (same
+    UID), cancelled ones marked, other events left out, soonest first, in the zone asked."""
+    url = radicale.make_calendar("alice", "jean-agenda")
+    day_after = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%d")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y%m%d")
+    _put_event(
+        radicale,
+        url,
+        "weekly@elsewhere",
+        weekly_meeting("weekly@elsewhere", first_day=tomorrow, count=2, method=None),
+    )
+    _put_event(
+        radicale,
+        url,
+        "called-off@elsewhere",
+        weekly_meeting(
+            "called-off@elsewhere",
+            summary="Annulé ailleurs",
+            first_day=day_after,
+            count=1,
+            method=None,
+            status="CANCELLED",
+        ),
+    )
+    _put_event(
+        radicale,
+        url,
+        "dentist@elsewhere",
+        weekly_meeting(
+            "dentist@elsewhere",
+            summary="Dentiste",
+            first_day=tomorrow,
+            count=1,
+            room_url="https://dentiste.example.org/rdv",
+            method=None,
+        ),
+    )
+    zone = "Pacific/Auckland"
+    with _browser(calendar_server, "jean") as jean:
+        saved = jean.http.put(
+            "/api/v1/me/calendar",
+            json={"url": url, "username": "alice", "password": USERS["alice"]},
+        )
+        assert saved.status_code == 200, saved.text
+        daily = _schedule(
+            jean,
+            "Revue quotidienne",
+            _paris_tomorrow(9),
+            recurrence={"frequency": "daily", "count": 2},
+        )
+        dropped = _schedule(jean, "Réunion annulée", _paris_tomorrow(11))
+        assert jean.http.delete(f"/api/v1/meetings/{dropped['id']}").status_code == 204
+
+        listed = jean.http.get("/api/v1/me/agenda", params={"days": 14, "tz": zone})
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+    assert body["time_zone"] == zone and body["calendar"] == {
+        "status": "ok",
+        "reason": None,
+        "message": None,
+    }
+    meetings = body["meetings"]
+    seen = [(m["title"], m["source"], m["in_calendar"], m["cancelled"]) for m in meetings]
+    assert sorted(seen) == sorted(
+        [
+            ("Revue quotidienne", "visio", True, False),
+            ("Revue quotidienne", "visio", True, False),
+            ("Réunion annulée", "visio", False, True),
+            ("Point hebdo", "calendar", True, False),
+            ("Point hebdo", "calendar", True, False),
+            ("Annulé ailleurs", "calendar", True, True),
+        ]
+    ), seen
+    starts = [datetime.fromisoformat(m["start"]) for m in meetings]
+    assert starts == sorted(starts)
+    for meeting, start in zip(meetings, starts, strict=True):
+        assert start.utcoffset() == start.astimezone(ZoneInfo(zone)).utcoffset()
+        assert meeting["room"] and meeting["room_url"].endswith("/" + meeting["room"])
+    daily_rows = [m for m in meetings if m["title"] == "Revue quotidienne"]
+    assert {m["meeting_id"] for m in daily_rows} == {daily["id"]}
+    assert all(m["can_edit"] and m["recurring"] and m["invitees"] == 1 for m in daily_rows)
+    assert [
+        datetime.fromisoformat(m["start"]).astimezone(ZoneInfo("Europe/Paris")).hour
+        for m in daily_rows
+    ] == [9, 9]
+    assert {m["room"] for m in daily_rows} == {daily["room"]["slug"]}
+    (cancelled,) = [m for m in meetings if m["title"] == "Réunion annulée"]
+    assert cancelled["can_edit"] is False
+    weekly = [m for m in meetings if m["title"] == "Point hebdo"]
+    assert {m["room"] for m in weekly} == {"abc-defg-hij"}
+    assert all(m["meeting_id"] is None and m["recurring"] for m in weekly)
+
+
+def test_api_my_meetings_without_its_calendar_server_still_lists_visio_meetings(
+    calendar_server: Server,
+) -> None:
+    """The calendar server cannot be reached: My meetings still answers 200 with the meetings
+    scheduled in Visio, and says why the calendar's are missing."""
+    with _browser(calendar_server, "marie") as marie:
+        assert (
+            marie.http.put(
+                "/api/v1/me/calendar",
+                json={
+                    "url": f"http://127.0.0.1:{free_port()}/alice/gone/",
+                    "username": "alice",
+                    "password": USERS["alice"],
+                },
+            ).status_code
+            == 200
+        )
+        meeting = _schedule(marie, "Point sans agenda", _paris_tomorrow(14))
+        listed = marie.http.get("/api/v1/me/agenda", params={"tz": "Europe/Paris"})
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+    assert body["calendar"]["status"] == "failed"
+    assert body["calendar"]["reason"] == "unreachable"
+    assert "cannot reach the calendar server" in body["calendar"]["message"]
+    assert [(m["meeting_id"], m["source"]) for m in body["meetings"]] == [(meeting["id"], "visio")]
+
+
+def test_api_my_meetings_refuses_a_bad_zone_or_window(calendar_server: Server) -> None:
+    """An unknown zone or a window outside 1-366 days is a 422; a guest gets 401; without a
+    calendar the list says so (status none)."""
+    server, provider = calendar_server
+    with Browser(server, provider, None) as guest:
+        assert guest.http.get("/api/v1/me/agenda").status_code == 401
+    with _browser(calendar_server, "lucie") as lucie:
+        lucie.http.delete("/api/v1/me/calendar")
+        for params in (
+            {"tz": "Mars/Olympus"},
+            {"tz": "../etc/passwd"},
+            {"days": 0},
+            {"days": 367},
+            {"tz": "x" * 65},
+        ):
+            refused = lucie.http.get("/api/v1/me/agenda", params=params)
+            assert refused.status_code == 422, (params, refused.text)
+        alone = lucie.http.get("/api/v1/me/agenda")
+        assert alone.status_code == 200
+        assert alone.json()["calendar"]["status"] == "none"
+        assert alone.json()["time_zone"] == "UTC"

@@ -1,5 +1,7 @@
-"""'My calendar' (/meetings/calendar) in a real browser: connect one's calendar (a real Radicale), see a
-wrong password explained, then the upcoming Visio meetings read from the calendar."""
+"""'My calendar' (/meetings/calendar) and 'My meetings' (/meetings) in a real browser: connect one's
+calendar (a real Radicale), see a wrong password explained, then My meetings listing the calendar's
+Visio meetings with those scheduled in Visio (the one Visio wrote into the calendar once, a
+cancelled one marked), and still Visio's own with a notice when the calendar server is down."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.calendars.events import weekly_meeting
 from tests.calendars.radicale import USERS, RadicaleServer, start_radicale
@@ -40,6 +43,33 @@ def calendar_server(
         caldav_allow_private="true",
     ) as pair:
         yield pair
+
+
+def _schedule(
+    page: Page,
+    server: RunningServer,
+    csrf: str,
+    title: str,
+    hour: int,
+    recurrence: dict[str, object] | None,
+) -> str:
+    """Schedule a meeting in Visio tomorrow at ``hour`` (Paris) as the signed-in person."""
+    tomorrow = datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=1)
+    created = page.request.post(
+        f"{server.url}/api/v1/meetings",
+        headers={"X-CSRF-Token": csrf},
+        data={
+            "title": title,
+            "start": tomorrow.strftime(f"%Y-%m-%dT{hour:02d}:00"),
+            "time_zone": "Europe/Paris",
+            "duration_minutes": 30,
+            "recurrence": recurrence,
+            "attendees": [{"email": "anne.martin@example.fr"}],
+        },
+    )
+    assert created.status == 201, created.text()
+    meeting_id: str = created.json()["id"]
+    return meeting_id
 
 
 def test_my_meetings_connect_a_calendar_and_see_its_meetings(
@@ -77,8 +107,8 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     page.get_by_test_id("account-menu").click()
     page.get_by_role("link", name=re.compile(r"^(My calendar|Mon agenda)$")).click()
     page.wait_for_url(f"{server.url}/meetings/calendar")
-    upcoming = page.get_by_test_id("upcoming-meetings")
-    expect(upcoming).to_contain_text(re.compile(r"No calendar is connected|Aucun agenda"))
+    settings = page.get_by_test_id("calendar-settings")
+    expect(settings).to_contain_text(re.compile(r"Connect a calendar|Reliez un agenda"))
     violations["empty"] = axe_violations(page)
 
     # A wrong app password: the form says what to check, in the live status region.
@@ -91,29 +121,75 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     expect(status).to_have_attribute("aria-live", "polite")
     violations["refused"] = axe_violations(page)
 
-    # The right one: connected, and the meetings of the calendar are listed with a Join link.
+    # The right one: connected; its meetings are listed in My meetings, with Visio's own.
     page.get_by_test_id("calendar-password").fill(USERS["alice"])
     page.get_by_test_id("calendar-save").click()
     expect(status).to_contain_text(re.compile(r"Connected|Connecté"))
     expect(page.get_by_test_id("calendar-password")).to_have_value("")
-    meetings = page.get_by_test_id("meeting")
-    expect(meetings).to_have_count(2)
-    expect(meetings.first).to_contain_text("Comité de suivi <b>hebdo</b>")  # text, not markup
-    assert page.locator("[data-testid=meeting] b").count() == 0
-    expect(meetings.first.get_by_role("link")).to_have_attribute("href", "/abc-defg-hij")
     assert USERS["alice"] not in page.content()
-    screenshot(page, "my-calendar.png", full_page=True)
+    csrf = page.request.get(f"{server.url}/api/v1/me").json()["csrf_token"]
+    daily = _schedule(
+        page, server, csrf, "Revue quotidienne", 9, {"frequency": "daily", "count": 2}
+    )
+    dropped = _schedule(page, server, csrf, "Réunion annulée", 11, None)
+    cancelled = page.request.delete(
+        f"{server.url}/api/v1/meetings/{dropped}", headers={"X-CSRF-Token": csrf}
+    )
+    assert cancelled.status == 204
+    page.get_by_test_id("calendar-meetings-moved").get_by_role("link").click()
+    page.wait_for_url(f"{server.url}/meetings")
+    rows = page.get_by_test_id("occurrence")
+    # Visio's daily meeting is in the calendar too, and listed once per day all the same.
+    expect(rows).to_have_count(5)
+    listed = [
+        (row.get_attribute("data-source"), row.get_attribute("data-cancelled"))
+        for row in rows.all()
+    ]
+    assert sorted(listed) == sorted(
+        [("visio", "false")] * 2 + [("calendar", "false")] * 2 + [("visio", "true")]
+    )
+    starts = [str(row.get_attribute("data-start")) for row in rows.all()]
+    assert starts == sorted(starts, key=datetime.fromisoformat)
+    ours = page.locator(f"[data-testid=occurrence][data-meeting='{daily}']")
+    expect(ours).to_have_count(2)
+    expect(ours.first).to_contain_text(re.compile(r"In your calendar|Dans votre agenda"))
+    theirs = page.locator("[data-testid=occurrence][data-source=calendar]")
+    expect(theirs.first).to_contain_text("Comité de suivi <b>hebdo</b>")  # text, not markup
+    assert page.locator("[data-testid=occurrence] b").count() == 0
+    expect(theirs.first.get_by_test_id("occurrence-join")).to_have_attribute(
+        "href", "/abc-defg-hij"
+    )
+    gone = page.locator("[data-testid=occurrence][data-cancelled=true]")
+    expect(gone.get_by_test_id("occurrence-cancelled")).to_be_visible()
+    expect(gone.get_by_test_id("occurrence-join")).to_have_count(0)
+    screenshot(page, "my-meetings-merged.png", full_page=True)
     violations["listed"] = axe_violations(page)
 
     # In French, and at phone width, nothing overflows.
     page.get_by_role("button", name=re.compile(r"Passer en français")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon agenda")
-    expect(page.get_by_test_id("calendar-settings")).to_contain_text("Votre agenda")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes réunions")
     page.set_viewport_size({"width": 390, "height": 844})
-    expect(meetings).to_have_count(2)
+    expect(rows).to_have_count(5)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(page, "my-calendar-phone.png", full_page=True)
+    screenshot(page, "my-meetings-merged-phone.png", full_page=True)
     violations["phone, French"] = axe_violations(page)
+
+    # The calendar server goes away: Visio's meetings are still listed, with a notice.
+    page.set_viewport_size({"width": 1024, "height": 700})
+    radicale.stop()
+    try:
+        page.reload()
+        notice = page.get_by_test_id("calendar-notice")
+        expect(notice).to_contain_text("pas pu être lu")
+        expect(rows).to_have_count(3)
+        expect(page.locator("[data-testid=occurrence][data-source=calendar]")).to_have_count(0)
+        screenshot(page, "my-meetings-calendar-down.png", full_page=True)
+        violations["calendar down"] = axe_violations(page)
+    finally:
+        radicale.start()
+    notice.get_by_role("link").click()
+    page.wait_for_url(f"{server.url}/meetings/calendar")
+    expect(page.get_by_test_id("calendar-settings")).to_contain_text("Votre agenda")
 
     # Disconnecting asks first (Escape keeps it), then forgets it.
     page.get_by_test_id("calendar-disconnect").click()
@@ -122,11 +198,11 @@ def test_my_meetings_connect_a_calendar_and_see_its_meetings(
     violations["confirm"] = axe_violations(page)
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
-    expect(meetings).to_have_count(2)
+    expect(page.get_by_test_id("calendar-url")).to_have_value(url)
     page.get_by_test_id("calendar-disconnect").click()
     page.get_by_test_id("confirm").click()
-    expect(upcoming).to_contain_text("Aucun agenda")
     expect(page.get_by_test_id("calendar-url")).to_have_value("")
+    expect(page.get_by_test_id("calendar-settings")).to_contain_text("Reliez un agenda")
     # axe-core: no serious or critical violation in any of these states.
     problems = {where: found for where, found in violations.items() if found}
     assert problems == {}, json.dumps(problems, indent=1)

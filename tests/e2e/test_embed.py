@@ -5,7 +5,9 @@ frame a meeting at all."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from playwright.sync_api import ConsoleMessage, Frame, Locator, Page, expect
 
 from tests.e2e.browser import Participant, Participants, screenshot
 from tests.e2e.embedder import Site, reserve_site, serve_site
+from tests.e2e.firefox import Firefox
 from tests.support import RunningServer, start_server
 
 NAME = "Zoë Ångström"
@@ -220,3 +223,55 @@ def test_embed_library_and_bootstrap_are_served(
     assert f'<meta name="visio-embed-origins" content="{intranet.origin}" />' in page.text
     assert f"frame-ancestors {intranet.origin}" in page.headers["content-security-policy"]
     assert "x-frame-options" not in page.headers
+
+
+def test_embed_api_in_firefox_joins_mutes_and_leaves(
+    embed_server: RunningServer, intranet: Site
+) -> None:
+    """The same API in Debian's Firefox (driven over WebDriver BiDi, tests/e2e/firefox.py):
+    from the intranet's example page the meeting joins under the page's name (`ready`,
+    `joined`), mutes (`audioMutedChanged`) and leaves (`left`), and the room sees her come
+    and go."""
+    slug = embed_server.create_room()
+
+    def count() -> int:
+        room = httpx.get(f"{embed_server.url}/api/v1/rooms/{slug}", timeout=10).json()
+        return int(room["participant_count"])
+
+    firefox = Firefox()
+    try:
+        firefox.goto(intranet.example_url)
+        assert "Firefox/" in firefox.evaluate("navigator.userAgent")
+        firefox.evaluate(
+            f"""(() => {{
+              document.querySelector('#link').value = {json.dumps(f"{embed_server.url}/{slug}")};
+              document.querySelector('#name').value = {json.dumps(NAME)};
+              document.querySelector('#join').click();
+            }})()"""
+        )
+
+        def shown(kind: str) -> str:
+            return (
+                "Array.from(document.querySelectorAll('#events li[data-event=\"" + kind + "\"]'))"
+                ".map((item) => item.textContent).join('\\n')"
+            )
+
+        def log() -> str:
+            return str(firefox.evaluate("document.querySelector('#events').innerText"))
+
+        firefox.wait_for(shown("ready"), 60, log)
+        joined = firefox.wait_for(shown("joined"), 60, log)
+        assert '"participantId":"' in joined
+        assert count() == 1
+        firefox.wait_for("!document.querySelector('#mute').disabled", 30, log)
+        firefox.evaluate("document.querySelector('#mute').click()")
+        muted = firefox.wait_for(shown("audioMutedChanged"), 30, log)
+        assert muted == 'audioMutedChanged {"muted":true}'
+        firefox.evaluate("document.querySelector('#leave').click()")
+        firefox.wait_for(shown("left"), 30, log)
+        deadline = time.monotonic() + 30
+        while count() != 0:
+            assert time.monotonic() < deadline, "Zoë is still in the room"
+            time.sleep(0.1)
+    finally:
+        firefox.close()

@@ -163,14 +163,16 @@ def _schedule_change_and_cancel(
     rows = page.get_by_test_id("occurrence")
     expect(rows).to_have_count(0)  # in 2027: beyond the next 60 days
     expect(page.get_by_test_id("no-meetings")).to_be_visible()
+    expect(page.get_by_test_id("calendar-hint")).to_be_visible()  # no calendar connected
     page.route(
-        re.compile(r".*/api/v1/me/meetings\?days=60$"),
+        re.compile(r".*/api/v1/me/agenda\?days=60&tz=Europe%2FParis$"),
         lambda route: route.continue_(url=route.request.url.replace("days=60", "days=366")),
     )
     page.reload()
     expect(rows).to_have_count(3)
     for row in rows.all():
         expect(row).to_contain_text("10:00 \u2013 10:45")
+        expect(row.get_by_test_id("occurrence-source")).to_have_text("Planifiée dans Visio")
         expect(row.get_by_test_id("occurrence-title")).to_have_text(TITLE)
     expect(rows.first).to_contain_text("lundi 22 mars 2027")
     expect(rows.nth(1)).to_contain_text("lundi 29 mars 2027")
@@ -199,7 +201,8 @@ def _schedule_change_and_cancel(
     smtp.wait_for(4)
     assert smtp.to(ANNE)[1].message["Subject"] == f"Modifiée : {TITLE}"
 
-    # Cancel, after confirming: the list empties and the invitees get the cancellation.
+    # Cancel, after confirming: the occurrences stay listed, marked cancelled, without a join
+    # button, and the invitees get the cancellation.
     page.goto(f"{server.url}/meetings")
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("11:00 \u2013 11:45")
@@ -208,7 +211,10 @@ def _schedule_change_and_cancel(
     expect(dialog).to_contain_text("Chaque invité reçoit une annulation")
     dialog.get_by_role("button", name="Annuler la réunion").click()
     expect(page.get_by_test_id("meeting-notice")).to_contain_text("est annulée")
-    expect(page.get_by_test_id("no-meetings")).to_be_visible()
+    expect(page.locator("[data-testid=occurrence][data-cancelled=true]")).to_have_count(3)
+    expect(rows.first.get_by_test_id("occurrence-cancelled")).to_have_text("Annulée")
+    expect(page.get_by_test_id("occurrence-join")).to_have_count(0)
+    expect(page.get_by_test_id("occurrence-cancel")).to_have_count(0)
     smtp.wait_for(6)
     assert smtp.to(MARIE)[2].message["Subject"] == f"Annulée : {TITLE}"
     context.close()

@@ -5,7 +5,10 @@ message read is flagged seen and kept."""
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
+import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -13,9 +16,13 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar, Event, vCalAddress
+from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 
+from tests.oidc.provider import visio_with_provider
 from tests.replies.imap import PASSWORD, ImapServer
+from tests.rooms.people import Browser
+from tests.support import free_port, wait_until
 from visio.audit import AuditTrail
 from visio.rooms.repository import RoomRepository
 from visio.scheduling.recurrence import When
@@ -186,3 +193,67 @@ def test_a_wrong_password_is_refused_clearly(imap: ImapServer) -> None:
         open_mailbox(settings)
     assert wrong not in str(refused.value)
     open_mailbox(load_settings(**imap.settings())).logout()
+
+
+def _sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    return registry.get_sample_value(name, labels) or 0.0
+
+
+async def test_an_unreachable_mailbox_is_tried_again_later_and_later(
+    imap: ImapServer, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing listens at the mailbox's port: each failed poll is counted and logged, the
+    next one waits the poll interval (1 s), then twice that; cancelling stops the loop."""
+    registry = CollectorRegistry()
+    settings = load_settings(**{**imap.settings(), "imap_port": free_port()})
+    reader = ReplyReader(settings, world.meetings, world.audit, registry)
+    caplog.set_level(logging.WARNING, logger="visio.scheduling.replies")
+    polling = asyncio.create_task(reader.run_forever())
+    deadline = asyncio.get_running_loop().time() + 30
+    while _sample(registry, "visio_meeting_reply_polls_total", outcome="failed") < 2:
+        assert asyncio.get_running_loop().time() < deadline, caplog.text
+        assert not polling.done()
+        await asyncio.sleep(0.05)
+    polling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    waits = re.findall(r"\((\d+) in a row\).*next try in (\d+) s", caplog.text)
+    assert waits[:2] == [("1", "1"), ("2", "2")], caplog.text
+    assert _sample(registry, "visio_meeting_reply_polls_total", outcome="ok") == 0
+
+
+def test_a_running_server_reads_replies_by_itself(imap: ImapServer, tmp_path: Path) -> None:
+    """`visio serve` with VISIO_IMAP_*: an answer dropped into the mailbox reaches the meeting
+    without anyone asking, within a few poll intervals (1 s here), and /metrics counts it."""
+    settings = {key: str(value) for key, value in imap.settings().items()}
+    with visio_with_provider(tmp_path / "visio", **settings) as (server, provider):
+        with Browser(server, provider, "pierre") as pierre:
+            start = datetime.now(UTC) + timedelta(days=3)
+            created = pierre.http.post(
+                "/api/v1/meetings",
+                json={
+                    "title": "Point réponses",
+                    "start": start.strftime("%Y-%m-%dT10:00"),
+                    "time_zone": "Europe/Paris",
+                    "duration_minutes": 30,
+                    "attendees": [{"email": ANNE}, {"email": BOB}],
+                },
+            )
+            assert created.status_code == 201, created.text
+            meeting_id = created.json()["id"]
+            imap.append(reply(ANNE, "ACCEPTED", 0, uid=f"{meeting_id}@visio"))
+
+            def answers() -> dict[str, str]:
+                found = pierre.http.get(f"/api/v1/meetings/{meeting_id}").json()
+                return {a["email"]: a["partstat"] for a in found["attendees"]}
+
+            wait_until(
+                lambda: answers()[ANNE] == "ACCEPTED",
+                30,
+                lambda: f"not recorded: {answers()}\n{server.log()[-3000:]}",
+            )
+            assert answers()[BOB] == "NEEDS-ACTION"
+        metrics = server.metrics()
+    assert "visio_meeting_replies_recorded_total 1.0" in metrics
+    assert re.search(r'visio_meeting_reply_polls_total\{outcome="ok"\} [1-9]', metrics)
+    assert all(b"\\Seen" in item for item in imap.flags())

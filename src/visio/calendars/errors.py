@@ -22,6 +22,7 @@ CalendarFailure = Literal[
     "invalid_event",
     "server_error",
     "bad_response",
+    "rate_limited",
 ]
 
 TRANSIENT_FAILURES: frozenset[CalendarFailure] = frozenset(

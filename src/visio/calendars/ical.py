@@ -34,6 +34,8 @@ class Occurrence:
     """Which occurrence of a recurring event this is (its original start); None for a single
     event."""
     sequence: int
+    cancelled: bool = False
+    """``STATUS:CANCELLED``: the event (or this occurrence of it) will not take place."""
 
 
 def calendar_resource(uid: str, ics_text: str) -> bytes:
@@ -151,4 +153,5 @@ def _occurrence(component: Any, zone: Any, recurring: set[str]) -> Occurrence | 
         url=str(component["URL"]) if "URL" in component else None,
         recurrence_id=_as_datetime(recurrence.dt, zone) if recurrence is not None else None,
         sequence=int(component.get("SEQUENCE", 0)),
+        cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
     )

@@ -1,5 +1,6 @@
 """REST routes for a person's calendar: connect their own CalDAV calendar, test it, forget it,
-and list their upcoming meetings from it ("My meetings").
+list the events read from it, and "My meetings" (``/me/agenda``: Visio's meetings and the
+calendar's, merged).
 
 Browser sessions only (cookie and CSRF token, as every route without a token scope): an app
 password is not something an API token should be able to replace or read. The password is
@@ -19,11 +20,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from visio.auth.dependencies import RequiredSession, container_of, origin_of
 from visio.auth.sessions import Session
 from visio.calendars.addresses import MAX_URL_LENGTH, check_calendar_url
+from visio.calendars.agenda import AgendaEntry, room_of
 from visio.calendars.errors import CalendarError
-from visio.calendars.ical import Occurrence
 from visio.calendars.service import Calendars
+from visio.edge.urls import public_base_url
 from visio.errors import ApiProblem, ErrorReply
-from visio.rooms.slugs import SLUG_PATTERN
+from visio.scheduling.recurrence import ScheduleError, time_zone
 from visio.text import TextError, encodable, one_line, safe_for_output
 
 router = APIRouter(prefix="/api/v1/me", tags=["calendar"])
@@ -249,20 +251,6 @@ async def test_calendar(request: Request, session: RequiredSession) -> CalendarT
     )
 
 
-def _room_of(occurrence: Occurrence, public_url: str | None) -> str | None:
-    """The Visio room an occurrence's URL or location links to, if any."""
-    for link in (occurrence.url, occurrence.location):
-        if not link:
-            continue
-        for candidate in re.findall(r"https?://[^\s<>\"]+", link):
-            if public_url and not candidate.startswith(public_url.rstrip("/") + "/"):
-                continue
-            slug = urlsplit(str(candidate)).path.strip("/")
-            if SLUG_PATTERN.match(slug):
-                return slug
-    return None
-
-
 def _web_link(url: str | None) -> str | None:
     """An event's URL when it is an http(s) link of sensible length (never ``javascript:``)."""
     if url and len(url) <= MAX_URL_LENGTH and re.match(r"https?://", url, re.IGNORECASE):
@@ -294,7 +282,7 @@ async def my_meetings(
         raise ApiProblem(502, f"calendar_{exc.reason}", exc.message) from None
     meetings = []
     for occurrence in found:
-        room = _room_of(occurrence, str(public_url) if public_url else None)
+        room = room_of(occurrence, str(public_url) if public_url else None)
         if room is None and not everything:
             continue
         meetings.append(
@@ -314,3 +302,100 @@ async def my_meetings(
             )
         )
     return MeetingList(configured=account is not None, meetings=meetings)
+
+
+MAX_AGENDA_DAYS = 366
+
+
+class AgendaMeeting(BaseModel):
+    """One occurrence in "My meetings"."""
+
+    uid: str
+    title: str
+    start: datetime
+    """In the time zone asked for (``tz``), with its offset."""
+    end: datetime
+    all_day: bool
+    room: str | None
+    """The Visio room's code."""
+    room_url: str | None
+    source: Literal["visio", "calendar"]
+    """``visio``: scheduled in Visio; ``calendar``: read from your calendar only."""
+    in_calendar: bool
+    """Your calendar holds it too (a meeting found in both is listed once, matched by UID)."""
+    cancelled: bool
+    meeting_id: str | None
+    """The scheduled meeting's id (``source`` ``visio``), for ``/api/v1/meetings/{id}``."""
+    can_edit: bool
+    recurring: bool
+    organiser: str | None
+    invitees: int | None
+
+
+class AgendaCalendar(BaseModel):
+    """Whether your calendar was read: ``none`` (no calendar), ``ok``, or ``failed`` (then the
+    list holds Visio's meetings only, and ``reason``/``message`` say why)."""
+
+    status: Literal["none", "ok", "failed"]
+    reason: str | None = None
+    message: str | None = None
+
+
+class Agenda(BaseModel):
+    time_zone: str
+    calendar: AgendaCalendar
+    meetings: list[AgendaMeeting]
+
+
+def _agenda_meeting(entry: AgendaEntry, base_url: str) -> AgendaMeeting:
+    return AgendaMeeting(
+        uid=safe_for_output(entry.uid, max_length=255),
+        title=safe_for_output(entry.title, max_length=500),
+        start=entry.start,
+        end=entry.end,
+        all_day=entry.all_day,
+        room=entry.room,
+        room_url=f"{base_url}/{entry.room}" if entry.room else None,
+        source=entry.source,
+        in_calendar=entry.in_calendar,
+        cancelled=entry.cancelled,
+        meeting_id=entry.meeting_id,
+        can_edit=entry.can_edit,
+        recurring=entry.recurring,
+        organiser=entry.organiser,
+        invitees=entry.invitees,
+    )
+
+
+@router.get(
+    "/agenda",
+    response_model=Agenda,
+    responses={401: REFUSALS[401], 422: {"model": ErrorReply, "description": "bad tz or days"}},
+)
+async def my_agenda(
+    request: Request,
+    session: RequiredSession,
+    days: Annotated[int, Query(ge=1, le=MAX_AGENDA_DAYS)] = 60,
+    tz: Annotated[str, Query(max_length=64)] = "UTC",
+) -> Agenda:
+    """My meetings: the occurrences of the next ``days`` days of the meetings you organise or
+    are invited to in Visio and of the events of your calendar that link to a Visio room,
+    each once, soonest first, times in the IANA zone ``tz`` (cancelled ones marked). When
+    your calendar cannot be read, Visio's meetings are still listed and ``calendar`` says why."""
+    try:
+        zone = time_zone(tz)
+    except ScheduleError as exc:
+        raise ApiProblem(422, "invalid_time_zone", str(exc)) from None
+    container = container_of(request)
+    found = await container.agenda.upcoming(session.user, zone, days)
+    base = public_base_url(request, container.settings)
+    failure = found.failure
+    return Agenda(
+        time_zone=tz,
+        calendar=AgendaCalendar(
+            status=found.calendar,
+            reason=failure.reason if failure else None,
+            message=failure.message if failure else None,
+        ),
+        meetings=[_agenda_meeting(entry, base) for entry in found.entries],
+    )

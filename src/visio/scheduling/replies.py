@@ -28,8 +28,10 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 from icalendar import Calendar
+from prometheus_client import CollectorRegistry, Counter
 
 from visio.audit import AuditTrail
+from visio.backoff import Backoff
 from visio.scheduling.repository import MeetingRepository
 from visio.settings import Settings
 
@@ -133,13 +135,36 @@ def open_mailbox(s: Settings) -> imaplib.IMAP4:
     return client
 
 
+MAX_BACKOFF_SECONDS = 15 * 60.0
+"""The longest wait between two tries while the mailbox cannot be read."""
+
+
 class ReplyReader:
+    """Reads the replies mailbox: :meth:`poll_once` once, :meth:`run_forever` every
+    ``VISIO_IMAP_POLL_SECONDS`` (longer and longer while it fails), counted in
+    ``visio_meeting_reply_polls_total`` and ``visio_meeting_replies_recorded_total``."""
+
     def __init__(
-        self, settings: Settings, repository: MeetingRepository, audit: AuditTrail
+        self,
+        settings: Settings,
+        repository: MeetingRepository,
+        audit: AuditTrail,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self._settings = settings
         self._repository = repository
         self._audit = audit
+        self._polls = Counter(
+            "visio_meeting_reply_polls",
+            "Reads of the meeting replies mailbox (IMAP), by outcome (ok or failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self._recorded = Counter(
+            "visio_meeting_replies_recorded",
+            "Invitees' answers (iMIP REPLY) read from the mailbox that changed an attendance",
+            registry=registry,
+        )
 
     # ---- IMAP (blocking, run in a thread) ------------------------------------------------
 
@@ -212,13 +237,44 @@ class ReplyReader:
         return recorded
 
     async def run_forever(self) -> None:
+        """Poll until cancelled (the container cancels it on shutdown: a poll cut short
+        leaves its messages unseen, read again by the next start, and an answer recorded
+        twice changes nothing). A failed poll is tried again after the poll interval, then
+        twice as long each time up to :data:`MAX_BACKOFF_SECONDS`."""
+        interval = self._settings.imap_poll_seconds
+        backoff = Backoff(
+            initial=interval, maximum=max(interval, MAX_BACKOFF_SECONDS), jitter=0.1
+        )
+        failing = 0
         while True:
+            delay = interval
             try:
                 recorded = await self.poll_once()
+            except (OSError, imaplib.IMAP4.error) as exc:
+                failing += 1
+                delay = backoff.next_delay()
+                self._polls.labels("failed").inc()
+                logger.warning(
+                    "the replies mailbox %s on %s could not be read (%d in a row): %s; "
+                    "next try in %.0f s",
+                    self._settings.imap_mailbox,
+                    self._settings.imap_host,
+                    failing,
+                    exc,
+                    delay,
+                )
+            except Exception:
+                failing += 1
+                delay = backoff.next_delay()
+                self._polls.labels("failed").inc()
+                logger.exception("reading the replies mailbox failed; next try in %.0f s", delay)
+            else:
+                self._polls.labels("ok").inc()
+                self._recorded.inc(recorded)
+                if failing:
+                    logger.info("the replies mailbox is read again after %d failures", failing)
+                failing = 0
+                backoff.reset()
                 if recorded:
                     logger.info("recorded %d answers to meeting invitations", recorded)
-            except (OSError, imaplib.IMAP4.error) as exc:
-                logger.warning("the replies mailbox could not be read: %s", exc)
-            except Exception:
-                logger.exception("reading the replies mailbox failed")
-            await asyncio.sleep(self._settings.imap_poll_seconds)
+            await asyncio.sleep(delay)

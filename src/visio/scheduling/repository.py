@@ -255,9 +255,14 @@ class MeetingRepository:
             return meeting
 
     async def upcoming_for(
-        self, user_id: int, email: str | None, now: datetime
+        self,
+        user_id: int,
+        email: str | None,
+        now: datetime,
+        statuses: tuple[str, ...] = ("confirmed",),
     ) -> list[StoredMeeting]:
-        """Confirmed meetings not over yet that this person organises or is invited to."""
+        """Meetings not over yet (confirmed ones, or those of ``statuses``) that this person
+        organises or is invited to."""
         invited = (
             select(MeetingAttendeeRecord.meeting_id).where(
                 MeetingAttendeeRecord.email == email.lower()
@@ -274,7 +279,7 @@ class MeetingRepository:
                     select(ScheduledMeetingRecord)
                     .where(
                         condition,
-                        ScheduledMeetingRecord.status == "confirmed",
+                        ScheduledMeetingRecord.status.in_(statuses),
                         ScheduledMeetingRecord.ends_at > now,
                     )
                     .order_by(ScheduledMeetingRecord.id)

@@ -396,13 +396,17 @@ class MeetingScheduler:
             raise ApiProblem(404, "meeting_not_found", "there is no such scheduled meeting")
         return meeting, may_change
 
-    async def upcoming(self, user: User, days: int, limit: int = 100) -> list[UpcomingMeeting]:
+    async def upcoming(
+        self, user: User, days: int, limit: int = 100, *, cancelled: bool = False
+    ) -> list[UpcomingMeeting]:
         """Meetings this person organises or is invited to, with their occurrences in the next
-        ``days`` days (recurrences expanded in the meeting's zone), soonest first."""
+        ``days`` days (recurrences expanded in the meeting's zone), soonest first; with
+        ``cancelled``, the cancelled ones whose dates have not passed too."""
         now = utcnow()
         horizon = now + timedelta(days=days)
+        statuses = ("confirmed", "cancelled") if cancelled else ("confirmed",)
         found = []
-        for meeting in await self.repository.upcoming_for(user.id, user.email, now):
+        for meeting in await self.repository.upcoming_for(user.id, user.email, now, statuses):
             cal = calendar(self._event(meeting, "https://visio.invalid"), "REQUEST")
             occurrences = [
                 Occurrence(e.start, e.end)
@@ -410,7 +414,9 @@ class MeetingScheduler:
             ]
             if not occurrences:
                 continue
-            may_change = bool(await self._may_change(user, meeting))
+            may_change = meeting.status == "confirmed" and bool(
+                await self._may_change(user, meeting)
+            )
             found.append(
                 UpcomingMeeting(meeting, sorted(occurrences, key=lambda o: o.start), may_change)
             )

@@ -7,16 +7,8 @@ import { navigate } from '../ui/router';
 import { TopBar } from '../ui/TopBar';
 import '../ui/myRooms.css';
 import './calendar.css';
-import {
-  disconnectCalendar,
-  getCalendar,
-  listMeetings,
-  saveCalendar,
-  testCalendar,
-  type CalendarSettings,
-  type Meeting,
-} from './api';
-import { calendarFailureText, errorReason, meetingWhen } from './text';
+import { disconnectCalendar, getCalendar, saveCalendar, testCalendar, type CalendarSettings } from './api';
+import { calendarFailureText, errorReason } from './text';
 
 function goTo(path: string) {
   return (event: MouseEvent<HTMLAnchorElement>) => {
@@ -26,8 +18,8 @@ function goTo(path: string) {
   };
 }
 
-/** `/meetings/calendar`: the signed-in person's upcoming meetings, read from their calendar, and the
- * calendar they connect (CalDAV: its address, user name and an app password). */
+/** `/meetings/calendar`: the calendar the signed-in person connects (CalDAV: its address, user name and an
+ * app password); the meetings read from it are listed in "My meetings" (`/meetings`). */
 export function CalendarPage() {
   const { t } = useI18n();
   const { loading, me, providers } = useAuth();
@@ -66,7 +58,6 @@ export function CalendarPage() {
 
 function SignedIn({ csrf }: { csrf: string }) {
   const [settings, setSettings] = useState<CalendarSettings | null>(null);
-  const [version, setVersion] = useState(0);
   const { t } = useI18n();
   const [error, setError] = useState<string | null>(null);
 
@@ -77,7 +68,6 @@ function SignedIn({ csrf }: { csrf: string }) {
     } catch (failure) {
       setError(errorReason(failure));
     }
-    setVersion((v) => v + 1);
   }, []);
 
   useEffect(() => {
@@ -91,67 +81,15 @@ function SignedIn({ csrf }: { csrf: string }) {
           {calendarFailureText(t, error)}
         </p>
       )}
-      <UpcomingMeetings key={version} configured={settings ? settings.source !== null : null} />
+      <p className="my-rooms__muted my-rooms__intro" data-testid="calendar-meetings-moved">
+        {t.calendarMeetingsMoved}{' '}
+        <a href="/meetings" onClick={goTo('/meetings')}>
+          {t.myMeetings}
+        </a>
+        .
+      </p>
       {settings && <CalendarSettingsCard csrf={csrf} settings={settings} onChanged={reload} />}
     </>
-  );
-}
-
-function UpcomingMeetings({ configured }: { configured: boolean | null }) {
-  const { t, language } = useI18n();
-  const [meetings, setMeetings] = useState<Meeting[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const titleId = useId();
-
-  useEffect(() => {
-    if (!configured) return;
-    let current = true;
-    listMeetings()
-      .then((found) => current && setMeetings(found.meetings))
-      .catch((failure: unknown) => current && setError(errorReason(failure)));
-    return () => {
-      current = false;
-    };
-  }, [configured]);
-
-  return (
-    <section className="my-rooms__card" aria-labelledby={titleId} data-testid="upcoming-meetings">
-      <h2 className="my-rooms__heading" id={titleId}>
-        {t.upcomingMeetings}
-      </h2>
-      {configured === false ? (
-        <p className="my-rooms__muted">{t.noCalendarYet}</p>
-      ) : error ? (
-        <p className="form-error" role="alert" data-testid="meetings-error">
-          {calendarFailureText(t, error)}
-        </p>
-      ) : meetings === null ? (
-        <p className="my-rooms__muted" role="status">
-          {t.loading}
-        </p>
-      ) : meetings.length === 0 ? (
-        <p className="my-rooms__muted">{t.noUpcomingMeetings}</p>
-      ) : (
-        <ul className="calendar__meetings">
-          {meetings.map((meeting) => (
-            <li key={`${meeting.uid} ${meeting.start}`} className="calendar__meeting" data-testid="meeting">
-              <span className="calendar__when">{meetingWhen(meeting, language)}</span>
-              <span className="calendar__summary">{meeting.summary || t.untitledMeeting}</span>
-              {meeting.room && (
-                <a
-                  className="button button--secondary calendar__join"
-                  href={`/${meeting.room}`}
-                  onClick={goTo(`/${meeting.room}`)}
-                  aria-label={t.joinMeetingNamed(meeting.summary || t.untitledMeeting)}
-                >
-                  {t.join}
-                </a>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
   );
 }
 

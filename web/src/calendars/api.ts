@@ -1,4 +1,5 @@
-/** A person's calendar (CalDAV) and the meetings read from it (`/api/v1/me/calendar`, `/api/v1/me/calendar/meetings`). */
+/** A person's calendar (CalDAV) settings (`/api/v1/me/calendar`); the meetings read from it are listed in
+ * "My meetings" (`listAgenda` in ../scheduling/api). */
 import { request } from '../api/rooms';
 
 export type CalendarSource = 'personal' | 'deployment';
@@ -74,8 +75,4 @@ export function disconnectCalendar(csrf: string): Promise<unknown> {
 /** The server signs in to the calendar now; it takes up to the server's calendar timeout. */
 export function testCalendar(csrf: string): Promise<CalendarTest> {
   return request('/api/v1/me/calendar/test', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } }, 30_000);
-}
-
-export async function listMeetings(days = 14): Promise<{ configured: boolean; meetings: Meeting[] }> {
-  return request(`/api/v1/me/calendar/meetings?days=${days}`, { credentials: 'same-origin' }, 30_000);
 }

@@ -43,7 +43,11 @@ export function errorReason(error: unknown): string {
 }
 
 /** "Tue 13 Oct, 10:00 – 11:00" in the reader's language and time zone. */
-export function meetingWhen(meeting: Meeting, language: string, timeZone?: string): string {
+export function meetingWhen(
+  meeting: Pick<Meeting, 'start' | 'end' | 'all_day'>,
+  language: string,
+  timeZone?: string,
+): string {
   const start = new Date(meeting.start);
   const end = new Date(meeting.end);
   const day = new Intl.DateTimeFormat(language, { weekday: 'short', day: 'numeric', month: 'short', timeZone });

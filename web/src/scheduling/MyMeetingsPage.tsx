@@ -5,7 +5,8 @@ import { useAuth } from '../ui/AuthProvider';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { navigate } from '../ui/router';
 import { TopBar } from '../ui/TopBar';
-import { cancelMeeting, listMyMeetings, type Upcoming } from './api';
+import { calendarFailureText } from '../calendars/text';
+import { cancelMeeting, listAgenda, type Agenda, type AgendaMeeting } from './api';
 import { meetingErrorText } from './errors';
 import '../ui/myRooms.css';
 import './scheduling.css';
@@ -35,7 +36,8 @@ export function SignInCard({ returnTo }: { returnTo: string }) {
   );
 }
 
-/** `/meetings`: the meetings to come, each occurrence with its join link; edit and cancel. */
+/** `/meetings`: the meetings to come, Visio's and those of the person's calendar in one list, each
+ * occurrence with its join link; Visio's can be changed and cancelled. */
 export function MyMeetingsPage() {
   const { t } = useI18n();
   const { loading, me } = useAuth();
@@ -70,18 +72,23 @@ export function MyMeetingsPage() {
   );
 }
 
+/** The reader's own IANA zone (the server puts every time in it). */
+function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 function MeetingList({ csrf }: { csrf: string }) {
   const { t, language } = useI18n();
-  const [meetings, setMeetings] = useState<Upcoming[] | null>(null);
+  const [agenda, setAgenda] = useState<Agenda | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [cancelling, setCancelling] = useState<Upcoming | null>(null);
+  const [cancelling, setCancelling] = useState<AgendaMeeting | null>(null);
   const [notice, setNotice] = useState('');
   const headingId = useId();
   const locale = language === 'fr' ? 'fr-FR' : 'en-GB';
 
   const reload = useCallback(async () => {
     try {
-      setMeetings(await listMyMeetings());
+      setAgenda(await listAgenda(browserTimeZone()));
       setError(null);
     } catch (failure) {
       setError(meetingErrorText(t, failure));
@@ -92,25 +99,25 @@ function MeetingList({ csrf }: { csrf: string }) {
     void reload();
   }, [reload]);
 
-  const cancel = async (item: Upcoming) => {
+  const cancel = async (item: AgendaMeeting) => {
     setCancelling(null);
+    if (!item.meeting_id) return;
     try {
-      await cancelMeeting(csrf, item.meeting.id);
-      setNotice(t.meetingCancelledNotice(item.meeting.title));
+      await cancelMeeting(csrf, item.meeting_id);
+      setNotice(t.meetingCancelledNotice(item.title));
       await reload();
     } catch (failure) {
       setError(meetingErrorText(t, failure));
     }
   };
 
+  const timeZone = agenda?.time_zone;
   const day = (iso: string) =>
-    new Date(iso).toLocaleDateString(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-  const hour = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-
-  // Every occurrence on its own line, soonest first.
-  const rows = (meetings ?? [])
-    .flatMap((item) => item.occurrences.map((occurrence) => ({ item, occurrence })))
-    .sort((a, b) => Date.parse(a.occurrence.start) - Date.parse(b.occurrence.start));
+    new Date(iso).toLocaleDateString(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone });
+  const hour = (iso: string) => new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', timeZone });
+  // The server sends every occurrence once, soonest first.
+  const rows = agenda?.meetings ?? [];
+  const calendar = agenda?.calendar;
 
   return (
     <>
@@ -128,10 +135,26 @@ function MeetingList({ csrf }: { csrf: string }) {
           {error}
         </p>
       )}
+      {calendar?.status === 'failed' && (
+        <p className="schedule__calendar-notice" role="status" data-testid="calendar-notice">
+          {t.calendarNotRead(calendarFailureText(t, calendar.reason ?? 'unknown'))}{' '}
+          <a href="/meetings/calendar" onClick={goTo('/meetings/calendar')}>
+            {t.calendarSettingsLink}
+          </a>
+        </p>
+      )}
+      {calendar?.status === 'none' && (
+        <p className="my-rooms__small my-rooms__muted" data-testid="calendar-hint">
+          {t.calendarConnectHint}{' '}
+          <a href="/meetings/calendar" onClick={goTo('/meetings/calendar')}>
+            {t.calendarSettingsLink}
+          </a>
+        </p>
+      )}
       <h2 id={headingId} className="sr-only">
         {t.myMeetings}
       </h2>
-      {meetings === null ? (
+      {agenda === null ? (
         !error && (
           <p className="my-rooms__muted" role="status">
             {t.loading}
@@ -143,50 +166,63 @@ function MeetingList({ csrf }: { csrf: string }) {
         </p>
       ) : (
         <ul className="my-rooms__list" aria-labelledby={headingId}>
-          {rows.map(({ item, occurrence }) => {
-            const meeting = item.meeting;
-            const path = `/${encodeURIComponent(meeting.room.slug)}`;
+          {rows.map((item) => {
+            const title = item.title || t.untitledMeeting;
+            const path = item.room ? `/${encodeURIComponent(item.room)}` : null;
+            const editPath = item.meeting_id ? `/meetings/${item.meeting_id}/edit` : null;
             return (
               <li
-                key={`${meeting.id}-${occurrence.start}`}
-                className="my-rooms__room schedule__occurrence"
+                key={`${item.uid} ${item.start}`}
+                className={`my-rooms__room schedule__occurrence${item.cancelled ? ' schedule__occurrence--cancelled' : ''}`}
                 data-testid="occurrence"
-                data-meeting={meeting.id}
-                data-start={occurrence.start}
+                data-meeting={item.meeting_id ?? undefined}
+                data-uid={item.uid}
+                data-source={item.source}
+                data-cancelled={item.cancelled ? 'true' : 'false'}
+                data-start={item.start}
               >
                 <div className="my-rooms__room-head">
                   <div className="my-rooms__room-text">
                     <span className="schedule__when">
-                      <span className="schedule__day-name">{day(occurrence.start)}</span>
-                      <span>
-                        {hour(occurrence.start)} – {hour(occurrence.end)}
-                      </span>
+                      <span className="schedule__day-name">{day(item.start)}</span>
+                      <span>{item.all_day ? t.allDay : `${hour(item.start)} – ${hour(item.end)}`}</span>
                     </span>
                     <span className="my-rooms__room-name" data-testid="occurrence-title">
-                      {meeting.title}
+                      {title}
                     </span>
                     <span className="my-rooms__room-meta">
-                      <span className="my-rooms__small my-rooms__muted">{t.organisedBy(meeting.organiser_name)}</span>
-                      <span className="my-rooms__badge">{t.inviteesCount(meeting.attendees.length)}</span>
-                      {meeting.recurrence && <span className="my-rooms__badge">{t.repeats}</span>}
+                      {item.cancelled && (
+                        <span className="my-rooms__badge schedule__badge--cancelled" data-testid="occurrence-cancelled">
+                          {t.meetingCancelledBadge}
+                        </span>
+                      )}
+                      <span className="my-rooms__badge" data-testid="occurrence-source">
+                        {item.source === 'visio' ? t.sourceVisio : t.sourceCalendar}
+                      </span>
+                      {item.source === 'visio' && item.in_calendar && (
+                        <span className="my-rooms__badge">{t.alsoInCalendar}</span>
+                      )}
+                      {item.organiser && <span className="my-rooms__small my-rooms__muted">{t.organisedBy(item.organiser)}</span>}
+                      {item.invitees !== null && <span className="my-rooms__badge">{t.inviteesCount(item.invitees)}</span>}
+                      {item.recurring && <span className="my-rooms__badge">{t.repeats}</span>}
                     </span>
                   </div>
                   <div className="my-rooms__room-actions">
-                    {meeting.can_edit && (
+                    {item.can_edit && editPath && (
                       <>
                         <a
                           className="button button--text"
-                          href={`/meetings/${meeting.id}/edit`}
-                          aria-label={t.editMeetingFor(meeting.title)}
+                          href={editPath}
+                          aria-label={t.editMeetingFor(title)}
                           data-testid="occurrence-edit"
-                          onClick={goTo(`/meetings/${meeting.id}/edit`)}
+                          onClick={goTo(editPath)}
                         >
                           {t.change}
                         </a>
                         <button
                           type="button"
                           className="button button--text my-rooms__danger"
-                          aria-label={t.cancelMeetingFor(meeting.title)}
+                          aria-label={t.cancelMeetingFor(title)}
                           data-testid="occurrence-cancel"
                           onClick={() => setCancelling(item)}
                         >
@@ -194,15 +230,17 @@ function MeetingList({ csrf }: { csrf: string }) {
                         </button>
                       </>
                     )}
-                    <a
-                      className="button button--secondary"
-                      href={path}
-                      data-testid="occurrence-join"
-                      aria-label={t.joinScheduledMeeting(meeting.title)}
-                      onClick={goTo(path)}
-                    >
-                      {t.join}
-                    </a>
+                    {path && !item.cancelled && (
+                      <a
+                        className="button button--secondary"
+                        href={path}
+                        data-testid="occurrence-join"
+                        aria-label={t.joinScheduledMeeting(title)}
+                        onClick={goTo(path)}
+                      >
+                        {t.join}
+                      </a>
+                    )}
                   </div>
                 </div>
               </li>
@@ -213,7 +251,7 @@ function MeetingList({ csrf }: { csrf: string }) {
       {cancelling && (
         <ConfirmDialog
           title={t.cancelMeeting}
-          text={t.cancelMeetingConfirm(cancelling.meeting.title)}
+          text={t.cancelMeetingConfirm(cancelling.title)}
           confirmLabel={t.cancelMeeting}
           onConfirm={() => void cancel(cancelling)}
           onCancel={() => setCancelling(null)}

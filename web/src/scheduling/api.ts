@@ -48,9 +48,33 @@ export interface Meeting {
   can_edit: boolean;
 }
 
-export interface Upcoming {
-  meeting: Meeting;
-  occurrences: { start: string; end: string }[];
+/** One occurrence in "My meetings": scheduled in Visio, or read from the person's calendar. */
+export interface AgendaMeeting {
+  uid: string;
+  title: string;
+  /** In the zone asked for, with its offset. */
+  start: string;
+  end: string;
+  all_day: boolean;
+  room: string | null;
+  room_url: string | null;
+  source: 'visio' | 'calendar';
+  /** The person's calendar holds it too (listed once all the same). */
+  in_calendar: boolean;
+  cancelled: boolean;
+  /** The scheduled meeting's id (Visio's meetings only). */
+  meeting_id: string | null;
+  can_edit: boolean;
+  recurring: boolean;
+  organiser: string | null;
+  invitees: number | null;
+}
+
+export interface Agenda {
+  time_zone: string;
+  /** `failed`: the calendar could not be read (`reason`), only Visio's meetings are listed. */
+  calendar: { status: 'none' | 'ok' | 'failed'; reason: string | null; message: string | null };
+  meetings: AgendaMeeting[];
 }
 
 export interface PersonSuggestion {
@@ -88,9 +112,11 @@ export function getMeeting(id: string): Promise<Meeting> {
   return request(meetingPath(id), { credentials: 'same-origin' });
 }
 
-export async function listMyMeetings(days = 60): Promise<Upcoming[]> {
-  return (await request<{ meetings: Upcoming[] }>(`/api/v1/me/meetings?days=${days}`, { credentials: 'same-origin' }))
-    .meetings;
+/** "My meetings": Visio's and the calendar's, merged by the server, times in `timeZone`. The server
+ * may read the calendar server: it takes up to the server's calendar timeout. */
+export function listAgenda(timeZone: string, days = 60): Promise<Agenda> {
+  const query = new URLSearchParams({ days: String(days), tz: timeZone });
+  return request(`/api/v1/me/agenda?${query.toString()}`, { credentials: 'same-origin' }, 30_000);
 }
 
 export async function suggestPeople(query: string, signal?: AbortSignal): Promise<PersonSuggestion[]> {

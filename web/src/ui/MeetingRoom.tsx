@@ -313,7 +313,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       data-link-send={link.modes.send}
       style={{ '--caption-scale': captionScale } as CSSProperties}
     >
-      <ReconnectBanner status={status} onRejoin={() => session.reconnect()} />
+      <ReconnectBanner status={status} notice={state.serverNotice} onRejoin={() => session.reconnect()} />
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
       <FloatingReactionsContext.Provider value={experience.floating}>
