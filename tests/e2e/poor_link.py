@@ -148,6 +148,9 @@ class PoorLink(NetworkCut):
         if self._emulator.poll() is None:
             self._emulator.kill()
             self._emulator.wait()
+        for pipe in (self._emulator.stdin, self._emulator.stdout):
+            if pipe is not None:
+                pipe.close()
         super().close()
 
 
