@@ -347,3 +347,25 @@ def test_owner_renames_a_shared_device_speaker_and_exports_and_search_follow(
         and e["details"]["turns"] == 2
         for e in done
     )
+
+
+def test_a_shared_room_device_says_so_when_it_joins(
+    browsers: dict[str, Browser], guest: Browser
+) -> None:
+    """Chosen before joining, "several people use this microphone": the participant is a shared
+    device, as their own ``joined`` and everyone else's list say; others are not; a value that
+    is not a boolean is refused."""
+    pierre = browsers["pierre"]
+    slug = pierre.create_room(name="Salle 3")
+    room = pierre.socket(slug)
+    joined = room.join("Salle 3", shared_device=True)
+    assert joined["type"] == "joined" and joined["participant"]["shared_device"] is True
+    other = guest.socket(slug)
+    seen = other.join("Invité")
+    assert "shared_device" not in seen["participant"]
+    assert [p.get("shared_device") for p in seen["participants"]] == [True]
+    odd = guest.socket(slug)
+    assert odd.join("Bizarre", shared_device="yes")["type"] == "error"
+    odd.close()
+    room.close()
+    other.close()
