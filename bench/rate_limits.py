@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from redis.asyncio import Redis
 from tests.redis_server import start_redis
 
 from visio.cluster.redis import connect
@@ -37,6 +38,11 @@ def _figures(name: str, seconds: list[float]) -> str:
     )
 
 
+async def _close(client: Redis | None) -> None:
+    if client is not None:
+        await client.aclose()
+
+
 async def _round(limit: RateLimit, addresses: list[str], start: int, into: list[float]) -> None:
     for index in range(start, start + ROUND):
         address = addresses[index % len(addresses)]
@@ -52,7 +58,8 @@ async def run(checks: int, clients: int) -> None:
         try:
             settings = load_settings(_env_file=None, redis_url=redis_server.url)
             memory = RateLimit("bench", 1_000_000, LimitCounters(None))
-            shared_counters = LimitCounters(connect(settings))
+            shared_client = connect(settings)
+            shared_counters = LimitCounters(shared_client)
             shared = RateLimit("bench", 1_000_000, shared_counters)
             await shared.allow("warm-up")
             in_memory: list[float] = []
@@ -72,20 +79,22 @@ async def run(checks: int, clients: int) -> None:
             redis_server.kill()
             # Asking a dead Redis every time, then never again within the run: the two costs
             # a check has during an outage (one of the first kind per server every 2 s).
-            asking_counters = LimitCounters(connect(settings), retry_s=0.0)
+            asking_client = connect(settings)
+            asking_counters = LimitCounters(asking_client, retry_s=0.0)
             asking = RateLimit("bench", 1_000_000, asking_counters)
             probes: list[float] = []
             for start in range(0, min(checks, 1000), ROUND):
                 await _round(asking, addresses, start, probes)
-            await asking_counters.close()
-            down_counters = LimitCounters(connect(settings), retry_s=3600.0)
+            await _close(asking_client)
+            down_client = connect(settings)
+            down_counters = LimitCounters(down_client, retry_s=3600.0)
             down = RateLimit("bench", 1_000_000, down_counters)
             await down.allow("outage begins")
             fallback: list[float] = []
             for start in range(0, checks, ROUND):
                 await _round(down, addresses, start, fallback)
-            await down_counters.close()
-            await shared_counters.close()
+            await _close(down_client)
+            await _close(shared_client)
         finally:
             redis_server.stop()
     print(f"one rate-limit check, {clients} clients in turn, {checks} checks each:")

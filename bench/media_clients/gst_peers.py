@@ -15,6 +15,10 @@ The parent speaks JSON lines on stdin and gets JSON lines on stdout:
 
     {"cmd": "publish", "peer": "p0", "video": "/x/video.webm", "audio": "/x/audio.webm"}
         → {"peer": "p0", "event": "offer", "sdp": ...}     (candidates included)
+        ("levels": true adds the ssrc-audio-level header extension to the audio: silence
+        until the peer is told to talk)
+    {"cmd": "talk", "peer": "p0", "talking": true}  → {"peer": "p0", "event": "talk"}
+        (from the next audio packet on, the level says speech: -20 dBov, voice; else 127)
     {"cmd": "answer", "peer": "p0", "sdp": ...}
     {"cmd": "subscribe", "peer": "s0", "sdp": ...}  (Janus's offer)
         → {"peer": "s0", "event": "answer", "sdp": ...}
@@ -42,12 +46,18 @@ from typing import Any
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstAudio", "1.0")
 gi.require_version("GstSdp", "1.0")
 gi.require_version("GstWebRTC", "1.0")
-from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+from gi.repository import GLib, Gst, GstAudio, GstSdp, GstWebRTC  # noqa: E402
 
 VIDEO_CAPS = "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000"
 AUDIO_CAPS = "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000"
+AUDIO_LEVEL_CAPS = (
+    AUDIO_CAPS + ',extmap-1=(string)<"",urn:ietf:params:rtp-hdrext:ssrc-audio-level,"vad=on">'
+)
+"""The payloader writes each packet's level from the buffer's GstAudioLevelMeta (set per push)."""
+SPEECH_DBOV, SILENCE_DBOV = 20, 127
 WEBRTCBIN = "webrtcbin name=webrtc bundle-policy=max-bundle"
 
 
@@ -273,10 +283,13 @@ class Loop:
     each push is a new buffer around the same encoded bytes; ``identity sync=true`` downstream
     paces them to the clock."""
 
-    def __init__(self, clip: Clip, source: Gst.Element) -> None:
+    def __init__(self, clip: Clip, source: Gst.Element, levels: bool = False) -> None:
         self.clip = clip
         self.index = 0
         self.offset = 0
+        self.levels = levels
+        """Mark each buffer with an audio level (the ssrc-audio-level extension reads it)."""
+        self.talking = False
         source.set_property("caps", clip.caps)
         source.connect("need-data", self.push)
 
@@ -285,6 +298,9 @@ class Loop:
         buffer = Gst.Buffer.new_wrapped(frame.data)
         buffer.pts = frame.pts + self.offset
         buffer.set_flags(frame.flags)
+        if self.levels:
+            level = SPEECH_DBOV if self.talking else SILENCE_DBOV
+            GstAudio.buffer_add_audio_level_meta(buffer, level, self.talking)
         source.emit("push-buffer", buffer)
         self.index += 1
         if self.index == len(self.clip.frames):
@@ -299,8 +315,11 @@ class Peers:
         self.peers: dict[str, Peer] = {}
         self.clips: dict[str, Clip] = {}
         self.unborn: dict[str, list[tuple[int, str]]] = {}
+        self.audio_loops: dict[str, Loop] = {}
 
-    def publish(self, name: str, video: str | None, audio: str | None) -> None:
+    def publish(
+        self, name: str, video: str | None, audio: str | None, levels: bool = False
+    ) -> None:
         branches = []
         if video:
             branches.append(
@@ -310,12 +329,14 @@ class Peers:
         if audio:
             branches.append(
                 f"appsrc name=audio format=time ! identity sync=true "
-                f"! rtpopuspay pt=111 ! {AUDIO_CAPS} ! webrtc."
+                f"! rtpopuspay pt=111 ! {AUDIO_LEVEL_CAPS if levels else AUDIO_CAPS} ! webrtc."
             )
         pipeline = Gst.parse_launch(f"{WEBRTCBIN} " + " ".join(branches))
         for kind, path in (("video", video), ("audio", audio)):
             if path:
-                Loop(self.clip(path), pipeline.get_by_name(kind))
+                loop = Loop(self.clip(path), pipeline.get_by_name(kind), levels and kind == "audio")
+                if kind == "audio":
+                    self.audio_loops[name] = loop
         peer = Peer(name, pipeline)
         self.peers[name] = peer
         index = 0
@@ -358,7 +379,12 @@ class Peers:
     def handle(self, command: dict[str, Any]) -> None:
         cmd, name = command.get("cmd"), command.get("peer", "")
         if cmd == "publish":
-            self.publish(name, command.get("video"), command.get("audio"))
+            self.publish(
+                name, command.get("video"), command.get("audio"), bool(command.get("levels"))
+            )
+        elif cmd == "talk":
+            self.audio_loops[name].talking = bool(command["talking"])
+            emit({"peer": name, "event": "talk"})
         elif cmd == "subscribe":
             self.subscribe(name, command["sdp"])
         elif cmd == "answer":

@@ -31,6 +31,7 @@ from visio.scheduling.rest import router as meetings_router
 from visio.settings import Settings
 from visio.speech.endpoint import router as speech_router
 from visio.transcripts.rest import router as transcripts_router
+from visio.turn.connection_test import router as connection_test_router
 from visio.web import DIST_DIR
 from visio.webhooks.rest import router as webhooks_router
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(meetings_router)
     app.include_router(calendars_router)
+    app.include_router(connection_test_router)
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(_: Request, exc: ApiProblem) -> JSONResponse:

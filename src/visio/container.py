@@ -44,6 +44,7 @@ from visio.ratelimit import LimitCounters, RateLimits
 from visio.recording import Recordings, RecordingStore
 from visio.recording.claims import RedisRecordingClaims
 from visio.rooms.administration import RoomAdministration
+from visio.rooms.audible import AudioSelection
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.chat_mirror import RedisChatMirror
@@ -146,6 +147,9 @@ class Container:
             settings.data_dir.resolve(),
         )
         self.webhooks = WebhookService(settings, webhook_store, webhook_box)
+        # One Redis client (one connection pool) for every user of Redis on this server:
+        # placement and relay, rate limits, the role memory, the chat mirror, recording claims.
+        # Closed once, in ``stop``. The relay's pub/sub subscription holds one connection of it.
         self.redis = cluster_redis.connect(settings)
         if self.redis is not None:
             self.recordings.claims = RedisRecordingClaims(self.redis, settings.effective_node_id)
@@ -164,6 +168,9 @@ class Container:
                     if settings.speaker_detection
                     else None
                 ),
+                audio_selection=AudioSelection(
+                    settings.audio_selection_above, settings.audio_selection_speakers
+                ),
             ),
             captions,
             self.audit,
@@ -174,7 +181,9 @@ class Container:
             turn=TurnCredentials(settings, on_minted=lambda: self.metrics.turn_credentials.inc()),
             chat_mirror=RedisChatMirror(self.redis) if self.redis is not None else None,
             resumption=resumption_for(
-                settings, on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc()
+                settings,
+                self.redis,
+                on_outcome=lambda outcome: self.metrics.resumes.labels(outcome).inc(),
             ),
         )
         self.room_administration = RoomAdministration(
@@ -200,9 +209,7 @@ class Container:
             )
             self.metrics.registry.register(TurnUsageCollector(self.turn_usage))
         self.rate_limits = RateLimits(
-            LimitCounters(
-                cluster_redis.connect(settings), self.metrics.rate_limit_storage_errors.inc
-            ),
+            LimitCounters(self.redis, self.metrics.rate_limit_storage_errors.inc),
             on_rejected=lambda name: self.metrics.rate_limit_rejections.labels(name).inc(),
             sign_in=settings.rate_limit_sign_in_per_minute,
             room_creation=settings.rate_limit_room_creation_per_minute,
@@ -223,6 +230,9 @@ class Container:
             rate=self.rate_limits.limit("meeting_changes", CHANGES_PER_MINUTE),
         )
         self.directory_search_rate = self.rate_limits.limit("directory_search", 60)
+        self.connection_test_rate = self.rate_limits.limit(
+            "connection_tests", settings.rate_limit_connection_tests_per_minute
+        )
         self._mail_sending: asyncio.Task[None] | None = None
         self.replies = ReplyReader(
             settings, self.meetings.repository, self.audit, self.metrics.registry
@@ -467,7 +477,7 @@ class Container:
         await self.calendars.close()
         await self.calendar_http.aclose()
         await self.http.aclose()
+        await self.rate_limits.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.database.dispose()
-        await self.rate_limits.close()

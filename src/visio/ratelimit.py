@@ -207,8 +207,10 @@ class RedisWindows:
             "async+redis://",
             implementation="redispy",
             key_prefix=redis_key("limits"),
-            # Visio's own client settings (short timeouts, retries); limits types its options
-            # as plain values only.
+            # ``limits`` takes a connection pool, not a client: given the server's own, it makes
+            # a client over it, so its checks use the server's connections (and its short
+            # timeouts and retries) rather than a pool of their own. It types its options as
+            # plain values only.
             connection_pool=redis.connection_pool,  # type: ignore[arg-type]
         )
         self._strategy = MovingWindowRateLimiter(self._storage)
@@ -229,7 +231,8 @@ class LimitCounters:
     While Redis is unreachable each check counts in memory for ``REDIS_RETRY_S`` seconds before
     Redis is asked again, so an outage costs at most one slow check per pause, each failure is
     counted by ``on_storage_error``, and one line is logged when the outage begins and ends.
-    A Redis restart empties the shared counts: clients get a fresh minute, which is harmless."""
+    A Redis restart empties the shared counts: clients get a fresh minute, which is harmless.
+    ``redis`` stays its builder's to close (the server's one client)."""
 
     def __init__(
         self,
@@ -312,10 +315,6 @@ class LimitCounters:
             except STORAGE_ERRORS as exc:
                 self.failed(exc)
         return self._local.reset_in(name, key, limit)
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
 
 
 class RateLimit:
@@ -498,4 +497,3 @@ class RateLimits:
 
     async def close(self) -> None:
         await self.room_sockets.close()
-        await self.counters.close()

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     rate_limit_refusals_audited_per_minute: int = Field(default=30, ge=1, le=100_000)
     """Refused requests (bad API tokens, failed sign-ins) recorded per client address per
     minute; the rest are refused all the same, without a record."""
+    rate_limit_connection_tests_per_minute: int = Field(default=30, ge=1, le=100_000)
+    """Pre-join connection tests one client address may start per minute (each mints a TURN
+    credential of its own); a whole office behind one address shares it."""
 
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     """Largest HTTP request body accepted, on every route (larger: 413 before it is read)."""
@@ -155,6 +158,12 @@ class Settings(BaseSettings):
     speaker_detection_level: int = Field(default=40, ge=1, le=127)
     """The average level, in -dBov (0 loudest, 127 silence), under which Janus hears speech
     (``audio_level_average``)."""
+    audio_selection_above: int = Field(default=6, ge=0, le=1000)
+    """In a meeting with more than this many microphones on, each participant receives audio
+    only from the recent speakers (and anyone speaking now), not from everyone; needs
+    ``speaker_detection``."""
+    audio_selection_speakers: int = Field(default=4, ge=1, le=32)
+    """How many of the most recent speakers everyone keeps hearing in such a meeting."""
     chat_retention_days: int = Field(default=30, ge=1, le=36500)
     """How long the chat of rooms that keep it (``keep_chat``) is stored; older messages are
     purged once an hour."""

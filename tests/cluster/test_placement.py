@@ -10,10 +10,11 @@ import time
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.cluster.conftest import Cluster
 from tests.rooms.people import RoomSocket
-from tests.support import VISIO, wait_until
+from tests.support import VISIO, RunningServer, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -130,6 +131,58 @@ def test_placement_kill_the_owner_relayed_people_reconnect_through_the_other_ser
     print(f"kill -9 to 1012: {told:.2f} s; kill -9 to rejoined: {took:.2f} s")
     again.close()
     carol.close()
+
+
+class _PatientSocket(RoomSocket):
+    """A room socket that sends no keepalive pings: its server may be paused for a while."""
+
+    def __init__(self, server: RunningServer, slug: str) -> None:
+        url = f"{server.ws_base}/api/v1/rooms/{slug}/ws"
+        self.ws = connect(url, ping_interval=None).__enter__()
+        self.id = None
+        self._ids = 0
+        self.joined = {}
+
+
+def test_placement_owner_restarted_with_the_same_id_is_told_from_its_dead_run(
+    nodes: Cluster,
+) -> None:
+    """The owner dies and is back under the same node id before the edge looked (the edge was
+    paused, as on a busy machine): the edge tells the new run from the dead one, whose sockets
+    it cannot serve, closes Bob's relayed socket with 1012, and Bob comes back as himself, in
+    the room with Alice, now owned by the new run."""
+    slug = nodes.a.create_room()
+    alice = nodes.socket("a", slug)
+    assert alice.join("Alice")["type"] == "joined"
+    bob = _PatientSocket(nodes.b, slug)
+    token = bob.join("Bob")["resume_token"]
+    alice.expect("participant.joined")
+    edge = nodes.b.process
+    edge.send_signal(signal.SIGSTOP)
+    try:
+        nodes.a.process.send_signal(signal.SIGKILL)
+        nodes.a.process.wait()
+        alice.close()
+        nodes.start("a")
+        alice = nodes.socket("a", slug)
+        assert alice.join("Alice")["type"] == "joined"
+        assert nodes.owner(slug) == "a"
+    finally:
+        edge.send_signal(signal.SIGCONT)
+    resumed_at = time.monotonic()
+    assert bob.expect_closed() == 1012
+    told = time.monotonic() - resumed_at
+    again = nodes.socket("b", slug)
+    back = again.join("Bob", resume=token)
+    assert back["type"] == "joined", back
+    assert back["participant"]["id"] == bob.id
+    assert [p["name"] for p in back["participants"]] == ["Alice"]
+    assert alice.expect("participant.joined")["participant"]["id"] == bob.id
+    again.send(type="chat.send", id="c", text="de retour")
+    assert alice.expect("chat.message")["message"]["text"] == "de retour"
+    print(f"edge resumed to 1012: {told:.2f} s")
+    again.close()
+    alice.close()
 
 
 def test_placement_graceful_stop_moves_people_at_once(nodes: Cluster) -> None:

@@ -242,7 +242,7 @@ def test_any_client_key_is_bounded_and_expires_in_redis(
                 assert await limit.allow(client)
                 assert await limit.retry_after(client) >= 1
         finally:
-            await counters.close()
+            await redis.aclose()
 
     wait_until(lambda: _redis_answers(redis_server), 30, "Redis is not back")
     event_loop_runner.run(hit_all())

@@ -132,3 +132,38 @@ def test_relay_round_trips_are_measured_in_metrics(nodes: Cluster) -> None:
     wait_until(lambda: count() >= 2, 10, "no relay round trip measured")
     relayed.close()
     owner.close()
+
+
+def _connections(nodes: Cluster, node: str) -> list[dict[str, str]]:
+    """Redis's CLIENT LIST entries of one app server (its client names itself ``visio:<id>``)."""
+    client = nodes.redis.client()
+    try:
+        listed = client.client_list()
+    finally:
+        client.close()
+    return [entry for entry in listed if entry.get("name") == f"visio:{node}"]
+
+
+def test_relay_each_app_server_holds_one_small_pool_of_redis_connections(nodes: Cluster) -> None:
+    """After a relayed meeting that used every Redis user (placement, relay, rate limits, socket
+    places, the role memory, the chat mirror), each app server holds one pub/sub connection
+    and a few pooled ones from its one client, not a pool per user."""
+    slug = nodes.a.create_room()
+    alice = nodes.socket("a", slug)
+    alice.join("Alice")
+    people = [nodes.socket(node, slug) for node in ("b", "a", "b")]
+    for number, person in enumerate(people):
+        assert person.join(f"P{number}")["type"] == "joined"
+        person.send(type="chat.send", id=f"c{number}", text="bonjour")
+        person.send(type="hand", id=f"h{number}", raised=True)
+    for person in people:
+        person.close()
+    for _ in people:
+        alice.expect("participant.left")
+    for node in ("a", "b"):
+        held = _connections(nodes, node)
+        subscribed = [entry for entry in held if int(entry.get("sub", "0")) > 0]
+        print(f"node {node}: {len(held)} Redis connections, {len(subscribed)} subscribed")
+        assert len(subscribed) == 1, held
+        assert len(held) <= 6, held
+    alice.close()

@@ -193,7 +193,10 @@ def test_chat_kept_history_is_shown_to_members_not_guests(
     meeting_over(server, "the first meeting")
 
     owner = pierre.socket(slug)
-    assert owner.join("Pierre")["chat"] == [kept, dropped]
+    # Kept messages say they come from an earlier meeting (the web app shows a divider).
+    earlier = [{**kept, "earlier": True}, {**dropped, "earlier": True}]
+    assert kept["earlier"] is False
+    assert owner.join("Pierre")["chat"] == earlier
     visitor = guest.socket(slug)
     assert visitor.join("Guest")["chat"] == []
     # A guest cannot delete what they cannot see, even by guessing its id.
@@ -211,7 +214,11 @@ def test_chat_kept_history_is_shown_to_members_not_guests(
     meeting_over(server, "the second meeting")
 
     again = pierre.socket(slug)
-    assert [m["text"] for m in again.join("Pierre")["chat"]] == [kept["text"], new["text"]]
+    history = again.join("Pierre")["chat"]
+    assert [(m["text"], m["earlier"]) for m in history] == [
+        (kept["text"], True),
+        (new["text"], True),
+    ]
     again.close()
     # Turning keeping off forgets what was kept.
     assert pierre.http.patch(f"/api/v1/rooms/{slug}", json={"keep_chat": False}).status_code == 200

@@ -258,7 +258,9 @@ class ClusterNode:
     async def tick(self) -> None:
         """Renew leases and heartbeat; close sockets whose room moved or whose owner died."""
         try:
-            lost = await self.placement.renew(replace(self._load(), listening=self.relay.up))
+            lost = await self.placement.renew(
+                replace(self._load(), listening=self.relay.up, incarnation=self.relay.incarnation)
+            )
             if self._redis_lost:
                 self._redis_lost = False
                 logger.warning(
@@ -300,14 +302,32 @@ class ClusterNode:
                     if link.slug == slug and link.owner != owner:
                         link.shed(CLOSE_SERVICE_RESTART)
             owners = sorted({link.owner for link in links})
-            for node, alive in (await self.placement.listening(owners)).items():
-                if alive:
+            for node, presence in (await self.placement.presence(owners)).items():
+                if presence.alive:
                     self.relay.probe(node)
-                else:
-                    shed = self.relay.shed_edges(None, CLOSE_SERVICE_RESTART, owner=node)
-                    logger.warning("node %s is gone; %d relayed sockets reconnect", node, shed)
+                # A node restarted with the same id is alive, but its new run knows nothing of
+                # the sockets its old run served: those reconnect too.
+                stale = [
+                    link
+                    for link in links
+                    if link.owner == node and not presence.still(link.owner_incarnation)
+                ]
+                for link in stale:
+                    link.shed(CLOSE_SERVICE_RESTART)
+                if stale:
+                    logger.warning(
+                        "node %s is %s; %d relayed sockets reconnect",
+                        node,
+                        "restarted" if presence.alive else "gone",
+                        len(stale),
+                    )
         edges = sorted(self.relay.edges_of_owned())
-        for node, alive in (await self.placement.listening(edges)).items():
-            if not alive:
-                gone = self.relay.disconnect_from(node)
-                logger.warning("node %s is gone; %d people it relayed left", node, gone)
+        for node, presence in (await self.placement.presence(edges)).items():
+            gone = self.relay.disconnect_from(node, presence)
+            if gone:
+                logger.warning(
+                    "node %s is %s; %d people it relayed left",
+                    node,
+                    "restarted" if presence.alive else "gone",
+                    gone,
+                )

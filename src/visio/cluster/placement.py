@@ -100,6 +100,25 @@ class NodeLoad:
     """Streams each Janus instance (by URL) forwards for this node's rooms: every node places
     rooms by the sum over all nodes (``visio.cluster.load``)."""
     janus_rooms: Mapping[str, int] = field(default_factory=dict)
+    incarnation: str = ""
+    """This run of the node's process (random at each start): a node restarted with the same
+    id is another incarnation, and the links the old one held are gone with it."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Whether a node's process is alive, and which run of it."""
+
+    alive: bool
+    incarnation: str | None
+    """From its heartbeat (None: no heartbeat now, e.g. a process that has just started)."""
+
+    def still(self, incarnation: str | None) -> bool:
+        """Whether a link made with ``incarnation`` of this node still holds: the node is alive
+        and has not restarted since (unknown on either side: alive is enough, for now)."""
+        if not self.alive:
+            return False
+        return incarnation is None or self.incarnation is None or incarnation == self.incarnation
 
 
 class Placement:
@@ -135,20 +154,22 @@ class Placement:
         values = await self._redis.mget([owner_key(slug) for slug in slugs])
         return [_text(value) if value is not None else None for value in values]
 
-    async def listening(self, nodes: list[str]) -> dict[str, bool]:
-        """Whether each node's process is alive: its channel has a subscriber, or its
-        heartbeat says its pub/sub link is being renewed."""
+    async def presence(self, nodes: list[str]) -> dict[str, Presence]:
+        """Whether each node's process is alive (its channel has a subscriber, or its heartbeat
+        says its pub/sub link is being renewed), and which run of it the heartbeat names."""
         if not nodes:
             return {}
         channels = [node_key(node) for node in nodes]
         counts = await self._redis.pubsub_numsub(*channels)
         beats = await self._redis.mget(channels)
         by_channel = {_text(channel): int(count) for channel, count in counts}
-        alive: dict[str, bool] = {}
+        found: dict[str, Presence] = {}
         for node, beat in zip(nodes, beats, strict=True):
             renewing = beat is not None and b'"listening": false' in beat
-            alive[node] = by_channel.get(node_key(node), 0) > 0 or renewing
-        return alive
+            found[node] = Presence(
+                by_channel.get(node_key(node), 0) > 0 or renewing, _incarnation(beat)
+            )
+        return found
 
     # ---- holding -----------------------------------------------------------------------------
 
@@ -204,6 +225,7 @@ class Placement:
                         "listening": load.listening,
                         "janus_streams": dict(load.janus_streams),
                         "janus_rooms": dict(load.janus_rooms),
+                        "incarnation": load.incarnation,
                     }
                 ),
                 px=NODE_TTL_MS,
@@ -261,6 +283,16 @@ def _counts(value: object) -> dict[str, int]:
     if not isinstance(value, dict):
         return {}
     return {str(k): int(v) for k, v in value.items() if isinstance(v, int) and v >= 0}
+
+
+def _incarnation(beat: bytes | str | None) -> str | None:
+    if beat is None:
+        return None
+    try:
+        value = json.loads(beat).get("incarnation")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _text(value: bytes | str) -> str:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -26,13 +27,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Histogram
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.connection import AbstractConnection
 from starlette.datastructures import Address
 from starlette.types import Message
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from visio.audit import Origin
 from visio.auth.users import User
-from visio.cluster.placement import node_key
+from visio.cluster.placement import Presence, node_key
 from visio.cluster.redis import UNAVAILABLE
 from visio.ratelimit import TokenBucket
 from visio.rooms.participant import Visitor
@@ -94,6 +96,8 @@ class Bus:
         self.listening_since = -1.0e9
         """When the link came back after a loss (loop time), so placements let owners settle."""
         self._reconnected = False
+        self._listening_on: AbstractConnection | None = None
+        """The connection the current subscription listens on (its reconnection loses frames)."""
 
     def start(self) -> None:
         self._tasks = [
@@ -136,9 +140,12 @@ class Bus:
                 self._drop_queue()
                 self._on_lost()
 
-    def _connection_renewed(self, _connection: object) -> None:
+    def _connection_renewed(self, connection: object) -> None:
         # redis-py reconnects and resubscribes by itself; what was published meanwhile is lost.
-        self._reconnected = True
+        # Only the connection listening now counts: one an earlier subscription gave back to the
+        # pool may reconnect later for an ordinary command, which loses nothing of ours.
+        if connection is self._listening_on:
+            self._reconnected = True
 
     async def _listen(self) -> None:
         pause = 0.1
@@ -146,6 +153,7 @@ class Bus:
             pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(node_key(self.node_id))
+                self._listening_on = pubsub.connection
                 if pubsub.connection is not None:
                     pubsub.connection.register_connect_callback(self._connection_renewed)
                 self._reconnected = False
@@ -173,6 +181,11 @@ class Bus:
                 was_listening, self.listening = self.listening, False
                 if was_listening:
                     self._on_lost()
+                if self._listening_on is not None:
+                    # The connection goes back to the shared pool: ours to unhook, not its
+                    # next user's (PubSub.aclose unhooks only its own callback).
+                    self._listening_on.deregister_connect_callback(self._connection_renewed)  # type: ignore[no-untyped-call]
+                    self._listening_on = None
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(pause)
@@ -184,9 +197,18 @@ class RelayedSocket:
 
     The edge accepted the browser's WebSocket already; sends are published to the edge."""
 
-    def __init__(self, bus: Bus, edge: str, connection_id: str, ip: str | None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        edge: str,
+        connection_id: str,
+        ip: str | None,
+        edge_incarnation: str | None = None,
+    ) -> None:
         self._bus = bus
         self.edge = edge
+        self.edge_incarnation = edge_incarnation
+        """The run of the edge's process that opened it."""
         self.connection_id = connection_id
         self._address = Address(ip or "unknown", 0)
         self._inbox: asyncio.Queue[str | bool | None] = asyncio.Queue(QUEUE_FRAMES)
@@ -250,6 +272,8 @@ class EdgeLink:
     def __init__(self, slug: str, owner: str) -> None:
         self.slug = slug
         self.owner = owner
+        self.owner_incarnation: str | None = None
+        """The run of the owner's process that answered ``opened``."""
         self.connection_id = uuid.uuid4().hex
         self.inbox: asyncio.Queue[str | int] = asyncio.Queue(QUEUE_FRAMES)
         self.opened = asyncio.Event()
@@ -278,6 +302,8 @@ class Relay:
         self, redis: Redis, node_id: str, settings: Settings, registry: CollectorRegistry
     ) -> None:
         self.node_id = node_id
+        self.incarnation = secrets.token_hex(8)
+        """This run of this node's process: a restart with the same node id is told apart."""
         self._settings = settings
         self.bus = Bus(redis, node_id, self._received, self._lost)
         self.edges: dict[str, EdgeLink] = {}
@@ -318,6 +344,7 @@ class Relay:
                 "k": "open",
                 "c": link.connection_id,
                 "e": self.node_id,
+                "i": self.incarnation,
                 "s": slug,
                 "v": visitor_facts(visitor),
             },
@@ -412,7 +439,10 @@ class Relay:
                 self.edges[connection_id].shed(code if isinstance(code, int) else 1011)
         elif kind == "opened":
             if connection_id in self.edges:
-                self.edges[connection_id].opened.set()
+                link = self.edges[connection_id]
+                incarnation = envelope.get("i")
+                link.owner_incarnation = incarnation if isinstance(incarnation, str) else None
+                link.opened.set()
         elif kind == "open":
             self._open(envelope)
         elif kind == "probe":
@@ -441,9 +471,16 @@ class Relay:
             logger.error("relay: an open from %s with an invalid visitor; closing it", edge)
             self.bus.publish(edge, {"k": "close", "c": connection_id, "code": 4000})
             return
-        socket = RelayedSocket(self.bus, edge, connection_id, visitor.origin.ip)
+        incarnation = envelope.get("i")
+        socket = RelayedSocket(
+            self.bus,
+            edge,
+            connection_id,
+            visitor.origin.ip,
+            incarnation if isinstance(incarnation, str) else None,
+        )
         self.owned[connection_id] = socket
-        self.bus.publish(edge, {"k": "opened", "c": connection_id})
+        self.bus.publish(edge, {"k": "opened", "c": connection_id, "i": self.incarnation})
         task = asyncio.create_task(self._serve_owned(socket, slug, visitor), name="relay-owned")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -463,9 +500,14 @@ class Relay:
     def edges_of_owned(self) -> set[str]:
         return {socket.edge for socket in self.owned.values()}
 
-    def disconnect_from(self, edge: str) -> int:
-        """The edge node is gone: its relayed browsers left."""
-        gone = [s for s in self.owned.values() if s.edge == edge]
+    def disconnect_from(self, edge: str, presence: Presence) -> int:
+        """The sockets ``edge`` relays here whose run of it is gone (dead, or restarted with
+        the same id: the new run knows nothing of them): their browsers left."""
+        gone = [
+            s
+            for s in self.owned.values()
+            if s.edge == edge and not presence.still(s.edge_incarnation)
+        ]
         for socket in gone:
             self.owned.pop(socket.connection_id, None)
             socket.disconnect()

@@ -113,9 +113,10 @@ class Chat:
             if log.loaded:
                 return
             if stored.keep_chat:
-                log.earlier.extend(
-                    await self._history.recent(stored.id, self._retention_cutoff(), HISTORY_LIMIT)
+                kept = await self._history.recent(
+                    stored.id, self._retention_cutoff(), HISTORY_LIMIT
                 )
+                log.earlier.extend(m.model_copy(update={"earlier": True}) for m in kept)
             # The room moved here from another app server mid-meeting: what was said so far.
             log.messages.extend(await self.mirror.recent(room.slug))
             log.loaded = True

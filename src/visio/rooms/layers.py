@@ -65,18 +65,21 @@ class ReceivedLayers:
     """A participant's subscription, per subscriber mid: its videos and its audio mids."""
 
     videos: dict[str, ReceivedVideo] = field(default_factory=dict)
-    audio_mids: set[str] = field(default_factory=set)
+    audio_mids: dict[str, Feed] = field(default_factory=dict)
+    """Each audio mid, with the publisher's microphone it carries."""
+    audio_paused: set[str] = field(default_factory=set)
+    """Audio mids Janus is set not to relay (``visio.rooms.audible``)."""
 
     def follow(self, room: Room, streams: list[SubscribedStream]) -> None:
         """The subscription changed (Janus's list of its streams): keep what each mid still
         carries, start new (or reused) mids where Janus starts them."""
         videos: dict[str, ReceivedVideo] = {}
-        audio: set[str] = set()
+        audio: dict[str, Feed] = {}
         for stream in streams:
             if stream.feed is None:
                 continue
             if stream.type == "audio":
-                audio.add(stream.mid)
+                audio[stream.mid] = stream.feed
                 continue
             owner = room.by_feed(stream.feed[0])
             source = owner.tracks.get(stream.feed[1]) if owner else None
@@ -88,6 +91,11 @@ class ReceivedLayers:
             else:
                 layer = START_LAYER if source == "camera" else "high"
                 videos[stream.mid] = ReceivedVideo(stream.feed, source, layer)
+        # Janus relays a new (or reused) mid: only a mid that still carries the same
+        # microphone stays paused.
+        self.audio_paused = {
+            mid for mid in self.audio_paused if self.audio_mids.get(mid) == audio.get(mid, ())
+        }
         self.videos, self.audio_mids = videos, audio
 
     def state(self) -> list[StreamLayer]:

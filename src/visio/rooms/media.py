@@ -25,7 +25,8 @@ from visio.media.janus.replies import (
 from visio.media.janus.subscriber import Feed, VideoRoomSubscriber
 from visio.media.janus.videoroom import TalkDetection
 from visio.media.pool import JanusInstance, JanusPool
-from visio.rooms import speakers
+from visio.rooms import audible, speakers
+from visio.rooms.audible import AudioSelection
 from visio.rooms.layers import ReceivedLayers, start_substreams
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import (
@@ -58,6 +59,7 @@ class RoomMedia:
         max_publishers: int,
         on_publishing: MediaUp,
         talk_detection: TalkDetection | None = None,
+        audio_selection: AudioSelection | None = None,
     ) -> None:
         self._pool = pool
         self._max_publishers = max_publishers
@@ -65,6 +67,8 @@ class RoomMedia:
         """Called when a participant's media reaches Janus (captions start from there)."""
         self._background = BackgroundTasks("room media")
         self._talk_detection = talk_detection
+        self._audio_selection = audio_selection if talk_detection is not None else None
+        """Large meetings relay only the recent speakers' audio (it needs talk detection)."""
         self.moves = 0
         """Rooms moved to another Janus because theirs was lost."""
 
@@ -117,14 +121,17 @@ class RoomMedia:
         elif event.kind == "webrtcup":
             logger.info("room %s: %s's media is up", room.slug, participant.id)
             participant.publishing = True
+            self.audio_changed(room)
             self.sync_others(room, participant)
             self._on_publishing(room, participant)
         elif event.kind == "hangup":
             participant.publishing = False
             participant.talking = False
             speakers.refresh(room, participant)
+            self.audio_changed(room)
         elif event.kind == "event":
-            speakers.heard(room, participant, event.data)
+            if speakers.heard(room, participant, event.data):
+                self.audio_changed(room)
 
     async def set_relayed(
         self, room: Room, participant: Participant, source: Source, relayed: bool
@@ -135,6 +142,7 @@ class RoomMedia:
         else:
             participant.paused_sources.add(source)
         speakers.refresh(room, participant)
+        self.audio_changed(room)
         mid = next((m for m, s in participant.tracks.items() if s == source), None)
         if mid is None or participant.publisher is None:
             return
@@ -201,6 +209,52 @@ class RoomMedia:
                 )
                 return
             self._offer_if_any(room, participant, update)
+            # New audio mids start relayed: pause those the room does not hear at once (Janus
+            # sends nothing before the browser's answer anyway).
+            await self._select_audio(room, participant)
+
+    # ---- whose audio is relayed (visio.rooms.audible) -----------------------------------------
+
+    def audio_changed(self, room: Room) -> None:
+        """Whose microphones the room hears may have changed (someone started speaking, muted,
+        left, or began to publish): when it did, every subscription follows."""
+        heard = audible.audible(room, self._audio_selection)
+        if heard == room.heard:
+            return
+        room.heard = heard
+        logger.debug(
+            "room %s: relaying %s",
+            room.slug,
+            "every microphone" if heard is None else f"the microphones of {sorted(heard)}",
+        )
+        for participant in room.participants.values():
+            if participant.subscriber is not None:
+                self._background.spawn(self._select_audio_now(room, participant))
+
+    async def _select_audio_now(self, room: Room, participant: Participant) -> None:
+        async with participant.sync_lock:
+            await self._select_audio(room, participant)
+
+    async def _select_audio(self, room: Room, participant: Participant) -> None:
+        """One ``configure`` that relays or pauses ``participant``'s audio mids as the room
+        hears (the caller holds the participant's sync lock)."""
+        subscriber = participant.subscriber
+        if subscriber is None or participant.gone:
+            return
+        wanted = audible.changes(room, participant, room.heard)
+        if not wanted:
+            return
+        try:
+            await subscriber.configure_streams(wanted)
+        except (JanusError, MediaUnavailableError) as exc:
+            logger.warning(
+                "room %s: could not switch the audio %s receives: %s",
+                room.slug,
+                participant.id,
+                exc,
+            )
+            return
+        audible.applied(participant, wanted)
 
     async def _on_subscriber_event(
         self, room: Room, participant: Participant, event: PluginEvent
@@ -324,6 +378,7 @@ class RoomMedia:
             participant.received = ReceivedLayers()
             participant.pending_publisher_candidates.clear()
             participant.send(MediaInterrupted(reason="media_engine_unreachable"))
+        room.heard = None  # a new Janus room relays everything until told otherwise
 
     async def move(self, room: Room, lost: JanusInstance) -> None:
         """After :meth:`lost`: recreate the room at once on another healthy instance, if there

@@ -414,6 +414,8 @@ class ChatMessageInfo(_Message):
     name: str
     text: str
     sent_at: datetime
+    earlier: bool = False
+    """Said in one of the room's earlier meetings (its kept chat), not in this one."""
 
 
 class RecordingInfo(_Message):

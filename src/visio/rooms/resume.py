@@ -37,7 +37,7 @@ from typing import Any, Final, Literal, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from visio.cluster.redis import UNAVAILABLE, connect, key
+from visio.cluster.redis import UNAVAILABLE, key
 from visio.settings import Settings, decode_resume_secret
 
 logger = logging.getLogger(__name__)
@@ -385,17 +385,19 @@ class Resumption:
 
 
 def resumption_for(
-    settings: Settings, on_outcome: Callable[[Outcome], None] | None = None
+    settings: Settings,
+    redis: Redis | None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Resumption:
     """Resume tokens as configured: the shared secret (or the data directory's key file), and
-    the role memory in Redis when ``VISIO_REDIS_URL`` is set, else in this process."""
+    the role memory in ``redis`` (the server's one client, when ``VISIO_REDIS_URL`` is set),
+    else in this process."""
     secret = settings.resume_secret.get_secret_value() if settings.resume_secret else None
     tokens = ResumeTokens(
         load_key(secret, settings.data_dir.resolve()), settings.resume_ttl_seconds
     )
-    redis = connect(settings)
     memory: RoleMemory = (
-        RedisRoleMemory(redis, settings.resume_ttl_seconds, owns_client=True)
+        RedisRoleMemory(redis, settings.resume_ttl_seconds)
         if redis is not None
         else LocalRoleMemory(settings.resume_ttl_seconds)
     )

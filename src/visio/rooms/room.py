@@ -73,6 +73,10 @@ class Room:
     """Who is speaking now (participant ids), in the order they started (``speakers``)."""
     active_speaker: str | None = None
     """The last participant who started speaking, still present (for layouts and recordings)."""
+    recent_speakers: list[str] = field(default_factory=list)
+    """Who started speaking lately, the latest last (``visio.rooms.audible``)."""
+    heard: frozenset[str] | None = None
+    """Whose microphones the subscriptions are set to relay (None: everyone's)."""
     chat: ChatLog = field(default_factory=ChatLog)
     """The meeting's chat (and, for members, the kept history of earlier meetings)."""
     recording: RecordingSlot = field(default_factory=RecordingSlot)

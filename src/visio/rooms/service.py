@@ -298,6 +298,7 @@ class RoomService:
         ghost.publishing = False
         room.participants.pop(ghost.id, None)
         speakers.forget(room, ghost)
+        self.media.audio_changed(room)
         self.chat.participant_gone(room, ghost)
         ghost.send(
             ErrorMessage(
@@ -352,6 +353,7 @@ class RoomService:
         participant.gone = True
         room.participants.pop(participant.id, None)
         speakers.forget(room, participant)
+        self.media.audio_changed(room)
         room.broadcast(ParticipantLeft(participant_id=participant.id, reason=reason))
         logger.info("room %s: participant %s left (%s)", room.slug, participant.id, reason)
         if self._observer is not None:
@@ -402,6 +404,7 @@ class RoomService:
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
         speakers.refresh(room, participant)
+        self.media.audio_changed(room)
         # Someone a moderator muted turned their own microphone or camera back on.
         resumed: set[Source] = set()
         if audio:

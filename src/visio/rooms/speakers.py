@@ -20,6 +20,7 @@ import logging
 
 from visio.media.janus.client import JsonObject
 from visio.media.janus.replies import talk_event
+from visio.rooms import audible
 from visio.rooms.participant import Participant
 from visio.rooms.protocol import Speaking
 from visio.rooms.room import Room
@@ -71,6 +72,7 @@ def refresh(room: Room, participant: Participant) -> None:
     if now:
         room.speaking.append(participant.id)
         room.active_speaker = participant.id
+        audible.started_speaking(room, participant.id)
     else:
         room.speaking.remove(participant.id)
     logger.debug("room %s: %s %s speaking", room.slug, participant.id, "is" if now else "stopped")
@@ -80,6 +82,7 @@ def refresh(room: Room, participant: Participant) -> None:
 def forget(room: Room, participant: Participant) -> None:
     """A participant left: they speak no more (the others learn it from ``participant.left``)."""
     participant.talking = False
+    audible.forget(room, participant.id)
     if participant.id in room.speaking:
         room.speaking.remove(participant.id)
     if room.active_speaker == participant.id:

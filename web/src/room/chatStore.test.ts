@@ -9,6 +9,7 @@ const message = (id: string, second: number, from = 'p_other', text = id): ChatM
   name: from === 'p_me' ? 'Me' : 'Alice',
   text,
   sent_at: at(second),
+  earlier: false,
 });
 const ids = (messages: readonly ChatMessageInfo[]) => messages.map((m) => m.id);
 

@@ -319,6 +319,7 @@ export interface ChatMessageInfo {
   name: string;
   text: string;
   sent_at: string;
+  earlier: boolean;
 }
 /**
  * Whether the meeting is being recorded, how, since when and who started it (the last

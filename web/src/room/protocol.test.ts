@@ -172,13 +172,19 @@ describe('lobby messages', () => {
 });
 
 describe('parseServerMessage: chat', () => {
-  const chat = { id: 'm_1', participant_id: 'p_a', name: 'Alice', text: '<b>x</b>', sent_at: '2026-12-02T09:00:00Z' };
+  const chat = { id: 'm_1', participant_id: 'p_a', name: 'Alice', text: '<b>x</b>', sent_at: '2026-12-02T09:00:00Z', earlier: false };
 
   it('parses the history in joined, none for older servers', () => {
     expect(parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [], chat: [chat] }))).toMatchObject({
       chat: [chat],
     });
     expect(parseServerMessage(JSON.stringify({ type: 'joined', participant: alice, participants: [] }))).toMatchObject({ chat: [] });
+  });
+
+  it('reads whether a message is from an earlier meeting, and refuses a malformed flag', () => {
+    const kept = { ...chat, earlier: true };
+    expect(parseServerMessage(JSON.stringify({ type: 'chat.message', message: kept }))).toMatchObject({ message: kept });
+    expect(parseServerMessage(JSON.stringify({ type: 'chat.message', message: { ...chat, earlier: 'yes' } }))).toBeNull();
   });
 
   it('parses chat.message and chat.deleted', () => {

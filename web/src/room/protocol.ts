@@ -67,6 +67,8 @@ export const CloseCode = {
   serverShutdown: 1011,
   /** The room moved to another app server (or this one stops): reconnect at once, to any. */
   serviceRestart: 1012,
+  /** The servers cannot place the room yet (their shared state is away): reconnect with backoff. */
+  tryAgainLater: 1013,
   /** After a fatal `error` frame. */
   fatalError: 4000,
 } as const;
@@ -130,7 +132,9 @@ export function isChatMessageInfo(value: unknown): value is ChatMessageInfo {
     isString(value.participant_id) &&
     isString(value.name) &&
     isString(value.text) &&
-    isString(value.sent_at)
+    isString(value.sent_at) &&
+    // Servers before the kept-chat divider did not say `earlier`: read as this meeting's.
+    (value.earlier === undefined || typeof value.earlier === 'boolean')
   );
 }
 

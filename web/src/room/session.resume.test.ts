@@ -167,3 +167,56 @@ describe('RoomSession resume tokens', () => {
     }
   });
 });
+
+describe('RoomSession: what the server says about a wait', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('says the meeting moves on 1012, and rejoins after the first backoff step', () => {
+    const { session, sockets } = makeSession();
+    const notices: (string | null)[] = [];
+    session.on('server-notice', (notice) => notices.push(notice));
+    session.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(joined('p_alice', 'r1.first.sig'));
+    sockets[0]!.drop(1012); // the room moves to another app server
+    expect(session.status).toBe('reconnecting');
+    expect(session.serverNotice).toBe('moving');
+    vi.advanceTimersByTime(150);
+    sockets[1]!.open();
+    expect(joins(sockets[1]!)[0]).toMatchObject({ resume: 'r1.first.sig' });
+    sockets[1]!.receive(joined('p_alice', 'r1.second.sig'));
+    expect(session.serverNotice).toBeNull();
+    expect(notices).toEqual(['moving', null]);
+    session.leave();
+  });
+
+  it('says the service is briefly unavailable on service_unavailable and on 1013, and keeps trying', () => {
+    const { session, sockets } = makeSession();
+    session.start();
+    sockets[0]!.open();
+    sockets[0]!.receive({ type: 'error', code: 'service_unavailable', message: 'waiting for Redis', fatal: false });
+    expect(session.status).toBe('connecting');
+    expect(session.serverNotice).toBe('unavailable');
+    sockets[0]!.drop(1013); // it stayed away: try again later
+    expect(session.serverNotice).toBe('unavailable');
+    vi.advanceTimersByTime(150);
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.open();
+    sockets[1]!.receive(joined('p_alice', undefined));
+    expect(session.status).not.toBe('reconnecting');
+    expect(session.serverNotice).toBeNull();
+    session.leave();
+  });
+
+  it('says nothing of the server for a network drop', () => {
+    const { session, sockets } = makeSession();
+    session.start();
+    sockets[0]!.open();
+    sockets[0]!.receive(joined('p_alice', undefined));
+    sockets[0]!.drop(1006);
+    expect(session.status).toBe('reconnecting');
+    expect(session.serverNotice).toBeNull();
+    session.leave();
+  });
+});

@@ -1,6 +1,7 @@
 import { Emitter } from './emitter';
 import { LocalMedia, type LocalMediaOptions, type LocalMediaState } from './localMedia';
 import {
+  CloseCode,
   isModeratedAction,
   PROTOCOL_VERSION,
   type Caption,
@@ -55,6 +56,15 @@ export type { LocalMediaState } from './localMedia';
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'left' | 'failed';
 
+/**
+ * What the server said about a wait, while connecting or reconnecting (null: nothing):
+ * - `moving`: the room moves to another app server (close code 1012); the session rejoins at once;
+ * - `unavailable`: the servers cannot place the room for now (`service_unavailable`, close code
+ *   1013); the session keeps trying, with backoff.
+ * Cleared once in the room again.
+ */
+export type ServerNotice = 'moving' | 'unavailable' | null;
+
 export interface SessionError {
   /**
    * A protocol error code (fatal ones such as `removed` or `meeting_ended`; `forbidden`,
@@ -82,6 +92,8 @@ export interface ModeratedEvent {
 
 export type RoomSessionEvents = {
   status: (status: ConnectionStatus) => void;
+  /** Why the server makes you wait while (re)connecting (see `ServerNotice`). */
+  'server-notice': (notice: ServerNotice) => void;
   /** You, as the server knows you (null before `joined`). */
   self: (participant: ParticipantInfo | null) => void;
   /** Everyone else in the room, in order of arrival. */
@@ -174,6 +186,7 @@ export const ICE_RECOVERY_TIMEOUT_MS = 10_000;
 export class RoomSession extends Emitter<RoomSessionEvents> {
   remoteTracks: RemoteTrack[] = [];
   status: ConnectionStatus = 'connecting';
+  serverNotice: ServerNotice = null;
   /** The room as the server last said (`reduceRoomState`), with this person's own hand. */
   private room: RoomState = INITIAL_ROOM_STATE;
 
@@ -613,6 +626,8 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     if (info.reconnecting) {
       // We rejoin with the resume token: the server lets us back in as the same participant
       // (or as a new one when the token no longer holds).
+      if (info.code === CloseCode.serviceRestart) this.setServerNotice('moving');
+      else if (info.code === CloseCode.tryAgainLater) this.setServerNotice('unavailable');
       this.socketDown = true;
       this.joined = false;
       this.setRoom(withConnectionLost(this.room));
@@ -727,6 +742,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
     performance.mark('visio:joined');
     this.joined = true;
     this.socketDown = false;
+    this.setServerNotice(null);
     this.resumeToken = message.resume_token ?? null;
     // After a reconnection the server knows a new participant, hand down: raise it again.
     const handWasUp = this.self !== null && this.self.id !== message.participant.id && this.handRaised;
@@ -763,6 +779,11 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       // the channel does not reconnect; neither does the session rejoin.
       this.emit('error', { code: message.code, message: message.message, fatal: true });
       this.finish('failed');
+      return;
+    }
+    if (message.code === 'service_unavailable') {
+      // The server holds the socket until it can place the room, then answers the join.
+      this.setServerNotice('unavailable');
       return;
     }
     if (message.code === 'media_unavailable') {
@@ -979,6 +1000,12 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
   private reportMediaError(code: string, error: unknown): void {
     console.warn(`visio: ${code}`, error);
     this.emit('error', { code, message: describe(error), fatal: false });
+  }
+
+  private setServerNotice(notice: ServerNotice): void {
+    if (notice === this.serverNotice) return;
+    this.serverNotice = notice;
+    this.emit('server-notice', notice);
   }
 
   private updateStatus(): void {

@@ -1,4 +1,4 @@
-import { memo, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Fragment, memo, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/I18nProvider';
 import type { Language, Messages } from '../i18n/messages';
 import { CHAT_COUNTER_FROM, CHAT_MAX_CHARACTERS, linkify } from '../room/chatStore';
@@ -138,52 +138,72 @@ const ChatMessages = memo(function ChatMessages({ messages, selfId, moderator, l
         const sentAt = Date.parse(message.sent_at);
         const continued =
           previous !== undefined &&
+          previous.earlier === message.earlier &&
           previous.participant_id === message.participant_id &&
           sentAt - Date.parse(previous.sent_at) < GROUP_WITHIN_MS;
         const own = message.participant_id === selfId;
+        // The kept chat of earlier meetings comes first; a divider opens it, another opens
+        // this meeting's messages, so nobody takes old messages for new ones.
+        const divider =
+          message.earlier === true && index === 0
+            ? t.chatEarlierMeetings
+            : message.earlier !== true && previous?.earlier === true
+              ? t.chatThisMeeting
+              : null;
         return (
-          <li
-            key={message.id}
-            className={`chat-message ${continued ? 'chat-message--continued' : ''} ${own ? 'chat-message--own' : ''}`}
-            data-testid="chat-message"
-            data-message-id={message.id}
-            data-participant-id={message.participant_id}
-          >
-            <div className={continued ? 'sr-only' : 'chat-message__meta'}>
-              <span className="chat-message__name">
-                {message.name}
-                {own && ` ${t.youSuffix}`}
-              </span>
-              <time className="chat-message__time" dateTime={message.sent_at}>
-                {time.format(sentAt)}
-              </time>
-            </div>
-            <div className="chat-message__row">
-              <p className="chat-message__text" data-testid="chat-message-text">
-                {linkify(message.text).map((segment, n) =>
-                  segment.kind === 'link' ? (
-                    <a key={n} href={segment.href} target="_blank" rel="noopener noreferrer">
-                      {segment.text}
-                    </a>
-                  ) : (
-                    segment.text
-                  ),
+          <Fragment key={message.id}>
+            {divider && (
+              <li
+                role="separator"
+                aria-label={divider}
+                className="chat-divider"
+                data-testid={message.earlier === true ? 'chat-divider-earlier' : 'chat-divider-current'}
+              >
+                <span aria-hidden="true">{divider}</span>
+              </li>
+            )}
+            <li
+              className={`chat-message ${continued ? 'chat-message--continued' : ''} ${own ? 'chat-message--own' : ''}`}
+              data-testid="chat-message"
+              data-message-id={message.id}
+              data-participant-id={message.participant_id}
+            >
+              <div className={continued ? 'sr-only' : 'chat-message__meta'}>
+                <span className="chat-message__name">
+                  {message.name}
+                  {own && ` ${t.youSuffix}`}
+                </span>
+                <time className="chat-message__time" dateTime={message.sent_at}>
+                  {time.format(sentAt)}
+                </time>
+              </div>
+              <div className="chat-message__row">
+                <p className="chat-message__text" data-testid="chat-message-text">
+                  {linkify(message.text).map((segment, n) =>
+                    segment.kind === 'link' ? (
+                      <a key={n} href={segment.href} target="_blank" rel="noopener noreferrer">
+                        {segment.text}
+                      </a>
+                    ) : (
+                      segment.text
+                    ),
+                  )}
+                </p>
+                {moderator && (
+                  <button
+                    type="button"
+                    className="icon-button chat-message__delete"
+                    data-testid="chat-delete"
+                    aria-label={t.chatDeleteLabel(message.name)}
+                    title={t.chatDeleteLabel(message.name)}
+                    onClick={() => onDelete(message)}
+                  >
+                    <DeleteIcon />
+                  </button>
                 )}
-              </p>
-              {moderator && (
-                <button
-                  type="button"
-                  className="icon-button chat-message__delete"
-                  data-testid="chat-delete"
-                  aria-label={t.chatDeleteLabel(message.name)}
-                  title={t.chatDeleteLabel(message.name)}
-                  onClick={() => onDelete(message)}
-                >
-                  <DeleteIcon />
-                </button>
-              )}
-            </div>
-          </li>
+              </div>
+            </li>
+          </Fragment>
         );
       })}
     </>

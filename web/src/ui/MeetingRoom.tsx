@@ -301,7 +301,7 @@ export function MeetingRoom({ slug, session, settings, onLeave }: MeetingRoomPro
       className={`meeting ${panel ? 'meeting--panel' : ''}`}
       style={{ '--caption-scale': captionScale } as CSSProperties}
     >
-      <ReconnectBanner status={status} onRejoin={() => session.reconnect()} />
+      <ReconnectBanner status={status} notice={state.serverNotice} onRejoin={() => session.reconnect()} />
       <h1 className="sr-only">{`Visio – ${slug}`}</h1>
       {moderator && state.lobby.length > 0 && <LobbyQueue session={session} waiting={state.lobby} />}
       <FloatingReactionsContext.Provider value={experience.floating}>

@@ -31,6 +31,7 @@ import { TrackVideo } from './TrackVideo';
 import { useAudioLevel } from './useAudioLevel';
 import { PreJoinTranscriptNotice } from '../transcripts/MeetingTranscript';
 import { TopBar } from './TopBar';
+import { ConnectionTest } from '../connectionTest/ConnectionTest';
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -468,6 +469,7 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
             }
           }}
         />
+        <ConnectionTest slug={slug} />
         </section>
       </main>
     </div>

@@ -33,3 +33,20 @@ describe('the connection banner', () => {
     expect(bannerAt(followStatus(timeline, 'left', 6000), 6000).kind).toBe('none');
   });
 });
+
+describe('the connection banner with the server\'s word on the wait', () => {
+  it('says the meeting moves to another server, or that the service is briefly away, while reconnecting', () => {
+    const timeline = followStatus(startTimeline('connected', 0), 'reconnecting', 1000);
+    expect(bannerAt(timeline, 2000, 'moving')).toEqual({ kind: 'moving', changesInMs: RECONNECT_FAILED_AFTER_MS - 1000 });
+    expect(bannerAt(timeline, 2000, 'unavailable').kind).toBe('unavailable');
+    expect(bannerAt(startTimeline('connecting', 0), 10, 'unavailable').kind).toBe('unavailable');
+  });
+
+  it('still says it failed after a while, and nothing once back', () => {
+    const timeline = followStatus(startTimeline('connected', 0), 'reconnecting', 1000);
+    expect(bannerAt(timeline, 1000 + RECONNECT_FAILED_AFTER_MS, 'moving').kind).toBe('failed');
+    const back = followStatus(timeline, 'connected', 3000);
+    expect(bannerAt(back, 3000, null).kind).toBe('reconnected');
+    expect(bannerAt(followStatus(startTimeline('connecting', 0), 'connected', 10), 20, 'moving').kind).toBe('none');
+  });
+});

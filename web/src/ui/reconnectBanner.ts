@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../room/session';
+import type { ConnectionStatus, ServerNotice } from '../room/session';
 
 /**
  * What the connection banner says, from the session's status over time (pure; ReconnectBanner.tsx
@@ -8,9 +8,12 @@ import type { ConnectionStatus } from '../room/session';
  * - `failed`: still not back after `RECONNECT_FAILED_AFTER_MS`: say so plainly and offer "Rejoin"
  *   (the session keeps trying meanwhile);
  * - `reconnected`: back, shown for `RECONNECTED_SHOWN_MS`;
+ * - `moving`, `unavailable`: while connecting or reconnecting, what the server said about the
+ *   wait (the meeting moves to another server; the service is briefly unavailable), until
+ *   `failed`;
  * - `none`: nothing to say.
  */
-export type BannerKind = 'none' | 'connecting' | 'reconnecting' | 'failed' | 'reconnected';
+export type BannerKind = 'none' | 'connecting' | 'reconnecting' | 'failed' | 'reconnected' | 'moving' | 'unavailable';
 
 export const RECONNECT_FAILED_AFTER_MS = 30_000;
 export const RECONNECTED_SHOWN_MS = 4_000;
@@ -34,8 +37,23 @@ export function followStatus(timeline: ConnectionTimeline, status: ConnectionSta
   return { status, since: now, recoveredAt: recovered ? now : null };
 }
 
-/** The banner at `now`, and in how many milliseconds it changes by itself (null: not by itself). */
-export function bannerAt(timeline: ConnectionTimeline, now: number): { kind: BannerKind; changesInMs: number | null } {
+/**
+ * The banner at `now`, and in how many milliseconds it changes by itself (null: not by itself);
+ * `notice` is the server's word on the wait (`ServerNotice`).
+ */
+export function bannerAt(
+  timeline: ConnectionTimeline,
+  now: number,
+  notice: ServerNotice = null,
+): { kind: BannerKind; changesInMs: number | null } {
+  const banner = connectionBanner(timeline, now);
+  if (notice !== null && (banner.kind === 'connecting' || banner.kind === 'reconnecting')) {
+    return { kind: notice, changesInMs: banner.changesInMs };
+  }
+  return banner;
+}
+
+function connectionBanner(timeline: ConnectionTimeline, now: number): { kind: BannerKind; changesInMs: number | null } {
   const elapsed = now - timeline.since;
   switch (timeline.status) {
     case 'connecting':

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { CaptionsInfo, ParticipantInfo, WaitingPersonInfo } from '../room/protocol';
 import type { RemoteTrack } from '../room/remoteStreams';
-import type { ConnectionStatus, LocalMediaState, RoomLockState, RoomSession } from '../room/session';
+import type { ConnectionStatus, LocalMediaState, RoomLockState, RoomSession, ServerNotice } from '../room/session';
 
 export interface RoomSessionState {
   status: ConnectionStatus;
+  /** Why the server makes you wait while (re)connecting, when it said. */
+  serverNotice: ServerNotice;
   self: ParticipantInfo | null;
   participants: ParticipantInfo[];
   tracks: RemoteTrack[];
@@ -24,6 +26,7 @@ export interface RoomSessionState {
 function snapshot(session: RoomSession): RoomSessionState {
   return {
     status: session.status,
+    serverNotice: session.serverNotice,
     self: session.self,
     participants: session.participants,
     tracks: session.remoteTracks,
@@ -45,6 +48,7 @@ export function useRoomSession(session: RoomSession): RoomSessionState {
       setState((previous) => ({ ...previous, [key]: value }));
     const offs = [
       session.on('status', update('status')),
+      session.on('server-notice', update('serverNotice')),
       session.on('self', update('self')),
       session.on('participants', update('participants')),
       session.on('tracks', update('tracks')),

@@ -1,0 +1,86 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { I18nProvider } from '../i18n/I18nProvider';
+import type { ChatMessageInfo } from '../room/protocol';
+import { ChatPanel } from './ChatPanel';
+
+const message = (id: string, minute: number, earlier: boolean): ChatMessageInfo => ({
+  id,
+  participant_id: 'p_alice',
+  name: 'Alice',
+  text: `text ${id}`,
+  sent_at: new Date(Date.UTC(2026, 11, 2, 9, minute)).toISOString(),
+  earlier,
+});
+
+let container: HTMLElement;
+let root: Root | null = null;
+
+beforeEach(() => {
+  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+  container = document.createElement('div');
+  document.body.append(container);
+});
+
+afterEach(() => {
+  if (root) act(() => root?.unmount());
+  root = null;
+  container.remove();
+  vi.unstubAllGlobals();
+});
+
+function renderChat(messages: ChatMessageInfo[], language: string) {
+  vi.stubGlobal('navigator', { ...navigator, language, languages: [language] });
+  root = createRoot(container);
+  act(() =>
+    root!.render(
+      <I18nProvider>
+        <ChatPanel
+          id="chat"
+          messages={messages}
+          selfId="p_me"
+          moderator={false}
+          error={null}
+          refusedText={null}
+          onSend={() => true}
+          onDelete={() => undefined}
+          onDismissError={() => undefined}
+          onClose={() => undefined}
+        />
+      </I18nProvider>,
+    ),
+  );
+}
+
+/** The log's items in order: a divider's accessible name, or a message's id. */
+function items(): string[] {
+  return [...container.querySelectorAll('[data-testid="chat-log"] > li')].map((li) =>
+    li.getAttribute('role') === 'separator' ? `— ${li.getAttribute('aria-label')} —` : (li.getAttribute('data-message-id') ?? '?'),
+  );
+}
+
+describe('ChatPanel, the kept chat of earlier meetings', () => {
+  it('opens the kept history with "Earlier meetings" and this meeting with "This meeting"', () => {
+    // Alice's last kept message and her first one now are a minute apart: they must not merge.
+    renderChat([message('m_old1', 0, true), message('m_old2', 1, true), message('m_new', 2, false)], 'en');
+    expect(items()).toEqual(['— Earlier meetings —', 'm_old1', 'm_old2', '— This meeting —', 'm_new']);
+    const first = container.querySelector('[data-message-id="m_new"] .chat-message__meta');
+    expect(first?.textContent).toContain('Alice');
+  });
+
+  it('speaks French', () => {
+    renderChat([message('m_old', 0, true), message('m_new', 1, false)], 'fr');
+    expect(items()).toEqual(['— Réunions précédentes —', 'm_old', '— Cette réunion —', 'm_new']);
+  });
+
+  it('shows no divider when nothing was kept, nor after the kept history alone', () => {
+    renderChat([message('m_1', 0, false), message('m_2', 1, false)], 'en');
+    expect(items()).toEqual(['m_1', 'm_2']);
+    act(() => root!.unmount());
+    root = null;
+    renderChat([message('m_old', 0, true)], 'en');
+    expect(items()).toEqual(['— Earlier meetings —', 'm_old']);
+  });
+});
