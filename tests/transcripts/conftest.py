@@ -85,3 +85,17 @@ def add_turns(server: RunningServer, transcript_id: int, said: list[tuple[str, s
             await engine.dispose()
 
     asyncio.run(write())
+
+
+def relabel(server: RunningServer, transcript_id: int, labels: dict[int, str]) -> None:
+    """Give turns new speaker labels in the running server's database, as the shared-device
+    step does after diarization (``TranscriptStore.relabel``)."""
+
+    async def write() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{server.data_dir / 'visio.db'}")
+        try:
+            await TranscriptStore(session_factory(engine)).relabel(transcript_id, labels)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())

@@ -18,9 +18,12 @@ import webvtt
 from tests.oidc.provider import TestProvider
 from tests.rooms.people import Browser, RoomSocket
 from tests.support import RunningServer
-from tests.transcripts.conftest import add_turns
+from tests.transcripts.conftest import add_turns, relabel
+from visio.transcripts.shared_devices import speaker_label
 
 pytestmark = pytest.mark.usefixtures("worker")
+
+DASH = "\N{EN DASH}"
 
 HOSTILE_NAME = 'Zoé --> <v Eve> 00:00:00.000 --> 00:00:01.000 & "x" **[a](b)** 👩‍💻'
 """A speaker name that would break a careless VTT, SRT or Markdown writer."""
@@ -283,3 +286,95 @@ def test_search_never_fails_on_query_syntax(browsers: dict[str, Browser], query:
         browsers["pierre"].http.get("/api/v1/transcripts/search", params={"q": ""}).status_code
         == 422
     )
+
+
+def test_owner_renames_a_shared_device_speaker_and_exports_and_search_follow(
+    browsers: dict[str, Browser], server: RunningServer
+) -> None:
+    """A shared device's turns, relabelled by voice (as after diarization), then the owner
+    renames "Salle 3 - locuteur 1" to a person's name: every turn of that label changes (the
+    other voice's does not), the JSON export and search show the new name, and the audit
+    trail says who did it. A member of the room is refused and changes nothing; a
+    name with control characters, an empty one or one over 64 characters is refused."""
+    pierre, jean = browsers["pierre"], browsers["jean"]
+    slug, transcript = transcribed_meeting(pierre)
+    add_turns(
+        server,
+        transcript,
+        [
+            ("Salle 3", "Le chantier de la médiathèque avance."),
+            ("Salle 3", "Les devis sont arrivés."),
+            ("Salle 3", "Nous signerons lundi."),
+        ],
+    )
+    ids = [t["id"] for t in pierre.http.get(f"/api/v1/transcripts/{transcript}").json()["turns"]]
+    voices = [1, 2, 1]
+    relabel(
+        server,
+        transcript,
+        {i: speaker_label("Salle 3", k, "fr") for i, k in zip(ids, voices, strict=True)},
+    )
+    granted = pierre.http.put(
+        f"/api/v1/rooms/{slug}/roles/{user_id(jean)}", json={"role": "member"}
+    )
+    assert granted.status_code == 200, granted.text
+    route = f"/api/v1/transcripts/{transcript}/speakers/rename"
+    rename = {"speaker": f"Salle 3 {DASH} locuteur 1", "name": "Aïcha Benali"}
+
+    assert refusal(jean.http.post(route, json=rename)) == (403, "forbidden")
+    for hostile in ("Aïcha\u202eilaneB", "Aïcha\nBenali", "", "x" * 65):
+        response = pierre.http.post(route, json={**rename, "name": hostile})
+        assert response.status_code == 422, (hostile, response.text)
+    unknown = pierre.http.post(route, json={**rename, "speaker": f"Salle 4 {DASH} locuteur 1"})
+    assert refusal(unknown) == (404, "speaker_not_found")
+
+    response = pierre.http.post(route, json=rename)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"turns": 2}
+    body = pierre.http.get(f"/api/v1/transcripts/{transcript}/export?format=json").json()
+    assert [t["speaker"] for t in body["turns"]] == [
+        "Aïcha Benali",
+        f"Salle 3 {DASH} locuteur 2",
+        "Aïcha Benali",
+    ]
+    found = pierre.http.get("/api/v1/transcripts/search", params={"q": "médiathèque"}).json()
+    assert [(h["transcript_id"], h["speaker"]) for h in found["results"]] == [
+        (transcript, "Aïcha Benali")
+    ]
+    events = (
+        browsers["admin"]
+        .http.get(
+            "/api/v1/audit/events", params={"event": "transcript.speaker_renamed", "limit": 1000}
+        )
+        .json()["events"]
+    )
+    done = [e for e in events if e["target"] == slug]
+    assert {e["outcome"] for e in done} == {"success", "failure"}
+    assert any(
+        e["outcome"] == "success"
+        and e["details"]["to"] == "Aïcha Benali"
+        and e["details"]["turns"] == 2
+        for e in done
+    )
+
+
+def test_a_shared_room_device_says_so_when_it_joins(
+    browsers: dict[str, Browser], guest: Browser
+) -> None:
+    """Chosen before joining, "several people use this microphone": the participant is a shared
+    device, as their own ``joined`` and everyone else's list say; others are not; a value that
+    is not a boolean is refused."""
+    pierre = browsers["pierre"]
+    slug = pierre.create_room(name="Salle 3")
+    room = pierre.socket(slug)
+    joined = room.join("Salle 3", shared_device=True)
+    assert joined["type"] == "joined" and joined["participant"]["shared_device"] is True
+    other = guest.socket(slug)
+    seen = other.join("Invité")
+    assert "shared_device" not in seen["participant"]
+    assert [p.get("shared_device") for p in seen["participants"]] == [True]
+    odd = guest.socket(slug)
+    assert odd.join("Bizarre", shared_device="yes")["type"] == "error"
+    odd.close()
+    room.close()
+    other.close()

@@ -108,6 +108,8 @@ class Entrant:
     invitation: str | None = None
     resume: str | None = None
     """The resume token their client sent (``visio.rooms.resume``), when it rejoins."""
+    shared_device: bool = False
+    """Several people use this microphone (``join.shared_device``)."""
 
 
 def new_participant_id() -> str:
@@ -158,6 +160,8 @@ class Participant:
     """Janus hears speech on their microphone (``speakers``; shown only while it is on)."""
     turn_expires_at: int | None = None
     """When the TURN credential they were last given expires (``visio.turn``)."""
+    shared_device: bool = False
+    """A shared room device: several people use this microphone (chosen before joining)."""
 
     @classmethod
     def entering(
@@ -171,6 +175,7 @@ class Participant:
             visitor=entrant.visitor,
             role=role,
             moderator_by=moderator_by,
+            shared_device=entrant.shared_device,
         )
 
     @property
@@ -198,6 +203,7 @@ class Participant:
             role=self.role,
             moderator_by=self.moderator_by,
             hand_raised_at=self.hand_raised_at,
+            shared_device=True if self.shared_device else None,
         )
 
     def send(self, message: ServerMessage) -> None:

@@ -91,6 +91,9 @@ class Join(_Request):
     """The latest resume token this client was given in this room (``joined.resume_token`` or
     ``resume.token``), when it rejoins after losing its socket: it comes back as the same
     participant. A token that no longer holds is ignored (a plain join)."""
+    shared_device: bool = False
+    """A shared room device: several people use this microphone (chosen on the pre-join
+    screen). Its turns of a meeting's transcript are told apart by voice afterwards."""
 
 
 class TrackInfo(_Message):
@@ -382,6 +385,8 @@ class ParticipantInfo(_Message):
     promote, remove role holders or open trusted and restricted rooms."""
     hand_raised_at: datetime | None = None
     """When they raised their hand (None: it is down); the earliest hand speaks first."""
+    shared_device: Literal[True] | None = None
+    """A shared room device, several people on one microphone (absent otherwise)."""
 
 
 class WaitingPersonInfo(_Message):

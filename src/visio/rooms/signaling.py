@@ -244,6 +244,7 @@ class RoomConnection:
                 reply_to=message.id,
                 invitation=message.invitation,
                 resume=message.resume,
+                shared_device=message.shared_device,
             )
             try:
                 self._room, entered = await self._service.join(slug, entrant, self._admitted)

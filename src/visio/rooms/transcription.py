@@ -51,6 +51,10 @@ class LiveTranscript:
     writes: set[asyncio.Task[None]] = field(default_factory=set)
     """Turns on their way to the database (awaited before the transcript is closed)."""
     turns: int = 0
+    shared_devices: dict[str, str] = field(default_factory=dict)
+    """The participants marked as shared room devices that spoke (id → display name): their
+    turns are the ones to tell apart by voice once the meeting is over
+    (:mod:`visio.transcripts.shared_devices`)."""
 
 
 def transcription_info(room: Room) -> TranscriptionInfo:
@@ -191,6 +195,8 @@ class RoomTranscription:
             text=said,
             language=text.safe_for_output(caption.language, max_length=16) or live.language,
         )
+        if speaker.shared_device:
+            live.shared_devices[speaker.id] = speaker.name
         live.turns += 1
         task = asyncio.create_task(self._write(room, live, turn))
         live.writes.add(task)

@@ -144,6 +144,42 @@ class TranscriptLibrary:
             details={"transcript": transcript_id, "turns": transcript.turn_count, **copies},
         )
 
+    async def rename_speaker(
+        self, user: User, transcript_id: int, speaker: str, name: str, origin: Origin
+    ) -> int:
+        """Rename one speaker of a transcript (a shared device's "Salle 3 - locuteur 1" becomes
+        the person's name): owners and administrators of its room; audited."""
+        transcript = await self._transcript(transcript_id)
+        room = await self._rooms.find(transcript.room_slug)
+        actor = await self._rooms.actor(user, room)
+        await self._allow(
+            policy.delete_records(actor, room),
+            "transcript.speaker_renamed",
+            user,
+            origin,
+            room.slug,
+            transcript=transcript_id,
+        )
+        if transcript.status == "active":
+            raise ApiProblem(
+                409, "transcript_active", "this meeting is still being transcribed; stop it first"
+            )
+        renamed = await self._store.rename_speaker(transcript_id, speaker, name)
+        if not renamed:
+            raise ApiProblem(
+                404, "speaker_not_found", "no turn of this transcript has that speaker"
+            )
+        await self._audit.record(
+            "transcript.speaker_renamed",
+            "success",
+            origin,
+            actor_user_id=user.id,
+            actor=user.audit_label,
+            target=room.slug,
+            details={"transcript": transcript_id, "from": speaker, "to": name, "turns": renamed},
+        )
+        return renamed
+
     async def search(self, user: User, query: str) -> list[SearchHit]:
         """Turns of the transcripts this person may read that match ``query``."""
         return await self._store.search(user.id, member_key(self._settings, user), query)

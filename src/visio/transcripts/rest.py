@@ -85,6 +85,19 @@ class SearchResults(BaseModel):
     results: list[SearchHitOut]
 
 
+class SpeakerRename(BaseModel):
+    """Rename one speaker label of a transcript: every turn labelled ``speaker`` becomes
+    ``name`` (one line of at most 64 characters, no control characters)."""
+
+    speaker: Annotated[str, AfterValidator(one_line(64))]
+    name: Annotated[str, AfterValidator(one_line(64))]
+
+
+class SpeakerRenamed(BaseModel):
+    turns: int
+    """How many turns now carry the new name."""
+
+
 def _library(request: Request) -> TranscriptLibrary:
     library: TranscriptLibrary = container_of(request).transcript_library
     return library
@@ -206,3 +219,19 @@ async def delete_transcript(
     of its room; audited)."""
     await _library(request).delete(session.user, transcript_id, origin_of(request))
     return Response(status_code=204)
+
+
+@router.post(
+    "/transcripts/{transcript_id}/speakers/rename",
+    response_model=SpeakerRenamed,
+    responses={**_ERRORS, 409: {"model": ErrorReply, "description": "still being transcribed"}},
+)
+async def rename_speaker(
+    transcript_id: DatabaseId, body: SpeakerRename, request: Request, session: RecordingsReader
+) -> SpeakerRenamed:
+    """Rename one speaker of a finished transcript (owners and administrators of its room;
+    audited): exports and search show the new name."""
+    turns = await _library(request).rename_speaker(
+        session.user, transcript_id, body.speaker, body.name, origin_of(request)
+    )
+    return SpeakerRenamed(turns=turns)

@@ -164,6 +164,33 @@ class TranscriptStore:
             await session.flush()
             return record.id
 
+    async def rename_speaker(self, transcript_id: int, speaker: str, name: str) -> int:
+        """Give every turn of ``speaker`` in this transcript the name ``name``; return how many
+        turns changed (exports and search read the turns, so they show it at once)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(TranscriptTurnRecord)
+                .where(
+                    TranscriptTurnRecord.transcript_id == transcript_id,
+                    TranscriptTurnRecord.speaker == speaker,
+                )
+                .values(speaker=name)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def relabel(self, transcript_id: int, labels: dict[int, str]) -> None:
+        """Give each turn (by id) its new speaker label (a shared device's voices told apart)."""
+        async with self._sessions() as session, session.begin():
+            for turn_id, label in labels.items():
+                await session.execute(
+                    update(TranscriptTurnRecord)
+                    .where(
+                        TranscriptTurnRecord.transcript_id == transcript_id,
+                        TranscriptTurnRecord.id == turn_id,
+                    )
+                    .values(speaker=label)
+                )
+
     async def finish(self, transcript_id: int, ended_at: datetime, status: str) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(

@@ -77,6 +77,8 @@ const en = {
   namePlaceholder: 'First and last name',
   nameRequired: 'Enter your name to join.',
   nameTooLong: 'Your name can have at most 64 characters.',
+  sharedDevice: 'Several people use this microphone (meeting room)',
+  sharedDeviceHint: 'The transcript tells their voices apart: “Room – speaker 1”, “Room – speaker 2”.',
   participantsInRoom: plural('en', {
     '=0': 'No one is here yet',
     one: '# person is in the meeting',
@@ -735,6 +737,8 @@ const fr: Messages = {
   namePlaceholder: 'Prénom et nom',
   nameRequired: 'Saisissez votre nom pour rejoindre.',
   nameTooLong: 'Votre nom peut compter 64 caractères au plus.',
+  sharedDevice: 'Plusieurs personnes utilisent ce micro (salle de réunion)',
+  sharedDeviceHint: 'La transcription distingue leurs voix : « Salle – locuteur 1 », « Salle – locuteur 2 ».',
   participantsInRoom: plural('fr', {
     '=0': "Personne n'est encore là",
     one: '# personne est dans la réunion',

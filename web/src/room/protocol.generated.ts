@@ -81,6 +81,7 @@ export interface Join {
   video: boolean;
   invitation?: string | null;
   resume?: string | null;
+  shared_device?: boolean;
 }
 export interface Publish {
   id?: string | number | null;
@@ -297,6 +298,7 @@ export interface ParticipantInfo {
   role?: 'owner' | 'administrator' | 'member';
   moderator_by?: 'role' | 'promoted' | 'interim';
   hand_raised_at?: string;
+  shared_device?: true;
 }
 export interface Limits {
   max_message_bytes: number;

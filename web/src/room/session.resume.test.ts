@@ -69,7 +69,7 @@ function joined(id: string, token: string | undefined) {
   };
 }
 
-function makeSession() {
+function makeSession(sharedDevice = false) {
   const sockets: FakeSocket[] = [];
   const signaling = new SignalingChannel('ws://visio.test/api/v1/rooms/abc-defg-hij/ws', {
     createSocket: () => {
@@ -84,6 +84,7 @@ function makeSession() {
     name: 'Alice',
     audio: false,
     video: false,
+    sharedDevice,
     signaling,
     createPeerConnection: fakePeerConnection,
     acquireCamera: () => Promise.reject(new Error('no camera here')),
@@ -97,6 +98,22 @@ const joins = (socket: FakeSocket) => socket.sent.filter((message) => message.ty
 describe('RoomSession resume tokens', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
+
+  it('says a shared room device is one in every join (and says nothing otherwise)', () => {
+    const shared = makeSession(true);
+    shared.session.start();
+    shared.sockets[0]!.open();
+    expect(joins(shared.sockets[0]!)).toEqual([expect.objectContaining({ type: 'join', shared_device: true })]);
+    shared.sockets[0]!.receive(joined('p_room', 'r1.first.sig'));
+    shared.sockets[0]!.drop(1006);
+    vi.advanceTimersByTime(150);
+    shared.sockets[1]!.open();
+    expect(joins(shared.sockets[1]!)).toEqual([expect.objectContaining({ shared_device: true, resume: 'r1.first.sig' })]);
+    const alone = makeSession();
+    alone.session.start();
+    alone.sockets[0]!.open();
+    expect(joins(alone.sockets[0]!)[0]).not.toHaveProperty('shared_device');
+  });
 
   it('sends no token on the first join, then the latest one when it rejoins', () => {
     const { session, sockets } = makeSession();

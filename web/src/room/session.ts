@@ -160,6 +160,8 @@ export interface RoomSessionOptions extends LocalMediaOptions {
   signaling?: SignalingChannel;
   /** A room-level invitation from the link (`?invitation=`), sent with every join. */
   invitation?: string | null;
+  /** Several people use this microphone (`join.shared_device`), chosen before joining. */
+  sharedDevice?: boolean;
 }
 
 /** How long a peer connection may stay `disconnected` before an ICE restart. */
@@ -633,6 +635,7 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       video: this.local.video && !this.cameraPaused,
       ...(this.options.invitation ? { invitation: this.options.invitation } : {}),
       ...(this.resumeToken ? { resume: this.resumeToken } : {}),
+      ...(this.options.sharedDevice ? { shared_device: true } : {}),
     });
   }
 

@@ -39,6 +39,8 @@ export interface JoinSettings extends DevicePreferences {
   name: string;
   audio: boolean;
   video: boolean;
+  /** Several people use this microphone (a meeting room): the transcript tells their voices apart. */
+  sharedDevice?: boolean;
 }
 
 /** Tracks captured so far; those still being captured arrive through `pending`. */
@@ -81,6 +83,7 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
   const [nameError, setNameError] = useState<string | null>(null);
   const [audio, setAudio] = useState(true);
   const [video, setVideo] = useState(true);
+  const [sharedDevice, setSharedDevice] = useState(false);
   const [devices, setDevices] = useState<DeviceLists>({ microphones: [], cameras: [], speakers: [] });
   const [preferences, setPreferences] = useState<DevicePreferences>(() => loadDevicePreferences());
   const [microphone, setMicrophone] = useState<MediaStreamTrack | null>(null);
@@ -100,6 +103,8 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
     cam: useId(),
     speaker: useId(),
     nameHelp: useId(),
+    shared: useId(),
+    sharedHelp: useId(),
   };
 
   /** Runs a capture; its tracks replace the current ones, unless they were handed over to the meeting meanwhile. */
@@ -243,7 +248,7 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
     handedOver.current = true;
     const pending = inflight.current.size > 0 ? Promise.all([...inflight.current]) : null;
     onJoin(
-      { name: trimmed, audio, video, ...preferences },
+      { name: trimmed, audio, video, sharedDevice, ...preferences },
       { microphone: tracks.current.microphone, camera: video ? tracks.current.camera : null, pending },
     );
   };
@@ -379,6 +384,20 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
                 {nameError}
               </p>
             )}
+            <label className="effects__choice" htmlFor={ids.shared}>
+              <input
+                id={ids.shared}
+                type="checkbox"
+                checked={sharedDevice}
+                onChange={(event) => setSharedDevice(event.target.checked)}
+                aria-describedby={ids.sharedHelp}
+                data-testid="shared-device"
+              />
+              {t.sharedDevice}
+            </label>
+            <p id={ids.sharedHelp} className="field-hint">
+              {t.sharedDeviceHint}
+            </p>
             <button type="submit" className="button button--primary button--large button--block" data-testid="join">
               {t.joinMeeting}
             </button>

@@ -136,6 +136,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
         name: settings.name,
         audio: settings.audio,
         video: settings.video,
+        sharedDevice: settings.sharedDevice ?? false,
         microphoneTrack: media.microphone,
         cameraTrack: media.camera,
         // The devices chosen last, in the pre-join screen or in the meeting's settings.
