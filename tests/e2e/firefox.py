@@ -11,6 +11,7 @@ WebSocket: the few commands these tests need (``session.new``, ``browsingContext
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -115,8 +116,10 @@ class Firefox:
 
     def _drain(self) -> None:
         assert self._process.stdout is not None
-        for line in self._process.stdout:
-            self._output.append(line)
+        # Firefox's output pipe is closed at stop(); a read racing that close ends the drain.
+        with contextlib.suppress(OSError, ValueError):
+            for line in self._process.stdout:
+                self._output.append(line)
 
     def output(self) -> str:
         return "".join(self._output[-60:])
