@@ -14,7 +14,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support import _die_with_parent, free_port, wait_until
+from tests.support import _die_with_parent, free_port, stop_process, wait_until
 
 
 @dataclass
@@ -78,13 +78,7 @@ class RunningRedis:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def restart(self, down_for: float = 0.0) -> None:
         """Kill it, stay down ``down_for`` seconds, start it again on the same port, empty."""

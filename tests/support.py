@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -41,6 +41,19 @@ def wait_until(condition: Callable[[], T], timeout: float, message: str | Callab
                 f"{message() if callable(message) else message} (after {timeout} s)"
             )
         time.sleep(0.05)
+
+
+def stop_process(process: subprocess.Popen[Any] | None, grace: float = 10) -> None:
+    """End a test's server process: SIGTERM, then SIGKILL if it is still there after ``grace``
+    seconds; nothing if it is gone already (or was never started)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:
@@ -134,13 +147,7 @@ class RunningServer:
         self.wait_ready()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, grace=15)
 
 
 def start_server(

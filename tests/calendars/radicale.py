@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import _die_with_parent, free_port, wait_until
+from tests.support import _die_with_parent, free_port, stop_process, wait_until
 
 USERS = {
     "alice": "alice-app-password",
@@ -59,13 +59,7 @@ class RadicaleServer:
         wait_until(answers, 30, lambda: f"Radicale did not start: {self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def make_calendar(self, user: str, calendar: str = "visio") -> str:

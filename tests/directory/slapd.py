@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support import free_port
+from tests.support import free_port, stop_process
 
 SUFFIX = "dc=ministere,dc=gouv,dc=fr"
 ADMIN_DN = f"cn=admin,{SUFFIX}"
@@ -110,12 +110,7 @@ class LdapServer:
         )
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def start_slapd(folder: Path) -> LdapServer:

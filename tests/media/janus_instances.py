@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import _die_with_parent, free_port, in_media_namespace
+from tests.support import _die_with_parent, free_port, in_media_namespace, stop_process
 from visio.media.janus.config import janus_command, write_janus_config
 from visio.settings import load_settings
 
@@ -33,13 +33,7 @@ class JanusProcess:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @dataclass

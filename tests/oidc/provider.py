@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from tests.support import RunningServer, free_port, start_server
+from tests.support import RunningServer, free_port, start_server, stop_process
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "visio-test"
@@ -60,13 +60,7 @@ class TestProvider:
         return json.dumps([provider])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, grace=5)
         self.output_reader.join(5)
 
 

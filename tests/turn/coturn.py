@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trustme
 
-from tests.support import _die_with_parent, in_media_namespace, wait_until
+from tests.support import _die_with_parent, in_media_namespace, stop_process, wait_until
 from visio.settings import Settings, load_settings
 from visio.turn.coturn import write_turnserver_conf
 from visio.turn.credentials import mint
@@ -46,13 +46,7 @@ class RunningCoturn:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def coturn_unavailable() -> str | None:

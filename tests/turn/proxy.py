@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support import _die_with_parent, free_port, wait_until
+from tests.support import _die_with_parent, free_port, stop_process, wait_until
 
 PROXY_ADDRESS = "127.0.0.1"
 
@@ -44,13 +44,7 @@ class RunningProxy:
         return [f"--proxy-server={self.url}", f"--proxy-bypass-list=<-loopback>;{direct}"]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def proxy_unavailable() -> str | None:

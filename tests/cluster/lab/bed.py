@@ -34,7 +34,14 @@ import httpx
 
 from tests.postgres import _as_postgres, _bin_dir
 from tests.redis_server import RunningRedis, start_redis
-from tests.support import VISIO, RunningServer, _die_with_parent, start_server, wait_until
+from tests.support import (
+    VISIO,
+    RunningServer,
+    _die_with_parent,
+    start_server,
+    stop_process,
+    wait_until,
+)
 from visio.media.janus.config import janus_command, render_jcfg, write_janus_config
 from visio.settings import Settings, load_settings
 
@@ -407,13 +414,7 @@ class HAProxyNode:
             )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 @dataclass
