@@ -12,6 +12,7 @@ from visio.directory import member_key
 from visio.errors import ApiProblem
 from visio.rooms import policy
 from visio.rooms.administration import RoomAdministration
+from visio.rooms.repository import StoredRoom
 from visio.settings import Settings
 from visio.transcripts import exports
 from visio.transcripts.store import SearchHit, StoredTranscript, StoredTurn, TranscriptStore
@@ -114,15 +115,18 @@ class TranscriptLibrary:
         )
         return transcript, exports.export(transcript, turns, format)
 
-    async def delete(self, user: User, transcript_id: int, origin: Origin) -> None:
-        """Delete a transcript before it expires: its turns, search entries and copies in
-        object storage go with it."""
+    async def _finished_for_owners(
+        self, user: User, transcript_id: int, action: str, origin: Origin
+    ) -> tuple[StoredTranscript, StoredRoom]:
+        """A finished transcript and its room, for a change only the room's owners and
+        administrators may make (refused and audited as ``action`` otherwise); 409 while the
+        meeting is still being transcribed."""
         transcript = await self._transcript(transcript_id)
         room = await self._rooms.find(transcript.room_slug)
         actor = await self._rooms.actor(user, room)
         await self._allow(
             policy.delete_records(actor, room),
-            "transcript.deleted",
+            action,
             user,
             origin,
             room.slug,
@@ -132,6 +136,14 @@ class TranscriptLibrary:
             raise ApiProblem(
                 409, "transcript_active", "this meeting is still being transcribed; stop it first"
             )
+        return transcript, room
+
+    async def delete(self, user: User, transcript_id: int, origin: Origin) -> None:
+        """Delete a transcript before it expires: its turns, search entries and copies in
+        object storage go with it."""
+        transcript, room = await self._finished_for_owners(
+            user, transcript_id, "transcript.deleted", origin
+        )
         await self._store.delete(transcript_id)
         copies = {} if self.copies is None else await self.copies.remove_transcript(transcript_id)
         await self._audit.record(
@@ -149,21 +161,9 @@ class TranscriptLibrary:
     ) -> int:
         """Rename one speaker of a transcript (a shared device's "Salle 3 - locuteur 1" becomes
         the person's name): owners and administrators of its room; audited."""
-        transcript = await self._transcript(transcript_id)
-        room = await self._rooms.find(transcript.room_slug)
-        actor = await self._rooms.actor(user, room)
-        await self._allow(
-            policy.delete_records(actor, room),
-            "transcript.speaker_renamed",
-            user,
-            origin,
-            room.slug,
-            transcript=transcript_id,
+        _, room = await self._finished_for_owners(
+            user, transcript_id, "transcript.speaker_renamed", origin
         )
-        if transcript.status == "active":
-            raise ApiProblem(
-                409, "transcript_active", "this meeting is still being transcribed; stop it first"
-            )
         renamed = await self._store.rename_speaker(transcript_id, speaker, name)
         if not renamed:
             raise ApiProblem(
