@@ -14,7 +14,11 @@ import pytest
 from playwright.sync_api import Playwright, expect, sync_playwright
 
 from tests.e2e.browser import Participants, write_tone
+from tests.e2e.network_cut import unavailable_reason
+from tests.e2e.network_profile import NetworkProfile
+from tests.redis_server import start_redis
 from tests.support import RunningServer, in_media_namespace, start_server, wait_until
+from tests.turn.coturn import RunningCoturn, coturn_unavailable, start_coturn
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +82,40 @@ def captioning_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
         raise
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCoturn]:
+    """Visio's coturn for the locked-down network tests, publishing its usage on a Redis of its
+    own (VISIO_TURN_STATS_REDIS_URL, for the server's /metrics)."""
+    reason = coturn_unavailable()
+    if reason:
+        pytest.fail(reason)
+    redis = start_redis(tmp_path_factory.mktemp("turn-stats-redis"))
+    running = start_coturn(tmp_path_factory.mktemp("coturn"), stats_redis_url=redis.url)
+    yield running
+    running.stop()
+    redis.stop()
+
+
+@pytest.fixture(scope="module")
+def turn_server(
+    tmp_path_factory: pytest.TempPathFactory, coturn: RunningCoturn
+) -> Iterator[RunningServer]:
+    """`visio serve` that gives browsers that coturn's TURN URLs."""
+    server = start_server(tmp_path_factory.mktemp("visio-turn"), **coturn.settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> Iterator[NetworkProfile]:
+    """A cgroup for the test's browsers whose network nftables can lock down."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.fail(reason)
+    with NetworkProfile(tmp_path) as network:
+        yield network
 
 
 @pytest.fixture

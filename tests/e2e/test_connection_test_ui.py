@@ -6,50 +6,18 @@ at desktop and phone width. The browser runs in the network profile's cgroup (nf
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, Playwright, expect
 
 from tests.e2e.browser import ACTION_TIMEOUT_MS, screenshot
-from tests.e2e.network_cut import unavailable_reason
 from tests.e2e.network_profile import NetworkProfile
 from tests.e2e.test_axe import PHONE, axe_violations
 from tests.e2e.test_turn_ui import TURNS_ARGS, LockedDownParticipants
-from tests.support import RunningServer, start_server
-from tests.turn.coturn import RunningCoturn, coturn_unavailable, start_coturn
+from tests.support import RunningServer
 
 RESULT_TIMEOUT_MS = 30_000
 """The test stops itself at 20 s; the rest is for a busy machine."""
-
-
-@pytest.fixture(scope="module")
-def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCoturn]:
-    reason = coturn_unavailable()
-    if reason:
-        pytest.fail(reason)
-    running = start_coturn(tmp_path_factory.mktemp("coturn"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def turn_server(
-    tmp_path_factory: pytest.TempPathFactory, coturn: RunningCoturn
-) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("visio-conntest"), **coturn.settings)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Iterator[NetworkProfile]:
-    reason = unavailable_reason()
-    if reason:
-        pytest.fail(reason)
-    with NetworkProfile(tmp_path) as network:
-        yield network
 
 
 def _run_test(page: Page) -> None:

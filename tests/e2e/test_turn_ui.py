@@ -21,16 +21,11 @@ import pytest
 from playwright.sync_api import Browser, Playwright, expect
 
 from tests.e2e.browser import MEDIA_ARGS, Participant, Participants
-from tests.e2e.network_cut import unavailable_reason
 from tests.e2e.network_profile import NetworkProfile
-from tests.redis_server import start_redis
-from tests.support import RunningServer, start_server, wait_until
+from tests.support import RunningServer, wait_until
 from tests.turn.coturn import (
     TURN_ADDRESS,
     TURNS_PORT,
-    RunningCoturn,
-    coturn_unavailable,
-    start_coturn,
 )
 from tests.turn.proxy import RunningProxy, proxy_unavailable, start_proxy
 
@@ -59,28 +54,6 @@ SELECTED_PATHS_JS = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCoturn]:
-    reason = coturn_unavailable()
-    if reason:
-        pytest.fail(reason)
-    # coturn publishes its usage there, for the server's /metrics (visio.turn.usage).
-    redis = start_redis(tmp_path_factory.mktemp("turn-stats-redis"))
-    running = start_coturn(tmp_path_factory.mktemp("coturn"), stats_redis_url=redis.url)
-    yield running
-    running.stop()
-    redis.stop()
-
-
-@pytest.fixture(scope="module")
-def turn_server(
-    tmp_path_factory: pytest.TempPathFactory, coturn: RunningCoturn
-) -> Iterator[RunningServer]:
-    server = start_server(tmp_path_factory.mktemp("visio-turn"), **coturn.settings)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def proxy(tmp_path: Path) -> Iterator[RunningProxy]:
     reason = proxy_unavailable()
@@ -89,15 +62,6 @@ def proxy(tmp_path: Path) -> Iterator[RunningProxy]:
     running = start_proxy(tmp_path / "proxy")
     yield running
     running.stop()
-
-
-@pytest.fixture
-def profile(tmp_path: Path) -> Iterator[NetworkProfile]:
-    reason = unavailable_reason()
-    if reason:
-        pytest.fail(reason)
-    with NetworkProfile(tmp_path) as network:
-        yield network
 
 
 class LockedDownParticipants(Participants):
