@@ -133,3 +133,39 @@ def test_webhooks_key_file_is_made_once_and_private(tmp_path: Path) -> None:
     assert key_file.stat().st_mode & 0o777 == 0o600
     sealed = first.seal("whsec_abc")
     assert SecretBox.from_setting_or_file(None, tmp_path / "data").open(sealed) == "whsec_abc"
+
+
+async def test_webhooks_a_delivery_is_claimed_by_one_dispatcher_only(database: str) -> None:
+    """Two app servers read the same head: the first claim wins, the second (or a read made
+    before the first attempt was written) gets nothing; an attempt written moves it on, and a
+    claim left by a server that stopped runs out."""
+    engine = create_engine(database)
+    try:
+        sessions = session_factory(engine)
+        room = await RoomRepository(sessions).create(name="Salle")
+        store, other_server = WebhookStore(sessions), WebhookStore(sessions)
+        await store.add(room.id, "https://example.org/h", None, ["meeting.started"], "sealed", None)
+        await store.enqueue(room.id, "meeting.started", "msg_1", "{}")
+        [head] = await store.heads()
+        [same] = await other_server.heads()
+        now = datetime.now(UTC)
+        lease = now + timedelta(seconds=40)
+        assert await store.claim(head, lease) is True
+        assert await other_server.claim(same, lease) is False
+        assert await store.claim(head, lease) is False  # a stale read of our own
+        [claimed] = await other_server.heads()
+        assert claimed.next_attempt_at >= lease - timedelta(seconds=1)  # not due elsewhere
+
+        await store.record_attempt(head, Attempt(now, 204, 5, None), "delivered", None)
+        assert await other_server.claim(claimed, lease) is False
+        assert await other_server.heads() == []
+
+        # A server that claimed and stopped: once the lease is over, another may claim.
+        await store.enqueue(room.id, "meeting.started", "msg_2", "{}")
+        [second] = await store.heads()
+        assert await store.claim(second, now - timedelta(seconds=1)) is True
+        [expired] = await other_server.heads()
+        assert expired.next_attempt_at < now
+        assert await other_server.claim(expired, lease) is True
+    finally:
+        await engine.dispose()

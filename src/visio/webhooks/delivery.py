@@ -4,7 +4,9 @@ with back-off, and logs every attempt.
 The queue is the ``webhook_deliveries`` table, so nothing queued is lost when the server stops:
 a delivery stays ``pending`` until an attempt succeeds or the last one fails, and the next
 server picks it up. Per endpoint only the oldest pending delivery is attempted (concurrency 1,
-events arrive in order); different endpoints are served side by side.
+events arrive in order); different endpoints are served side by side. Every app server runs
+this worker on the shared queue: an attempt starts only once its server has claimed the delivery
+in the database (``WebhookStore.claim``), so one event is sent once, not once per server.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ IDLE_POLL_S: Final = 30.0
 RESPONSE_READ_LIMIT: Final = 64 * 1024
 """Bytes of an answer read (then dropped): a receiver cannot make Visio read forever."""
 ERROR_LENGTH: Final = 300
+CLAIM_MARGIN_S: Final = 30.0
+"""A claimed delivery is left to its app server for the request's timeout and this much more."""
 
 
 def retry_delay(attempts_made: int, scale: float) -> float:
@@ -65,7 +69,7 @@ class Dispatcher:
         self._box = box
         self._clock = clock
         self._wake = asyncio.Event()
-        self._busy: dict[int, asyncio.Task[None]] = {}
+        self._busy: dict[int, asyncio.Task[bool]] = {}
         timeout = settings.webhooks_timeout_s
         self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
         self._http = guarded_pool(
@@ -104,16 +108,28 @@ class Dispatcher:
                 task.add_done_callback(self._done)
         return max(wait, 0.01)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[bool]) -> None:
         for endpoint_id, busy in list(self._busy.items()):
             if busy is task:
                 del self._busy[endpoint_id]
-        if not task.cancelled() and task.exception() is not None:
+        if task.cancelled():
+            return
+        if task.exception() is not None:
             logger.error("webhooks: an attempt failed", exc_info=task.exception())
+        elif not task.result():
+            # Not ours to send (claimed elsewhere, or already sent): the queue has nothing new
+            # for us until it is woken or the next poll; reading it again at once would spin.
+            return
         self._wake.set()
 
-    async def _attempt(self, delivery: DueDelivery) -> None:
+    async def _attempt(self, delivery: DueDelivery) -> bool:
+        """Claim ``delivery``, POST it and write down how it went; False if it was not ours."""
         started = self._clock()
+        # Every app server runs a dispatcher on the same queue, and the queue may have been read
+        # before this server's previous attempt was written: attempt only what we could claim.
+        lease = timedelta(seconds=self._settings.webhooks_timeout_s + CLAIM_MARGIN_S)
+        if not await self._store.claim(delivery, started + lease):
+            return False
         clock = time.monotonic()
         status_code, error = await self._post(delivery, started)
         attempt = Attempt(
@@ -144,6 +160,7 @@ class Dispatcher:
             await self._store.record_attempt(delivery, attempt, status, next_at)
         except Exception:
             logger.exception("webhooks: could not log an attempt of delivery %d", delivery.id)
+        return True
 
     async def _post(self, delivery: DueDelivery, now: datetime) -> tuple[int | None, str | None]:
         """POST the event; the answer's status code and, unless it was a 2xx, what failed."""

@@ -296,6 +296,24 @@ class WebhookStore:
                 for delivery, endpoint in rows
             ]
 
+    async def claim(self, delivery: DueDelivery, until: datetime) -> bool:
+        """Take ``delivery`` for one attempt, as read by :meth:`heads`: its next attempt moves
+        to ``until`` (a lease), only if nobody moved it on since it was read (another app server
+        on the same database, or this one's earlier attempt). True if it is ours to attempt.
+        Should this server stop mid-attempt, the delivery is due again once the lease is over."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(WebhookDeliveryRecord)
+                .where(
+                    WebhookDeliveryRecord.id == delivery.id,
+                    WebhookDeliveryRecord.status == "pending",
+                    WebhookDeliveryRecord.attempts == delivery.attempts,
+                    WebhookDeliveryRecord.next_attempt_at == delivery.next_attempt_at,
+                )
+                .values(next_attempt_at=until)
+            )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
     async def record_attempt(
         self,
         delivery: DueDelivery,
