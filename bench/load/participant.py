@@ -152,3 +152,6 @@ class SyntheticParticipant:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     await self._ws.close()
+            # A busy server may not finish the closing handshake within the timeout, which leaves
+            # the socket open past the event loop: drop it.
+            self._ws.transport.abort()

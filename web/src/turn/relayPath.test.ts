@@ -42,7 +42,28 @@ describe('reportSelectedPath', () => {
   it('reports a direct path without protocol, and nothing before a pair is selected', async () => {
     const sent: unknown[] = [];
     await reportSelectedPath(pcWith(stats({ candidateType: 'host' })), 'publisher', (m) => sent.push(m));
-    await reportSelectedPath(pcWith([{ id: 'T', type: 'transport' }]), 'publisher', (m) => sent.push(m));
+    const none = await reportSelectedPath(pcWith([{ id: 'T', type: 'transport' }]), 'publisher', (m) => sent.push(m), {
+      attempts: 2,
+      retryMs: 1,
+    });
+    expect(none).toBe(false);
     expect(sent).toEqual([{ type: 'media.path', target: 'publisher', candidate_type: 'host' }]);
+  });
+
+  it('asks again when the pair is selected after the connection says connected', async () => {
+    const answers = [[{ id: 'T', type: 'transport' }], [{ id: 'T', type: 'transport' }], stats({ candidateType: 'relay', relayProtocol: 'tcp' })];
+    let calls = 0;
+    const pc = {
+      connectionState: 'connected',
+      getStats: async () => {
+        const entries = answers[Math.min(calls, answers.length - 1)] ?? [];
+        calls += 1;
+        return new Map(entries.map((entry) => [entry.id, entry]));
+      },
+    } as unknown as RTCPeerConnection;
+    const sent: unknown[] = [];
+    expect(await reportSelectedPath(pc, 'subscriber', (m) => sent.push(m), { attempts: 5, retryMs: 1 })).toBe(true);
+    expect(calls).toBe(3);
+    expect(sent).toEqual([{ type: 'media.path', target: 'subscriber', candidate_type: 'relay', relay_protocol: 'tcp' }]);
   });
 });

@@ -44,16 +44,25 @@ export function selectedPath(entries: readonly PathStatsEntry[]): MediaPath | nu
 
 /**
  * Tells the server which path a peer connection took (`media.path`, counted in `/metrics`), once
- * ICE has selected a pair. Best effort: statistics that cannot be read are not reported.
+ * ICE has selected a pair. `connected` can come before the statistics name the selected pair (seen
+ * on a busy machine), so an empty answer is asked again, `attempts` times `retryMs` apart. Best
+ * effort: statistics that cannot be read are not reported. Resolves to whether it reported.
  */
 export async function reportSelectedPath(
   pc: RTCPeerConnection,
   target: 'publisher' | 'subscriber',
   send: (message: { type: 'media.path'; target: 'publisher' | 'subscriber'; candidate_type: 'host' | 'srflx' | 'prflx' | 'relay'; relay_protocol?: RelayProtocol }) => void,
-): Promise<void> {
-  const entries = [...(await pc.getStats()).values()] as PathStatsEntry[];
-  const path = selectedPath(entries);
-  const type = path?.candidateType;
-  if (type !== 'host' && type !== 'srflx' && type !== 'prflx' && type !== 'relay') return;
-  send({ type: 'media.path', target, candidate_type: type, ...(path?.relay ? { relay_protocol: path.relay } : {}) });
+  { attempts = 20, retryMs = 250 }: { attempts?: number; retryMs?: number } = {},
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt += 1) {
+    const entries = [...(await pc.getStats()).values()] as PathStatsEntry[];
+    const path = selectedPath(entries);
+    const type = path?.candidateType;
+    if (type === 'host' || type === 'srflx' || type === 'prflx' || type === 'relay') {
+      send({ type: 'media.path', target, candidate_type: type, ...(path?.relay ? { relay_protocol: path.relay } : {}) });
+      return true;
+    }
+    if (attempt >= attempts || pc.connectionState === 'closed') return false;
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
 }
