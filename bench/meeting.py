@@ -8,7 +8,8 @@ Run inside the media network namespace (as root):
 
 ``--compare`` measures another checkout's joins beside this one's, alternating, and prints the two
 builds' join steps side by side (e.g. ``git worktree add /tmp/visio-before main`` and build its
-web app there first).
+web app there first). ``--link 10,40`` loads the page over an emulated link (Chromium's network
+emulation: 10 Mbit/s down, 40 ms round trip) instead of loopback; media is not throttled.
 
 It starts its own `visio serve` (embedded Janus) and headless Chromium participants, and prints
 medians and p90s. Figures depend on the machine; compare runs made on the same one.
@@ -89,8 +90,12 @@ window.addEventListener('DOMContentLoaded', () => {
 """
 
 
+Link = tuple[float, float]
+"""An emulated link for the page: (Mbit/s down, round trip in ms); upload a quarter of it."""
+
+
 def bench_join(
-    servers: dict[str, RunningServer], crowd: Participants, joins: int
+    servers: dict[str, RunningServer], crowd: Participants, joins: int, link: Link | None = None
 ) -> dict[str, dict[str, Any]]:
     """Page load → first remote frame painted, for a newcomer joining someone already there, on
     each server (one per web app build); joins alternate between them (ABBA), so that the
@@ -107,6 +112,19 @@ def bench_join(
             context = browser.new_context()
             context.add_init_script(AUTO_JOIN_JS)
             page = context.new_page()
+            if link is not None:
+                mbps, rtt_ms = link
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send(
+                    "Network.emulateNetworkConditions",
+                    {
+                        "offline": False,
+                        "latency": rtt_ms,
+                        "downloadThroughput": mbps * 125_000,
+                        "uploadThroughput": mbps * 125_000 / 4,
+                    },
+                )
             page.goto(f"{servers[label].url}/{rooms[label]}")
             page.wait_for_function(JOIN_MARKS_JS, timeout=20000)
             marks = page.evaluate(JOIN_MARKS_JS)
@@ -164,7 +182,12 @@ def python_path_first(folder: Path) -> Iterator[None]:
 
 
 def run_join(
-    playwright: Playwright, tones: dict[str, Path], folder: Path, joins: int, compare: Path | None
+    playwright: Playwright,
+    tones: dict[str, Path],
+    folder: Path,
+    joins: int,
+    compare: Path | None,
+    link: Link | None = None,
 ) -> dict[str, Any]:
     """The join bench on this tree's server, and on ``compare``'s (as "before") when given."""
     servers: dict[str, RunningServer] = {}
@@ -174,7 +197,7 @@ def run_join(
             with python_path_first(compare / "src"):
                 servers["before"] = start_server(folder / "join-before")
         servers["after" if compare is not None else "this"] = start_server(folder / "join")
-        results = bench_join(servers, crowd, joins)
+        results = bench_join(servers, crowd, joins, link)
     finally:
         crowd.close()
         for server in servers.values():
@@ -262,6 +285,16 @@ def bench_janus_cpu(server: RunningServer, crowd: Participants, seconds: float) 
     }
 
 
+def _link(text: str) -> Link:
+    try:
+        mbps, rtt_ms = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected MBPS,RTT_MS, e.g. 10,40") from None
+    if not (0 < mbps <= 10_000 and 0 <= rtt_ms <= 5_000):
+        raise argparse.ArgumentTypeError("MBPS in (0, 10000], RTT_MS in [0, 5000]")
+    return mbps, rtt_ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--joins", type=int, default=10)
@@ -274,6 +307,11 @@ def main() -> None:
         type=Path,
         help="another checkout (its web app built) whose joins to measure beside this one's, "
         "as 'before': e.g. a `git worktree` of main",
+    )
+    parser.add_argument(
+        "--link",
+        type=_link,
+        help="load the page over an emulated link: 'MBPS,RTT_MS' (e.g. 10,40); media unthrottled",
     )
     args = parser.parse_args()
     if not in_media_namespace():
@@ -289,7 +327,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     with sync_playwright() as playwright:
         if "join" in chosen:
-            results.update(run_join(playwright, tones, folder, args.joins, args.compare))
+            results.update(run_join(playwright, tones, folder, args.joins, args.compare, args.link))
         for name, run in (
             ("leave", lambda s, c: bench_leave(s, c, args.leaves)),
             ("recovery", lambda s, c: bench_recovery(s, c, args.kills)),

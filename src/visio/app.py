@@ -12,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from visio import __version__
@@ -33,6 +32,8 @@ from visio.speech.endpoint import router as speech_router
 from visio.transcripts.rest import router as transcripts_router
 from visio.turn.connection_test import router as connection_test_router
 from visio.web import DIST_DIR
+from visio.web.assets import BuildAssets
+from visio.web.preload import with_room_preload
 from visio.webhooks.rest import router as webhooks_router
 
 CONTENT_SECURITY_POLICY = (
@@ -207,7 +208,7 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         return error_response(404, "not_found", f"no API endpoint /api/{rest}")
 
     if (web_dir / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="assets")
+        app.mount("/assets", BuildAssets(directory=web_dir / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
     def web_app(path: str) -> Response:
@@ -218,7 +219,9 @@ def create_app(settings: Settings, web_dir: Path = DIST_DIR) -> FastAPI:
         if path and _is_file_within(web_dir, path):
             return FileResponse(web_dir / path)
         return HTMLResponse(
-            with_embed_origins(index.read_bytes(), settings.frame_ancestors),
+            with_room_preload(
+                with_embed_origins(index.read_bytes(), settings.frame_ancestors), path
+            ),
             headers={"cache-control": "no-cache"},
         )
 

@@ -130,6 +130,7 @@ describe('LayerSubscription', () => {
 
   it('sends nothing before an offer names the mids, then only the differences', () => {
     const { sent, layers } = setup();
+    layers.flowing('v1');
     layers.want(new Map([['v1', 'high'], ['v2', 'off']]));
     expect(sent).toEqual([]);
     layers.offered(new Set(['v1', 'v2']));
@@ -143,14 +144,49 @@ describe('LayerSubscription', () => {
   it('sends everything again after a new offer, leaving out mids it no longer has', () => {
     const { sent, layers } = setup();
     layers.offered(new Set(['v1', 'v2']));
+    layers.flowing('v1');
     layers.want(new Map([['v1', 'high'], ['v2', 'medium']]));
     layers.offered(new Set(['v1']));
     expect(sent.at(-1)).toEqual({ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'high' }] });
   });
 
+  it('keeps a new video at the low layer until its media flows, then raises it', () => {
+    const { sent, layers } = setup();
+    layers.want(new Map([['v1', 'high'], ['v2', 'off']]));
+    layers.offered(new Set(['v1', 'v2']));
+    // A hidden video goes off at once; a shown one waits at low for its first packets.
+    expect(sent).toEqual([{ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'low' }, { mid: 'v2', layer: 'off' }] }]);
+    layers.flowing('v1');
+    expect(sent.at(-1)).toEqual({ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'high' }] });
+    layers.flowing('v1');
+    expect(sent).toHaveLength(2);
+  });
+
+  it('starts a mid afresh once an offer dropped it (Janus may reuse it for another feed)', () => {
+    const { sent, layers } = setup();
+    layers.want(new Map([['v1', 'high']]));
+    layers.offered(new Set(['v1']));
+    layers.flowing('v1');
+    layers.offered(new Set());
+    layers.offered(new Set(['v1']));
+    expect(sent.at(-1)).toEqual({ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'low' }] });
+    layers.flowing('v1');
+    expect(sent.at(-1)).toEqual({ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'high' }] });
+  });
+
+  it('does not lower a video that already flows when a new offer adds another', () => {
+    const { sent, layers } = setup();
+    layers.want(new Map([['v1', 'high'], ['v2', 'high']]));
+    layers.offered(new Set(['v1']));
+    layers.flowing('v1');
+    layers.offered(new Set(['v1', 'v2']));
+    expect(sent.at(-1)).toEqual({ type: 'subscription.set', streams: [{ mid: 'v1', layer: 'high' }, { mid: 'v2', layer: 'low' }] });
+  });
+
   it('sends again what a refused request asked for', () => {
     const { sent, layers } = setup();
     layers.offered(new Set(['v1']));
+    layers.flowing('v1');
     layers.want(new Map([['v1', 'high']]));
     expect(layers.refused(12345)).toBe(false);
     expect(layers.refused(1)).toBe(true);

@@ -868,11 +868,25 @@ export class RoomSession extends Emitter<RoomSessionEvents> {
       createPeerConnection: this.createPeerConnection,
       iceServers: this.iceServers,
       send: (message) => this.signaling.send(message),
-      onTrack: () => this.emitTracks(),
+      onTrack: (event) => {
+        this.emitTracks();
+        this.watchFirstMedia(sub, event);
+      },
     });
     this.watchPeerConnection(sub.pc, 'subscriber');
     this.sub = sub;
     return sub;
+  }
+
+  /** Tells the layers when a remote video's media starts (its track unmutes), so it may be raised. */
+  private watchFirstMedia(sub: Subscriber, event: RTCTrackEvent): void {
+    const { track, transceiver } = event;
+    if (track.kind !== 'video') return;
+    const started = () => {
+      if (this.sub === sub && transceiver.mid !== null) this.layers.flowing(transceiver.mid);
+    };
+    if (!track.muted) started();
+    track.addEventListener('unmute', started);
   }
 
   /** Follows a peer connection's state: the status, and an ICE restart when it fails or stays disconnected. */

@@ -8,7 +8,7 @@ export interface SubscriberOptions {
   /** Sends a message to the server; returns its request id, or null when the socket is not open. */
   send: (message: ClientMessage) => RequestId | null;
   /** A remote track arrived. */
-  onTrack: () => void;
+  onTrack: (event: RTCTrackEvent) => void;
 }
 
 /**
@@ -30,7 +30,7 @@ export class Subscriber {
       pc,
       (candidate) => this.send({ type: 'trickle', target: 'subscriber', candidate }),
     ));
-    pc.ontrack = () => options.onTrack();
+    pc.ontrack = (event) => options.onTrack(event);
   }
 
   /** Runs `step` after the steps already queued; `onFailure` gets its error. */

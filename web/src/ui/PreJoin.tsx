@@ -232,6 +232,7 @@ export function PreJoin({ slug, room, onJoin, embedJoin = null }: PreJoinProps) 
   };
 
   const joinAs = (typed: string) => {
+    if (handedOver.current) return; // joining already: the meeting's screen is on its way
     performance.mark('visio:join-clicked');
     const trimmed = typed.trim();
     if (!trimmed) {
