@@ -37,6 +37,13 @@ def test_settings_defaults_are_usable() -> None:
         ("VISIO_DATABASE_URL", "mysql://u@h/db", "VISIO_DATABASE_URL: Value error, must be sqlite"),
         ("VISIO_DATABASE_URL", "/var/lib/visio.db", "VISIO_DATABASE_URL"),
         ("VISIO_HTTP_MAX_BODY_BYTES", "10", "VISIO_HTTP_MAX_BODY_BYTES"),
+        ("VISIO_SPEAKER_DETECTION_PACKETS", "4", "VISIO_SPEAKER_DETECTION_PACKETS"),
+        ("VISIO_SPEAKER_HOLD_SECONDS", "-1", "VISIO_SPEAKER_HOLD_SECONDS"),
+        ("VISIO_SPEAKER_HOLD_SECONDS", "nan", "VISIO_SPEAKER_HOLD_SECONDS"),
+        ("VISIO_SPEAKER_HOLD_SECONDS", "soon", "VISIO_SPEAKER_HOLD_SECONDS"),
+        ("VISIO_SPEAKER_CONFIRM_SECONDS", "-0.1", "VISIO_SPEAKER_CONFIRM_SECONDS"),
+        ("VISIO_SPEAKER_CONFIRM_SECONDS", "6", "VISIO_SPEAKER_CONFIRM_SECONDS"),
+        ("VISIO_SPEAKER_CONFIRM_SECONDS", "inf", "VISIO_SPEAKER_CONFIRM_SECONDS"),
     ],
 )
 def test_settings_bad_values_are_named(

@@ -152,9 +152,19 @@ class Settings(BaseSettings):
     speaker_detection: bool = True
     """Janus tells who is speaking (VideoRoom ``audiolevel_event``); off: nobody is ever shown
     as speaking."""
-    speaker_detection_packets: int = Field(default=25, ge=5, le=500)
+    speaker_detection_packets: int = Field(default=5, ge=5, le=500)
     """Audio packets (20 ms each) Janus averages before it decides whether someone speaks
-    (``audio_active_packets``): 25 is half a second."""
+    (``audio_active_packets``): 5 is 0.1 s, so a new speaker is announced (and heard, in a large
+    meeting) 0.1 to 0.2 s after they start; ``speaker_hold_seconds`` keeps pauses from ending
+    their turn."""
+    speaker_confirm_seconds: float = Field(default=0.3, ge=0, le=5)
+    """How long Janus must hear someone before it counts as their turn (``speaking: true``, the
+    highlight, the speaker layout): a cough or a door shorter than this moves nothing. Their audio
+    is relayed from Janus's first word on all the same. 0: a turn starts with Janus's first word."""
+    speaker_hold_seconds: float = Field(default=1.0, ge=0, le=10)
+    """How long someone stays speaking after Janus stops hearing them: a pause between words
+    shorter than this does not end their turn (no ``speaking: false``, their audio stays
+    relayed in a large meeting). 0: their turn ends with Janus's first silent window."""
     speaker_detection_level: int = Field(default=40, ge=1, le=127)
     """The average level, in -dBov (0 loudest, 127 silence), under which Janus hears speech
     (``audio_level_average``)."""
@@ -680,7 +690,6 @@ class Settings(BaseSettings):
         if self.imap_port is not None:
             return self.imap_port
         return {"starttls": 143, "tls": 993}[self.imap_security]
-
 
     # Several app servers (src/visio/cluster/): rooms placed in Redis, one owner each.
     redis_url: SecretStr | None = None

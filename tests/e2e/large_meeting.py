@@ -251,19 +251,27 @@ class GstPublishers:
     def _run(self, work: Coroutine[Any, Any, T], timeout: float) -> T:
         return asyncio.run_coroutine_threadsafe(work, self._loop).result(timeout)
 
-    def add(self, ws_base: str, slug: str, count: int) -> None:
-        """``count`` more people join and publish, one after the other (as a meeting fills)."""
-        self._run(self._add(ws_base, slug, count), 30 + 10 * count)
+    def add(self, ws_base: str, slug: str, count: int, shared_device: bool = False) -> None:
+        """``count`` more people join and publish, one after the other (as a meeting fills);
+        ``shared_device``: each joins as a shared room device (``join.shared_device``)."""
+        self._run(self._add(ws_base, slug, count, shared_device), 30 + 10 * count)
 
-    async def _add(self, ws_base: str, slug: str, count: int) -> None:
+    async def _add(self, ws_base: str, slug: str, count: int, shared_device: bool) -> None:
         for _ in range(count):
-            self.bots.append(await self._join(ws_base, slug, f"Bot {len(self.bots) + 1}"))
+            name = f"Bot {len(self.bots) + 1}"
+            self.bots.append(await self._join(ws_base, slug, name, shared_device))
 
-    async def _join(self, ws_base: str, slug: str, name: str) -> Bot:
+    def send(self, bot: Bot, message: dict[str, Any]) -> None:
+        """Send one room protocol message on ``bot``'s socket."""
+        self._run(bot.ws.send(json.dumps(message)), 10)
+
+    async def _join(self, ws_base: str, slug: str, name: str, shared_device: bool) -> Bot:
         started = time.monotonic()
         ws = await connect(f"{ws_base}/api/v1/rooms/{slug}/ws", max_size=None, ping_interval=None)
-        await ws.send(json.dumps({"type": "join", "id": 1, "version": 1, "name": name,
-                                  "audio": True, "video": True}))  # fmt: skip
+        join = {"type": "join", "id": 1, "version": 1, "name": name, "audio": True, "video": True}
+        if shared_device:
+            join["shared_device"] = True
+        await ws.send(json.dumps(join))
         async with asyncio.timeout(20):
             while True:
                 reply = json.loads(await ws.recv())
@@ -314,6 +322,15 @@ class GstPublishers:
         (the next audio packet carries it)."""
         asked = time.time()
         self._run(self._peers.send({"cmd": "talk", "peer": bot.id, "talking": talking}, "talk"), 10)
+        return asked
+
+    def microphone(self, bot: Bot, on: bool) -> float:
+        """Turn ``bot``'s microphone on or off, as the web app says it (``media.state``; the
+        audio keeps flowing, as a browser's muted track sends silence); returns when it was
+        asked (wall-clock, s)."""
+        asked = time.time()
+        message = {"type": "media.state", "id": 3, "audio": on, "video": True}
+        self._run(bot.ws.send(json.dumps(message)), 10)
         return asked
 
     def sent(self) -> dict[str, dict[str, dict[str, int]]]:

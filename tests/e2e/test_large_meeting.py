@@ -119,6 +119,9 @@ def test_large_meeting_viewer_receives_only_shown_videos_at_low_layer(
         viewer.browser.close()
 
 
+SPEAKING_JS = "() => window.visio.session?.speaking ?? []"
+
+
 @pytest.mark.timeout(300)
 def test_thirty_person_meeting_viewer_receives_a_grid_of_videos_and_the_recent_speakers_audio(
     media_server: RunningServer, playwright: Playwright, crowd: GstPublishers
@@ -126,7 +129,8 @@ def test_thirty_person_meeting_viewer_receives_a_grid_of_videos_and_the_recent_s
     """30 people (29 publishers without a browser): every join is answered; the viewer
     receives video only for the tiles its grid page shows, within what a 6-tile grid needs,
     and audio only from whoever spoke lately (none before anyone speaks, then the last 4
-    speakers), each new speaker reaching it once Janus hears them."""
+    speakers), each new speaker's audio reaching it once Janus hears them and the viewer's page
+    told who speaks."""
     slug = media_server.create_room()
     crowd.add(media_server.ws_base, slug, BOTS)
     assert not [b.errors for b in crowd.bots if b.errors]
@@ -160,6 +164,13 @@ def test_thirty_person_meeting_viewer_receives_a_grid_of_videos_and_the_recent_s
         speakers = crowd.bots[: SPEAKERS_HEARD + 1]
         for bot in speakers:
             delays.append(heard_after(viewer, crowd, bot))
+            # Heard at once, but a turn only once Janus has heard them a moment (a cough is not
+            # one): they speak on until the room says so.
+            wait_until(
+                lambda bot=bot: bot.id in viewer.page.evaluate(SPEAKING_JS),
+                timeout=20,
+                message=f"{bot.name} spoke, yet the viewer was never told",
+            )
             crowd.talk(bot, False)
         recent = {bot.id for bot in speakers[-SPEAKERS_HEARD:]}
         wait_until(

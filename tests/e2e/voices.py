@@ -15,9 +15,9 @@ SPEECH = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0870.wav"
 
 def write_speech(path: Path, repeat: int = 3) -> Path:
     """The recording with its pauses cut out and its level raised, several times over: a fake
-    microphone that keeps talking. Janus averages -dBov over half a second, where one pause of
-    silence (127) weighs as much as several words, so the pauses of a real reading would make
-    whether it is heard depend on how each window falls."""
+    microphone that keeps talking. Janus averages -dBov over a window (0.1 s by default; 0.5 s
+    before issue 9), where one pause of silence (127) weighs as much as several words, so the
+    pauses of a real reading would make whether it is heard depend on how each window falls."""
     with wave.open(str(SPEECH)) as source:
         rate = source.getframerate()
         samples = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")

@@ -4,6 +4,8 @@ tests/e2e/test_large_meeting.py; these pin the rules."""
 
 from __future__ import annotations
 
+import time
+
 from visio.media.janus.replies import SubscribedStream
 from visio.media.janus.subscriber import StreamConfiguration
 from visio.rooms import audible, speakers
@@ -28,8 +30,10 @@ def meeting(size: int) -> tuple[Room, list[Participant]]:
 
 
 def speak(room: Room, person: Participant, talking: bool = True) -> None:
-    person.talking = talking
-    speakers.refresh(room, person)
+    """Janus's word on ``person`` (no hold, no confirmation), and the room told."""
+    now = time.monotonic()
+    speakers.hears(person, talking, 0.0, now)
+    speakers.refresh(room, person, now)
 
 
 def subscribe(room: Room, listener: Participant) -> None:
@@ -110,3 +114,18 @@ def test_changes_pause_and_resume_only_what_differs() -> None:
     listener.received.follow(room, streams)
     assert reused not in listener.received.audio_paused
     assert listener.received.audio_paused == {mids[p.feed_id] for p in people[3:]}
+
+
+def test_audible_relays_someone_who_just_turned_their_microphone_on() -> None:
+    """Unmuting (or push-to-talk) is how a turn begins in a large meeting: that microphone is
+    relayed at once, before Janus hears speech, and no longer once the while has passed
+    without a word (time passed in, nothing sleeps)."""
+    room, people = meeting(6)
+    newcomer = people[5]
+    until = audible.unmuted(newcomer, now=100.0)
+    assert until == 100.0 + audible.UNMUTED_RELAYED_SECONDS
+    assert audible.audible(room, SELECTION, now=100.0) == {newcomer.id}
+    assert audible.audible(room, SELECTION, now=until - 0.01) == {newcomer.id}
+    assert audible.audible(room, SELECTION, now=until) == frozenset()
+    newcomer.audio = False  # muted again at once: nothing to relay
+    assert audible.audible(room, SELECTION, now=100.0) == frozenset()

@@ -8,10 +8,17 @@ speaking now (as Janus's talk detection hears them, ``visio.rooms.speakers``); t
 mids stay in the subscription but Janus does not relay them. Switching is one subscriber
 ``configure`` with ``send`` per mid (janus_videoroom.c), with no renegotiation: a new speaker
 is heard as soon as Janus says ``talking``, and no SDP round trip with the browser is needed.
+
+Forwarding starts earlier where there is a sign: the recent speakers are relayed all along (they
+lose nothing when they speak again), a speaker stays relayed through the pauses of their turn
+(the hold, ``speakers``), and someone who just turned their microphone on (people arrive muted in
+large meetings, so unmuting, or push-to-talk, is how a turn begins) is relayed for
+``UNMUTED_RELAYED_SECONDS`` before Janus hears them, so their first word is not cut.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from visio.media.janus.subscriber import StreamConfiguration
@@ -20,6 +27,8 @@ from visio.rooms.room import Room
 
 RECENT_SPEAKERS_KEPT = 32
 """How many recent speakers a room remembers (more than any sensible ``speakers``)."""
+UNMUTED_RELAYED_SECONDS = 3.0
+"""How long someone who turned their microphone on is relayed before Janus hears them speak."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,9 @@ class AudioSelection:
     """How many of the most recent speakers everyone keeps hearing."""
 
 
-def audible(room: Room, selection: AudioSelection | None) -> frozenset[str] | None:
+def audible(
+    room: Room, selection: AudioSelection | None, now: float | None = None
+) -> frozenset[str] | None:
     """The participants whose microphone the room's subscribers receive now; None: everyone's
     (a small meeting, or no selection)."""
     if selection is None:
@@ -42,7 +53,27 @@ def audible(room: Room, selection: AudioSelection | None) -> frozenset[str] | No
     )
     if microphones <= selection.above:
         return None
-    return frozenset(room.recent_speakers[-selection.speakers :]) | frozenset(room.speaking)
+    now = time.monotonic() if now is None else now
+    unmuted = {
+        p.id
+        for p in room.participants.values()
+        if p.unmuted_until is not None and now < p.unmuted_until and p.audio
+    }
+    # Janus hears them, though it is not their turn yet (``speakers``): heard all the same, so
+    # that their first words are not lost while the turn is confirmed.
+    talking = {p.id for p in room.participants.values() if p.talking and p.audio}
+    return (
+        frozenset(room.recent_speakers[-selection.speakers :])
+        | frozenset(room.speaking)
+        | frozenset(unmuted)
+        | frozenset(talking)
+    )
+
+
+def unmuted(participant: Participant, now: float) -> float:
+    """``participant`` turned their microphone on: relay it for a while; returns until when."""
+    participant.unmuted_until = now + UNMUTED_RELAYED_SECONDS
+    return participant.unmuted_until
 
 
 def started_speaking(room: Room, participant_id: str) -> None:

@@ -8,8 +8,10 @@ the pool at once when one is up, else on the first that comes back.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Literal
 
@@ -60,6 +62,8 @@ class RoomMedia:
         on_publishing: MediaUp,
         talk_detection: TalkDetection | None = None,
         audio_selection: AudioSelection | None = None,
+        speaker_hold: float = 0.0,
+        speaker_confirm: float = 0.0,
     ) -> None:
         self._pool = pool
         self._max_publishers = max_publishers
@@ -69,6 +73,10 @@ class RoomMedia:
         self._talk_detection = talk_detection
         self._audio_selection = audio_selection if talk_detection is not None else None
         """Large meetings relay only the recent speakers' audio (it needs talk detection)."""
+        self._speaker_hold = speaker_hold
+        """Seconds someone stays speaking after Janus stops hearing them (``speakers``)."""
+        self._speaker_confirm = speaker_confirm
+        """Seconds Janus must hear someone before it counts as their turn (``speakers``)."""
         self.moves = 0
         """Rooms moved to another Janus because theirs was lost."""
 
@@ -126,12 +134,44 @@ class RoomMedia:
             self._on_publishing(room, participant)
         elif event.kind == "hangup":
             participant.publishing = False
-            participant.talking = False
+            speakers.unheard(participant)
             speakers.refresh(room, participant)
             self.audio_changed(room)
         elif event.kind == "event":
-            if speakers.heard(room, participant, event.data):
+            held, counts = participant.held_until, participant.counts_from
+            heard = speakers.heard(
+                room,
+                participant,
+                event.data,
+                self._speaker_hold,
+                confirm=self._speaker_confirm,
+            )
+            if heard:
                 self.audio_changed(room)
+                until = participant.held_until
+                if until is not None and until != held:  # a stop of theirs began a hold
+                    self._background.spawn(self._end_hold(room, participant, until))
+                start = participant.counts_from
+                if start is not None and start != counts and start > time.monotonic():
+                    self._background.spawn(self._count_turn(room, participant, start))
+
+    async def _end_hold(self, room: Room, participant: Participant, until: float) -> None:
+        """Janus stopped hearing ``participant``: unless they spoke again since (a later hold,
+        or none), their turn ends ``until`` (``speakers``)."""
+        await asyncio.sleep(max(0.0, until - time.monotonic()))
+        if participant.gone or participant.held_until != until:
+            return
+        speakers.refresh(room, participant, max(time.monotonic(), until))
+        self.audio_changed(room)
+
+    async def _count_turn(self, room: Room, participant: Participant, start: float) -> None:
+        """Janus began hearing ``participant``: if it still does at ``start`` (no stop since),
+        it is their turn (``speakers``)."""
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        if participant.gone or participant.counts_from != start:
+            return
+        speakers.refresh(room, participant, max(time.monotonic(), start))
+        self.audio_changed(room)
 
     async def set_relayed(
         self, room: Room, participant: Participant, source: Source, relayed: bool
@@ -157,6 +197,20 @@ class RoomMedia:
                 source,
                 exc,
             )
+
+    def microphone_on(self, room: Room, participant: Participant) -> None:
+        """``participant`` turned their microphone on: in a large meeting, relay it at once for a
+        while (``audible``), rather than from when Janus hears them."""
+        until = audible.unmuted(participant, time.monotonic())
+        self.audio_changed(room)
+        self._background.spawn(self._end_unmuted(room, participant, until))
+
+    async def _end_unmuted(self, room: Room, participant: Participant, until: float) -> None:
+        await asyncio.sleep(max(0.0, until - time.monotonic()))
+        if participant.gone or participant.unmuted_until != until:
+            return
+        participant.unmuted_until = None
+        self.audio_changed(room)
 
     # ---- subscribing -------------------------------------------------------------------------
 

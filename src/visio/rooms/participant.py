@@ -158,6 +158,18 @@ class Participant:
     """The videos of their subscription and the simulcast layer each is relayed at."""
     talking: bool = False
     """Janus hears speech on their microphone (``speakers``; shown only while it is on)."""
+    counts_from: float | None = None
+    """Janus began hearing them: from then (``time.monotonic()``) it counts as a turn, if Janus
+    hears them then or again soon after (a cough is over before; ``speakers``)."""
+    quiet_since: float | None = None
+    """Janus stopped hearing them before their turn counted (``speakers``)."""
+    held_until: float | None = None
+    """Janus stopped hearing them, but a pause shorter than the speaker hold does not end their
+    turn: they count as speaking until then (``time.monotonic()``; ``speakers``)."""
+    unmuted_until: float | None = None
+    """They turned their microphone on lately: in a large meeting their audio is relayed until
+    then (``time.monotonic()``) before Janus hears them, as they are about to speak
+    (``audible``)."""
     turn_expires_at: int | None = None
     """When the TURN credential they were last given expires (``visio.turn``)."""
     shared_device: bool = False

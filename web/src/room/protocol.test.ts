@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { candidateFields, parseServerMessage } from './protocol';
 
 const alice = { id: 'p_a', name: 'Alice', audio: true, video: false, screen: false, joined_at: '2026-11-27T10:00:00Z' };
@@ -224,5 +225,54 @@ describe('transcription.state', () => {
       active: false,
     });
     expect(parseServerMessage(JSON.stringify({ type: 'transcription.state', active: 'yes' }))).toBeNull();
+  });
+});
+
+/** The smallest value a JSON schema accepts: required properties only, first choices. */
+function smallest(schema: Record<string, unknown>, definitions: Record<string, Record<string, unknown>>): unknown {
+  if (typeof schema.$ref === 'string') return smallest(definitions[schema.$ref.split('/').pop()!]!, definitions);
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const choices = (schema.anyOf ?? schema.oneOf) as Record<string, unknown>[] | undefined;
+  if (choices) return smallest(choices.find((c) => c.type !== 'null') ?? choices[0]!, definitions);
+  switch (schema.type) {
+    case 'string':
+      return 'x'.repeat(Math.max(1, Number(schema.minLength ?? 1)));
+    case 'integer':
+    case 'number':
+      return Number(schema.minimum ?? 0);
+    case 'boolean':
+      return false;
+    case 'array': {
+      const count = Number(schema.minItems ?? 0);
+      return Array.from({ length: count }, () => smallest(schema.items as Record<string, unknown>, definitions));
+    }
+    case 'null':
+      return null;
+    default: {
+      const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+      const required = (schema.required ?? []) as string[];
+      return Object.fromEntries(required.map((name) => [name, smallest(properties[name]!, definitions)]));
+    }
+  }
+}
+
+describe('every server message of the protocol schema', () => {
+  // The schema is generated from the server's models (python -m visio.rooms.schema).
+  const schema = JSON.parse(readFileSync(new URL('./protocol.schema.json', import.meta.url), 'utf-8')) as {
+    definitions: Record<string, Record<string, unknown>>;
+  };
+  const serverMessages = (schema.definitions.ServerMessage!.oneOf ?? schema.definitions.ServerMessage!.anyOf) as {
+    $ref: string;
+  }[];
+  const examples = serverMessages.map(({ $ref }) => smallest({ $ref }, schema.definitions) as { type: string });
+
+  it('covers the messages the server sends', () => {
+    expect(examples.length).toBeGreaterThan(25);
+    expect(examples.map((e) => e.type)).toContain('speaking');
+  });
+
+  it.each(examples.map((example) => [example.type, example] as const))('understands %s in its smallest form', (_, example) => {
+    expect(parseServerMessage(JSON.stringify(example))).not.toBeNull();
   });
 });

@@ -267,6 +267,10 @@ function isValidServerMessage(m: Json): boolean {
       );
     case 'resume.token':
       return isString(m.token);
+    case 'speaking':
+      return isString(m.participant_id) && isBoolean(m.speaking);
+    case 'captions.translation':
+      return isBoolean(m.enabled);
     default:
       return false;
   }
