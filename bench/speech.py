@@ -62,6 +62,7 @@ VARIANTS: dict[str, StreamingOptions] = {
     "pause0.8": StreamingOptions(max_silence=0.8),
     "pause1.2": StreamingOptions(max_silence=1.2),
     "prompt": StreamingOptions(final_prompt=True),
+    "prompt30": StreamingOptions(final_prompt=True, final_context=30.0),
     "sentence": StreamingOptions(sentence_ends=True),
     "no-early": StreamingOptions(early_finals=False),
 }

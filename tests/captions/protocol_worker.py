@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pylibsrtp
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support import wait_until
@@ -75,6 +76,13 @@ class ProtocolWorker:
         self._reader.start()
 
     def _read(self) -> None:
+        try:
+            self._serve()
+        except (ConnectionClosed, OSError):
+            if not self._closed:  # close() ends the socket under the reader: that is no error
+                raise
+
+    def _serve(self) -> None:
         while not self._closed:
             try:
                 message: dict[str, Any] = json.loads(self.ws.recv())
@@ -127,7 +135,10 @@ class ProtocolWorker:
 
     def _receive_rtp(self, stream: ReceivedStream) -> None:
         session = srtp_session(stream.srtp_key) if stream.srtp_key else None
-        stream.sock.settimeout(0.5)
+        try:
+            stream.sock.settimeout(0.5)
+        except OSError:  # closed by close() before this thread started
+            return
         while not self._closed:
             try:
                 data = stream.sock.recv(2048)
@@ -206,5 +217,7 @@ class ProtocolWorker:
     def close(self) -> None:
         self._closed = True
         self.ws.close()
-        for stream in self.streams.values():
+        with self._lock:
+            streams = list(self.streams.values())
+        for stream in streams:
             stream.sock.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -324,5 +325,60 @@ def test_captions_go_on_without_english_when_the_worker_cannot_translate(
         caption = wait_for(moderator, "caption")
         assert caption["text"] == "bonjour" and "translation" not in caption
         moderator.close()
+    finally:
+        worker.close()
+
+
+def test_a_viewer_whose_connection_dropped_gets_the_finals_it_missed(
+    speech_server: RunningServer, participants: Any
+) -> None:
+    """The finals shown while a viewer's socket was down come to it when it resumes (with
+    those it had: it keeps what it lacks); someone who joins afresh gets none of what was said
+    before they came. Segment ids stay unique when a speaker's stream is restarted."""
+    worker = ProtocolWorker(worker_url(speech_server), SECRET)
+    try:
+        slug = speech_server.create_room()
+        moderator, _ = join(speech_server, slug, "Mod")
+        viewer, joined = join(speech_server, slug, "Viewer")
+        alice = participants.join(speech_server.url, slug, "Alice")
+        alice.page.wait_for_function(
+            "() => window.visio.session.publisher?.connectionState === 'connected'"
+        )
+        moderator.send(json.dumps({"type": "captions.set", "enabled": True, "language": "en"}))
+        (stream,) = worker.wait_for_streams(1)
+
+        worker.send_caption(stream.stream_id, "before the drop")
+        before = wait_for(viewer, "caption", text="before the drop")
+        viewer.socket.shutdown(socket.SHUT_RDWR)  # the network went away: no close frame
+        wait_for(moderator, "participant.left", participant_id=joined["participant"]["id"])
+        worker.send_caption(stream.stream_id, "while you were away")
+        wait_for(moderator, "caption", text="while you were away")
+
+        again = connect(f"{speech_server.ws_base}/api/v1/rooms/{slug}/ws").__enter__()
+        again.send(
+            json.dumps(
+                {
+                    "type": "join",
+                    "version": 1,
+                    "name": "Viewer",
+                    "audio": False,
+                    "video": False,
+                    "resume": joined["resume_token"],
+                }
+            )
+        )
+        rejoined = wait_for(again, "joined")
+        assert rejoined["participant"]["id"] == joined["participant"]["id"]
+        replayed = [wait_for(again, "caption")["text"], wait_for(again, "caption")["text"]]
+        assert replayed == ["before the drop", "while you were away"]
+
+        newcomer, _ = join(speech_server, slug, "Newcomer")
+        worker.send_caption(stream.stream_id, "from now on")
+        first = wait_for(newcomer, "caption")
+        assert first["text"] == "from now on", "a newcomer gets nothing said before they came"
+        # The worker calls every segment "s1"; the room's ids carry the stream's own token.
+        assert before["segment_id"].endswith(".s1") and len(before["segment_id"]) > len("s1.")
+        for ws in (again, newcomer, moderator):
+            ws.close()
     finally:
         worker.close()

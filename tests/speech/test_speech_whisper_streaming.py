@@ -14,7 +14,7 @@ from visio.speech.models import ModelCatalog
 from visio.speech.recogniser import Caption
 from visio.speech.scoring import word_error_rate
 from visio.speech.vad import WINDOW
-from visio.speech.whisper import WhisperRecogniser
+from visio.speech.whisper import StreamingOptions, WhisperRecogniser
 
 
 class Collector:
@@ -151,5 +151,43 @@ def test_a_breath_inside_a_sentence_does_not_cut_it_but_a_pause_between_sentence
         two = np.concatenate([silence(0.5), first.audio, silence(1.2), second.audio, silence(1.5)])
         finals = replay(recogniser, two)
         assert len(finals) == 2, [c.text for c in finals]
+    finally:
+        recogniser.close()
+
+
+def test_finals_with_their_speakers_text_as_context_decode_in_one_batch(
+    model_cache: Path, librivox: list[Recording]
+) -> None:
+    """With ``final_prompt`` on, two streams whose speakers have said different amounts before
+    are decoded in the same cycle (CTranslate2 batches only equal-length contexts: they are
+    decoded in groups); each gets its finals, in order."""
+    recogniser = WhisperRecogniser(
+        ModelCatalog(model_cache), cpu_threads=2, options=StreamingOptions(final_prompt=True)
+    )
+    recogniser.start(thread=False)
+    try:
+        # Both say librivox[1] at the same moment, after saying different things.
+        firsts = [librivox[0].audio, librivox[2].audio]
+        lead = max(a.size for a in firsts) / 16000 + 0.5
+        tracks = [
+            np.concatenate(
+                [silence(lead - a.size / 16000), a, silence(1.5), librivox[1].audio, silence(1.5)]
+            )
+            for a in firsts
+        ]
+        captions: list[list[Caption]] = [[], []]
+        streams = [recogniser.open_stream("en", None, c.append) for c in captions]
+        for offset in range(0, tracks[0].size, 1600):
+            for stream, track in zip(streams, tracks, strict=True):
+                stream.feed(track[offset : offset + 1600])
+            recogniser.run_until_idle()
+        for stream in streams:
+            stream.close()
+        recogniser.run_until_idle()
+        for mine, said in zip(captions, ([0, 1], [2, 1]), strict=True):
+            finals = [c.text for c in mine if c.kind == "final" and c.text]
+            assert len(finals) == 2, finals
+            for text, index in zip(finals, said, strict=True):
+                assert word_error_rate(librivox[index].transcript, text) < 0.4, text
     finally:
         recogniser.close()

@@ -176,7 +176,10 @@ class RoomCaptions:
                 self.on_final(room, participant, caption, stream.clock_started_at)
             if room.caption_streams.get(participant.id) is stream and not participant.gone:
                 if room.captions.enabled:
-                    room.broadcast(_to_room_caption(participant, caption))
+                    message = _to_room_caption(participant, caption, stream)
+                    room.broadcast(message)
+                    if message.kind == "final" and message.text:
+                        room.recent_finals.append((datetime.now(UTC), message))
                 return
             self.undelivered += 1
             if not stream.undelivered:  # once per stream: a leaving speaker's last words
@@ -270,6 +273,18 @@ class RoomCaptions:
         self._background.spawn(coroutine)
 
 
+def replay_finals(room: Room, participant: Participant) -> int:
+    """Send someone who came back (a resume token) the finals shown since they first joined:
+    those said while their connection was down would be lost otherwise. The client sets aside
+    the ones it already has. Returns how many were sent."""
+    if not room.captions.enabled:
+        return 0
+    missed = [caption for at, caption in room.recent_finals if at >= participant.joined_at]
+    for caption in missed:
+        participant.send(caption)
+    return len(missed)
+
+
 def streams_wanted(room: Room) -> bool:
     """Microphones go to recognition while subtitles or a transcript are on."""
     return room.captions.enabled or room.transcript is not None
@@ -283,12 +298,17 @@ def stream_language(room: Room) -> CaptionLanguage:
     return room.captions.language
 
 
-def _to_room_caption(participant: Participant, caption: CaptionMessage) -> Caption:
+def _to_room_caption(
+    participant: Participant, caption: CaptionMessage, stream: CaptionStream
+) -> Caption:
     """A worker's caption as the room sees it; a worker's text is made safe to send on (it may
-    come from another machine, and a recogniser can emit anything)."""
+    come from another machine, and a recogniser can emit anything). Its segment id is prefixed
+    with its stream's own token, so that it stays unique in the room when a speaker's stream
+    is restarted and its worker counts segments from the start again."""
+    token = stream.stream_id.rsplit("/", 1)[-1]
     return Caption(
         participant_id=participant.id,
-        segment_id=text.safe_for_output(caption.segment_id),
+        segment_id=f"{token}.{text.safe_for_output(caption.segment_id)}",
         kind=caption.kind,
         text=text.safe_for_output(caption.text),
         language=text.safe_for_output(caption.language),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from visio.rooms.chat import ChatLog
 from visio.rooms.participant import Participant, WaitingPerson
-from visio.rooms.protocol import CaptionLanguage, CaptionsInfo, ServerMessage, encode
+from visio.rooms.protocol import Caption, CaptionLanguage, CaptionsInfo, ServerMessage, encode
 from visio.rooms.recording import RecordingSlot
 
 if TYPE_CHECKING:  # the transcript's module imports this one
@@ -19,6 +20,10 @@ if TYPE_CHECKING:  # the transcript's module imports this one
     from visio.rooms.transcription import LiveTranscript
 
 logger = logging.getLogger(__name__)
+
+
+FINALS_KEPT = 300
+"""How many of the latest finals a room keeps for people whose connection dropped."""
 
 
 def new_janus_room_id() -> int:
@@ -64,6 +69,11 @@ class Room:
     caption_streams: dict[str, CaptionStream] = field(default_factory=dict)
     """Participant id → the stream carrying their microphone to recognition."""
     english_viewers: set[str] = field(default_factory=set)
+    recent_finals: deque[tuple[datetime, Caption]] = field(
+        default_factory=lambda: deque(maxlen=FINALS_KEPT)
+    )
+    """The latest finals shown to the room and when: someone who comes back on a resume token
+    gets those said since they first joined, so a dropped connection loses no subtitle."""
     """Participants who asked to read the captions in English (``captions.translation``)."""
     locked: bool = False
     """A locked room sends newcomers to the lobby."""

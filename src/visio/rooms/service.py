@@ -22,7 +22,7 @@ from visio.media.pool import JanusInstance, JanusPool
 from visio.recording import Recordings
 from visio.rooms import policy, speakers
 from visio.rooms.audit import ModeratorAudit
-from visio.rooms.captions import RoomCaptions
+from visio.rooms.captions import RoomCaptions, replay_finals
 from visio.rooms.chat import Chat
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.chat_mirror import ChatMirror
@@ -264,6 +264,12 @@ class RoomService:
                 )
             )
             self.lobby.show_to(participant, room)
+            if comeback is not None:
+                replayed = replay_finals(room, participant)
+                if replayed:
+                    logger.info(
+                        "room %s: %d subtitles replayed to %s", room.slug, replayed, participant.id
+                    )
             # Whoever saw the ghost sees the same participant carry on, not a leave and a join.
             room.broadcast(
                 ParticipantUpdated(participant=participant.info())
@@ -401,10 +407,14 @@ class RoomService:
     ) -> None:
         if (participant.audio, participant.video) == (audio, video):
             return
+        microphone_on = audio and not participant.audio
         participant.audio, participant.video = audio, video
         room.broadcast(ParticipantUpdated(participant=participant.info()), exclude=participant)
         speakers.refresh(room, participant)
-        self.media.audio_changed(room)
+        if microphone_on:
+            self.media.microphone_on(room, participant)
+        else:
+            self.media.audio_changed(room)
         # Someone a moderator muted turned their own microphone or camera back on.
         resumed: set[Source] = set()
         if audio:

@@ -833,17 +833,21 @@ def decode_batch(
 
     tokenizers = [model.tokenizer(language) for language in resolved]
     requests: list[list[int]] = []
+    starts: list[int] = []  # tokens of context before each request's start of transcript
     for index, tok in enumerate(tokenizers):
         context = (prompts or [""] * len(audios))[index].strip()
         before = [tok.sot_prev, *tok.encode(" " + context)[-100:]] if context else []
         requests.append([*before, *tok.sot_sequence, tok.no_timestamps])
+        starts.append(len(before))
     from faster_whisper.transcribe import get_suppressed_tokens
 
     suppressed = list(get_suppressed_tokens(tokenizers[0], (-1,)) or [])
     limits = [int(8 + options.max_tokens_per_second * a.size / SAMPLE_RATE) for a in audios]
-    results = model.whisper.model.generate(
+    results = _generate(
+        model,
         encoded,
         requests,
+        starts,
         beam_size=options.final_beam_size if final else 1,
         max_length=max(limits) + 4 + max(len(r) for r in requests),
         return_scores=True,
@@ -890,6 +894,39 @@ def decode_batch(
     return hypotheses
 
 
+def _generate(
+    model: _LoadedModel, encoded: Any, requests: list[list[int]], starts: list[int], **kwargs: Any
+) -> list[Any]:
+    """CTranslate2 decodes a batch only if the start-of-transcript token is at the same place in
+    every request: requests whose context (``starts``: tokens before it) differs in length are
+    decoded in groups of equal length, and the results put back in order."""
+    groups: dict[int, list[int]] = {}
+    for index, start in enumerate(starts):
+        groups.setdefault(start, []).append(index)
+    if len(groups) == 1:
+        return list(model.whisper.model.generate(encoded, requests, **kwargs))
+    results: list[Any] = [None] * len(requests)
+    for members in groups.values():
+        for index, result in zip(
+            members,
+            model.whisper.model.generate(
+                _rows(encoded, members, len(requests)), [requests[i] for i in members], **kwargs
+            ),
+            strict=True,
+        ):
+            results[index] = result
+    return results
+
+
+def _rows(encoded: Any, rows: list[int], total: int) -> Any:
+    """The encoder output of some windows of a batch of ``total`` (all of it when all)."""
+    import ctranslate2
+
+    if len(rows) == total:
+        return encoded
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.array(encoded)[rows]))
+
+
 def _translate(
     model: _LoadedModel,
     encoded: Any,
@@ -900,13 +937,8 @@ def _translate(
 ) -> None:
     """English text for the windows in ``wanted``: Whisper's translate task, decoded greedily
     from the encoder output the transcription already computed."""
-    import ctranslate2
 
-    subset = (
-        encoded
-        if len(wanted) == len(hypotheses)
-        else ctranslate2.StorageView.from_array(np.array(encoded)[wanted])
-    )
+    subset = _rows(encoded, wanted, len(hypotheses))
     tokenizers = [model.tokenizer(languages[i], "translate") for i in wanted]
     results = model.whisper.model.generate(
         subset,

@@ -61,6 +61,22 @@ describe('CaptionStore', () => {
     expect(speaking!.id).not.toBe(settled!.id);
   });
 
+  it('keeps only the finals it lacks when the server sends them again after a reconnection', () => {
+    const store = storeAt();
+    store.apply(caption('p_a', 'x.s1', 'final', 'before the drop'));
+    store.apply(caption('p_b', 'y.s1', 'partial', 'while you'));
+    // Back on a new socket: the finals said since joining come again, one of them missed.
+    store.apply(caption('p_a', 'x.s1', 'final', 'before the drop'));
+    store.apply(caption('p_b', 'y.s1', 'final', 'while you were away'));
+    store.apply(caption('p_a', 'x.s1', 'final', 'same segment, other words'));
+    expect(store.getSnapshot().history.map((l) => l.text)).toEqual([
+      'before the drop',
+      'while you were away',
+      'same segment, other words',
+    ]);
+    expect(store.getSnapshot().live).toEqual([]);
+  });
+
   it('caps the history, dropping the oldest lines', () => {
     const store = storeAt({ now: 0 }, 500);
     for (let i = 0; i < 520; i++) store.apply(caption('p_a', `s${i}`, 'final', `line ${i}`));

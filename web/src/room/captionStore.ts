@@ -91,6 +91,7 @@ export class CaptionStore {
       this.publish();
       return;
     }
+    if (text && this.settled(caption, text)) return;
     this.live.delete(key);
     if (text) {
       const settled = [...this.history, this.line(caption, text, current, now)];
@@ -113,6 +114,16 @@ export class CaptionStore {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
+
+  /**
+   * Whether this final is one the history has already: after a reconnection the server sends
+   * again the finals said since this person joined, and only those missed while away are new.
+   */
+  private settled(caption: IncomingCaption, text: string): boolean {
+    return this.history.some(
+      (line) => line.participantId === caption.participant_id && line.segmentId === caption.segment_id && line.text === text,
+    );
+  }
 
   private line(caption: IncomingCaption, text: string, current: CaptionLine | undefined, now: number): CaptionLine {
     const line: CaptionLine = {
