@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,7 +98,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with throwaway_postgres() as database_url:
         migrated = subprocess.run(
             [str(VISIO), "migrate"],
-            env={"VISIO_DATABASE_URL": database_url, "VISIO_DATA_DIR": str(folder)},
+            # The test run's environment (PYTHONPATH: this checkout's code), no other setting.
+            env={k: v for k, v in os.environ.items() if not k.startswith("VISIO_")}
+            | {"VISIO_DATABASE_URL": database_url, "VISIO_DATA_DIR": str(folder)},
             capture_output=True,
             text=True,
             check=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,7 +70,9 @@ def test_database_rooms_survive_a_server_restart_on_postgresql(
     postgres_url: str, tmp_path: Path
 ) -> None:
     """With VISIO_DATABASE_URL on PostgreSQL, `visio migrate` then serve; rooms outlive the process."""
-    env = {"VISIO_DATABASE_URL": postgres_url, "VISIO_DATA_DIR": str(tmp_path)}
+    # The test run's environment (PYTHONPATH: this checkout's code), no other setting.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIO_")}
+    env |= {"VISIO_DATABASE_URL": postgres_url, "VISIO_DATA_DIR": str(tmp_path)}
     migrated = subprocess.run(
         [str(VISIO), "migrate"], env=env, capture_output=True, text=True, check=False
     )
