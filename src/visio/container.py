@@ -48,9 +48,12 @@ from visio.rooms.audible import AudioSelection
 from visio.rooms.captions import RoomCaptions
 from visio.rooms.chat_history import ChatHistory
 from visio.rooms.chat_mirror import RedisChatMirror
+from visio.rooms.device_spool import DeviceSpool
 from visio.rooms.media import RoomMedia
+from visio.rooms.participant import Participant
 from visio.rooms.repository import RoomRepository
 from visio.rooms.resume import resumption_for
+from visio.rooms.room import Room
 from visio.rooms.service import RoomService
 from visio.rooms.signaling import RoomConnection
 from visio.scheduling.replies import ReplyReader
@@ -60,9 +63,12 @@ from visio.settings import Settings
 from visio.speech.pool import SpeechWorkerPool
 from visio.storage.database import create_engine, migrate, session_factory
 from visio.supervision import SupervisedProcess
+from visio.tasks import BackgroundTasks
+from visio.transcripts import device_audio
 from visio.transcripts.library import TranscriptLibrary
 from visio.transcripts.ready import RecordsReady
 from visio.transcripts.store import TranscriptStore
+from visio.transcripts.voice_split import VoiceSplits
 from visio.turn.credentials import TurnCredentials
 from visio.turn.usage import TurnUsage, TurnUsageCollector, parse_stats_url
 from visio.webhooks import WebhookService
@@ -124,6 +130,7 @@ class Container:
                 settings.janus_videoroom_admin_key,
             )
         self.recordings = Recordings(settings, RecordingStore(database_sessions), self.audit)
+        self.voice_splits = VoiceSplits(settings, self.transcripts, self.audit, self.recordings)
         self.speech_pool = SpeechWorkerPool()
         self.speech_worker_secret = (
             settings.speech_worker_secret.get_secret_value()
@@ -139,6 +146,9 @@ class Container:
             for index in range(settings.speech_embedded_workers)
         ]
         captions = RoomCaptions(self.speech_pool, settings.speech_srtp)
+        self._captions = captions
+        self.device_spool = DeviceSpool(settings.effective_recordings_dir / device_audio.SPOOL)
+        self._spooling = BackgroundTasks("shared device spool")
         webhook_store = WebhookStore(database_sessions)
         webhook_box = SecretBox.from_setting_or_file(
             settings.webhooks_encryption_key.get_secret_value()
@@ -160,7 +170,7 @@ class Container:
             RoomMedia(
                 self.janus,
                 settings.room_max_participants,
-                on_publishing=captions.participant_media_up,
+                on_publishing=self._media_up,
                 talk_detection=(
                     TalkDetection(
                         settings.speaker_detection_packets, settings.speaker_detection_level
@@ -171,6 +181,8 @@ class Container:
                 audio_selection=AudioSelection(
                     settings.audio_selection_above, settings.audio_selection_speakers
                 ),
+                speaker_hold=settings.speaker_hold_seconds,
+                speaker_confirm=settings.speaker_confirm_seconds,
             ),
             captions,
             self.audit,
@@ -268,6 +280,12 @@ class Container:
             self.calendar_requests,
             str(settings.public_url) if settings.public_url else None,
         )
+        self.room_service.transcription.device_spool = self.device_spool
+        self.room_service.recorder.device_spool = self.device_spool
+        self.room_service.transcription.voice_splits = self.voice_splits
+        self.room_service.recorder.voice_splits = self.voice_splits
+        self.room_service.transcription.ready_listeners.append(self.voice_splits.transcript_ready)
+        self.transcript_library.voice_splits = self.voice_splits
         records_ready = RecordsReady(settings, self.room_repository, self.mailer, self.webhooks)
         self.recordings.on_ready(records_ready.recording_ready)
         self.room_service.transcription.ready_listeners.append(records_ready.transcript_ready)
@@ -286,6 +304,7 @@ class Container:
             self.room_service.transcription.ready_listeners.append(
                 self.object_copies.transcript_ready
             )
+            self.voice_splits.changed_listeners.append(self.object_copies.transcript_changed)
         self.cluster: ClusterNode | None = None
         if self.redis is not None:
             own_janus_load = self.janus.load
@@ -327,6 +346,7 @@ class Container:
                 self.room_service.captions.undelivered + self.speech_pool.stray_captions
             ),
             caption_streams_unplaced=self.room_service.captions.unplaced,
+            shared_device_failures=self.voice_splits.failures + self.device_spool.failures,
             speech_worker_figures=tuple(
                 SpeechWorkerFigures(
                     worker.worker_id,
@@ -365,6 +385,13 @@ class Container:
             "VISIO_SPEECH_WORKER_CAPACITY": str(self.settings.speech_worker_capacity),
         }
 
+    def _media_up(self, room: Room, participant: Participant) -> None:
+        """Someone's media reached Janus: their captions start (if on), and a shared device
+        of a transcribed meeting is recorded on its own."""
+        self._captions.participant_media_up(room, participant)
+        if participant.shared_device and room.transcript is not None:
+            self._spooling.spawn(self.device_spool.start(room, participant))
+
     async def start(self) -> None:
         if self.settings.database_url is None:
             await migrate(self.database)
@@ -375,6 +402,9 @@ class Container:
         resumed = await self.recordings.resume()
         if resumed:
             logger.info("processing %d recordings a restart interrupted", resumed)
+        splits = await self.voice_splits.resume()
+        if splits:
+            logger.info("telling apart the shared devices' voices of %d transcripts", splits)
         if self.janus_process is not None:
             await self.janus_process.start()
         self._housekeeping = asyncio.create_task(self._keep_house(), name="housekeeping")
@@ -424,6 +454,9 @@ class Container:
                 )
                 if transcripts:
                     logger.info("purged %d transcripts past their retention", transcripts)
+                spooled = await self.voice_splits.sweep()
+                if spooled:
+                    logger.info("deleted the shared devices' audio of %d transcripts", spooled)
                 if self.object_copies is not None:
                     await self._sweep_object_copies(self.object_copies)
                 deliveries = await self.webhooks.purge()
@@ -468,6 +501,8 @@ class Container:
             await self.turn_usage.stop()
         await self.room_service.close()
         self.recordings.close()
+        self.voice_splits.close()
+        self._spooling.cancel_all()
         if self.object_copies is not None:
             self.object_copies.close()
         await self.webhooks.stop()

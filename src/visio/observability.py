@@ -51,6 +51,7 @@ class Snapshot:
     speech_worker_figures: tuple[SpeechWorkerFigures, ...] = ()
     janus_figures: tuple[JanusFigures, ...] = ()
     janus_room_moves: int = 0
+    shared_device_failures: int = 0
 
 
 class _SnapshotCollector(Collector):
@@ -83,6 +84,12 @@ class _SnapshotCollector(Collector):
             "Captions from a speech worker that reached nobody (their stream had been replaced "
             "or stopped, or its speaker had left)",
             value=s.captions_undelivered,
+        )
+        yield CounterMetricFamily(
+            "visio_shared_device_failures",
+            "Shared room devices whose voices could not be told apart after the meeting (no "
+            "audio kept, or none decoded), or that Janus would not record on their own",
+            value=s.shared_device_failures,
         )
         yield CounterMetricFamily(
             "visio_caption_streams_unplaced",

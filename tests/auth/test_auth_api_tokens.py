@@ -276,6 +276,9 @@ def test_api_tokens_scheme_is_in_the_openapi_description(
     assert paths["/api/v1/rooms"]["post"]["security"] == [{"apiToken": ["rooms:write"]}]
     assert paths["/api/v1/rooms/{slug}/roles"]["get"]["security"] == [{"apiToken": ["rooms:read"]}]
     assert paths["/api/v1/audit/events"]["get"]["security"] == [{"apiToken": ["audit:read"]}]
+    transcript = paths["/api/v1/transcripts/{transcript_id}"]
+    assert transcript["get"]["security"] == [{"apiToken": ["recordings:read"]}]
+    assert transcript["delete"]["security"] == [{"apiToken": ["recordings:write"]}]
 
 
 @pytest.fixture(scope="module")

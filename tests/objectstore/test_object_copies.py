@@ -215,6 +215,27 @@ async def test_a_complete_transcript_is_copied_in_every_export_format(
         assert "Bonjour" in json.dumps(as_json, ensure_ascii=False)
 
 
+async def test_a_transcript_changed_after_its_copy_is_copied_again(
+    tmp_path: Path, s3: S3Server, bucket: str
+) -> None:
+    """A speaker renamed after the transcript was copied: the copies are made again and say
+    the new name; a copy asked twice at once ends with the newest turns."""
+    async with world_of(tmp_path, **s3.settings(bucket)) as world:
+        transcript_id = await finished_transcript(world)
+        await world.copies.transcript_ready(TranscriptReady(transcript_id, world.room.slug, 2))
+        await world.copies.wait_idle()
+        key = f"visio/transcripts/{transcript_id}/transcript.md"
+        assert "Bob" in s3.read(bucket, key).decode()
+        assert await world.transcripts.rename_speaker(transcript_id, "Bob", "Robert Martin") == 1
+        await world.copies.transcript_changed(transcript_id)
+        await world.copies.transcript_changed(transcript_id)
+        await world.copies.wait_idle()
+        for extension in ("md", "vtt", "srt", "json"):
+            copied = s3.read(bucket, f"visio/transcripts/{transcript_id}/transcript.{extension}")
+            text = copied.decode()
+            assert "Robert Martin" in text and "Bob" not in text, extension
+
+
 async def test_an_unreachable_store_keeps_the_local_file_and_retries(tmp_path: Path) -> None:
     """Nothing listens where the store should be: each copy fails and is tried again later,
     the local file stays; once the store is up, the next retry copies it."""

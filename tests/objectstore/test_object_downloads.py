@@ -1,7 +1,8 @@
 """Downloads and deletions through a real `visio serve` whose recordings live in a real S3
 server (SeaweedFS): a recording whose file is not on this app server is streamed from the
 bucket (HTTP Range passed on, so players seek), to its room's owners only; deleting it or a
-transcript through the API deletes their objects, and the audit trail says so."""
+transcript through the API deletes their objects, and the audit trail says so; renaming a
+transcript's speaker makes its copies again."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from tests.auth.signin import audit_events
 from tests.objectstore.seaweed import S3Server
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.rooms.people import Browser
-from tests.support import RunningServer
+from tests.support import RunningServer, wait_until
 from visio.recording import RecordingStore, StoredRecording
 from visio.rooms.repository import RoomRepository
 from visio.storage.database import create_engine, session_factory
-from visio.transcripts.store import TranscriptStore
+from visio.transcripts.store import TranscriptStore, Turn
 
 ADMIN_EMAIL = "rssi@numerique.gouv.fr"
 
@@ -62,6 +63,28 @@ def _in_database(server: RunningServer, work: object) -> object:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def finished_transcript(
+    server: RunningServer, slug: str, turns: list[tuple[str, str, str]] | None = None
+) -> int:
+    """A transcript of the room's meeting an hour ago, finished, with ``turns`` (participant,
+    speaker, text) three seconds apart."""
+
+    async def write(sessions: object) -> int:
+        room = await RoomRepository(sessions).get(slug)  # type: ignore[arg-type]
+        assert room is not None
+        store = TranscriptStore(sessions)  # type: ignore[arg-type]
+        started = datetime.now(UTC) - timedelta(hours=1)
+        made = await store.create(room.id, started, "Pierre", None, "fr")
+        for n, (participant, speaker, text) in enumerate(turns or []):
+            said = started + timedelta(seconds=3 * (n + 1))
+            end = said + timedelta(seconds=2)
+            await store.add_turn(made, Turn(participant, speaker, None, said, end, text, "fr"))
+        await store.finish(made, started + timedelta(minutes=5), "complete")
+        return made
+
+    return int(_in_database(server, write))  # type: ignore[call-overload]
 
 
 def recording_elsewhere(server: RunningServer, slug: str) -> StoredRecording:
@@ -148,16 +171,7 @@ def test_deleting_through_the_api_deletes_the_objects_and_audits_it(
         Bucket=store_bucket, Key=f"visio/recordings/{recording.id}/recording.ogg", Body=CONTENT
     )
 
-    async def transcript(sessions: object) -> int:
-        room = await RoomRepository(sessions).get(slug)  # type: ignore[arg-type]
-        assert room is not None
-        store = TranscriptStore(sessions)  # type: ignore[arg-type]
-        started = datetime.now(UTC) - timedelta(hours=1)
-        made = await store.create(room.id, started, "Pierre", None, "fr")
-        await store.finish(made, started + timedelta(minutes=5), "complete")
-        return made
-
-    transcript_id = _in_database(server, transcript)
+    transcript_id = finished_transcript(server, slug)
     for extension in ("vtt", "json"):
         client.put_object(
             Bucket=store_bucket,
@@ -184,3 +198,34 @@ def test_deleting_through_the_api_deletes_the_objects_and_audits_it(
     ]
     assert gone["details"]["object_copies"] == "deleted"
     assert gone["details"]["objects_deleted"] == 2
+
+
+def test_renaming_a_speaker_through_the_api_makes_the_copies_again(
+    stack: tuple[RunningServer, TestProvider],
+    people: dict[str, Browser],
+    s3: S3Server,
+    store_bucket: str,
+) -> None:
+    """The owner renames a shared device's voice: the transcript's copies in the bucket (made
+    before, with the old name) are written again with the new one."""
+    server, _ = stack
+    pierre = people["pierre"]
+    slug = pierre.create_room()
+    voice = "Salle 3 \N{EN DASH} locuteur 1"
+
+    transcript_id = finished_transcript(server, slug, [("p_salle3", voice, "Bonjour.")])
+    key = f"visio/transcripts/{transcript_id}/transcript.md"
+    s3.client().put_object(Bucket=store_bucket, Key=key, Body=f"**{voice}**".encode())
+    renamed = pierre.http.post(
+        f"/api/v1/transcripts/{transcript_id}/speakers/rename",
+        json={"speaker": voice, "name": "Aïcha Benali"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    wait_until(
+        lambda: "Aïcha Benali" in s3.read(store_bucket, key).decode(),
+        30,
+        "the transcript's copy still has the old name",
+    )
+    assert voice not in s3.read(store_bucket, key).decode()
+    json_copy = f"visio/transcripts/{transcript_id}/transcript.json"
+    assert "Aïcha Benali" in s3.read(store_bucket, json_copy).decode()

@@ -289,8 +289,9 @@ def test_nobody_else_reads_or_deletes_recordings(
 def test_api_tokens_read_recordings_only_with_their_scope(
     recorded: dict[str, Any], browsers: dict[str, Browser]
 ) -> None:
-    """A token of Pierre's with recordings:read lists and downloads; one with rooms:read only is
-    refused and told which scope it lacks; no token deletes."""
+    """A token of Pierre's with recordings:read lists and downloads but does not delete; one
+    with rooms:read only is refused and told which scope it lacks; a token of Marie's (no role
+    in the room) reads nothing, and deletes nothing even with recordings:write."""
     server, slug, rid = recorded["server"], recorded["slug"], recorded["info"]["id"]
     with integrator(server, make_token(browsers["pierre"], "rooms:read")["secret"]) as other:
         assert refusal(other.get(f"/api/v1/rooms/{slug}/recordings")) == (
@@ -301,9 +302,12 @@ def test_api_tokens_read_recordings_only_with_their_scope(
     with integrator(server, make_token(browsers["pierre"], "recordings:read")["secret"]) as reader:
         assert [r["id"] for r in reader.get(f"/api/v1/rooms/{slug}/recordings").json()] == [rid]
         assert reader.get(f"/api/v1/recordings/{rid}/media").status_code == 200
-        assert refusal(reader.delete(f"/api/v1/recordings/{rid}"))[0] == 403
-    with integrator(server, make_token(browsers["marie"], "recordings:read")["secret"]) as marie:
+        assert refusal(reader.delete(f"/api/v1/recordings/{rid}")) == (403, "insufficient_scope")
+    marie_token = make_token(browsers["marie"], "recordings:read", "recordings:write")["secret"]
+    with integrator(server, marie_token) as marie:
         assert marie.get(f"/api/v1/rooms/{slug}/recordings").status_code == 403
+        assert marie.delete(f"/api/v1/recordings/{rid}").status_code == 404
+    assert browsers["pierre"].http.get(f"/api/v1/recordings/{rid}").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -323,6 +327,24 @@ def test_unknown_or_malformed_recording_ids_name_nothing(
     assert response.status_code in (404, 422), response.text
 
 
+def failed_recording(owner: Browser) -> tuple[str, RoomSocket, str]:
+    """A new room of ``owner``'s recorded and stopped with no media, so its recording ends
+    ``failed``: the room, the owner's socket still in it, the recording id."""
+    slug = owner.create_room()
+    socket = owner.socket(slug)
+    socket.join("Pierre")
+    assert start(socket)["active"]
+    rid = owner.http.get(f"/api/v1/rooms/{slug}/recordings").json()[0]["id"]
+    socket.send(type="recording.stop")
+    socket.expect("recording.state", active=False)
+    wait_until(
+        lambda: owner.http.get(f"/api/v1/recordings/{rid}").json()["status"] == "failed",
+        60,
+        "a recording without media did not fail",
+    )
+    return slug, socket, rid
+
+
 def test_owner_deletes_a_recording_with_its_files_and_the_trail_keeps_it(
     browsers: dict[str, Browser], oidc_server: tuple[RunningServer, TestProvider]
 ) -> None:
@@ -330,19 +352,8 @@ def test_owner_deletes_a_recording_with_its_files_and_the_trail_keeps_it(
     who deleted which recording."""
     server, provider = oidc_server
     pierre = browsers["pierre"]
-    slug = pierre.create_room()
-    socket = pierre.socket(slug)
-    socket.join("Pierre")
-    assert start(socket)["active"]
-    rid = pierre.http.get(f"/api/v1/rooms/{slug}/recordings").json()[0]["id"]
-    socket.send(type="recording.stop")
-    socket.expect("recording.state", active=False)
+    slug, socket, rid = failed_recording(pierre)
     folder = server.data_dir / "recordings" / rid
-    wait_until(
-        lambda: pierre.http.get(f"/api/v1/recordings/{rid}").json()["status"] == "failed",
-        60,
-        "a recording without media did not fail",
-    )
     assert folder.exists()
     without_csrf = httpx.delete(
         f"{server.url}/api/v1/recordings/{rid}", headers={"Cookie": pierre.cookie_header()}
@@ -355,4 +366,22 @@ def test_owner_deletes_a_recording_with_its_files_and_the_trail_keeps_it(
     deleted = audit_events(server, provider, "recording.deleted")[-1]
     assert deleted["target"] == slug and deleted["details"]["recording"] == rid
     assert deleted["actor_user_id"] is not None
+    socket.close()
+
+
+def test_a_token_with_recordings_write_deletes_a_recording_as_its_owner(
+    browsers: dict[str, Browser], oidc_server: tuple[RunningServer, TestProvider]
+) -> None:
+    """An integrator's token with recordings:write deletes (no CSRF: it sends no cookie); the
+    folder goes and the audit trail names the token's owner."""
+    server, provider = oidc_server
+    pierre = browsers["pierre"]
+    _, socket, rid = failed_recording(pierre)
+    with integrator(server, make_token(pierre, "recordings:write")["secret"]) as program:
+        assert program.delete(f"/api/v1/recordings/{rid}").status_code == 204
+    assert not (server.data_dir / "recordings" / rid).exists()
+    assert pierre.http.get(f"/api/v1/recordings/{rid}").status_code == 404
+    deleted = audit_events(server, provider, "recording.deleted")[-1]
+    assert deleted["details"]["recording"] == rid
+    assert deleted["actor_user_id"] == pierre.http.get("/api/v1/me").json()["user"]["id"]
     socket.close()

@@ -65,9 +65,15 @@ def guest(oidc_server: tuple[RunningServer, TestProvider]) -> Iterator[Browser]:
     browser.close()
 
 
-def add_turns(server: RunningServer, transcript_id: int, said: list[tuple[str, str]]) -> None:
+def add_turns(
+    server: RunningServer,
+    transcript_id: int,
+    said: list[tuple[str, str]],
+    participants: list[str] | None = None,
+) -> None:
     """Write turns (speaker, text) into a transcript of the running server, a second apart
-    from its start: a factory for what the speech workers would have said."""
+    from its start: a factory for what the speech workers would have said. Each turn is of its
+    own participant (``p_1``, ``p_2``...) unless ``participants`` names them."""
 
     async def write() -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{server.data_dir / 'visio.db'}")
@@ -79,7 +85,15 @@ def add_turns(server: RunningServer, transcript_id: int, said: list[tuple[str, s
                 start: datetime = found.started_at + timedelta(seconds=2 * n)
                 await store.add_turn(
                     transcript_id,
-                    Turn(f"p_{n}", speaker, None, start, start + timedelta(seconds=1), words, "fr"),
+                    Turn(
+                        participants[n - 1] if participants else f"p_{n}",
+                        speaker,
+                        None,
+                        start,
+                        start + timedelta(seconds=1),
+                        words,
+                        "fr",
+                    ),
                 )
         finally:
             await engine.dispose()

@@ -117,7 +117,8 @@ def test_transcripts_are_for_owners_and_administrators_only(
     browsers: dict[str, Browser], guest: Browser, server: RunningServer
 ) -> None:
     """Owner and administrator read and export; a member, a stranger, a guest and a token
-    without recordings:read are refused on every route; a token with it reads."""
+    without recordings:read are refused on every route; a token with it reads but neither
+    renames nor deletes, which a token with recordings:write does."""
     pierre, marie, jean, lucie = (browsers[n] for n in ("pierre", "marie", "jean", "lucie"))
     slug, transcript = transcribed_meeting(pierre)
     add_turns(server, transcript, [("Zoé", "Le budget primitif est adopté.")])
@@ -134,6 +135,8 @@ def test_transcripts_are_for_owners_and_administrators_only(
     for reader in (pierre, marie):
         for route in routes:
             assert reader.http.get(route).status_code == 200, route
+        # The page shows them the rename control (the route decides anyway).
+        assert reader.http.get(routes[1]).json()["can_rename"] is True
         hits = reader.http.get("/api/v1/transcripts/search", params={"q": "budgets"}).json()
         assert transcript in {h["transcript_id"] for h in hits["results"]}
     for outsider in (jean, lucie):
@@ -164,6 +167,23 @@ def test_transcripts_are_for_owners_and_administrators_only(
         program.headers["Authorization"] = f"Bearer {token('recordings:read')}"
         for route in routes:
             assert program.get(route).status_code == 200, route
+        # Reading is not changing: renaming and deleting need recordings:write.
+        rename = {"speaker": "Zoé", "name": "Zoé Martin"}
+        changes = [
+            lambda: program.post(f"{routes[1]}/speakers/rename", json=rename),
+            lambda: program.delete(routes[1]),
+        ]
+        for change in changes:
+            refused = change()
+            assert refusal(refused) == (403, "insufficient_scope"), refused.text
+            assert "recordings:write" in refused.json()["error"]["message"]
+        assert program.get(routes[1]).json()["turns"][0]["speaker"] == "Zoé"
+        program.headers["Authorization"] = f"Bearer {token('recordings:write')}"
+        assert refusal(program.get(routes[1])) == (403, "insufficient_scope")
+        renamed = changes[0]()
+        assert renamed.status_code == 200, renamed.text
+        assert changes[1]().status_code == 204
+    assert refusal(pierre.http.get(routes[1])) == (404, "transcript_not_found")
     assert refusal(pierre.http.get("/api/v1/transcripts/999999")) == (404, "transcript_not_found")
 
 
@@ -378,3 +398,41 @@ def test_a_shared_room_device_says_so_when_it_joins(
     odd.close()
     room.close()
     other.close()
+
+
+def test_two_people_of_the_same_name_are_renamed_apart(
+    browsers: dict[str, Browser], server: RunningServer
+) -> None:
+    """Two guests both joined as "Marie": renaming the one of participant p_a (named by the
+    turns' participant_id) leaves the other's turns as they were; without ``participants``
+    every "Marie" turn would change. Participant lists that are empty, too long, hold anything
+    but an id, or name nobody who spoke under that name are refused."""
+    pierre = browsers["pierre"]
+    _, transcript = transcribed_meeting(pierre)
+    add_turns(
+        server,
+        transcript,
+        [
+            ("Marie", "Je présente le budget."),
+            ("Marie", "Je suis d'accord avec Marie."),
+            ("Marie", "Le budget est voté."),
+        ],
+        participants=["p_a", "p_b", "p_a"],
+    )
+    route = f"/api/v1/transcripts/{transcript}/speakers/rename"
+    rename = {"speaker": "Marie", "name": "Marie Dupont", "participants": ["p_a"]}
+    for hostile in ([], ["p a"], ["p_a\n"], ["é"], ["x" * 65], ["p_a"] * 501, "p_a", [1]):
+        response = pierre.http.post(route, json={**rename, "participants": hostile})
+        assert response.status_code == 422, (hostile, response.text)
+    nobody = pierre.http.post(route, json={**rename, "participants": ["p_zz"]})
+    assert refusal(nobody) == (404, "speaker_not_found")
+
+    response = pierre.http.post(route, json=rename)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"turns": 2}
+    turns = pierre.http.get(f"/api/v1/transcripts/{transcript}").json()["turns"]
+    assert [(t["participant_id"], t["speaker"]) for t in turns] == [
+        ("p_a", "Marie Dupont"),
+        ("p_b", "Marie"),
+        ("p_a", "Marie Dupont"),
+    ]

@@ -29,7 +29,7 @@ api_token_scheme = HTTPBearer(
     description=(
         "An API token made with POST /api/v1/tokens, sent as `Authorization: Bearer vt_…`. "
         "It acts as its owner, limited to its scopes (rooms:read, rooms:write, roles:write, "
-        "audit:read, recordings:read, webhooks:write)."
+        "audit:read, recordings:read, recordings:write, webhooks:write)."
     ),
     auto_error=False,
 )
@@ -154,6 +154,8 @@ RolesWriter = Annotated[Session | None, Security(optional_session, scopes=["role
 SignedInRoomsReader = Annotated[Session, Security(required_session, scopes=["rooms:read"])]
 AuditReader = Annotated[Session, Security(admin_session, scopes=["audit:read"])]
 RecordingsReader = Annotated[Session, Security(required_session, scopes=["recordings:read"])]
+RecordingsWriter = Annotated[Session, Security(required_session, scopes=["recordings:write"])]
+"""Deleting recordings and transcripts and renaming speakers: a reading token changes nothing."""
 WebhooksManager = Annotated[Session | None, Security(optional_session, scopes=["webhooks:write"])]
 """Webhooks of a room or of the deployment: listing them shows their addresses and delivery
 log, so reading needs the same scope as changing."""

@@ -23,7 +23,13 @@ from visio.storage.models import ApiTokenRecord, UserRecord, utcnow
 
 TOKEN_PREFIX = "vt_"  # noqa: S105 - the prefix that marks a secret, not a secret
 Scope = Literal[
-    "rooms:read", "rooms:write", "roles:write", "audit:read", "recordings:read", "webhooks:write"
+    "rooms:read",
+    "rooms:write",
+    "roles:write",
+    "audit:read",
+    "recordings:read",
+    "recordings:write",
+    "webhooks:write",
 ]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 

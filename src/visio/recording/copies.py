@@ -62,6 +62,9 @@ class ObjectCopies:
         self._idle.set()
         self.failed_attempts = 0
         """Copies that failed since start (each retry counts)."""
+        self._transcript_copying = asyncio.Lock()
+        """One transcript copy at a time: a copy made again after a rename reads the turns only
+        once an earlier copy has finished writing, so the last copy written is the newest."""
 
     # ---- keys --------------------------------------------------------------------------------
 
@@ -86,9 +89,13 @@ class ObjectCopies:
 
     async def transcript_ready(self, ready: TranscriptReady) -> None:
         """A transcript listener: copy its exports in the background."""
-        self._copy_later(
-            f"transcript {ready.transcript_id}", self.copy_transcript, ready.transcript_id
-        )
+        await self.transcript_changed(ready.transcript_id)
+
+    async def transcript_changed(self, transcript_id: int) -> None:
+        """A transcript is complete, its speakers were renamed, or a shared device's voices
+        told apart: copy its exports (again) in the background, so the bucket says what the
+        page says."""
+        self._copy_later(f"transcript {transcript_id}", self.copy_transcript, transcript_id)
 
     async def copy_recording(self, recording_id: str) -> bool:
         """Copy a ready recording's file; False when there is nothing (here) to copy."""
@@ -115,6 +122,10 @@ class ObjectCopies:
 
     async def copy_transcript(self, transcript_id: int) -> bool:
         """Copy a finished transcript's exports; False when there is nothing to copy."""
+        async with self._transcript_copying:
+            return await self._copy_transcript(transcript_id)
+
+    async def _copy_transcript(self, transcript_id: int) -> bool:
         transcript = await self._transcripts.get(transcript_id)
         if transcript is None or transcript.status == "active":
             return False

@@ -1,8 +1,8 @@
 """REST routes for recordings: list a room's, read one, play or download its file (with HTTP
 Range, so players can seek), delete it. Reading is for the room's owners and administrators
 (``policy.read_records``; API tokens need the ``recordings:read`` scope), deleting too
-(``policy.delete_records``; browser sessions only). A recording the caller may not read is
-answered as if it did not exist."""
+(``policy.delete_records``; API tokens need ``recordings:write``). A recording the caller
+may not read is answered as if it did not exist."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel
 
-from visio.auth.dependencies import RecordingsReader, RequiredSession, origin_of
+from visio.auth.dependencies import RecordingsReader, RecordingsWriter, origin_of
 from visio.auth.users import User
 from visio.container import Container
 from visio.errors import ApiProblem, ErrorReply
@@ -204,7 +204,7 @@ async def _from_object_store(
 
 @router.delete("/recordings/{recording_id}", status_code=204, responses=_ERRORS)
 async def delete_recording(
-    recording_id: RecordingId, request: Request, session: RequiredSession
+    recording_id: RecordingId, request: Request, session: RecordingsWriter
 ) -> Response:
     """Delete a recording now, files included (the room's owners and administrators)."""
     container = _container(request)

@@ -35,8 +35,10 @@ from visio.tasks import BackgroundTasks
 if TYPE_CHECKING:  # the room holds a RecordingSlot: these import this module
     from visio.media.pool import JanusInstance
     from visio.rooms.audit import ModeratorAudit
+    from visio.rooms.device_spool import DeviceSpool
     from visio.rooms.media import RoomMedia
     from visio.rooms.room import Room
+    from visio.transcripts.voice_split import VoiceSplits
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,11 @@ class RecordingSlot:
         )
 
 
+def shared_feeds(room: Room) -> list[int]:
+    """The Janus feeds of the shared room devices present (spoken yet or not)."""
+    return [p.feed_id for p in room.participants.values() if p.shared_device]
+
+
 class RoomRecorder:
     """Starts and stops the recording of live rooms."""
 
@@ -102,6 +109,11 @@ class RoomRecorder:
         self._moderator_audit = moderator_audit
         self._max_seconds = max_seconds
         self._background = BackgroundTasks("room recording")
+        self.device_spool: DeviceSpool | None = None
+        """Janus's own recording of shared devices, which the room's recording takes over."""
+        self.voice_splits: VoiceSplits | None = None
+        """Keeps a transcribed meeting's shared devices' tracks before processing deletes the
+        raw folder (when wired)."""
 
     async def start(
         self, room: Room, media: RoomMedia, moderator: Participant, video: bool
@@ -243,11 +255,15 @@ class RoomRecorder:
         try:
             janus = await media.ensure_janus_room(room)
             assert room.janus_room_id is not None
+            if self.device_spool is not None:
+                await self.device_spool.pause(room)
             await janus.videoroom.record(
                 room.janus_room_id, str(self._recordings.raw_folder(recording_id))
             )
         except (JanusError, MediaUnavailableError):
             await self._recordings.abandon(recording_id)
+            if self.device_spool is not None:  # the shared devices are recorded on their own
+                await self.device_spool.resume(room)
             raise
         return janus, room.janus_room_id
 
@@ -290,7 +306,16 @@ class RoomRecorder:
             room.broadcast(RecordingState(active=False))
             names = {**slot.names, **{p.feed_id: p.name for p in room.participants.values()}}
             await self._write_names(room, live.recording_id, names)
+            transcript = room.transcript
+            if self.voice_splits is not None and transcript is not None:
+                await self.voice_splits.keep_from_recording(
+                    transcript.transcript_id,
+                    live.recording_id,
+                    [*transcript.shared_feeds.values(), *shared_feeds(room)],
+                )
             await self._recordings.finish(live.recording_id)
+            if self.device_spool is not None and not janus_gone:
+                await self.device_spool.resume(room)
             return live.recording_id
 
     async def _write_names(self, room: Room, recording_id: str, names: dict[int, str]) -> None:

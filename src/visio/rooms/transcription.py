@@ -28,13 +28,16 @@ from visio.rooms.protocol import (
     TranscriptionInfo,
     TranscriptionState,
 )
+from visio.rooms.recording import shared_feeds
 from visio.rooms.repository import RoomRepository
 from visio.speech.protocol import CaptionMessage
 from visio.transcripts.store import TranscriptStore, Turn
 
 if TYPE_CHECKING:
     from visio.rooms.audit import ModeratorAudit
+    from visio.rooms.device_spool import DeviceSpool
     from visio.rooms.room import Room
+    from visio.transcripts.voice_split import VoiceSplits
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,12 @@ class LiveTranscript:
     shared_devices: dict[str, str] = field(default_factory=dict)
     """The participants marked as shared room devices that spoke (id → display name): their
     turns are the ones to tell apart by voice once the meeting is over
-    (:mod:`visio.transcripts.shared_devices`)."""
+    (:mod:`visio.transcripts.voice_split`; stored with the transcript too)."""
+    shared_feeds: dict[str, int] = field(default_factory=dict)
+    """Their Janus feed ids (participant id → feed id): where their own audio is found."""
+    spooled: dict[str, object] = field(default_factory=dict)
+    """The shared devices Janus records on their own for this transcript, with the publisher
+    handle that records (:mod:`visio.rooms.device_spool`; a new handle records anew)."""
 
 
 def transcription_info(room: Room) -> TranscriptionInfo:
@@ -90,6 +98,10 @@ class RoomTranscription:
         self.failed_turns = 0
         """Turns that could not be stored (the database refused them): logged each time."""
         captions.on_final = self.heard
+        self.device_spool: DeviceSpool | None = None
+        """Has Janus record the shared devices on their own while a transcript is on."""
+        self.voice_splits: VoiceSplits | None = None
+        """Keeps the shared devices' audio for the split after the meeting (when wired)."""
         self.ready_listeners: list[Callable[[TranscriptReady], Awaitable[None]]] = []
         """Told when a transcript is complete (e-mail to the owners, webhooks); one that fails
         is logged and the others still run."""
@@ -130,6 +142,8 @@ class RoomTranscription:
             "room.transcription_started", by, room, transcript=transcript_id, language=language
         )
         await self._captions.follow(room)
+        if self.device_spool is not None:
+            await self.device_spool.start_all(room)
 
     async def stop(self, room: Room, by: Participant) -> None:
         """A moderator stops the transcript."""
@@ -153,11 +167,20 @@ class RoomTranscription:
         live = room.transcript
         if live is None:
             return None
+        if self.device_spool is not None:
+            await self.device_spool.stop_all(room)
         room.transcript = None
         room.broadcast(TranscriptionState(active=False))
         await self._captions.follow(room)
         if live.writes:
             await asyncio.wait(set(live.writes), timeout=30)
+        recording = room.recording.current
+        if self.voice_splits is not None and recording is not None:
+            await self.voice_splits.keep_from_recording(
+                live.transcript_id,
+                recording.recording_id,
+                [*live.shared_feeds.values(), *shared_feeds(room)],
+            )
         await self._store.finish(live.transcript_id, datetime.now(UTC), status)
         logger.info(
             "room %s: transcript %d %s with %d turns",
@@ -195,12 +218,33 @@ class RoomTranscription:
             text=said,
             language=text.safe_for_output(caption.language, max_length=16) or live.language,
         )
-        if speaker.shared_device:
-            live.shared_devices[speaker.id] = speaker.name
         live.turns += 1
+        if speaker.shared_device and speaker.id not in live.shared_devices:
+            live.shared_devices[speaker.id] = speaker.name
+            live.shared_feeds[speaker.id] = speaker.feed_id
+            marked = asyncio.create_task(self._mark_shared(room, live, speaker))
+            live.writes.add(marked)
+            marked.add_done_callback(live.writes.discard)
         task = asyncio.create_task(self._write(room, live, turn))
         live.writes.add(task)
         task.add_done_callback(live.writes.discard)
+
+    async def _mark_shared(self, room: Room, live: LiveTranscript, speaker: Participant) -> None:
+        """Store with the transcript that ``speaker`` is a shared room device (its voices are
+        told apart after the meeting)."""
+        try:
+            await self._store.add_shared_device(
+                live.transcript_id, speaker.id, speaker.feed_id, speaker.name
+            )
+        except Exception:
+            self.failed_turns += 1
+            logger.exception(
+                "room %s: shared device %s not stored with transcript %d; its voices will not "
+                "be told apart",
+                room.slug,
+                speaker.id,
+                live.transcript_id,
+            )
 
     async def _write(self, room: Room, live: LiveTranscript, turn: Turn) -> None:
         try:

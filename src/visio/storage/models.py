@@ -306,6 +306,31 @@ class TranscriptTurnRecord(Base):
     language (:mod:`visio.transcripts.search`)."""
 
 
+class TranscriptSharedDeviceRecord(Base):
+    """A participant marked as a shared room device that spoke in a transcript: its Janus feed
+    (to find its own audio) and where telling its voices apart stands: ``pending`` until the
+    job after the meeting runs, then ``done``, ``no_audio`` or ``failed`` (with ``error``)."""
+
+    __tablename__ = "transcript_shared_devices"
+    __table_args__ = (
+        UniqueConstraint(
+            "transcript_id", "participant_id", name="uq_transcript_shared_devices_participant"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(String(64))
+    feed_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    """The device's display name when it first spoke: the base of its voices' labels."""
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    voices: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    turns_labelled: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class MailOutboxRecord(Base):
     """A message waiting to go out (or gone): the whole RFC 5322 text, so a restart or an SMTP
     outage loses nothing. Sent messages are purged after a while."""

@@ -15,7 +15,13 @@ from visio.rooms.administration import RoomAdministration
 from visio.rooms.repository import StoredRoom
 from visio.settings import Settings
 from visio.transcripts import exports
-from visio.transcripts.store import SearchHit, StoredTranscript, StoredTurn, TranscriptStore
+from visio.transcripts.store import (
+    SearchHit,
+    SharedDevice,
+    StoredTranscript,
+    StoredTurn,
+    TranscriptStore,
+)
 
 
 class TranscriptCopies(Protocol):
@@ -23,6 +29,16 @@ class TranscriptCopies(Protocol):
 
     async def remove_transcript(self, transcript_id: int) -> dict[str, Any]:
         """Delete a transcript's copies; return what happened, for the audit event."""
+
+    async def transcript_changed(self, transcript_id: int) -> None:
+        """Make a transcript's copies again (its speakers changed)."""
+
+
+class SpooledAudio(Protocol):
+    """Shared devices' audio kept for their voice split (:class:`~.voice_split.VoiceSplits`)."""
+
+    async def forget(self, transcript_id: int) -> None:
+        """Delete what the spool holds for this transcript."""
 
 
 class TranscriptLibrary:
@@ -40,7 +56,10 @@ class TranscriptLibrary:
         self._rooms = rooms
         self._audit = audit
         self.copies: TranscriptCopies | None = None
-        """Copies of the exports in object storage, deleted with the transcript."""
+        """Copies of the exports in object storage, made again after a rename and deleted
+        with the transcript."""
+        self.voice_splits: SpooledAudio | None = None
+        """Shared devices' spooled audio, deleted with the transcript."""
 
     async def _allow(
         self,
@@ -71,7 +90,9 @@ class TranscriptLibrary:
 
     async def _readable(
         self, user: User, transcript_id: int, origin: Origin, event: str
-    ) -> StoredTranscript:
+    ) -> tuple[StoredTranscript, bool]:
+        """The transcript, if this person may read it, and whether they may also change it
+        (rename its speakers, delete it)."""
         transcript = await self._transcript(transcript_id)
         room = await self._rooms.find(transcript.room_slug)
         actor = await self._rooms.actor(user, room)
@@ -83,7 +104,8 @@ class TranscriptLibrary:
             room.slug,
             transcript=transcript_id,
         )
-        return transcript
+        may_change = not isinstance(policy.delete_records(actor, room), policy.Refusal)
+        return transcript, may_change
 
     async def of_room(self, user: User, slug: str, origin: Origin) -> list[StoredTranscript]:
         """A room's transcripts, newest first (its owners and administrators)."""
@@ -94,15 +116,24 @@ class TranscriptLibrary:
 
     async def read(
         self, user: User, transcript_id: int, origin: Origin
-    ) -> tuple[StoredTranscript, list[StoredTurn]]:
-        transcript = await self._readable(user, transcript_id, origin, "transcript.read")
-        return transcript, await self._store.turns(transcript_id)
+    ) -> tuple[StoredTranscript, list[StoredTurn], bool]:
+        """The transcript, its turns, and whether this person may change it (rename its
+        speakers, delete it) once it is finished: the web app shows those controls to them
+        only."""
+        transcript, may_change = await self._readable(
+            user, transcript_id, origin, "transcript.read"
+        )
+        return transcript, await self._store.turns(transcript_id), may_change
+
+    async def shared_devices(self, transcript_id: int) -> list[SharedDevice]:
+        """Its shared room devices and their voice split (after :meth:`read` allowed it)."""
+        return await self._store.shared_devices(transcript_id)
 
     async def export(
         self, user: User, transcript_id: int, format: exports.ExportFormat, origin: Origin
     ) -> tuple[StoredTranscript, exports.Export]:
         """The transcript as a file; each download is in the audit trail."""
-        transcript = await self._readable(user, transcript_id, origin, "transcript.exported")
+        transcript, _ = await self._readable(user, transcript_id, origin, "transcript.exported")
         turns = await self._store.turns(transcript_id)
         await self._audit.record(
             "transcript.exported",
@@ -145,6 +176,8 @@ class TranscriptLibrary:
             user, transcript_id, "transcript.deleted", origin
         )
         await self._store.delete(transcript_id)
+        if self.voice_splits is not None:
+            await self.voice_splits.forget(transcript_id)
         copies = {} if self.copies is None else await self.copies.remove_transcript(transcript_id)
         await self._audit.record(
             "transcript.deleted",
@@ -157,14 +190,24 @@ class TranscriptLibrary:
         )
 
     async def rename_speaker(
-        self, user: User, transcript_id: int, speaker: str, name: str, origin: Origin
+        self,
+        user: User,
+        transcript_id: int,
+        speaker: str,
+        name: str,
+        origin: Origin,
+        *,
+        participants: list[str] | None = None,
     ) -> int:
         """Rename one speaker of a transcript (a shared device's "Salle 3 - locuteur 1" becomes
-        the person's name): owners and administrators of its room; audited."""
+        the person's name), only the turns of ``participants`` when given: owners and
+        administrators of its room; audited."""
         _, room = await self._finished_for_owners(
             user, transcript_id, "transcript.speaker_renamed", origin
         )
-        renamed = await self._store.rename_speaker(transcript_id, speaker, name)
+        renamed = await self._store.rename_speaker(
+            transcript_id, speaker, name, participants=participants
+        )
         if not renamed:
             raise ApiProblem(
                 404, "speaker_not_found", "no turn of this transcript has that speaker"
@@ -176,8 +219,16 @@ class TranscriptLibrary:
             actor_user_id=user.id,
             actor=user.audit_label,
             target=room.slug,
-            details={"transcript": transcript_id, "from": speaker, "to": name, "turns": renamed},
+            details={
+                "transcript": transcript_id,
+                "from": speaker,
+                "to": name,
+                "turns": renamed,
+                **({"participants": len(set(participants))} if participants else {}),
+            },
         )
+        if self.copies is not None:
+            await self.copies.transcript_changed(transcript_id)
         return renamed
 
     async def search(self, user: User, query: str) -> list[SearchHit]:

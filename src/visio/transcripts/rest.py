@@ -1,6 +1,6 @@
 """REST routes for transcripts: thin handlers that parse, delegate to the library and shape
 the reply. Owners and administrators of a room only (``policy.read_records``); API tokens
-need the ``recordings:read`` scope."""
+need the ``recordings:read`` scope to read and ``recordings:write`` to delete or rename."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from visio.auth.dependencies import RecordingsReader, container_of, origin_of
+from visio.auth.dependencies import RecordingsReader, RecordingsWriter, container_of, origin_of
 from visio.errors import ErrorReply
 from visio.rooms.rest import DatabaseId, RoomSlug
 from visio.text import one_line
@@ -53,8 +53,26 @@ class TranscriptTurn(BaseModel):
     language: str
 
 
+class SharedDeviceOut(BaseModel):
+    """A shared room device of the transcript and where telling its voices apart stands:
+    ``pending`` (after the meeting, not yet done), ``done`` (``voices`` voices over
+    ``turns_labelled`` turns), ``no_audio`` or ``failed`` (its turns keep its name; ``error``
+    says why)."""
+
+    participant_id: str
+    name: str
+    status: Literal["pending", "done", "no_audio", "failed"]
+    voices: int | None
+    turns_labelled: int | None
+    error: str | None
+
+
 class TranscriptDetail(TranscriptSummary):
     turns: list[TranscriptTurn]
+    shared_devices: list[SharedDeviceOut] = []
+    can_rename: bool
+    """Whether the caller may rename this transcript's speakers (owners and administrators of
+    its room; the rename route answers 409 while the transcript is still active)."""
 
 
 class TranscriptList(BaseModel):
@@ -85,12 +103,19 @@ class SearchResults(BaseModel):
     results: list[SearchHitOut]
 
 
+ParticipantRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+"""A turn's ``participant_id`` as the transcript gives it."""
+
+
 class SpeakerRename(BaseModel):
-    """Rename one speaker label of a transcript: every turn labelled ``speaker`` becomes
-    ``name`` (one line of at most 64 characters, no control characters)."""
+    """Rename one speaker of a transcript: every turn labelled ``speaker`` becomes ``name`` (one
+    line of at most 64 characters, no control characters). With ``participants``, only the
+    turns of those participants (their ``participant_id``) change: two people who joined under
+    the same name are renamed apart."""
 
     speaker: Annotated[str, AfterValidator(one_line(64))]
     name: Annotated[str, AfterValidator(one_line(64))]
+    participants: Annotated[list[ParticipantRef], Field(min_length=1, max_length=500)] | None = None
 
 
 class SpeakerRenamed(BaseModel):
@@ -173,10 +198,26 @@ async def get_transcript(
     transcript_id: DatabaseId, request: Request, session: RecordingsReader
 ) -> TranscriptDetail:
     """A transcript and its turns, in the order they were spoken."""
-    transcript, turns = await _library(request).read(
+    transcript, turns, may_change = await _library(request).read(
         session.user, transcript_id, origin_of(request)
     )
-    return TranscriptDetail(**_summary(transcript), turns=[_turn(t) for t in turns])
+    devices = await _library(request).shared_devices(transcript_id)
+    return TranscriptDetail(
+        **_summary(transcript),
+        turns=[_turn(t) for t in turns],
+        can_rename=may_change,
+        shared_devices=[
+            SharedDeviceOut(
+                participant_id=d.participant_id,
+                name=d.name,
+                status=d.status,
+                voices=d.voices,
+                turns_labelled=d.turns_labelled,
+                error=d.error,
+            )
+            for d in devices
+        ],
+    )
 
 
 @router.get(
@@ -213,7 +254,7 @@ async def export_transcript(
 
 @router.delete("/transcripts/{transcript_id}", status_code=204, responses=_ERRORS)
 async def delete_transcript(
-    transcript_id: DatabaseId, request: Request, session: RecordingsReader
+    transcript_id: DatabaseId, request: Request, session: RecordingsWriter
 ) -> Response:
     """Delete a transcript now, with its turns and search entries (owners and administrators
     of its room; audited)."""
@@ -227,11 +268,16 @@ async def delete_transcript(
     responses={**_ERRORS, 409: {"model": ErrorReply, "description": "still being transcribed"}},
 )
 async def rename_speaker(
-    transcript_id: DatabaseId, body: SpeakerRename, request: Request, session: RecordingsReader
+    transcript_id: DatabaseId, body: SpeakerRename, request: Request, session: RecordingsWriter
 ) -> SpeakerRenamed:
     """Rename one speaker of a finished transcript (owners and administrators of its room;
     audited): exports and search show the new name."""
     turns = await _library(request).rename_speaker(
-        session.user, transcript_id, body.speaker, body.name, origin_of(request)
+        session.user,
+        transcript_id,
+        body.speaker,
+        body.name,
+        origin_of(request),
+        participants=body.participants,
     )
     return SpeakerRenamed(turns=turns)

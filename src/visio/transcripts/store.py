@@ -3,6 +3,7 @@ index (FTS5 on SQLite, a tsvector column on PostgreSQL, both made by migration 0
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from visio.storage.models import (
     RoomRecord,
     RoomRoleRecord,
     TranscriptRecord,
+    TranscriptSharedDeviceRecord,
     TranscriptTurnRecord,
 )
 from visio.transcripts import search
@@ -71,6 +73,37 @@ class StoredTranscript:
     status: str
     language: str
     turn_count: int
+
+
+SPLIT_STATUSES = ("pending", "done", "no_audio", "failed")
+"""Where telling a shared device's voices apart stands (``transcript_shared_devices.status``)."""
+
+
+@dataclass(frozen=True)
+class SharedDevice:
+    """A shared room device that spoke in a transcript, and where its voice split stands."""
+
+    transcript_id: int
+    participant_id: str
+    feed_id: int
+    name: str
+    status: str
+    voices: int | None = None
+    turns_labelled: int | None = None
+    error: str | None = None
+
+
+def _device(record: TranscriptSharedDeviceRecord) -> SharedDevice:
+    return SharedDevice(
+        transcript_id=record.transcript_id,
+        participant_id=record.participant_id,
+        feed_id=record.feed_id,
+        name=record.name,
+        status=record.status,
+        voices=record.voices,
+        turns_labelled=record.turns_labelled,
+        error=record.error,
+    )
 
 
 @dataclass(frozen=True)
@@ -164,18 +197,25 @@ class TranscriptStore:
             await session.flush()
             return record.id
 
-    async def rename_speaker(self, transcript_id: int, speaker: str, name: str) -> int:
-        """Give every turn of ``speaker`` in this transcript the name ``name``; return how many
-        turns changed (exports and search read the turns, so they show it at once)."""
+    async def rename_speaker(
+        self,
+        transcript_id: int,
+        speaker: str,
+        name: str,
+        *,
+        participants: Collection[str] | None = None,
+    ) -> int:
+        """Give every turn of ``speaker`` in this transcript (of ``participants`` only, when
+        given) the name ``name``; return how many turns changed (exports and search read the
+        turns, so they show it at once)."""
+        turns = update(TranscriptTurnRecord).where(
+            TranscriptTurnRecord.transcript_id == transcript_id,
+            TranscriptTurnRecord.speaker == speaker,
+        )
+        if participants is not None:
+            turns = turns.where(TranscriptTurnRecord.participant_id.in_(set(participants)))
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(TranscriptTurnRecord)
-                .where(
-                    TranscriptTurnRecord.transcript_id == transcript_id,
-                    TranscriptTurnRecord.speaker == speaker,
-                )
-                .values(speaker=name)
-            )
+            result = await session.execute(turns.values(speaker=name))
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def relabel(self, transcript_id: int, labels: dict[int, str]) -> None:
@@ -190,6 +230,137 @@ class TranscriptStore:
                     )
                     .values(speaker=label)
                 )
+
+    # ---- shared room devices ------------------------------------------------------------------
+
+    async def add_shared_device(
+        self, transcript_id: int, participant_id: str, feed_id: int, name: str
+    ) -> None:
+        """Remember that ``participant_id`` (Janus feed ``feed_id``) spoke as a shared room
+        device in this transcript; its voices are to be told apart (``pending``). Once only: a
+        second call changes nothing."""
+        async with self._sessions() as session, session.begin():
+            known = await session.scalar(
+                select(TranscriptSharedDeviceRecord.id).where(
+                    TranscriptSharedDeviceRecord.transcript_id == transcript_id,
+                    TranscriptSharedDeviceRecord.participant_id == participant_id,
+                )
+            )
+            if known is None:
+                session.add(
+                    TranscriptSharedDeviceRecord(
+                        transcript_id=transcript_id,
+                        participant_id=participant_id,
+                        feed_id=feed_id,
+                        name=name,
+                        status="pending",
+                        updated_at=datetime.now(UTC),
+                    )
+                )
+
+    async def shared_devices(self, transcript_id: int) -> list[SharedDevice]:
+        async with self._sessions() as session:
+            records = await session.scalars(
+                select(TranscriptSharedDeviceRecord)
+                .where(TranscriptSharedDeviceRecord.transcript_id == transcript_id)
+                .order_by(TranscriptSharedDeviceRecord.id)
+            )
+            return [_device(r) for r in records]
+
+    async def pending_splits(self) -> list[int]:
+        """The finished transcripts (complete or interrupted) with a shared device whose voices
+        are still to be told apart: what a stop interrupted, or never reached."""
+        async with self._sessions() as session:
+            ids = await session.scalars(
+                select(TranscriptSharedDeviceRecord.transcript_id)
+                .join(
+                    TranscriptRecord,
+                    TranscriptRecord.id == TranscriptSharedDeviceRecord.transcript_id,
+                )
+                .where(
+                    TranscriptSharedDeviceRecord.status == "pending",
+                    TranscriptRecord.status != "active",
+                )
+                .distinct()
+                .order_by(TranscriptSharedDeviceRecord.transcript_id)
+            )
+            return list(ids)
+
+    async def split_done(
+        self,
+        device: SharedDevice,
+        labels: dict[int, str],
+        voices: int,
+        was: Mapping[int, str] | None = None,
+    ) -> int | None:
+        """The device's voices were told apart: it becomes ``done`` and its turns take their
+        labels, in one transaction (a crash leaves both undone, and the job runs again); return
+        how many turns took a label. None when it was no longer ``pending`` (another server
+        finished it first): nothing changes.
+        ``was`` holds each turn's speaker when the split read it: a turn renamed since (the
+        owner renamed the device while its voices were being told apart) keeps that name."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(TranscriptSharedDeviceRecord)
+                .where(
+                    TranscriptSharedDeviceRecord.transcript_id == device.transcript_id,
+                    TranscriptSharedDeviceRecord.participant_id == device.participant_id,
+                    TranscriptSharedDeviceRecord.status == "pending",
+                )
+                .values(status="done", voices=voices, error=None, updated_at=datetime.now(UTC))
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            labelled = 0
+            for turn_id, label in labels.items():
+                unchanged = (
+                    []
+                    if was is None or turn_id not in was
+                    else [TranscriptTurnRecord.speaker == was[turn_id]]
+                )
+                changed = await session.execute(
+                    update(TranscriptTurnRecord)
+                    .where(
+                        TranscriptTurnRecord.transcript_id == device.transcript_id,
+                        TranscriptTurnRecord.participant_id == device.participant_id,
+                        TranscriptTurnRecord.id == turn_id,
+                        *unchanged,
+                    )
+                    .values(speaker=label)
+                )
+                labelled += int(getattr(changed, "rowcount", 0) or 0)
+            await session.execute(
+                update(TranscriptSharedDeviceRecord)
+                .where(
+                    TranscriptSharedDeviceRecord.transcript_id == device.transcript_id,
+                    TranscriptSharedDeviceRecord.participant_id == device.participant_id,
+                )
+                .values(turns_labelled=labelled)
+            )
+        return labelled
+
+    async def split_failed(self, device: SharedDevice, status: str, error: str) -> None:
+        """The voices could not be told apart (``no_audio`` or ``failed``): the turns keep the
+        device's name; ``error`` says why. A device no longer ``pending`` stays as it is."""
+        assert status in ("no_audio", "failed")
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(TranscriptSharedDeviceRecord)
+                .where(
+                    TranscriptSharedDeviceRecord.transcript_id == device.transcript_id,
+                    TranscriptSharedDeviceRecord.participant_id == device.participant_id,
+                    TranscriptSharedDeviceRecord.status == "pending",
+                )
+                .values(status=status, error=error[:300], updated_at=datetime.now(UTC))
+            )
+
+    async def existing_ids(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` are transcripts that still exist."""
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(TranscriptRecord.id).where(TranscriptRecord.id.in_(ids))
+            )
+            return set(found)
 
     async def finish(self, transcript_id: int, ended_at: datetime, status: str) -> None:
         async with self._sessions() as session, session.begin():
@@ -256,6 +427,11 @@ class TranscriptStore:
         """Delete a transcript, its turns and their search entries; return whether it existed."""
         async with self._sessions() as session, session.begin():
             await session.execute(
+                delete(TranscriptSharedDeviceRecord).where(
+                    TranscriptSharedDeviceRecord.transcript_id == transcript_id
+                )
+            )
+            await session.execute(
                 delete(TranscriptTurnRecord).where(
                     TranscriptTurnRecord.transcript_id == transcript_id
                 )
@@ -271,6 +447,11 @@ class TranscriptStore:
         async with self._sessions() as session, session.begin():
             expired = select(TranscriptRecord.id).where(
                 TranscriptRecord.started_at < older_than, TranscriptRecord.status != "active"
+            )
+            await session.execute(
+                delete(TranscriptSharedDeviceRecord).where(
+                    TranscriptSharedDeviceRecord.transcript_id.in_(expired)
+                )
             )
             await session.execute(
                 delete(TranscriptTurnRecord).where(TranscriptTurnRecord.transcript_id.in_(expired))

@@ -163,7 +163,7 @@ export function RecordsPage({ slug }: { slug: string }) {
         <h1 ref={heading} tabIndex={-1}>
           {t.recordsOf(roomTitle)}
         </h1>
-        <p role="status" className="records__muted">
+        <p role="status" className="records__muted" data-testid="records-status">
           {status}
         </p>
         {open?.state === 'ready' && (
@@ -172,6 +172,11 @@ export function RecordsPage({ slug }: { slug: string }) {
             recordings={recordings}
             initialTurn={selection.turn}
             onClose={() => select(null)}
+            csrfToken={me?.csrf_token ?? null}
+            onChange={(value, announcement) => {
+              setOpen({ state: 'ready', value });
+              setStatus(announcement);
+            }}
           />
         )}
         {open?.state === 'loading' && <p role="status">{t.loading}</p>}

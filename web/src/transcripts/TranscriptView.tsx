@@ -5,11 +5,14 @@ import {
   exportUrl,
   recordingDownloadUrl,
   recordingMediaUrl,
+  withSpeakerRenamed,
   type Recording,
+  type Speaker,
   type TranscriptDetail,
   type TranscriptTurn,
 } from './api';
 import { formatDateTime, formatTime } from './format';
+import { RenameSpeakerDialog } from './RenameSpeakerDialog';
 import { fold, highlight, offsetLabel, recordingFor, seekSeconds } from './timeline';
 
 interface TranscriptViewProps {
@@ -18,6 +21,44 @@ interface TranscriptViewProps {
   /** The turn to show first (from a search result), or null. */
   initialTurn: number | null;
   onClose: () => void;
+  /**
+   * The signed-in person's CSRF token: with it, and when the server says they may
+   * (`can_rename`), each speaker gets a Rename button.
+   */
+  csrfToken?: string | null;
+  /** The transcript after a speaker was renamed (the page keeps it), with a sentence saying so. */
+  onChange?: (transcript: TranscriptDetail, announcement: string) => void;
+}
+
+/** A speaker of the list: `namesake` numbers people who share a name (from 1), else 0. */
+export interface ListedSpeaker extends Speaker {
+  turns: number;
+  namesake: number;
+}
+
+/**
+ * Each speaker once, in the order they first spoke, with how many turns they have. A speaker is a
+ * name and who spoke under it: a signed-in person (all their participants, should they have
+ * rejoined), or a guest's participant. Two people of the same name are listed apart, numbered.
+ */
+export function speakersOf(turns: readonly TranscriptTurn[]): ListedSpeaker[] {
+  const found = new Map<string, ListedSpeaker>();
+  for (const turn of turns) {
+    const who = turn.user_id !== null ? `u${turn.user_id}` : `p${turn.participant_id}`;
+    const key = `${who}\u0000${turn.speaker}`;
+    let entry = found.get(key);
+    if (!entry) {
+      entry = { speaker: turn.speaker, participants: [], turns: 0, namesake: 0 };
+      found.set(key, entry);
+    }
+    entry.turns++;
+    if (!entry.participants.includes(turn.participant_id)) entry.participants.push(turn.participant_id);
+  }
+  const speakers = [...found.values()];
+  const named = new Map<string, ListedSpeaker[]>();
+  for (const entry of speakers) named.set(entry.speaker, [...(named.get(entry.speaker) ?? []), entry]);
+  for (const same of named.values()) if (same.length > 1) same.forEach((entry, index) => (entry.namesake = index + 1));
+  return speakers;
 }
 
 function Highlighted({ text, needle }: { text: string; needle: string }) {
@@ -32,11 +73,22 @@ function Highlighted({ text, needle }: { text: string; needle: string }) {
 
 /**
  * One transcript: each turn with its speaker and time, a search within it, the downloads, and
- * when the meeting was recorded a player that a click on a turn moves to that moment.
+ * when the meeting was recorded a player that a click on a turn moves to that moment. Its
+ * speakers are listed once each; those who may (`can_rename`) rename one there.
  */
-export function TranscriptView({ transcript, recordings, initialTurn, onClose }: TranscriptViewProps) {
+export function TranscriptView({
+  transcript,
+  recordings,
+  initialTurn,
+  onClose,
+  csrfToken = null,
+  onChange,
+}: TranscriptViewProps) {
   const { t, language } = useI18n();
   const [needle, setNeedle] = useState('');
+  const [renaming, setRenaming] = useState<Speaker | null>(null);
+  const speakers = useMemo(() => speakersOf(transcript.turns), [transcript.turns]);
+  const mayRename = Boolean(transcript.can_rename && csrfToken && onChange);
   const [current, setCurrent] = useState<number | null>(initialTurn);
   const player = useRef<HTMLMediaElement | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -121,6 +173,55 @@ export function TranscriptView({ transcript, recordings, initialTurn, onClose }:
             aria-label={t.recordingPlayer}
           />
         ))}
+      {speakers.length > 0 && (
+        <section className="speakers" aria-labelledby={`${searchId}-speakers`}>
+          <h3 id={`${searchId}-speakers`}>{t.speakersHeading}</h3>
+          <ul className="speakers__list" data-testid="speakers">
+            {speakers.map(({ speaker, participants, turns, namesake }, index) => (
+              // By position: after a rename the same row (and the focus on its button) stays.
+              <li key={index} className="speakers__item" data-testid="speaker">
+                <span className="speakers__name">
+                  <span className="turn__speaker" data-testid="speaker-name">
+                    {speaker}
+                  </span>{' '}
+                  {namesake > 0 && (
+                    <span className="records__muted" data-testid="speaker-namesake">
+                      {t.namesake(namesake)}{' '}
+                    </span>
+                  )}
+                  <span className="records__muted">{t.speakerTurns(turns)}</span>
+                </span>
+                {mayRename && (
+                  <button
+                    type="button"
+                    className="button button--secondary speakers__rename"
+                    aria-label={t.renameSpeakerOf(namesake > 0 ? `${speaker}, ${t.namesake(namesake)}` : speaker)}
+                    data-testid="rename-speaker"
+                    onClick={() => setRenaming({ speaker, participants })}
+                  >
+                    {t.renameSpeaker}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {renaming !== null && csrfToken && onChange && (
+        <RenameSpeakerDialog
+          transcriptId={transcript.id}
+          speaker={renaming}
+          csrfToken={csrfToken}
+          onClose={() => setRenaming(null)}
+          onRenamed={(who, to, turns) => {
+            setRenaming(null);
+            onChange(
+              withSpeakerRenamed(transcript, who, to),
+              t.renameSpeakerDone(who.speaker, to, t.speakerTurns(turns)),
+            );
+          }}
+        />
+      )}
       <div className="records__search" role="search">
         <label htmlFor={searchId}>{t.searchInTranscript}</label>
         <input

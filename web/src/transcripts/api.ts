@@ -33,6 +33,8 @@ export interface TranscriptTurn {
 
 export interface TranscriptDetail extends TranscriptSummary {
   turns: TranscriptTurn[];
+  /** Whether this person may rename its speakers (owners and administrators of its room). */
+  can_rename?: boolean;
 }
 
 export interface SnippetFragment {
@@ -82,6 +84,43 @@ export async function searchTranscripts(query: string): Promise<SearchHit[]> {
 
 export async function deleteTranscript(id: number, csrf: string): Promise<void> {
   await request<unknown>(`/api/v1/transcripts/${id}`, { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
+}
+
+/**
+ * One speaker of a transcript: a name and the participants who spoke under it. Two people who
+ * joined under the same name are two speakers (told apart by their account, or as guests by
+ * their participant); one person's turns are one speaker even across a rejoin when signed in.
+ */
+export interface Speaker {
+  speaker: string;
+  participants: string[];
+}
+
+/**
+ * Renames one speaker of a finished transcript: every turn of `who`'s participants labelled
+ * `who.speaker` becomes `name`. Resolves to how many turns changed; refusals are `ApiError`s
+ * (422 `invalid_request` with the reason, 403, 404 `speaker_not_found`, 409 `transcript_active`).
+ */
+export async function renameSpeaker(id: number, who: Speaker, name: string, csrf: string): Promise<number> {
+  const body = await request<{ turns: number }>(`/api/v1/transcripts/${id}/speakers/rename`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+    body: JSON.stringify({ speaker: who.speaker, name, participants: who.participants }),
+  });
+  return body.turns;
+}
+
+/** Whether `turn` is one of `who`'s. */
+export function spokenBy(turn: TranscriptTurn, who: Speaker): boolean {
+  return turn.speaker === who.speaker && who.participants.includes(turn.participant_id);
+}
+
+/** The transcript once `who` is renamed `to`: what the server now has, without reloading it. */
+export function withSpeakerRenamed(transcript: TranscriptDetail, who: Speaker, to: string): TranscriptDetail {
+  return {
+    ...transcript,
+    turns: transcript.turns.map((turn) => (spokenBy(turn, who) ? { ...turn, speaker: to } : turn)),
+  };
 }
 
 /** The room's recordings; none where this server keeps no recordings (the route is absent). */

@@ -33,6 +33,8 @@ export interface ParticipantRow {
   screen: boolean;
   /** Not signed in: marked as a guest. */
   guest?: boolean;
+  /** Several people use their microphone (a meeting room), as they said before joining. */
+  sharedDevice?: boolean;
   /** When they raised their hand (ISO time); absent while it is down. */
   handRaisedAt?: string | undefined;
   /** Their role in the room, if they hold one. */
@@ -174,6 +176,15 @@ export function ParticipantsPanel({ id, rows, moderation, onClose, pinned = null
               {row.guest && (
                 <span className="person__role person__role--guest" data-testid="guest-badge">
                   {t.guestBadge}
+                </span>
+              )}
+              {row.sharedDevice && (
+                <span
+                  className="person__role person__role--shared"
+                  data-testid="shared-device-badge"
+                  title={t.sharedDeviceBadgeHint}
+                >
+                  {t.sharedDeviceBadge}
                 </span>
               )}
             </span>

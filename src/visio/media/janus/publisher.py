@@ -72,6 +72,16 @@ class VideoRoomPublisher(VideoRoomHandle):
         )
 
 
+    async def record(self, filename: str | None) -> None:
+        """Record this publisher's tracks on its own (``filename``: the files' base name, in
+        the room's recording folder; Janus appends ``-audio-0.mjr``...); None: stop (Janus
+        closes the files)."""
+        request: JsonObject = {"request": "configure", "record": filename is not None}
+        if filename is not None:
+            request["filename"] = filename
+        await self._handle.message(request)
+
+
 def _descriptions(tracks: list[TrackDescription]) -> list[JsonObject]:
     return [{"mid": t.mid, "description": t.description} for t in tracks]
 

@@ -151,6 +151,10 @@ class VideoRoomAdmin:
             for f in (p.get("forwarders") or [])
         ]
 
+    async def set_recording_folder(self, room_id: int, folder: str) -> None:
+        """Where the room's next ``.mjr`` files go (the room's and its publishers' own)."""
+        await self._request({"request": "edit", "room": room_id, "new_rec_dir": folder})
+
     async def record(self, room_id: int, folder: str | None) -> None:
         """Record every publisher of the room, those who publish later included, into
         ``folder`` (one ``.mjr`` file per track); None: stop recording (Janus closes the files).
