@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 from typing import Any
 
 import docx
@@ -27,6 +28,9 @@ DASH = "\N{EN DASH}"
 
 HOSTILE_NAME = 'Zoé --> <v Eve> 00:00:00.000 --> 00:00:01.000 & "x" **[a](b)** 👩‍💻'
 """A speaker name that would break a careless VTT, SRT or Markdown writer."""
+
+
+JSON_TYPE = {"content-type": "application/json"}
 
 
 def latest_transcript(owner: Browser, slug: str) -> dict[str, Any]:
@@ -342,8 +346,10 @@ def test_owner_renames_a_shared_device_speaker_and_exports_and_search_follow(
     rename = {"speaker": f"Salle 3 {DASH} locuteur 1", "name": "Aïcha Benali"}
 
     assert refusal(jean.http.post(route, json=rename)) == (403, "forbidden")
-    for hostile in ("Aïcha\u202eilaneB", "Aïcha\nBenali", "", "x" * 65):
-        response = pierre.http.post(route, json={**rename, "name": hostile})
+    for hostile in ("Aïcha\u202eilaneB", "Aïcha\nBenali", "", "x" * 65, "A\ud800", "A\x00"):
+        # escaped JSON: a lone surrogate is valid JSON text, though not valid UTF-8
+        body = json.dumps({**rename, "name": hostile})
+        response = pierre.http.post(route, content=body, headers=JSON_TYPE)
         assert response.status_code == 422, (hostile, response.text)
     unknown = pierre.http.post(route, json={**rename, "speaker": f"Salle 4 {DASH} locuteur 1"})
     assert refusal(unknown) == (404, "speaker_not_found")
@@ -421,8 +427,11 @@ def test_two_people_of_the_same_name_are_renamed_apart(
     )
     route = f"/api/v1/transcripts/{transcript}/speakers/rename"
     rename = {"speaker": "Marie", "name": "Marie Dupont", "participants": ["p_a"]}
-    for hostile in ([], ["p a"], ["p_a\n"], ["é"], ["x" * 65], ["p_a"] * 501, "p_a", [1]):
-        response = pierre.http.post(route, json={**rename, "participants": hostile})
+    hostiles = ([], ["p a"], ["p_a\n"], ["é"], ["x" * 65], ["p_a"] * 501, "p_a", [1], ["p_\x00"])
+    for hostile in (*hostiles, ["p_\ud800"], ["p_a", None], ["p_a"] * 100_000):
+        # escaped JSON: a lone surrogate is valid JSON text, though not valid UTF-8
+        body = json.dumps({**rename, "participants": hostile})
+        response = pierre.http.post(route, content=body, headers=JSON_TYPE)
         assert response.status_code == 422, (hostile, response.text)
     nobody = pierre.http.post(route, json={**rename, "participants": ["p_zz"]})
     assert refusal(nobody) == (404, "speaker_not_found")
