@@ -15,8 +15,8 @@ from playwright.sync_api import Locator, Page, Playwright, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e.browser import Participants, screenshot
-from tests.e2e.voices import write_silence, write_speech
-from tests.support import RunningServer
+from tests.e2e.voices import write_coughs, write_silence, write_speech
+from tests.support import RunningServer, start_server, wait_until
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -186,3 +186,57 @@ def test_the_grid_pages_and_renders_only_the_page_shown(
     finally:
         for ws in others:
             ws.close()
+
+
+@pytest.fixture(scope="module")
+def talk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """`visio serve` logging at DEBUG: its log says each time Janus hears someone start."""
+    server = start_server(tmp_path_factory.mktemp("visio-talk"), log_level="DEBUG")
+    yield server
+    server.stop()
+
+
+RECORD_SPEAKING_JS = """() => {
+  window.__everSpeaking = new Set(window.visio.session.speaking);
+  window.visio.session.on('speaking', (ids) => ids.forEach((id) => window.__everSpeaking.add(id)));
+}"""
+
+
+def test_a_cough_moves_no_highlight_while_a_reader_is_highlighted(
+    talk_server: RunningServer, playwright: Playwright, tmp_path: Path
+) -> None:
+    """One participant reads aloud, another only coughs (0.2 s of loud voice every 2 s): Janus
+    hears every cough (the server log says so), yet the viewer's page is never told the cougher
+    speaks and never rings their tile, while the reader is highlighted."""
+    silence = write_silence(tmp_path / "silence.wav")
+    crowd = Participants(
+        playwright,
+        {
+            "reader": write_speech(tmp_path / "reader.wav", repeat=6),
+            "cougher": write_coughs(tmp_path / "cougher.wav"),
+            "viewer": silence,
+        },
+    )
+    try:
+        slug = talk_server.create_room()
+        reader, cougher, viewer = crowd.meeting(talk_server.url, slug, "Reader", "Cougher", "Viewer")
+        page = viewer.page
+        page.evaluate(RECORD_SPEAKING_JS)
+        reader_id, cougher_id = reader.participant_id, cougher.participant_id
+        expect(camera_tile(page, reader_id)).to_have_attribute(
+            "data-speaking", "true", timeout=60_000
+        )
+        # Coughs heard from now on, while the viewer's page records what it is told.
+        coughs = f"Janus hears {cougher_id} talking"
+        before = talk_server.log().count(coughs)
+        wait_until(
+            lambda: talk_server.log().count(coughs) >= before + 3,
+            timeout=60,
+            message=lambda: f"Janus heard {talk_server.log().count(coughs) - before} coughs, not 3",
+        )
+        ever = page.evaluate("() => [...window.__everSpeaking]")
+        assert reader_id in ever
+        assert cougher_id not in ever, "the viewer was told the cougher speaks"
+        expect(camera_tile(page, cougher_id)).to_have_attribute("data-speaking", "false")
+    finally:
+        crowd.close()

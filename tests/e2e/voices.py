@@ -42,3 +42,26 @@ def write_silence(path: Path, seconds: float = 5.0, rate: int = 48000) -> Path:
         out.setframerate(rate)
         out.writeframes(b"\x00\x00" * int(seconds * rate))
     return path
+
+
+def write_coughs(path: Path, burst: float = 0.2, every: float = 2.0, count: int = 5) -> Path:
+    """A fake microphone that only coughs: ``burst`` seconds of the loud reading every ``every``
+    seconds, silence between. 0.2 s covers at least one of Janus's 0.1-s decision windows
+    whole, so Janus hears each burst, and is over before the speaker confirmation (0.3 s)."""
+    with wave.open(str(write_speech(path.with_suffix(".speech.wav"), repeat=1))) as source:
+        rate = source.getframerate()
+        speech = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
+    period = np.zeros(int(every * rate), dtype="<i2")
+    loud = int(burst * rate)
+    bursts = []
+    for index in range(count):  # each burst from another part of the reading
+        start = (index * loud * 3) % max(1, speech.size - loud)
+        one = period.copy()
+        one[:loud] = speech[start : start + loud]
+        bursts.append(one)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.concatenate(bursts).tobytes())
+    return path
