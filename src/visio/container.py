@@ -367,6 +367,8 @@ class Container:
                 for f in self.janus.figures()
             ),
             janus_room_moves=self.room_service.media.moves,
+            webhook_attempts=tuple(self.webhooks.dispatcher.attempts.items()),
+            webhook_claims_lost=self.webhooks.dispatcher.claims_lost,
         )
 
     def _speech_worker_env(self, index: int) -> dict[str, str]:

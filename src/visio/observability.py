@@ -52,6 +52,9 @@ class Snapshot:
     janus_figures: tuple[JanusFigures, ...] = ()
     janus_room_moves: int = 0
     shared_device_failures: int = 0
+    webhook_attempts: tuple[tuple[str, int], ...] = ()
+    """(outcome, count) of the webhook attempts this server made."""
+    webhook_claims_lost: int = 0
 
 
 class _SnapshotCollector(Collector):
@@ -90,6 +93,21 @@ class _SnapshotCollector(Collector):
             "Shared room devices whose voices could not be told apart after the meeting (no "
             "audio kept, or none decoded), or that Janus would not record on their own",
             value=s.shared_device_failures,
+        )
+        attempts = CounterMetricFamily(
+            "visio_webhook_attempts",
+            "Webhook deliveries this server attempted, by outcome: delivered (2xx), retrying "
+            "(failed, to be tried again), failed (the last attempt failed)",
+            labels=["outcome"],
+        )
+        for outcome, count in s.webhook_attempts:
+            attempts.add_metric([outcome], count)
+        yield attempts
+        yield CounterMetricFamily(
+            "visio_webhook_claims_lost",
+            "Webhook deliveries this server found due but another app server had claimed (or "
+            "an earlier read had): each is sent by one server",
+            value=s.webhook_claims_lost,
         )
         yield CounterMetricFamily(
             "visio_caption_streams_unplaced",

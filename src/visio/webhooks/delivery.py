@@ -43,6 +43,8 @@ IDLE_POLL_S: Final = 30.0
 RESPONSE_READ_LIMIT: Final = 64 * 1024
 """Bytes of an answer read (then dropped): a receiver cannot make Visio read forever."""
 ERROR_LENGTH: Final = 300
+ATTEMPT_OUTCOMES: Final = ("delivered", "retrying", "failed")
+"""An attempt was answered 2xx; failed and will be tried again; failed and was the last."""
 CLAIM_MARGIN_S: Final = 30.0
 """A claimed delivery is left to its app server for the request's timeout and this much more."""
 
@@ -70,6 +72,10 @@ class Dispatcher:
         self._clock = clock
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[bool]] = {}
+        self.attempts: dict[str, int] = dict.fromkeys(ATTEMPT_OUTCOMES, 0)
+        """Attempts this server made, by outcome (``/metrics``)."""
+        self.claims_lost = 0
+        """Deliveries found due that another app server (or an earlier read) had claimed."""
         timeout = settings.webhooks_timeout_s
         self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
         self._http = guarded_pool(
@@ -129,6 +135,7 @@ class Dispatcher:
         # before this server's previous attempt was written: attempt only what we could claim.
         lease = timedelta(seconds=self._settings.webhooks_timeout_s + CLAIM_MARGIN_S)
         if not await self._store.claim(delivery, started + lease):
+            self.claims_lost += 1
             return False
         clock = time.monotonic()
         status_code, error = await self._post(delivery, started)
@@ -156,6 +163,7 @@ class Dispatcher:
             status = "pending"
             delay = retry_delay(made, self._settings.webhooks_retry_scale)
             next_at = self._clock() + timedelta(seconds=delay)
+        self.attempts["retrying" if status == "pending" else status] += 1
         try:
             await self._store.record_attempt(delivery, attempt, status, next_at)
         except Exception:
