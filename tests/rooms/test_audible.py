@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from tests.rooms.publishers import meeting
 from visio.media.janus.replies import SubscribedStream
 from visio.media.janus.subscriber import StreamConfiguration
 from visio.rooms import audible, speakers
@@ -14,19 +15,6 @@ from visio.rooms.participant import Outbox, Participant
 from visio.rooms.room import Room
 
 SELECTION = AudioSelection(above=3, speakers=2)
-
-
-def meeting(size: int) -> tuple[Room, list[Participant]]:
-    """A room of ``size`` people who all publish a camera and a microphone."""
-    room = Room("abc-defg-hij")
-    people = []
-    for number in range(size):
-        person = Participant(name=f"P{number}", audio=True, video=True, outbox=Outbox())
-        person.tracks = {"0": "camera", "1": "microphone"}
-        person.publishing = True
-        room.participants[person.id] = person
-        people.append(person)
-    return room, people
 
 
 def speak(room: Room, person: Participant, talking: bool = True) -> None:

@@ -8,25 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.rooms.publishers import meeting
 from visio.rooms import audible, speakers
 from visio.rooms.audible import AudioSelection
-from visio.rooms.participant import Outbox, Participant
+from visio.rooms.participant import Participant
 from visio.rooms.room import Room
 
 HOLD = 1.0
-
-
-def meeting(size: int) -> tuple[Room, list[Participant]]:
-    """A room of ``size`` people who all publish a camera and a microphone."""
-    room = Room("abc-defg-hij")
-    people = []
-    for number in range(size):
-        person = Participant(name=f"P{number}", audio=True, video=True, outbox=Outbox())
-        person.tracks = {"0": "camera", "1": "microphone"}
-        person.publishing = True
-        room.participants[person.id] = person
-        people.append(person)
-    return room, people
 
 
 def janus(room: Room, person: Participant, talking: bool, now: float, confirm: float = 0.0) -> None:
