@@ -43,6 +43,21 @@ def wait_until(condition: Callable[[], T], timeout: float, message: str | Callab
         time.sleep(0.05)
 
 
+def migrate(database_url: str, data_dir: Path) -> None:
+    """`visio migrate` on ``database_url``, as an operator runs it once for servers that share a
+    database: the test run's environment (PYTHONPATH: this checkout's code), no other setting."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VISIO_")}
+    result = subprocess.run(
+        [str(VISIO), "migrate"],
+        env=env | {"VISIO_DATABASE_URL": database_url, "VISIO_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"visio migrate failed:\n{result.stdout}{result.stderr}"
+
+
 def stop_process(process: subprocess.Popen[Any] | None, grace: float = 10) -> None:
     """End a test's server process: SIGTERM, then SIGKILL if it is still there after ``grace``
     seconds; nothing if it is gone already (or was never started)."""

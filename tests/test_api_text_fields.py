@@ -4,8 +4,6 @@ bidi overrides), on SQLite and on PostgreSQL: never a server error, a refusal is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 from tests.oidc.provider import visio_with_provider
 from tests.postgres import throwaway_postgres
 from tests.rooms.people import Browser
-from tests.support import VISIO
+from tests.support import migrate
 from visio.errors import error_response
 
 ANY_TEXT = st.text(
@@ -58,13 +56,7 @@ class _database:
             return {}
         self._cluster = throwaway_postgres()
         url = self._cluster.__enter__()
-        subprocess.run(
-            [str(VISIO), "migrate"],
-            env={**os.environ, "VISIO_DATABASE_URL": url, "VISIO_DATA_DIR": str(self._folder)},
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        migrate(url, self._folder)
         return {"database_url": url}
 
     def __exit__(self, *exc: object) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +12,7 @@ import redis
 from tests.postgres import throwaway_postgres
 from tests.redis_server import RunningRedis, start_redis
 from tests.rooms.people import RoomSocket
-from tests.support import VISIO, RunningServer, start_server, wait_until
+from tests.support import RunningServer, migrate, start_server, wait_until
 
 
 @dataclass
@@ -96,16 +94,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     servers is what costs most on a busy machine); whatever a test kills comes back."""
     folder = tmp_path_factory.mktemp("cluster")
     with throwaway_postgres() as database_url:
-        migrated = subprocess.run(
-            [str(VISIO), "migrate"],
-            # The test run's environment (PYTHONPATH: this checkout's code), no other setting.
-            env={k: v for k, v in os.environ.items() if not k.startswith("VISIO_")}
-            | {"VISIO_DATABASE_URL": database_url, "VISIO_DATA_DIR": str(folder)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate(database_url, folder)
         running_redis = start_redis(folder / "redis")
         cluster = Cluster(running_redis, {}, database_url, folder)
         try:

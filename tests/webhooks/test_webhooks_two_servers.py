@@ -4,9 +4,7 @@ receiver once, whichever server's dispatcher claims it (docs/webhooks.md, "Once 
 from __future__ import annotations
 
 import base64
-import os
 import secrets
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 from tests.oidc.provider import visio_with_provider
 from tests.postgres import throwaway_postgres
 from tests.rooms.people import Browser
-from tests.support import VISIO, RunningServer, start_server, wait_until
+from tests.support import RunningServer, migrate, start_server, wait_until
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_webhooks_delivery import register
 
@@ -28,15 +26,7 @@ EVENTS = 24
 def database(tmp_path: Path) -> Iterator[str]:
     """A throwaway PostgreSQL, migrated."""
     with throwaway_postgres() as url:
-        migrated = subprocess.run(
-            [str(VISIO), "migrate"],
-            env={k: v for k, v in os.environ.items() if not k.startswith("VISIO_")}
-            | {"VISIO_DATABASE_URL": url, "VISIO_DATA_DIR": str(tmp_path / "migrate")},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate(url, tmp_path / "migrate")
         yield url
 
 
