@@ -205,7 +205,7 @@ RECORD_SPEAKING_JS = """() => {
 def test_a_cough_moves_no_highlight_while_a_reader_is_highlighted(
     talk_server: RunningServer, playwright: Playwright, tmp_path: Path
 ) -> None:
-    """One participant reads aloud, another only coughs (0.2 s of loud voice every 2 s): Janus
+    """One participant reads aloud, another only coughs (0.15 s of loud voice every 2 s): Janus
     hears every cough (the server log says so), yet the viewer's page is never told the cougher
     speaks and never rings their tile, while the reader is highlighted."""
     silence = write_silence(tmp_path / "silence.wav")

@@ -44,10 +44,12 @@ def write_silence(path: Path, seconds: float = 5.0, rate: int = 48000) -> Path:
     return path
 
 
-def write_coughs(path: Path, burst: float = 0.2, every: float = 2.0, count: int = 5) -> Path:
+def write_coughs(path: Path, burst: float = 0.15, every: float = 2.0, count: int = 5) -> Path:
     """A fake microphone that only coughs: ``burst`` seconds of the loud reading every ``every``
-    seconds, silence between. 0.2 s covers at least one of Janus's 0.1-s decision windows
-    whole, so Janus hears each burst, and is over before the speaker confirmation (0.3 s)."""
+    seconds, silence between. Janus decides on 0.1-s windows (5 packets): 0.15 s of loud voice
+    fills at least four packets of one window, which it hears, and Janus's talking/stopped pair
+    spans 0.1-0.2 s of it (measured up to 0.3 s apart on arrival with 0.2-s bursts on a loaded
+    machine), well before the speaker confirmation (0.3 s)."""
     with wave.open(str(write_speech(path.with_suffix(".speech.wav"), repeat=1))) as source:
         rate = source.getframerate()
         speech = np.frombuffer(source.readframes(source.getnframes()), dtype="<i2")
