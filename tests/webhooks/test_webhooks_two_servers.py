@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.oidc.provider import visio_with_provider
 from tests.postgres import throwaway_postgres
@@ -30,13 +31,20 @@ def database(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _attempts(server: RunningServer, metric: str = "visio_webhook_attempts_total{") -> float:
-    """Delivery attempts this server made (or another counter of it), from its /metrics."""
+def _counted(server: RunningServer, name: str) -> float:
+    """A counter of this server's /metrics, summed over its labels (``name`` without
+    ``_total``, as Prometheus's parser names the family)."""
     return sum(
-        float(line.split()[-1])
-        for line in server.metrics().splitlines()
-        if line.startswith(metric)
+        sample.value
+        for family in text_string_to_metric_families(server.metrics())
+        if family.name == name
+        for sample in family.samples
+        if sample.name == f"{name}_total"
     )
+
+
+def _attempts(server: RunningServer) -> float:
+    return _counted(server, "visio_webhook_attempts")
 
 
 def test_two_servers_on_one_database_send_each_event_once(
@@ -74,16 +82,18 @@ def test_two_servers_on_one_database_send_each_event_once(
                 assert client.post(test_event).status_code == 202
 
             def all_delivered() -> bool:
-                return len({r.headers["webhook-id"] for r in receiver.received(path)}) == EVENTS and (
-                    sum(r.answered == 200 for r in receiver.received(path)) >= EVENTS
-                )
+                return len(
+                    {r.headers["webhook-id"] for r in receiver.received(path)}
+                ) == EVENTS and (sum(r.answered == 200 for r in receiver.received(path)) >= EVENTS)
 
             wait_until(all_delivered, 60, lambda: f"received {len(receiver.received(path))}")
             # Anything sent twice would come within a claim's lease; the attempts are counted.
             wait_until(
                 lambda: _attempts(a) + _attempts(b) == len(receiver.received(path)),
                 30,
-                lambda: f"A {_attempts(a)}, B {_attempts(b)}, received {len(receiver.received(path))}",
+                lambda: (
+                    f"A {_attempts(a)}, B {_attempts(b)}, received {len(receiver.received(path))}"
+                ),
             )
             received = receiver.received(path)
             delivered = Counter(r.headers["webhook-id"] for r in received if r.answered == 200)
@@ -91,10 +101,10 @@ def test_two_servers_on_one_database_send_each_event_once(
             assert set(delivered.values()) == {1}, delivered.most_common(3)
             for request in received:
                 request.verify(created["secret"])
-            lost = "visio_webhook_claims_lost_total "
+            lost = "visio_webhook_claims_lost"
             print(
                 f"\nattempts: A {_attempts(a):.0f}, B {_attempts(b):.0f}, received {len(received)};"
-                f" claims lost: A {_attempts(a, lost):.0f}, B {_attempts(b, lost):.0f}"
+                f" claims lost: A {_counted(a, lost):.0f}, B {_counted(b, lost):.0f}"
             )
         finally:
             on_b.close()
