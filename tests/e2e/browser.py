@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,6 +46,18 @@ def screenshot(page: Page, name: str, **options: Any) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / name), **options)
+
+
+def signed_in_context(
+    browser: Browser, server_url: str, session: str, **options: Any
+) -> BrowserContext:
+    """A new context of ``browser`` carrying a signed-in person's session cookie (``session``:
+    its value, from the API client that signed in); ``options`` go to ``new_context``."""
+    from visio.auth.sessions import SESSION_COOKIE
+
+    context = browser.new_context(**options)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": session, "url": server_url}])
+    return context
 
 
 def write_tone(path: Path, frequency: float, seconds: float = 10.0, rate: int = 48000) -> Path:

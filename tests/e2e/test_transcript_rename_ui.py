@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.captions.protocol_worker import ProtocolWorker
-from tests.e2e.browser import ACTION_TIMEOUT_MS, Participants, screenshot
+from tests.e2e.browser import ACTION_TIMEOUT_MS, Participants, screenshot, signed_in_context
 from tests.e2e.test_axe import axe_violations
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.rooms.people import Browser
@@ -108,19 +108,16 @@ def test_shared_microphone_is_marked_and_the_owner_renames_its_speaker(
 
         # The owner's page, in English: a Rename button per voice, a dialog with the name.
         browser = participants.launch("owner")
-        context = browser.new_context(
-            viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True
+        session = owner.http.cookies[SESSION_COOKIE]
+        context = signed_in_context(
+            browser,
+            server.url,
+            session,
+            viewport={"width": 1100, "height": 900},
+            locale="en-GB",
+            bypass_csp=True,
         )
         context.set_default_timeout(ACTION_TIMEOUT_MS)
-        context.add_cookies(
-            [
-                {
-                    "name": SESSION_COOKIE,
-                    "value": owner.http.cookies[SESSION_COOKIE],
-                    "url": server.url,
-                }
-            ]
-        )
         page = context.new_page()
         try:
             page.goto(f"{server.url}/rooms/{slug}/records?transcript={transcript}")
@@ -154,19 +151,15 @@ def test_shared_microphone_is_marked_and_the_owner_renames_its_speaker(
             # The server has it: the export, and the page read afresh, in French at phone width.
             exported = owner.http.get(f"/api/v1/transcripts/{transcript}/export?format=json")
             assert [t["speaker"] for t in exported.json()["turns"]] == [NEW_NAME, voice2, NEW_NAME]
-            phone = browser.new_context(
-                viewport={"width": 390, "height": 844}, locale="fr-FR", bypass_csp=True
+            phone = signed_in_context(
+                browser,
+                server.url,
+                session,
+                viewport={"width": 390, "height": 844},
+                locale="fr-FR",
+                bypass_csp=True,
             )
             phone.set_default_timeout(ACTION_TIMEOUT_MS)
-            phone.add_cookies(
-                [
-                    {
-                        "name": SESSION_COOKIE,
-                        "value": owner.http.cookies[SESSION_COOKIE],
-                        "url": server.url,
-                    }
-                ]
-            )
             small = phone.new_page()
             small.goto(f"{server.url}/rooms/{slug}/records?transcript={transcript}")
             expect(small.get_by_test_id("speaker-name")).to_have_text([NEW_NAME, voice2])

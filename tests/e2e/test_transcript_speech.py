@@ -22,7 +22,14 @@ import srt
 import webvtt
 from playwright.sync_api import Playwright, expect
 
-from tests.e2e.browser import CHROMIUM, MEDIA_ARGS, Participant, Participants, screenshot
+from tests.e2e.browser import (
+    CHROMIUM,
+    MEDIA_ARGS,
+    Participant,
+    Participants,
+    screenshot,
+    signed_in_context,
+)
 from tests.e2e.test_captions_speech import EXPECTED, SPEECH, looped_with_pause
 from tests.oidc.provider import TestProvider, visio_with_provider
 from tests.rooms.people import Browser
@@ -71,9 +78,11 @@ def words_by_speaker(transcript: dict[str, Any]) -> dict[str, set[str]]:
 def signed_in_page(crowd: Participants, server: RunningServer, owner: Browser) -> Participant:
     """A Chromium carrying the owner's session (the cookie their sign-in set)."""
     browser = crowd._playwright.chromium.launch(executable_path=CHROMIUM, args=MEDIA_ARGS)
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.add_cookies(
-        [{"name": SESSION_COOKIE, "value": owner.http.cookies[SESSION_COOKIE], "url": server.url}]
+    context = signed_in_context(
+        browser,
+        server.url,
+        owner.http.cookies[SESSION_COOKIE],
+        viewport={"width": 1100, "height": 900},
     )
     page = context.new_page()
     person = Participant("owner", browser, page)
