@@ -3,6 +3,7 @@ with a certificate from a throwaway authority (trustme), AUTH required, every me
 
 from __future__ import annotations
 
+import asyncio
 import email
 import ssl
 import threading
@@ -80,6 +81,32 @@ def _authenticate(
     return AuthResult(success=ok, handled=False)
 
 
+class _Controller(Controller):
+    """aiosmtpd's controller, keeping every connection it accepted so that :meth:`SmtpServer.stop`
+    can close them: aiosmtpd leaves the socket of a refused TLS handshake open when its loop
+    stops first, and the garbage collector's "unclosed transport" warning would then land in
+    whichever test runs at that moment."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: list[SMTP] = []
+
+    def factory(self) -> SMTP:
+        smtp = super().factory()
+        self.connections.append(smtp)
+        return smtp
+
+    async def close_connections(self) -> None:
+        for smtp in self.connections:
+            # after STARTTLS, the socket's own transport is kept aside and ``transport`` is TLS's
+            for transport in (getattr(smtp, "_original_transport", None), smtp.transport):
+                if transport is not None:
+                    transport.abort()
+        # abort() closes the socket on the loop's next turn, before this coroutine's
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+
 class SmtpServer:
     """One SMTP server on a loopback port; :meth:`stop` and :meth:`start` again on the same
     port to play an outage."""
@@ -93,7 +120,7 @@ class SmtpServer:
         self._ca.cert_pem.write_to_path(str(self.ca_file))
         self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ca.issue_cert("127.0.0.1", "localhost").configure_cert(self._context)
-        self._controller: Controller | None = None
+        self._controller: _Controller | None = None
 
     def start(self) -> None:
         tls: dict[str, Any] = (
@@ -101,7 +128,7 @@ class SmtpServer:
             if self.security == "tls"
             else {"tls_context": self._context, "require_starttls": True}
         )
-        self._controller = Controller(
+        self._controller = _Controller(
             self.collector,
             hostname="127.0.0.1",
             port=self.port,
@@ -119,6 +146,9 @@ class SmtpServer:
 
     def stop(self) -> None:
         if self._controller is not None:
+            asyncio.run_coroutine_threadsafe(
+                self._controller.close_connections(), self._controller.loop
+            ).result(timeout=30)
             self._controller.stop()
             self._controller = None
 
