@@ -67,3 +67,27 @@ def test_browser_without_webrtc_is_told_so(
     page.goto(f"{media_server.url}/{slug}")
     expect(page.get_by_test_id("error-page")).to_have_attribute("data-error-code", "no_webrtc")
     browser.close()
+
+
+
+def test_page_whose_script_cannot_be_fetched_says_visio_was_updated(
+    media_server: RunningServer, participants: Participants
+) -> None:
+    """Pages a meeting link never shows (my rooms, calendar, records...) are script chunks of
+    their own. When the server no longer has one (Visio was updated while the tab stayed open:
+    the old chunk is gone), the page says "Visio has been updated" with a reload, not a blank
+    page; the reload brings the page."""
+    browser = participants.launch("Alice")
+    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    chunk = re.compile(r"/assets/MyRoomsPage-[^/]*\.js$")
+    context.route(chunk, lambda route: route.fulfill(status=404, body="gone"))
+    page = context.new_page()
+    page.goto(f"{media_server.url}/rooms")
+    error = page.get_by_test_id("error-page")
+    expect(error).to_have_attribute("data-error-code", "unsupported_version")
+    expect(error.get_by_role("heading")).to_have_text("Visio has been updated")
+
+    context.unroute(chunk)
+    error.get_by_role("button", name="Reload").click()
+    expect(page.get_by_test_id("my-rooms")).to_be_visible()
+    browser.close()

@@ -1,15 +1,20 @@
 import type { SignalingChannel } from '../room/signaling';
 import type { RoomLookup } from '../api/rooms';
-import { CalendarPage } from '../calendars/CalendarPage';
 import { ErrorPage } from './ErrorPage';
 import { HomePage } from './HomePage';
-import { MyRoomsPage } from './MyRoomsPage';
+import { onDemand, PartSlot } from './onDemand';
 import { RoomPage } from './RoomPage';
-import { MyMeetingsPage } from '../scheduling/MyMeetingsPage';
-import { ScheduleMeetingPage } from '../scheduling/ScheduleMeetingPage';
 import { matchRoute, usePath } from './router';
-import { RecordsPage } from '../transcripts/RecordsPage';
-import { SearchPage } from '../transcripts/SearchPage';
+
+// Pages a meeting link never shows come in chunks of their own (the home and meeting pages do not).
+const MyRoomsPage = onDemand(() => import('./MyRoomsPage').then((m) => m.MyRoomsPage));
+const RecordsPage = onDemand(() => import('../transcripts/RecordsPage').then((m) => m.RecordsPage));
+const SearchPage = onDemand(() => import('../transcripts/SearchPage').then((m) => m.SearchPage));
+const MyMeetingsPage = onDemand(() => import('../scheduling/MyMeetingsPage').then((m) => m.MyMeetingsPage));
+const ScheduleMeetingPage = onDemand(() =>
+  import('../scheduling/ScheduleMeetingPage').then((m) => m.ScheduleMeetingPage),
+);
+const CalendarPage = onDemand(() => import('../calendars/CalendarPage').then((m) => m.CalendarPage));
 
 interface AppProps {
   /** The lookup of the room in the URL the page was loaded with, started before React rendered. */
@@ -19,7 +24,10 @@ interface AppProps {
 }
 
 export function App({ initialRoom }: AppProps) {
-  const route = matchRoute(usePath());
+  return <PartSlot>{page(matchRoute(usePath()), initialRoom)}</PartSlot>;
+}
+
+function page(route: ReturnType<typeof matchRoute>, initialRoom: AppProps['initialRoom']) {
   switch (route.page) {
     case 'home':
       return <HomePage />;

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { lookUpRoom, type RoomInfo, type RoomLookup } from '../api/rooms';
-import { useI18n } from '../i18n/I18nProvider';
 import { captureCamera, captureLocalMedia, captureMicrophone, hasWebRTC } from '../media/devices';
 import { RoomSession } from '../room/session';
 import { roomSocketUrl, SignalingChannel } from '../room/signaling';
@@ -8,6 +7,7 @@ import { ConnectionQualityProvider } from './ConnectionQuality';
 import { ErrorPage } from './ErrorPage';
 import { LeftPage } from './LeftPage';
 import { MeetingRoom } from './MeetingRoom';
+import { LoadingPage } from './onDemand';
 import { PreJoin, type HandedOverMedia, type JoinSettings } from './PreJoin';
 import { loadDevicePreferences } from './preferences';
 import { useEmbeddedRoom } from '../embed/EmbedProvider';
@@ -54,7 +54,6 @@ function screenOfLookup(result: RoomLookup): Screen {
 
 /** One meeting link: looks the room up, then pre-join, the meeting, and the "you left" screen. */
 export function RoomPage({ slug, prefetched }: RoomPageProps) {
-  const { t } = useI18n();
   const [phase, setPhase] = useState<Phase>({ kind: 'lookup' });
   /** The latest lookup's outcome, null while it runs. The early result only spares a first "Loading…". */
   const [lookupResult, setLookupResult] = useState<RoomLookup | null>(prefetched?.result ?? null);
@@ -199,13 +198,7 @@ export function RoomPage({ slug, prefetched }: RoomPageProps) {
 
   switch (screen.kind) {
     case 'checking':
-      return (
-        <div className="page page--light centered" aria-busy="true">
-          <p className="loading" role="status">
-            {t.loading}
-          </p>
-        </div>
-      );
+      return <LoadingPage />;
     case 'error':
       return (
         <ErrorPage
