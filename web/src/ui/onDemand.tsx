@@ -59,11 +59,11 @@ class PartBoundary extends Component<{ children: ReactNode }, BoundaryState> {
   }
 }
 
-/** Where an on-demand part is rendered: "Loading…" (or `fallback`) until it is there. */
-export function PartSlot({ children, fallback }: { children: ReactNode; fallback?: ReactNode }) {
+/** Where an on-demand part is rendered: "Loading…" until it is there. */
+export function PartSlot({ children }: { children: ReactNode }) {
   return (
     <PartBoundary>
-      <Suspense fallback={fallback ?? <LoadingPage />}>{children}</Suspense>
+      <Suspense fallback={<LoadingPage />}>{children}</Suspense>
     </PartBoundary>
   );
 }
