@@ -37,7 +37,7 @@ from visio.speech.worker import _StreamReceiver
 class _Discard:
     """Where the PCM goes: nowhere (recognition is not measured here)."""
 
-    def feed(self, pcm: object) -> None:
+    def feed(self, pcm: object, spoken_at: float | None = None) -> None:
         pass
 
     def close(self) -> None:

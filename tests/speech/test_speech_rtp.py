@@ -7,7 +7,7 @@ import pytest
 
 from tests.speech.recordings import Recording
 from visio.speech.audio import OpusDepacketizer, OpusPacketizer
-from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
+from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket, SpeakingClock
 
 
 def packet(sequence: int, ssrc: int = 7) -> RtpPacket:
@@ -39,6 +39,27 @@ def test_rtp_reorder_buffer_gives_up_on_lost_packets_and_drops_late_ones() -> No
     out = [p.sequence for s in [10, 12, 13, 14, 11, 15, 15] for p in buffer.push(packet(s))]
     assert out == [10, 12, 13, 14, 15]
     assert buffer.lost == 1
+
+
+def test_speaking_clock_shows_how_long_audio_waited_before_it_was_read() -> None:
+    """Packets read on time are spoken when read; packets read in a burst after the reader was
+    held up 3 s keep the times they were spoken, across the 32-bit timestamp wrap; a new SSRC
+    starts afresh."""
+    clock = SpeakingClock(48000)
+    start = 0xFFFFFFFF - 960 * 100  # the timestamp wraps after 100 packets
+    timestamps = [(start + 960 * k) & 0xFFFFFFFF for k in range(300)]
+    # Packet k is sent at 0.02 k s; the first 150 are read as they come (some a little late),
+    # then nothing is read for 3 s and the next 150 are read at once.
+    read = [0.02 * k + (0.005 if k % 7 else 0.0) for k in range(150)] + [0.02 * 150 + 3.0] * 150
+    spoken = [
+        clock.spoken_at(RtpPacket(111, k, ts, 7, False, b""), at)
+        for k, (ts, at) in enumerate(zip(timestamps, read, strict=True))
+    ]
+    assert spoken == pytest.approx([0.02 * k for k in range(300)], abs=1e-9)
+    assert read[150] - spoken[150] == pytest.approx(3.0)  # the first of the burst waited 3 s
+    # A new SSRC (the publisher renegotiated) with an unrelated timestamp: spoken when read.
+    assert clock.spoken_at(RtpPacket(111, 0, 5, 8, False, b""), 100.0) == 100.0
+    assert clock.spoken_at(RtpPacket(111, 1, 965, 8, False, b""), 100.5) == pytest.approx(100.02)
 
 
 def test_rtp_opus_roundtrip_keeps_the_speech(librivox: list[Recording]) -> None:

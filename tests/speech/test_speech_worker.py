@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -317,6 +318,49 @@ async def test_worker_keeps_the_rtp_that_arrives_while_it_is_held_up(
                     break
                 await asyncio.sleep(0.05)
             assert load["rtp_packets"] == len(packets) and load["rtp_lost"] == 0, load
+
+
+def _send_in_real_time(udp: socket.socket, port: int, packets: list[bytes], start: float) -> None:
+    """One packet every 20 ms from ``start`` (``time.monotonic()``), blocking the caller."""
+    for index, data in enumerate(packets):
+        time.sleep(max(0.0, start + index * 0.02 - time.monotonic()))
+        udp.sendto(data, ("127.0.0.1", port))
+
+
+async def test_worker_counts_a_final_late_from_when_its_speech_was_spoken(
+    whisper: WhisperRecogniser, librivox: list[Recording]
+) -> None:
+    """A microphone sent in real time while the worker's event loop is held up (here: by this
+    test, which sleeps between packets without letting the loop run): an utterance, then 6 s of
+    silence. Its packets wait in the socket, and its final is late by those 6 s at least: the
+    lag in ``pong`` counts from when the speech was spoken, not from when the worker read it."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity("worker-l", "127.0.0.1", 1, ["whisper-tiny.en"])
+        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper)
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            await connection.send(
+                json.dumps({"type": "stream.start", "stream_id": "late", "language": "en"})
+            )
+            ready = await next_message(connection, "stream.ready")
+            audio = np.concatenate([silence(1.0), librivox[2].audio, silence(6.0)])
+            packets = [p.serialize() for p in OpusPacketizer().packets(audio, 16000)]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                start = time.monotonic()
+                for index in range(50):  # the first second: the worker reads as it comes
+                    udp.sendto(packets[index], ("127.0.0.1", ready["port"]))
+                    await asyncio.sleep(max(0.0, start + (index + 1) * 0.02 - time.monotonic()))
+                # Then its loop is held up: the rest is sent in real time, and read at the end.
+                _send_in_real_time(udp, ready["port"], packets[50:], start + 1.0)
+            while (await next_message(connection, "caption", timeout=60))["kind"] != "final":
+                pass
+            await connection.send(json.dumps({"type": "ping"}))
+            load = (await next_message(connection, "pong"))["load"]
+            assert load["final_lag_seconds"] >= 5.5, load
 
 
 async def test_worker_sends_english_of_french_finals_when_asked(whisper: WhisperRecogniser) -> None:

@@ -65,7 +65,7 @@ class KyutaiStream:
         self.error: str | None = None
 
     # --- any thread ---------------------------------------------------------------------------
-    def feed(self, pcm: NDArray[np.float32]) -> None:
+    def feed(self, pcm: NDArray[np.float32], spoken_at: float | None = None) -> None:
         self._loop.call_soon_threadsafe(self._audio.put_nowait, np.asarray(pcm, np.float32))
 
     def close(self) -> None:

@@ -57,19 +57,21 @@ class StreamLoad:
     """Audio never recognised since the stream started: it came too late to be worth decoding
     (the decoder had fallen behind) or overflowed the stream's queue."""
     backlog_seconds: float = 0.0
-    """Age of the oldest audio still waiting for the recogniser, now."""
+    """Age of the oldest audio still waiting for the recogniser, now, from when it was spoken."""
     decode_errors: int = 0
     """Decodes of this stream that failed (their audio is lost)."""
     final_lag_seconds: float = 0.0
-    """From the end of the last utterance's audio reaching the recogniser to its final: how far
-    behind the decoder is (a few tenths of a second when it keeps up)."""
+    """From the end of the last utterance being spoken to its final: how far behind the worker
+    is (a few tenths of a second when it keeps up)."""
 
 
 class RecognitionStream(Protocol):
     """One speaker's audio going into a recogniser."""
 
-    def feed(self, pcm: NDArray[np.float32]) -> None:
-        """Queue mono float32 PCM at the recogniser's ``sample_rate``; never waits on decoding."""
+    def feed(self, pcm: NDArray[np.float32], spoken_at: float | None = None) -> None:
+        """Queue mono float32 PCM at the recogniser's ``sample_rate``; never waits on decoding.
+        ``spoken_at``: when it was spoken (``time.monotonic()``; default: now), for audio that
+        waited on its way here (in a socket's buffer while the worker was held up)."""
 
     def close(self) -> None:
         """End the stream: speech still pending is decoded and delivered as a final."""

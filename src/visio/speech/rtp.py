@@ -104,3 +104,35 @@ class ReorderBuffer:
         ordered = sorted(self._held.values(), key=lambda p: (p.sequence - start) & 0xFFFF)
         self._held.clear()
         return ordered
+
+
+class SpeakingClock:
+    """When each packet's audio was spoken, on this machine's monotonic clock.
+
+    RTP timestamps count the sender's samples; the packet that arrived soonest after its
+    timestamp is taken as one that waited for nothing, and every other packet's wait is measured
+    from it. Audio that sat in the socket's buffer while the worker was held up therefore shows
+    its true age, which the time it was read does not. A new SSRC, or a timestamp that goes back
+    (the publisher renegotiated), starts the clock afresh.
+    """
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._ssrc: int | None = None
+        self._last: int | None = None
+        self._samples = 0  # the timestamp, unwrapped, counted from the first packet
+        self._origin = 0.0  # monotonic time at which sample 0 was spoken (earliest estimate)
+
+    def spoken_at(self, packet: RtpPacket, arrived: float) -> float:
+        """The monotonic time ``packet`` (in sequence order) was spoken; ``arrived``: when it
+        was read."""
+        step = 0 if self._last is None else (packet.timestamp - self._last) & 0xFFFFFFFF
+        if packet.ssrc != self._ssrc or self._last is None or step >= 0x80000000:
+            self._ssrc, self._samples = packet.ssrc, 0
+            self._origin = arrived
+        else:
+            self._samples += step
+        self._last = packet.timestamp
+        media = self._samples / self.rate
+        self._origin = min(self._origin, arrived - media)
+        return self._origin + media

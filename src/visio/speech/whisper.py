@@ -111,7 +111,7 @@ class _Job:
     segment_id: str
     offset: float  # the window's start on the stream's clock, seconds
     language: str | None  # None: detect
-    heard_at: float = 0.0  # monotonic time the window's last audio reached the recogniser
+    spoken_at: float = 0.0  # monotonic time the window's last audio was spoken
     prompt: str = ""  # text said before, as the decoder's context
     early: bool = False  # decoded at a short pause, before the utterance is known to end
     prior: str | None = None  # the language the speaker spoke last, when ``language`` is None
@@ -167,14 +167,14 @@ class _WhisperStream:
         sink: CaptionSink,
     ) -> None:
         self._engine = engine
-        self._inbox: deque[tuple[NDArray[np.float32], float]] = deque()  # (pcm, arrival time)
-        self._heard_at = 0.0  # arrival time of the audio being ingested
+        self._inbox: deque[tuple[NDArray[np.float32], float]] = deque()  # (pcm, spoken at)
+        self._spoken_at = 0.0  # when the audio being ingested was spoken
         self.closing = False
         self.finished = threading.Event()
         """Set once the stream is closed and its last caption delivered (or there was none)."""
         self.dropped_samples = 0  # written by the decoder thread only
         self.decode_errors = 0
-        self.final_lag = 0.0  # end of the last final's audio → its decode done, seconds
+        self.final_lag = 0.0  # end of the last final's speech → its decode done, seconds
         self.vad = vad
         self.language: Language = language
         self.model = model
@@ -207,8 +207,9 @@ class _WhisperStream:
         self.early_result: Hypothesis | None = None
 
     # --- caller's thread -------------------------------------------------------------------
-    def feed(self, pcm: NDArray[np.float32]) -> None:
-        self._inbox.append((np.asarray(pcm, dtype=np.float32), time.monotonic()))
+    def feed(self, pcm: NDArray[np.float32], spoken_at: float | None = None) -> None:
+        when = time.monotonic() if spoken_at is None else spoken_at
+        self._inbox.append((np.asarray(pcm, dtype=np.float32), when))
         self._engine.wake()
 
     def close(self) -> None:
@@ -241,7 +242,7 @@ class _WhisperStream:
         negative = max(opts.vad_threshold - 0.15, 0.01)
         self._drop_overflow()
         while self._inbox:
-            pcm, self._heard_at = self._inbox.popleft()
+            pcm, self._spoken_at = self._inbox.popleft()
             windows, probabilities = self.vad.feed(pcm)
             for index, probability in enumerate(probabilities):
                 window = windows[index * WINDOW : (index + 1) * WINDOW]
@@ -365,7 +366,7 @@ class _WhisperStream:
             offset=self.utterance_start / SAMPLE_RATE,
             language=None if self.language == "auto" else self.language,
             prior=self.utterance_language or self.spoken_language,
-            heard_at=self._heard_at,
+            spoken_at=self._spoken_at,
             prompt=self.previous_text if self._engine.options.final_prompt else "",
         )
 
@@ -733,7 +734,7 @@ class WhisperRecogniser:
         decoded_at = time.monotonic()
         for job, hypothesis in zip(jobs, hypotheses, strict=True):
             if job.final:
-                job.stream.final_lag = decoded_at - job.heard_at
+                job.stream.final_lag = decoded_at - job.spoken_at
                 if job.stream.final_lag > self.options.partials_pause_lag:
                     self._no_partials_until = decoded_at + 10.0
             try:

@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from visio.backoff import Backoff
-from visio.speech.audio import OpusDepacketizer
+from visio.speech.audio import OPUS_RATE, OpusDepacketizer
 from visio.speech.protocol import (
     BEHIND_SECONDS,
     CaptionMessage,
@@ -41,7 +41,7 @@ from visio.speech.protocol import (
     server_message,
 )
 from visio.speech.recogniser import Caption, Recogniser, RecognitionStream, StreamLoad
-from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket
+from visio.speech.rtp import ReorderBuffer, RtpError, RtpPacket, SpeakingClock
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
         self.recognition = recognition
         self.reorder = ReorderBuffer()
         self.depacketizer = OpusDepacketizer(rate)
+        self.speaking = SpeakingClock(OPUS_RATE)
         self.transport: asyncio.DatagramTransport | None = None
         self.packets = 0
         self.rejected = 0
@@ -121,8 +122,9 @@ class _StreamReceiver(asyncio.DatagramProtocol):
             self.rejected += 1
             return
         self.packets += 1
-        self.last_packet_at = time.monotonic()
+        self.last_packet_at = arrived = time.monotonic()
         for ready in self.reorder.push(packet):
+            spoken_at = self.speaking.spoken_at(ready, arrived)
             try:
                 pcm = self.depacketizer.decode(ready)
             except Exception as exc:  # a corrupt payload must not end the stream
@@ -131,7 +133,7 @@ class _StreamReceiver(asyncio.DatagramProtocol):
                 continue
             if pcm.size:
                 self.audio_seconds += pcm.size / self.depacketizer.rate
-                self.recognition.feed(pcm)
+                self.recognition.feed(pcm, spoken_at)
 
     def close(self) -> None:
         if self.transport is not None:
