@@ -4,6 +4,7 @@ says how far behind it is."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from tests.speech.test_speech_whisper_streaming import Collector
 from tests.support import wait_until
 from visio.speech.models import ModelCatalog
 from visio.speech.scoring import word_error_rate
-from visio.speech.whisper import WhisperRecogniser
+from visio.speech.whisper import StreamingOptions, WhisperRecogniser
 
 SPEAKERS = 4
 SENTENCES = 6  # per speaker, 3 s each with a 1 s pause
@@ -111,3 +112,68 @@ def test_overloaded_recogniser_captions_every_utterance_and_reports_its_lag(
     # Fed three times faster than it decodes, six rounds deep, the decoder ends about four rounds
     # behind: the streams must say they were at least one round late.
     assert max(lags) > round_of_finals, (round_of_finals, lags)
+
+
+def test_a_queue_fed_while_the_decoder_counts_it_loses_nothing(model_cache: Path) -> None:
+    """The decoder keeps count of the audio waiting in a stream's queue (to drop the oldest
+    beyond ``max_backlog``) while the receiving thread appends to that queue. Walking the queue
+    to count it raised "deque mutated during iteration" under load, which lost the finals of
+    every stream in that decoder step (found in the busy-meeting browser test beside
+    `stress-ng`). Here a thread feeds tiny chunks as fast as it can while the decoder steps:
+    no step fails, and the overflow is counted as dropped."""
+    recogniser = WhisperRecogniser(
+        ModelCatalog(model_cache), options=StreamingOptions(max_backlog=0.5)
+    )
+    recogniser.start(thread=False)
+    stream = recogniser.open_stream("en", None, lambda caption: None)
+    stop = threading.Event()
+
+    def feeding() -> None:
+        chunk = np.zeros(16, dtype=np.float32)
+        while not stop.is_set():
+            stream.feed(chunk)
+
+    feeder = threading.Thread(target=feeding)
+    feeder.start()
+    try:
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            recogniser.run_until_idle()
+    finally:
+        stop.set()
+        feeder.join()
+    load = stream.load()
+    assert load.decode_errors == 0
+    assert load.dropped_seconds > 0  # the feeder outran the VAD: the oldest audio went
+
+
+def test_a_stream_that_fails_costs_no_other_stream_its_final(
+    model_cache: Path, librivox: list[Recording], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two speakers' audio ingested in the same decoder step, and the second stream's voice
+    detection fails once (a fault injected here). The first speaker's final still comes; the
+    failure is counted on the second stream, which goes on listening."""
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2)
+    recogniser.start(thread=False)
+    first, second = Collector(), Collector()
+    speaker = recogniser.open_stream("en", None, first)
+    broken = recogniser.open_stream("en", None, second)
+    detect = broken.vad.feed
+    faults = iter([RuntimeError("injected fault")])
+
+    def failing_once(pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fault = next(faults, None)
+        if fault is not None:
+            raise fault
+        return detect(pcm)
+
+    monkeypatch.setattr(broken.vad, "feed", failing_once)
+    speaker.feed(np.concatenate([librivox[2].audio, silence(1.5)]))
+    broken.feed(silence(0.5))
+    recogniser.run_until_idle()
+    [final] = first.finals()
+    assert word_error_rate(librivox[2].transcript, final.text) <= 0.3, final.text
+    assert broken.load().decode_errors == 1
+    broken.feed(np.concatenate([librivox[2].audio, silence(1.5)]))
+    recogniser.run_until_idle()
+    assert len(second.finals()) == 1

@@ -168,6 +168,11 @@ class _WhisperStream:
     ) -> None:
         self._engine = engine
         self._inbox: deque[tuple[NDArray[np.float32], float]] = deque()  # (pcm, spoken at)
+        # Samples put in the inbox by ``feed`` and taken out by the decoder thread: each count is
+        # written by one thread only, so their difference is what waits, without walking the
+        # inbox while the other thread appends to it.
+        self._fed_samples = 0
+        self._taken_samples = 0
         self._spoken_at = 0.0  # when the audio being ingested was spoken
         self.closing = False
         self.finished = threading.Event()
@@ -209,7 +214,9 @@ class _WhisperStream:
     # --- caller's thread -------------------------------------------------------------------
     def feed(self, pcm: NDArray[np.float32], spoken_at: float | None = None) -> None:
         when = time.monotonic() if spoken_at is None else spoken_at
-        self._inbox.append((np.asarray(pcm, dtype=np.float32), when))
+        audio = np.asarray(pcm, dtype=np.float32)
+        self._inbox.append((audio, when))
+        self._fed_samples += audio.size
         self._engine.wake()
 
     def close(self) -> None:
@@ -235,14 +242,15 @@ class _WhisperStream:
     def utterance_samples(self) -> int:
         return sum(chunk.size for chunk in self.utterance)
 
-    def ingest(self) -> list[_Job]:
-        """Run VAD over queued audio; returns the finals of utterances that just ended."""
-        jobs: list[_Job] = []
+    def ingest(self, jobs: list[_Job]) -> None:
+        """Run VAD over queued audio; adds the finals of utterances that just ended to ``jobs``
+        (as they end: should a later window fail, the finals before it are not lost)."""
         opts = self._engine.options
         negative = max(opts.vad_threshold - 0.15, 0.01)
         self._drop_overflow()
-        while self._inbox:
+        for _ in range(len(self._inbox)):  # what is queued now: a step always ends
             pcm, self._spoken_at = self._inbox.popleft()
+            self._taken_samples += pcm.size
             windows, probabilities = self.vad.feed(pcm)
             for index, probability in enumerate(probabilities):
                 window = windows[index * WINDOW : (index + 1) * WINDOW]
@@ -282,16 +290,16 @@ class _WhisperStream:
                     jobs.extend(self._early_final())
         if self.closing and self.utterance:
             jobs.extend(self._end(trailing_silence=self.silence_samples))
-        return jobs
 
     def _drop_overflow(self) -> None:
         """Keep at most ``max_backlog`` seconds queued: the oldest audio goes first (the decoder
         is stuck or far behind; what is dropped would be captioned far too late anyway)."""
         limit = int(self._engine.options.max_backlog * SAMPLE_RATE)
-        queued = sum(pcm.size for pcm, _ in self._inbox)
+        queued = self._fed_samples - self._taken_samples
         dropped = 0
         while queued > limit and self._inbox:
             pcm, _ = self._inbox.popleft()
+            self._taken_samples += pcm.size
             queued -= pcm.size
             dropped += pcm.size
         if dropped:
@@ -643,7 +651,11 @@ class WhisperRecogniser:
         finals: list[_Job] = []
         ended: list[_WhisperStream] = []
         for stream in streams:
-            finals.extend(stream.ingest())
+            try:
+                stream.ingest(finals)
+            except Exception:  # one stream's fault must not cost the others their finals
+                stream.decode_errors += 1
+                log.exception("speech stream %s: listening to its audio failed", stream.prefix)
             if stream.closing and not stream.utterance:
                 with self._lock:
                     self._streams.remove(stream)
@@ -651,7 +663,10 @@ class WhisperRecogniser:
         if finals:
             try:
                 for batch in self._batches(finals):
-                    self._decode(batch)
+                    try:
+                        self._decode(batch)
+                    except Exception:  # counted as lost; the next batch is decoded all the same
+                        log.exception("speech decoder: %d finals failed to decode", len(batch))
             finally:
                 for stream in ended:
                     stream.finished.set()
