@@ -498,6 +498,16 @@ class _WhisperStream:
                 [Word(w.text, w.start - job.offset, w.end - job.offset) for w in self.committed],
                 hypothesis.language,
             )
+        elif hypothesis.rejected:
+            # No caption for it: noise taken for speech, most often; if people say they were
+            # not captioned, this line says what the guards saw.
+            log.info(
+                "segment %s: %.1f s of audio at %.1f s gave no caption: its final was refused (%s)",
+                job.segment_id,
+                job.audio.size / SAMPLE_RATE,
+                job.offset,
+                hypothesis.rejected,
+            )
         self.emit_final(hypothesis, job.offset, job.segment_id)
 
     def emit_final(self, hypothesis: Hypothesis, offset: float, segment_id: str = "") -> None:
