@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
 import { act, useState } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n/I18nProvider';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MESSAGES } from '../i18n/messages';
+import { reactPage } from '../testing/reactPage';
 import type { TranscriptDetail } from './api';
 import { refusalReason } from './RenameSpeakerDialog';
 import { TranscriptView } from './TranscriptView';
@@ -37,23 +36,11 @@ const TRANSCRIPT: TranscriptDetail = {
   })),
 };
 
-let container: HTMLElement;
-let root: Root | null = null;
+const page = reactPage();
 let announced: string[] = [];
 
 beforeEach(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  vi.stubGlobal('navigator', { ...navigator, language: 'en', languages: ['en'] });
-  container = document.createElement('div');
-  document.body.append(container);
   announced = [];
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
 });
 
 /** The records page's part: it keeps the transcript the view hands back after a rename. */
@@ -75,14 +62,7 @@ function Page({ initial, csrf }: { initial: TranscriptDetail; csrf: string | nul
 }
 
 function render(transcript: TranscriptDetail = TRANSCRIPT, csrf: string | null = 'csrf-1') {
-  act(() => {
-    root = createRoot(container);
-    root.render(
-      <I18nProvider>
-        <Page initial={transcript} csrf={csrf} />
-      </I18nProvider>,
-    );
-  });
+  page.show(<Page initial={transcript} csrf={csrf} />);
 }
 
 function answer(status: number, body: unknown) {
@@ -90,22 +70,22 @@ function answer(status: number, body: unknown) {
 }
 
 function byTestId<T extends Element = HTMLElement>(id: string): T[] {
-  return [...container.querySelectorAll<T>(`[data-testid="${id}"]`)];
+  return [...page.container.querySelectorAll<T>(`[data-testid="${id}"]`)];
 }
 
 function dialog(): HTMLDialogElement | null {
-  return container.querySelector('[data-testid="rename-speaker-dialog"]');
+  return page.container.querySelector('[data-testid="rename-speaker-dialog"]');
 }
 
 async function renameFirstSpeakerTo(name: string) {
   act(() => byTestId<HTMLButtonElement>('rename-speaker')[0]!.click());
-  const input = container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
+  const input = page.container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
   act(() => {
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, name);
     input.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await act(async () => {
-    container.querySelector<HTMLButtonElement>('[data-testid="rename-speaker-save"]')!.click();
+    page.container.querySelector<HTMLButtonElement>('[data-testid="rename-speaker-save"]')!.click();
     await new Promise((resolve) => setTimeout(resolve, 0));
   });
 }
@@ -128,8 +108,7 @@ describe('renaming a speaker', () => {
     render({ ...TRANSCRIPT, can_rename: false });
     expect(byTestId('speaker')).toHaveLength(2);
     expect(byTestId('rename-speaker')).toHaveLength(0);
-    act(() => root?.unmount());
-    root = null;
+    page.unmount();
     render(TRANSCRIPT, null);
     expect(byTestId('rename-speaker')).toHaveLength(0);
   });
@@ -140,7 +119,7 @@ describe('renaming a speaker', () => {
     render();
     act(() => byTestId<HTMLButtonElement>('rename-speaker')[0]!.click());
     expect(dialog()?.open).toBe(true);
-    const input = container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
+    const input = page.container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
     expect(input.value).toBe(`Salle 3 ${DASH} locuteur 1`);
     expect(document.activeElement).toBe(input);
     act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid="rename-speaker-dialog-close"]')!.click());
@@ -220,12 +199,12 @@ describe('renaming a speaker', () => {
     );
     render();
     await renameFirstSpeakerTo('Aïcha\u202eilaneB');
-    const error = container.querySelector('[data-testid="rename-speaker-error"]')!;
+    const error = page.container.querySelector('[data-testid="rename-speaker-error"]')!;
     expect(error.getAttribute('role')).toBe('alert');
     expect(error.textContent).toBe(
       'This name cannot be used: it must not contain invisible formatting characters (bidi or zero-width).',
     );
-    const input = container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
+    const input = page.container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
     expect(input.getAttribute('aria-invalid')).toBe('true');
     expect(input.getAttribute('aria-describedby')).toContain(error.id);
     expect(dialog()?.open).toBe(true);
@@ -237,7 +216,7 @@ describe('renaming a speaker', () => {
     vi.stubGlobal('fetch', answer(409, { error: { code: 'transcript_active', message: 'still being transcribed' } }));
     render({ ...TRANSCRIPT, status: 'active' });
     await renameFirstSpeakerTo('Aïcha Benali');
-    expect(container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe(
+    expect(page.container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe(
       'This meeting is still being transcribed. Its speakers can be renamed once the transcript has stopped.',
     );
     expect(speakerNames()[0]).toBe(`Salle 3 ${DASH} locuteur 1`);
@@ -249,15 +228,15 @@ describe('renaming a speaker', () => {
     render();
     await renameFirstSpeakerTo('   ');
     expect(fetched).not.toHaveBeenCalled();
-    expect(container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe('Enter a name.');
+    expect(page.container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe('Enter a name.');
     await act(async () => {
-      const input = container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
+      const input = page.container.querySelector<HTMLInputElement>('[data-testid="rename-speaker-name"]')!;
       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, 'Aïcha');
       input.dispatchEvent(new Event('input', { bubbles: true }));
-      container.querySelector<HTMLButtonElement>('[data-testid="rename-speaker-save"]')!.click();
+      page.container.querySelector<HTMLButtonElement>('[data-testid="rename-speaker-save"]')!.click();
       await new Promise((resolve) => setTimeout(resolve, 0));
     });
-    expect(container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe(
+    expect(page.container.querySelector('[data-testid="rename-speaker-error"]')!.textContent).toBe(
       'Only the owners and administrators of this room can rename its speakers.',
     );
   });

@@ -1,10 +1,9 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n/I18nProvider';
+import { describe, expect, it, vi } from 'vitest';
 import type { CaptionLine } from '../room/captionStore';
 import type { CaptionsInfo } from '../room/protocol';
+import { reactPage } from '../testing/reactPage';
 import { CaptionsPanel } from './CaptionsPanel';
 
 const FINAL: CaptionLine = {
@@ -20,50 +19,30 @@ const FINAL: CaptionLine = {
   updatedAt: 2_000,
 };
 
-let container: HTMLElement;
-let root: Root | null = null;
-
-beforeEach(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  vi.stubGlobal('navigator', { ...navigator, language: 'fr', languages: ['fr'] });
-  container = document.createElement('div');
-  document.body.append(container);
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
-});
+const page = reactPage({ language: 'fr' });
 
 function renderPanel(captions: CaptionsInfo, english: boolean, onEnglish = vi.fn()) {
-  root = createRoot(container);
-  act(() =>
-    root!.render(
-      <I18nProvider>
-        <CaptionsPanel
-          id="captions"
-          captions={captions}
-          history={[FINAL]}
-          selfId="p_me"
-          moderator={false}
-          pending={null}
-          visible
-          textSize={1}
-          english={english}
-          onEnglish={onEnglish}
-          onTextSize={() => undefined}
-          onSetCaptions={() => undefined}
-          onClose={() => undefined}
-        />
-      </I18nProvider>,
-    ),
+  page.show(
+    <CaptionsPanel
+      id="captions"
+      captions={captions}
+      history={[FINAL]}
+      selfId="p_me"
+      moderator={false}
+      pending={null}
+      visible
+      textSize={1}
+      english={english}
+      onEnglish={onEnglish}
+      onTextSize={() => undefined}
+      onSetCaptions={() => undefined}
+      onClose={() => undefined}
+    />,
   );
   return onEnglish;
 }
 
-const toggle = () => container.querySelector<HTMLInputElement>('[data-testid="captions-english"]');
+const toggle = () => page.container.querySelector<HTMLInputElement>('[data-testid="captions-english"]');
 
 describe('CaptionsPanel, reading in English', () => {
   it('offers "Afficher en anglais" only while subtitles are on, and says when it is chosen', () => {
@@ -72,15 +51,14 @@ describe('CaptionsPanel, reading in English', () => {
     expect(toggle()?.checked).toBe(false);
     act(() => toggle()!.click());
     expect(onEnglish).toHaveBeenCalledWith(true);
-    act(() => root!.unmount());
-    root = null;
+    page.unmount();
     renderPanel({ enabled: false, language: 'fr' }, false);
     expect(toggle()).toBeNull();
   });
 
   it('shows the history in English with the original under it, each in its language', () => {
     renderPanel({ enabled: true, language: 'fr' }, true);
-    const entry = container.querySelector('[data-testid="caption-entry"]')!;
+    const entry = page.container.querySelector('[data-testid="caption-entry"]')!;
     const text = entry.querySelector('.caption-entry__text')!;
     expect([text.textContent, text.getAttribute('lang')]).toEqual(['Hello everyone.', 'en']);
     const original = entry.querySelector('[data-testid="caption-original"]')!;
@@ -90,7 +68,7 @@ describe('CaptionsPanel, reading in English', () => {
 
   it('shows the history as spoken when English is not chosen', () => {
     renderPanel({ enabled: true, language: 'fr' }, false);
-    expect(container.querySelector('.caption-entry__text')?.textContent).toBe('Bonjour à tous.');
-    expect(container.querySelector('[data-testid="caption-original"]')).toBeNull();
+    expect(page.container.querySelector('.caption-entry__text')?.textContent).toBe('Bonjour à tous.');
+    expect(page.container.querySelector('[data-testid="caption-original"]')).toBeNull();
   });
 });

@@ -1,9 +1,7 @@
 // @vitest-environment happy-dom
-import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n/I18nProvider';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessageInfo } from '../room/protocol';
+import { reactPage } from '../testing/reactPage';
 import { ChatPanel } from './ChatPanel';
 
 const message = (id: string, minute: number, earlier: boolean): ChatMessageInfo => ({
@@ -15,48 +13,29 @@ const message = (id: string, minute: number, earlier: boolean): ChatMessageInfo 
   earlier,
 });
 
-let container: HTMLElement;
-let root: Root | null = null;
-
-beforeEach(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  container = document.createElement('div');
-  document.body.append(container);
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
-});
+const page = reactPage();
 
 function renderChat(messages: ChatMessageInfo[], language: string) {
-  vi.stubGlobal('navigator', { ...navigator, language, languages: [language] });
-  root = createRoot(container);
-  act(() =>
-    root!.render(
-      <I18nProvider>
-        <ChatPanel
-          id="chat"
-          messages={messages}
-          selfId="p_me"
-          moderator={false}
-          error={null}
-          refusedText={null}
-          onSend={() => true}
-          onDelete={() => undefined}
-          onDismissError={() => undefined}
-          onClose={() => undefined}
-        />
-      </I18nProvider>,
-    ),
+  page.setLanguage(language);
+  page.show(
+    <ChatPanel
+      id="chat"
+      messages={messages}
+      selfId="p_me"
+      moderator={false}
+      error={null}
+      refusedText={null}
+      onSend={() => true}
+      onDelete={() => undefined}
+      onDismissError={() => undefined}
+      onClose={() => undefined}
+    />,
   );
 }
 
 /** The log's items in order: a divider's accessible name, or a message's id. */
 function items(): string[] {
-  return [...container.querySelectorAll('[data-testid="chat-log"] > li')].map((li) =>
+  return [...page.container.querySelectorAll('[data-testid="chat-log"] > li')].map((li) =>
     li.getAttribute('role') === 'separator' ? `— ${li.getAttribute('aria-label')} —` : (li.getAttribute('data-message-id') ?? '?'),
   );
 }
@@ -66,7 +45,7 @@ describe('ChatPanel, the kept chat of earlier meetings', () => {
     // Alice's last kept message and her first one now are a minute apart: they must not merge.
     renderChat([message('m_old1', 0, true), message('m_old2', 1, true), message('m_new', 2, false)], 'en');
     expect(items()).toEqual(['— Earlier meetings —', 'm_old1', 'm_old2', '— This meeting —', 'm_new']);
-    const first = container.querySelector('[data-message-id="m_new"] .chat-message__meta');
+    const first = page.container.querySelector('[data-message-id="m_new"] .chat-message__meta');
     expect(first?.textContent).toContain('Alice');
   });
 
@@ -78,8 +57,7 @@ describe('ChatPanel, the kept chat of earlier meetings', () => {
   it('shows no divider when nothing was kept, nor after the kept history alone', () => {
     renderChat([message('m_1', 0, false), message('m_2', 1, false)], 'en');
     expect(items()).toEqual(['m_1', 'm_2']);
-    act(() => root!.unmount());
-    root = null;
+    page.unmount();
     renderChat([message('m_old', 0, true)], 'en');
     expect(items()).toEqual(['— Earlier meetings —', 'm_old']);
   });

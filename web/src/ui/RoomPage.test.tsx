@@ -1,10 +1,8 @@
 // @vitest-environment happy-dom
-import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RoomLookup } from '../api/rooms';
-import { I18nProvider } from '../i18n/I18nProvider';
 import type { SignalingChannel } from '../room/signaling';
+import { reactPage } from '../testing/reactPage';
 import { RoomPage } from './RoomPage';
 
 // The pre-join screen itself (camera, devices, account) is not what these tests are about.
@@ -23,35 +21,26 @@ function controlledLookup() {
 
 const fakeSocket = { close: () => undefined, connect: () => undefined } as unknown as SignalingChannel;
 
-let container: HTMLElement;
-let root: Root | null = null;
+const page = reactPage({
+  actEnvironment: false,
+  navigator: { mediaDevices: { getUserMedia: () => Promise.reject(new Error('no camera')) } },
+});
 
 beforeEach(() => {
   window.visio = { session: null };
   vi.stubGlobal('RTCPeerConnection', function RTCPeerConnection() {});
-  vi.stubGlobal('navigator', { ...navigator, language: 'en', languages: ['en'], mediaDevices: { getUserMedia: () => Promise.reject(new Error('no camera')) } });
-  container = document.createElement('div');
-  document.body.append(container);
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
 });
 
 /** Resolves once `predicate` holds, checking every few milliseconds (React commits in later tasks). */
 async function waitForPage(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`page still shows: ${container.textContent}`);
+    if (Date.now() > deadline) throw new Error(`page still shows: ${page.container.textContent}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-const showsPreJoin = () => container.querySelector('[data-testid="prejoin"]') !== null;
+const showsPreJoin = () => page.container.querySelector('[data-testid="prejoin"]') !== null;
 
 describe('RoomPage room lookup', () => {
   it('opens pre-join when the early lookup settles between the first render and its effects', async () => {
@@ -67,39 +56,31 @@ describe('RoomPage room lookup', () => {
       prefetched.result = result;
     });
     const loadingShown = new MutationObserver(() => {
-      if (container.textContent?.includes('Loading')) {
+      if (page.container.textContent?.includes('Loading')) {
         loadingShown.disconnect();
         settle(ROOM);
       }
     });
-    loadingShown.observe(container, { childList: true, subtree: true });
+    loadingShown.observe(page.container, { childList: true, subtree: true });
     // Rendered as the app is (no act()): React runs effects in a later task than the commit.
-    root = createRoot(container);
-    root.render(
-      <I18nProvider>
-        <RoomPage slug="abc-defg-hij" prefetched={prefetched} />
-      </I18nProvider>,
-    );
+    page.showUnwrapped(<RoomPage slug="abc-defg-hij" prefetched={prefetched} />);
     await waitForPage(showsPreJoin);
   });
 
   it('offers "Try again" when the lookup times out, and a new lookup opens pre-join', async () => {
     const fetchRoom = vi.fn(() => Promise.resolve(new Response(JSON.stringify(ROOM.ok && ROOM.room), { status: 200 })));
     vi.stubGlobal('fetch', fetchRoom);
-    root = createRoot(container);
-    root.render(
-      <I18nProvider>
-        <RoomPage
-          slug="abc-defg-hij"
-          prefetched={{ lookup: Promise.resolve({ ok: false, code: 'timeout' }), socket: fakeSocket }}
-        />
-      </I18nProvider>,
+    page.showUnwrapped(
+      <RoomPage
+        slug="abc-defg-hij"
+        prefetched={{ lookup: Promise.resolve({ ok: false, code: 'timeout' }), socket: fakeSocket }}
+      />,
     );
-    const retry = () => [...container.querySelectorAll('button')].find((button) => button.textContent === 'Try again');
+    const retry = () => [...page.container.querySelectorAll('button')].find((button) => button.textContent === 'Try again');
     await waitForPage(() => retry() !== undefined);
-    const heading = container.querySelector('h1');
+    const heading = page.container.querySelector('h1');
     expect(heading?.textContent).toBe('Loading failed');
-    expect(container.textContent).toContain('Visio took too long to answer');
+    expect(page.container.textContent).toContain('Visio took too long to answer');
     await waitForPage(() => document.activeElement === heading); // Read first by a screen reader.
     expect(fetchRoom).not.toHaveBeenCalled();
 

@@ -1,34 +1,12 @@
 // @vitest-environment happy-dom
 import { act, type ReactNode } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n/I18nProvider';
+import { describe, expect, it, vi } from 'vitest';
+import { reactPage } from '../testing/reactPage';
 import { onDemand, PartSlot } from './onDemand';
 
-let container: HTMLElement;
-let root: Root | null = null;
+const page = reactPage();
 
-beforeEach(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  vi.stubGlobal('navigator', { ...navigator, language: 'en', languages: ['en'] });
-  container = document.createElement('div');
-  document.body.append(container);
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-});
-
-async function show(node: ReactNode) {
-  root = createRoot(container);
-  await act(async () => {
-    root?.render(<I18nProvider>{node}</I18nProvider>);
-  });
-}
+const show = (node: ReactNode) => page.showSettled(node);
 
 /** A module import the test settles when it wants. */
 function controlledImport() {
@@ -50,9 +28,9 @@ describe('onDemand', () => {
         <Component who="Ana" />
       </PartSlot>,
     );
-    expect(container.querySelector('[role="status"]')?.textContent).toBe('Loading…');
+    expect(page.container.querySelector('[role="status"]')?.textContent).toBe('Loading…');
     await act(async () => part.resolve(({ who }) => <p data-testid="part">hello {who}</p>));
-    expect(container.querySelector('[data-testid="part"]')?.textContent).toBe('hello Ana');
+    expect(page.container.querySelector('[data-testid="part"]')?.textContent).toBe('hello Ana');
   });
 
   it('a chunk that cannot be fetched says Visio was updated and offers a reload, not a blank page', async () => {
@@ -65,8 +43,8 @@ describe('onDemand', () => {
       </PartSlot>,
     );
     await act(async () => part.reject(new TypeError('Failed to fetch dynamically imported module')));
-    expect(container.querySelector('h1')?.textContent).toBe('Visio has been updated');
-    expect(container.textContent).toContain('Reload');
+    expect(page.container.querySelector('h1')?.textContent).toBe('Visio has been updated');
+    expect(page.container.textContent).toContain('Reload');
   });
 
   it('a bug while rendering the part is not mistaken for an update: it goes on up', async () => {
@@ -83,6 +61,6 @@ describe('onDemand', () => {
         </PartSlot>,
       ),
     ).rejects.toThrow('a bug in the part');
-    expect(container.textContent).not.toContain('Visio has been updated');
+    expect(page.container.textContent).not.toContain('Visio has been updated');
   });
 });

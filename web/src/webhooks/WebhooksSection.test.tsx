@@ -1,10 +1,9 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n/I18nProvider';
+import { describe, expect, it, vi } from 'vitest';
 import { MESSAGES } from '../i18n/messages';
 import { ApiError } from '../api/rooms';
+import { reactPage } from '../testing/reactPage';
 import { WebhooksSection, webhooksErrorText } from './WebhooksSection';
 
 const WEBHOOK = {
@@ -20,22 +19,7 @@ const WEBHOOK = {
   last_failure_at: null,
 };
 
-let container: HTMLElement;
-let root: Root | null = null;
-
-beforeEach(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-  vi.stubGlobal('navigator', { ...navigator, language: 'en', languages: ['en'] });
-  container = document.createElement('div');
-  document.body.append(container);
-});
-
-afterEach(() => {
-  if (root) act(() => root?.unmount());
-  root = null;
-  container.remove();
-  vi.unstubAllGlobals();
-});
+const page = reactPage();
 
 const json = (body: unknown, status = 200) => Promise.resolve(new Response(JSON.stringify(body), { status }));
 
@@ -60,56 +44,42 @@ describe('WebhooksSection', () => {
         return json({ webhooks: listed, event_types: [] });
       }),
     );
-    root = createRoot(container);
-    act(() =>
-      root!.render(
-        <I18nProvider>
-          <WebhooksSection scope="abc-defg-hij" csrf="csrf-1" />
-        </I18nProvider>,
-      ),
-    );
+    page.show(<WebhooksSection scope="abc-defg-hij" csrf="csrf-1" />);
     await settle();
-    expect(container.textContent).toContain('No webhook yet.');
+    expect(page.container.textContent).toContain('No webhook yet.');
 
-    const url = container.querySelector<HTMLInputElement>('[data-testid="webhook-url"]')!;
+    const url = page.container.querySelector<HTMLInputElement>('[data-testid="webhook-url"]')!;
     const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
     act(() => {
       setter.call(url, WEBHOOK.url);
       url.dispatchEvent(new Event('input', { bubbles: true }));
     });
     for (const type of ['participant.joined', 'participant.left']) {
-      act(() => container.querySelector<HTMLInputElement>(`[data-testid="webhook-event-${type}"]`)!.click());
+      act(() => page.container.querySelector<HTMLInputElement>(`[data-testid="webhook-event-${type}"]`)!.click());
     }
-    act(() => container.querySelector<HTMLButtonElement>('[data-testid="webhook-add"]')!.click());
+    act(() => page.container.querySelector<HTMLButtonElement>('[data-testid="webhook-add"]')!.click());
     await settle();
 
     const post = calls.find((call) => call.method === 'POST')!;
     expect(post.url).toBe('/api/v1/rooms/abc-defg-hij/webhooks');
     expect(post.csrf).toBe('csrf-1');
     expect(post.body).toEqual({ url: WEBHOOK.url, event_types: ['meeting.started', 'meeting.ended'] });
-    const secret = container.querySelector<HTMLInputElement>('[data-testid="webhook-secret"]')!;
+    const secret = page.container.querySelector<HTMLInputElement>('[data-testid="webhook-secret"]')!;
     expect(secret.value).toBe('whsec_c2VjcmV0');
     expect(secret.readOnly).toBe(true);
-    expect(container.querySelector('label[for="' + secret.id + '"]')).not.toBeNull();
-    expect(container.querySelectorAll('[data-testid="webhook-row"]')).toHaveLength(1);
-    expect(container.querySelector('[data-testid="webhook-row"]')!.textContent).not.toContain('whsec_');
+    expect(page.container.querySelector('label[for="' + secret.id + '"]')).not.toBeNull();
+    expect(page.container.querySelectorAll('[data-testid="webhook-row"]')).toHaveLength(1);
+    expect(page.container.querySelector('[data-testid="webhook-row"]')!.textContent).not.toContain('whsec_');
   });
 
   it('asks the deployment routes when it has no room', async () => {
     const fetched = vi.fn((_url: string) => json({ webhooks: [WEBHOOK], event_types: [] }));
     vi.stubGlobal('fetch', fetched);
-    root = createRoot(container);
-    act(() =>
-      root!.render(
-        <I18nProvider>
-          <WebhooksSection scope={null} csrf="csrf-1" />
-        </I18nProvider>,
-      ),
-    );
+    page.show(<WebhooksSection scope={null} csrf="csrf-1" />);
     await settle();
     expect(fetched.mock.calls[0]![0]).toBe('/api/v1/webhooks');
-    expect(container.textContent).toContain('Webhooks for every room');
-    expect(container.textContent).toContain('Meeting started · Meeting ended');
+    expect(page.container.textContent).toContain('Webhooks for every room');
+    expect(page.container.textContent).toContain('Meeting started · Meeting ended');
   });
 });
 
