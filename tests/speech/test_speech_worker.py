@@ -76,6 +76,27 @@ async def next_message(
                 return message
 
 
+@contextlib.asynccontextmanager
+async def one_stream(
+    whisper: WhisperRecogniser, worker_id: str, stream_id: str
+) -> AsyncIterator[tuple[ServerConnection, dict[str, Any]]]:
+    """A worker of one stream's capacity, connected to a stand-in server, with an English
+    stream started on it: the server's connection and the worker's ``stream.ready``."""
+    stand_in = StandInServer()
+    async with serve(
+        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
+    ) as server:
+        port = server.sockets[0].getsockname()[1]
+        identity = WorkerIdentity(worker_id, "127.0.0.1", 1, ["whisper-tiny.en"])
+        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper)
+        async with running(worker, stand_in):
+            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
+            await connection.send(
+                json.dumps({"type": "stream.start", "stream_id": stream_id, "language": "en"})
+            )
+            yield connection, await next_message(connection, "stream.ready")
+
+
 async def test_worker_captions_opus_rtp_sent_to_its_port(
     whisper: WhisperRecogniser, librivox: list[Recording]
 ) -> None:
@@ -293,31 +314,19 @@ async def test_worker_keeps_the_rtp_that_arrives_while_it_is_held_up(
 ) -> None:
     """Packets that arrive while the worker's event loop is held up (here: by this test, sending
     20 s of a microphone at once) wait in the socket instead of being dropped by the kernel."""
-    stand_in = StandInServer()
-    async with serve(
-        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
-    ) as server:
-        port = server.sockets[0].getsockname()[1]
-        identity = WorkerIdentity("worker-d", "127.0.0.1", 1, ["whisper-tiny.en"])
-        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper)
-        async with running(worker, stand_in):
-            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
-            await connection.send(
-                json.dumps({"type": "stream.start", "stream_id": "busy", "language": "en"})
-            )
-            ready = await next_message(connection, "stream.ready")
-            packets = [p.serialize() for p in OpusPacketizer().packets(silence(20.0), 16000)]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                for data in packets:  # no await: the worker's loop cannot read meanwhile
-                    udp.sendto(data, ("127.0.0.1", ready["port"]))
-            deadline = asyncio.get_running_loop().time() + 30
-            while asyncio.get_running_loop().time() < deadline:  # until all are read
-                await connection.send(json.dumps({"type": "ping"}))
-                load = (await next_message(connection, "pong"))["load"]
-                if load["rtp_packets"] == len(packets):
-                    break
-                await asyncio.sleep(0.05)
-            assert load["rtp_packets"] == len(packets) and load["rtp_lost"] == 0, load
+    async with one_stream(whisper, "worker-d", "busy") as (connection, ready):
+        packets = [p.serialize() for p in OpusPacketizer().packets(silence(20.0), 16000)]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            for data in packets:  # no await: the worker's loop cannot read meanwhile
+                udp.sendto(data, ("127.0.0.1", ready["port"]))
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:  # until all are read
+            await connection.send(json.dumps({"type": "ping"}))
+            load = (await next_message(connection, "pong"))["load"]
+            if load["rtp_packets"] == len(packets):
+                break
+            await asyncio.sleep(0.05)
+        assert load["rtp_packets"] == len(packets) and load["rtp_lost"] == 0, load
 
 
 def _send_in_real_time(udp: socket.socket, port: int, packets: list[bytes], start: float) -> None:
@@ -334,33 +343,21 @@ async def test_worker_counts_a_final_late_from_when_its_speech_was_spoken(
     test, which sleeps between packets without letting the loop run): an utterance, then 6 s of
     silence. Its packets wait in the socket, and its final is late by those 6 s at least: the
     lag in ``pong`` counts from when the speech was spoken, not from when the worker read it."""
-    stand_in = StandInServer()
-    async with serve(
-        stand_in.handler, "127.0.0.1", 0, process_request=stand_in.check_auth
-    ) as server:
-        port = server.sockets[0].getsockname()[1]
-        identity = WorkerIdentity("worker-l", "127.0.0.1", 1, ["whisper-tiny.en"])
-        worker = SpeechWorker(f"ws://127.0.0.1:{port}/ws", SECRET, identity, whisper)
-        async with running(worker, stand_in):
-            connection = await asyncio.wait_for(stand_in.connections.get(), 10)
-            await connection.send(
-                json.dumps({"type": "stream.start", "stream_id": "late", "language": "en"})
-            )
-            ready = await next_message(connection, "stream.ready")
-            audio = np.concatenate([silence(1.0), librivox[2].audio, silence(6.0)])
-            packets = [p.serialize() for p in OpusPacketizer().packets(audio, 16000)]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                start = time.monotonic()
-                for index in range(50):  # the first second: the worker reads as it comes
-                    udp.sendto(packets[index], ("127.0.0.1", ready["port"]))
-                    await asyncio.sleep(max(0.0, start + (index + 1) * 0.02 - time.monotonic()))
-                # Then its loop is held up: the rest is sent in real time, and read at the end.
-                _send_in_real_time(udp, ready["port"], packets[50:], start + 1.0)
-            while (await next_message(connection, "caption", timeout=60))["kind"] != "final":
-                pass
-            await connection.send(json.dumps({"type": "ping"}))
-            load = (await next_message(connection, "pong"))["load"]
-            assert load["final_lag_seconds"] >= 5.5, load
+    async with one_stream(whisper, "worker-l", "late") as (connection, ready):
+        audio = np.concatenate([silence(1.0), librivox[2].audio, silence(6.0)])
+        packets = [p.serialize() for p in OpusPacketizer().packets(audio, 16000)]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            start = time.monotonic()
+            for index in range(50):  # the first second: the worker reads as it comes
+                udp.sendto(packets[index], ("127.0.0.1", ready["port"]))
+                await asyncio.sleep(max(0.0, start + (index + 1) * 0.02 - time.monotonic()))
+            # Then its loop is held up: the rest is sent in real time, and read at the end.
+            _send_in_real_time(udp, ready["port"], packets[50:], start + 1.0)
+        while (await next_message(connection, "caption", timeout=60))["kind"] != "final":
+            pass
+        await connection.send(json.dumps({"type": "ping"}))
+        load = (await next_message(connection, "pong"))["load"]
+        assert load["final_lag_seconds"] >= 5.5, load
 
 
 async def test_worker_sends_english_of_french_finals_when_asked(whisper: WhisperRecogniser) -> None:
