@@ -187,7 +187,7 @@ class Bus:
                     self._listening_on.deregister_connect_callback(self._connection_renewed)  # type: ignore[no-untyped-call]
                     self._listening_on = None
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(pause)
             pause = min(pause * 2, 1.0)
 

@@ -290,7 +290,7 @@ class TurnUsage:
             finally:
                 self.listening = False
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(backoff.next_delay())
 
 
