@@ -53,10 +53,20 @@ VARIANTS: dict[str, StreamingOptions] = {
         partial_context=10.0,
         partial_budget=1e9,
         partials_pause_lag=1e9,
+        partials_stop_lag=1e9,
         max_backlog=30.0,
+        partial_quiet=0.5,
+        show_early=False,
+    ),
+    # issue 8 as of 2026-12-03: partials until the pause reaches 0.5 s, stopped for 10 s by any
+    # final later than 1.5 s, an early final's text held back until the pause ends
+    "2026-12-03": StreamingOptions(
+        partial_quiet=0.5, show_early=False, partials_pause_lag=1e9, partials_stop_lag=1.5
     ),
     "after": StreamingOptions(),
     "greedy": StreamingOptions(final_beam_size=1),
+    "beam3": StreamingOptions(final_beam_size=3),
+    "beam2": StreamingOptions(final_beam_size=2),
     "window30": StreamingOptions(final_context=30.0),
     "pause0.5": StreamingOptions(max_silence=0.5),
     "pause0.8": StreamingOptions(max_silence=0.8),
@@ -65,6 +75,7 @@ VARIANTS: dict[str, StreamingOptions] = {
     "prompt30": StreamingOptions(final_prompt=True, final_context=30.0),
     "sentence": StreamingOptions(sentence_ends=True),
     "no-early": StreamingOptions(early_finals=False),
+    "budget0.6": StreamingOptions(partial_budget=0.6),
 }
 
 
@@ -326,9 +337,8 @@ def capacity(
                 )
                 if count == 1:
                     detail = f"{pct(lags, 50):.2f} / {pct(lags, 90):.2f} s"
-                if not ok:
-                    break
-                kept = count
+                if ok and kept == count - 1:
+                    kept = count  # every count up to here kept up; later ones still measured
             engine.close()
             row = table.setdefault(f"{model} ({track.language})", {})
             row[variant] = str(kept)

@@ -191,3 +191,63 @@ def test_finals_with_their_speakers_text_as_context_decode_in_one_batch(
                 assert word_error_rate(librivox[index].transcript, text) < 0.4, text
     finally:
         recogniser.close()
+
+
+def captions_as_heard(
+    model_cache: Path, audio: np.ndarray, options: StreamingOptions
+) -> list[tuple[float, Caption]]:
+    """Each caption with the seconds of audio fed when it came (virtual time, 100 ms steps)."""
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache), cpu_threads=2, options=options)
+    recogniser.start(thread=False)
+    shown: list[tuple[float, Caption]] = []
+    heard = [0.0]
+    try:
+        stream = recogniser.open_stream("en", None, lambda c: shown.append((heard[0], c)))
+        for offset in range(0, audio.size, 1600):
+            stream.feed(audio[offset : offset + 1600])
+            heard[0] = (offset + 1600) / 16000
+            recogniser.run_until_idle()
+    finally:
+        recogniser.close()
+    return shown
+
+
+def test_at_a_pause_the_early_finals_words_are_shown_before_the_pause_decides(
+    model_cache: Path, librivox: list[Recording]
+) -> None:
+    """At 0.5 s of pause the utterance's final is decoded early; its words are shown at once
+    as the utterance's partial (the pause may still turn out to be a breath), so the last
+    words do not wait for the pause to reach 1 s. Held back (``show_early`` off), nothing new
+    shows while the pause goes on."""
+    sentence = librivox[0]
+    audio = np.concatenate([silence(0.5), sentence.audio, silence(1.5)])
+    for show_early in (True, False):
+        shown = captions_as_heard(model_cache, audio, StreamingOptions(show_early=show_early))
+        [(final_at, final)] = [(at, c) for at, c in shown if c.kind == "final"]
+        assert word_error_rate(sentence.transcript, final.text) <= 0.25, final.text
+        # The final ends the utterance at 1.0 s of pause; the early decode ran at 0.5 s, and
+        # partials stop at 0.25 s: what shows in the last 0.65 s is the early final or nothing.
+        in_pause = [c for at, c in shown if c.kind == "partial" and at > final_at - 0.65]
+        if show_early:
+            before = [c for at, c in shown if c.kind == "partial" and at <= final_at - 0.3]
+            assert before and before[-1].text == final.text, (before[-1:], final.text)
+            assert len(in_pause) <= 1
+        else:
+            assert in_pause == [], [c.text for c in in_pause]
+
+
+def test_late_finals_make_partials_rarer_step_by_step_and_on_time_ones_bring_them_back(
+    model_cache: Path,
+) -> None:
+    """The partial rate adapts to load: each final later than ``partials_pause_lag`` halves it
+    (to one in eight at most), each final on time doubles it back; a final later than
+    ``partials_stop_lag`` stops partials for 10 s."""
+    recogniser = WhisperRecogniser(ModelCatalog(model_cache))
+    steps = []
+    for lag in (2.0, 2.0, 2.0, 2.0, 1.3, 0.5, 0.5, 0.5):
+        recogniser._adapt_partials(lag, now=100.0)
+        steps.append(recogniser.partial_slowdown)
+    assert steps == [2.0, 4.0, 8.0, 8.0, 8.0, 4.0, 2.0, 1.0]
+    assert recogniser._no_partials_until == 0.0
+    recogniser._adapt_partials(3.5, now=100.0)
+    assert recogniser._no_partials_until == 110.0

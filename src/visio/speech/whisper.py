@@ -65,7 +65,10 @@ class StreamingOptions:
     partial_interval: float = 0.3  # seconds of new speech between two partial decodes of a stream
     partial_context: float = 5.0  # shortest encoder window for partials, seconds
     partial_budget: float = 0.4  # seconds one batch of partials may take (fewer streams if slow)
-    partials_pause_lag: float = 1.5  # a final this late stops partials for 10 s
+    partial_quiet: float = 0.25  # no partial once a pause is this long (its final is near)
+    partials_pause_lag: float = 1.5  # a final this late makes partials rarer...
+    partials_stop_lag: float = 3.0  # ...and one this late stops them for 10 s
+    show_early: bool = True  # an early final's text is shown at once, as a partial
     final_context: float = 10.0  # shortest encoder window for finals (30: Whisper's whole window)
     final_beam_size: int = 5
     final_prompt: bool = False  # the speaker's previous final as the decoder's context
@@ -416,10 +419,11 @@ class _WhisperStream:
         opts = self._engine.options
         if not self.utterance or self.speech_samples < opts.min_speech * SAMPLE_RATE:
             return None
-        if self.silence_samples >= opts.min_silence * SAMPLE_RATE:
+        if self.silence_samples >= opts.partial_quiet * SAMPLE_RATE:
             return None  # a pause: nothing new to show, and the final is on its way
         length = self.utterance_samples
-        if length - self.decoded_samples < opts.partial_interval * SAMPLE_RATE:
+        interval = opts.partial_interval * self._engine.partial_slowdown
+        if length - self.decoded_samples < interval * SAMPLE_RATE:
             return None
         return _Job(
             self,
@@ -464,8 +468,10 @@ class _WhisperStream:
             )
         else:
             tail = words
-        shown = self.committed + tail
-        text = " ".join(w.text for w in shown)
+        self._show_partial(self.committed + tail, hypothesis.language)
+
+    def _show_partial(self, words: list[Word], language: str) -> None:
+        text = " ".join(w.text for w in words)
         if not text or text == self.last_partial:
             return
         self.last_partial = text
@@ -475,10 +481,10 @@ class _WhisperStream:
                 self.segment_id,
                 "partial",
                 text,
-                hypothesis.language,
-                shown[0].start,
-                shown[-1].end,
-                tuple(shown),
+                language,
+                words[0].start,
+                words[-1].end,
+                tuple(words),
             )
         )
 
@@ -490,6 +496,8 @@ class _WhisperStream:
                 self._settle(job, hypothesis)
             else:
                 self.early_result = hypothesis
+                if self._engine.options.show_early:
+                    self._show_early(job, hypothesis)
             return
         if hypothesis.rejected and job.segment_id == self.segment_id and self.committed:
             # The final decode was refused but two partial decodes agreed on these words.
@@ -509,6 +517,14 @@ class _WhisperStream:
                 hypothesis.rejected,
             )
         self.emit_final(hypothesis, job.offset, job.segment_id)
+
+    def _show_early(self, job: _Job, hypothesis: Hypothesis) -> None:
+        """The early final's words, shown as the utterance's partial while the pause decides
+        whether they end it: the last words appear half a second sooner, in the beam's text."""
+        if not hypothesis.rejected:
+            offset = job.offset
+            words = [Word(w.text, w.start + offset, w.end + offset) for w in hypothesis.words]
+            self._show_partial(words, hypothesis.language)
 
     def emit_final(self, hypothesis: Hypothesis, offset: float, segment_id: str = "") -> None:
         segment_id = segment_id or self.segment_id
@@ -568,6 +584,7 @@ class WhisperRecogniser:
         self.decode_seconds = 0.0  # compute spent decoding, for benchmarks
         self._partial_cost = 0.1  # seconds one stream adds to a batch of partials (moving mean)
         self._no_partials_until = 0.0  # monotonic time; partials wait while finals are late
+        self.partial_slowdown = 1.0  # partial_interval times this: 1, 2, 4, 8 as finals are late
         self._virtual_time = False  # see run_until_idle
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -760,8 +777,8 @@ class WhisperRecogniser:
         for job, hypothesis in zip(jobs, hypotheses, strict=True):
             if job.final:
                 job.stream.final_lag = decoded_at - job.spoken_at
-                if job.stream.final_lag > self.options.partials_pause_lag:
-                    self._no_partials_until = decoded_at + 10.0
+                if not self._virtual_time:
+                    self._adapt_partials(job.stream.final_lag, decoded_at)
             try:
                 if job.final:
                     job.stream.on_final(job, hypothesis)
@@ -769,6 +786,18 @@ class WhisperRecogniser:
                     job.stream.on_partial(job, hypothesis)
             except Exception:
                 log.exception("caption delivery failed for segment %s", job.segment_id)
+
+    def _adapt_partials(self, lag: float, now: float) -> None:
+        """Partials give way to finals as the CPU runs short: a late final halves how often
+        partials come (down to one in eight), finals on time bring them back step by step, and
+        a final far too late stops them for 10 s so every cycle goes to finals."""
+        opts = self.options
+        if lag > opts.partials_stop_lag:
+            self._no_partials_until = now + 10.0
+        if lag > opts.partials_pause_lag:
+            self.partial_slowdown = min(8.0, self.partial_slowdown * 2)
+        elif lag < 0.8 * opts.partials_pause_lag:
+            self.partial_slowdown = max(1.0, self.partial_slowdown / 2)
 
     def _retry_loops(
         self, model: _LoadedModel, jobs: list[_Job], hypotheses: list[Hypothesis]
