@@ -39,6 +39,7 @@ import time
 import uuid
 import zlib
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -444,7 +445,7 @@ class _WhisperStream:
             self.utterance_language = hypothesis.language
         if hypothesis.rejected:
             return
-        words = [Word(w.text, w.start + job.offset, w.end + job.offset) for w in hypothesis.words]
+        words = _shifted(hypothesis.words, job.offset)
         # Local agreement: words two consecutive decodes agree on are committed for good.
         agreed = 0
         for old, new in zip(self.previous_words, words, strict=False):
@@ -503,7 +504,7 @@ class _WhisperStream:
             # The final decode was refused but two partial decodes agreed on these words.
             hypothesis = Hypothesis(
                 " ".join(w.text for w in self.committed),
-                [Word(w.text, w.start - job.offset, w.end - job.offset) for w in self.committed],
+                _shifted(self.committed, -job.offset),
                 hypothesis.language,
             )
         elif hypothesis.rejected:
@@ -522,13 +523,11 @@ class _WhisperStream:
         """The early final's words, shown as the utterance's partial while the pause decides
         whether they end it: the last words appear half a second sooner, in the beam's text."""
         if not hypothesis.rejected:
-            offset = job.offset
-            words = [Word(w.text, w.start + offset, w.end + offset) for w in hypothesis.words]
-            self._show_partial(words, hypothesis.language)
+            self._show_partial(_shifted(hypothesis.words, job.offset), hypothesis.language)
 
     def emit_final(self, hypothesis: Hypothesis, offset: float, segment_id: str = "") -> None:
         segment_id = segment_id or self.segment_id
-        words = tuple(Word(w.text, w.start + offset, w.end + offset) for w in hypothesis.words)
+        words = tuple(_shifted(hypothesis.words, offset))
         text = "" if hypothesis.rejected else hypothesis.text
         if text and words:
             text = " ".join(w.text for w in words)
@@ -819,6 +818,11 @@ class WhisperRecogniser:
         )
         for index, hypothesis in zip(again, retried, strict=True):
             hypotheses[index] = hypothesis
+
+
+def _shifted(words: Sequence[Word], seconds: float) -> list[Word]:
+    """``words`` with their times moved by ``seconds`` (a decode's window ↔ the stream's clock)."""
+    return [Word(w.text, w.start + seconds, w.end + seconds) for w in words]
 
 
 def _features(model: _LoadedModel, audio: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
