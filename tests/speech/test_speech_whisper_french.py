@@ -18,8 +18,8 @@ from tests.speech.meetings import Meeting, french_meetings, mixed_meeting
 from tests.speech.recordings import babble_noise, silence, white_noise
 from visio.speech.models import ModelCatalog
 from visio.speech.recogniser import Caption, Language
-from visio.speech.scoring import word_errors
-from visio.speech.whisper import WhisperRecogniser
+from visio.speech.scoring import normalise_words, word_errors
+from visio.speech.whisper import WhisperRecogniser, decode_batch
 
 CHUNK = 1600  # 100 ms
 
@@ -109,3 +109,39 @@ def test_auto_language_captions_each_speaker_in_their_own_language(
         e, n = word_errors(meeting.transcript(speaker.id), text, speaker.language)
         errors, words = errors + e, words + n
     assert errors / words < 0.25, errors / words  # scored per speaker in their own language
+
+
+def test_a_long_french_final_is_decoded_to_its_last_word(whisper_base: WhisperRecogniser) -> None:
+    """Eight seconds of French, two sentences said in one breath group: the final (beam search)
+    and a partial (greedy) both reach "s'il vous plaît" at its end. French takes about five
+    tokens a second; the decoder used to stop at half the tokens it was allowed, cutting such
+    finals after "S'" (found on this meeting's track)."""
+    meeting = next(m for m in french_meetings() if m.name == "formation-bordeaux")
+    said = [u for u in meeting.utterances_of("nadia") if u.start > 50]
+    assert said[-1].text.endswith("s'il vous plaît."), said[-1].text
+    track = meeting.speaker("nadia").track
+    audio = track[int((said[0].start - 0.2) * 16000) : int((said[-1].end + 0.3) * 16000)]
+    assert audio.size / 16000 > 7.5
+    model = whisper_base._model("whisper-base")
+    for final in (True, False):
+        (hypothesis,) = decode_batch(model, [audio], ["fr"], final, whisper_base.options)
+        assert hypothesis.rejected is None, hypothesis
+        assert normalise_words(hypothesis.text, "fr")[-3:] == ["il", "vous", "plaît"], (
+            final,
+            hypothesis.text,
+        )
+
+
+def test_a_short_reply_whisper_is_unsure_of_still_gets_its_final(
+    whisper_base: WhisperRecogniser,
+) -> None:
+    """Claire's "Une dizaine de jours, pas plus." (2 s, an accented voice): Whisper is unsure of
+    the words (average log-probability about -1.3) but sure it is speech (no-speech 0.02). It
+    gets a final in the caption history; it used to get nothing, refused on the words alone."""
+    meeting = next(m for m in french_meetings() if m.name == "point-hebdo")
+    (reply,) = [u for u in meeting.utterances_of("claire") if u.text.startswith("Une dizaine")]
+    track = meeting.speaker("claire").track
+    (captions,) = replay(whisper_base, [track[int((reply.start - 3) * 16000) :]])
+    finals = [c for c in captions if c.kind == "final" and c.text]
+    assert len(finals) == 1, finals
+    assert 2.5 <= finals[0].start and finals[0].end <= 3.5 + reply.end - reply.start, finals[0]

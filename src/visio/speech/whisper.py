@@ -13,8 +13,9 @@ Whisper decodes whole windows, not streams. The known recipe turns it into live 
 * At the pause, the whole utterance is decoded once more with beam search (the *final*), on an
   encoder window fitted to the utterance rather than Whisper's 30 s (several times cheaper);
   a final caught in a decoding loop there is decoded again on the whole 30 s window.
-* Guards against Whisper's hallucinations on noise: no-speech probability, average log
-  probability, compression ratio, a repeated phrase and a cap on tokens per second of audio.
+* Guards against Whisper's hallucinations on noise: no-speech probability (with the words'
+  average log probability), compression ratio, a repeated phrase and a cap on tokens per
+  second of audio.
 * On "auto", each speaker's language is detected per utterance, but changes only when the
   detection is confident (short utterances are easily mistaken).
 * A stream may ask for its finals in English too (Whisper's translate task, on the same
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 
 _FULL_FRAMES = 3000  # Whisper's 30 s encoder window, in 10 ms mel frames
 _HOP = 160
+_TEXT_CONTEXT = 448  # Whisper's decoder context, in tokens (prompt and text together)
 _PUNCTUATION = set(string.punctuation) | {"¿", "¡", "«", "»", "…"}
 _SENTENCE_ENDS = (".", "?", "!", "…")
 
@@ -86,8 +88,13 @@ class StreamingOptions:
     hard_max_utterance: float = 28.0  # ...and at this length at their quietest recent moment
     vad_threshold: float = 0.5
     max_batch: int = 8
+    # A decode is refused as no speech when Whisper's no-speech probability is above this and
+    # its words are less sure than ``logprob_threshold`` (average log probability per token).
+    # Unsure words alone are kept: Silero already heard speech there, and accented French
+    # said clearly scored -1.1 to -1.3 (three finals of the French set were lost to a bare
+    # -1.0 cut, no-speech 0.02 each).
     no_speech_threshold: float = 0.6
-    logprob_threshold: float = -1.0
+    logprob_threshold: float = -0.5
     compression_ratio_threshold: float = 2.4
     max_tokens_per_second: float = 7.0
     language_switch_confidence: float = 0.8  # "auto": a speaker's language changes only when sure
@@ -908,7 +915,7 @@ def decode_batch(
         requests,
         starts,
         beam_size=options.final_beam_size if final else 1,
-        max_length=max(limits) + 4 + max(len(r) for r in requests),
+        max_length=_max_length(max(limits) + 4, max(len(r) for r in requests)),
         return_scores=True,
         return_no_speech_prob=True,
         suppress_blank=True,
@@ -932,10 +939,11 @@ def decode_batch(
             rejected = "repeats a phrase"
         else:
             looped = False
-            if avg_logprob < options.logprob_threshold:
-                rejected = f"avg logprob {avg_logprob:.2f}"
-            elif result.no_speech_prob > options.no_speech_threshold and avg_logprob < -0.5:
-                rejected = f"no-speech {result.no_speech_prob:.2f}"
+            if (
+                result.no_speech_prob > options.no_speech_threshold
+                and avg_logprob < options.logprob_threshold
+            ):
+                rejected = f"no-speech {result.no_speech_prob:.2f}, avg logprob {avg_logprob:.2f}"
         looped = looped and rejected != "empty"
         hypotheses.append(Hypothesis(text, [], resolved[index], rejected, looped))
         texts.append(tokens if rejected is None else [])
@@ -1003,12 +1011,20 @@ def _translate(
         subset,
         [[*tok.sot_sequence, tok.no_timestamps] for tok in tokenizers],
         beam_size=1,
-        max_length=max(limits[i] for i in wanted) + 8,
+        max_length=_max_length(max(limits[i] for i in wanted) + 8, 4),
         suppress_blank=True,
     )
     for index, tok, result in zip(wanted, tokenizers, results, strict=True):
         tokens = [t for t in result.sequences_ids[0] if t < tok.eot]
         hypotheses[index].translation = tok.decode(tokens).strip()
+
+
+def _max_length(tokens: int, prompt: int) -> int:
+    """CTranslate2's ``max_length`` for Whisper that lets ``tokens`` of text come after a prompt
+    of ``prompt`` tokens. Its Whisper generates at most half of ``max_length`` and at most
+    ``max_length`` less the prompt (measured with 4.8: 80 gave 40 tokens; 60 after a 35-token
+    prompt gave 26), so a bare ``tokens + prompt`` cut long French finals mid-sentence."""
+    return min(_TEXT_CONTEXT, max(2 * tokens, tokens + prompt))
 
 
 def _repeats_itself(tokens: list[int]) -> bool:
