@@ -68,6 +68,7 @@ VARIANTS: dict[str, StreamingOptions] = {
     "beam3": StreamingOptions(final_beam_size=3),
     "beam2": StreamingOptions(final_beam_size=2),
     "window30": StreamingOptions(final_context=30.0),
+    "window30mel": StreamingOptions(final_context=30.0, mel_padding=True),
     "pause0.5": StreamingOptions(max_silence=0.5),
     "pause0.8": StreamingOptions(max_silence=0.8),
     "pause1.2": StreamingOptions(max_silence=1.2),

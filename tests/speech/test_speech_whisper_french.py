@@ -8,6 +8,7 @@ transcribing each whole track offline with beam search.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -123,11 +124,17 @@ def test_a_long_french_final_is_decoded_to_its_last_word(whisper_base: WhisperRe
     audio = track[int((said[0].start - 0.2) * 16000) : int((said[-1].end + 0.3) * 16000)]
     assert audio.size / 16000 > 7.5
     model = whisper_base._model("whisper-base")
-    for final in (True, False):
-        (hypothesis,) = decode_batch(model, [audio], ["fr"], final, whisper_base.options)
+    mel = replace(whisper_base.options, final_context=30.0, mel_padding=True)  # bench variant
+    for final, options in (
+        (True, whisper_base.options),
+        (False, whisper_base.options),
+        (True, mel),
+    ):
+        (hypothesis,) = decode_batch(model, [audio], ["fr"], final, options)
         assert hypothesis.rejected is None, hypothesis
         assert normalise_words(hypothesis.text, "fr")[-3:] == ["il", "vous", "plaît"], (
             final,
+            options,
             hypothesis.text,
         )
 

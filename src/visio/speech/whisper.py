@@ -73,6 +73,11 @@ class StreamingOptions:
     partials_stop_lag: float = 3.0  # ...and one this late stops them for 10 s
     show_early: bool = True  # an early final's text is shown at once, as a partial
     final_context: float = 10.0  # shortest encoder window for finals (30: Whisper's whole window)
+    # How the encoder window is filled past the audio: with silent audio (openai-whisper's way)
+    # or with zeros after the log-mel is normalised (faster-whisper's ``transcribe``). With
+    # ``final_context=30`` the latter is 2 points better on the French set (24.8 % against
+    # 26.9 %), at about 5.7 times the encoder's CPU per final; on 10 s windows it is worse.
+    mel_padding: bool = False
     final_beam_size: int = 5
     final_prompt: bool = False  # the speaker's previous final as the decoder's context
     min_silence: float = 0.5  # at a pause this long the final is decoded (an early final)...
@@ -842,6 +847,17 @@ def _features(model: _LoadedModel, audio: NDArray[np.float32], frames: int) -> N
     return out
 
 
+def _mel_padded(
+    model: _LoadedModel, audio: NDArray[np.float32], frames: int
+) -> NDArray[np.float32]:
+    """The audio's log-mel, normalised on the audio alone, then zeros up to ``frames``."""
+    features = model.whisper.feature_extractor(audio)[:, :-1]
+    out = np.zeros((features.shape[0], frames), dtype=np.float32)
+    usable = min(frames, features.shape[1])
+    out[:, :usable] = features[:, :usable]
+    return out
+
+
 def decode_batch(
     model: _LoadedModel,
     audios: list[NDArray[np.float32]],
@@ -871,7 +887,8 @@ def decode_batch(
     longest = max(audio.size for audio in audios) / SAMPLE_RATE
     shortest = window or (options.final_context if final else options.partial_context)
     frames = min(_FULL_FRAMES, int(max(shortest, longest + 1.0) * 100))
-    features = np.stack([_features(model, audio, frames) for audio in audios])
+    fill = _mel_padded if options.mel_padding else _features
+    features = np.stack([fill(model, audio, frames) for audio in audios])
     encoded = model.whisper.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
 
     priors = priors or [None] * len(audios)
