@@ -840,18 +840,18 @@ def _shifted(words: Sequence[Word], seconds: float) -> list[Word]:
 def _features(model: _LoadedModel, audio: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
     padded = np.zeros(frames * _HOP, dtype=np.float32)
     padded[: min(audio.size, padded.size)] = audio[: padded.size]
-    features = model.whisper.feature_extractor(padded, padding=0)
-    out = np.zeros((features.shape[0], frames), dtype=np.float32)
-    usable = min(frames, features.shape[1])
-    out[:, :usable] = features[:, :usable]
-    return out
+    return _fitted(model.whisper.feature_extractor(padded, padding=0), frames)
 
 
 def _mel_padded(
     model: _LoadedModel, audio: NDArray[np.float32], frames: int
 ) -> NDArray[np.float32]:
     """The audio's log-mel, normalised on the audio alone, then zeros up to ``frames``."""
-    features = model.whisper.feature_extractor(audio)[:, :-1]
+    return _fitted(model.whisper.feature_extractor(audio)[:, :-1], frames)
+
+
+def _fitted(features: NDArray[np.float32], frames: int) -> NDArray[np.float32]:
+    """``features`` cut or padded with zeros to exactly ``frames`` columns."""
     out = np.zeros((features.shape[0], frames), dtype=np.float32)
     usable = min(frames, features.shape[1])
     out[:, :usable] = features[:, :usable]
@@ -1024,11 +1024,12 @@ def _translate(
 
     subset = _rows(encoded, wanted, len(hypotheses))
     tokenizers = [model.tokenizer(languages[i], "translate") for i in wanted]
+    requests = [[*tok.sot_sequence, tok.no_timestamps] for tok in tokenizers]
     results = model.whisper.model.generate(
         subset,
-        [[*tok.sot_sequence, tok.no_timestamps] for tok in tokenizers],
+        requests,
         beam_size=1,
-        max_length=_max_length(max(limits[i] for i in wanted) + 8, 4),
+        max_length=_max_length(max(limits[i] for i in wanted) + 8, max(map(len, requests))),
         suppress_blank=True,
     )
     for index, tok, result in zip(wanted, tokenizers, results, strict=True):
