@@ -77,7 +77,10 @@ VARIANTS: dict[str, StreamingOptions] = {
     "sentence": StreamingOptions(sentence_ends=True),
     "no-early": StreamingOptions(early_finals=False),
     "budget0.6": StreamingOptions(partial_budget=0.6),
+    "one-decoder": StreamingOptions(),  # with ENGINES below: decodes one at a time on every core
 }
+# What a variant changes in the engine rather than in its options.
+ENGINES: dict[str, dict[str, int]] = {"one-decoder": {"decoders": 1}}
 
 
 @dataclass(frozen=True)
@@ -320,7 +323,11 @@ def capacity(
         track = track_for(model)
         for variant in variants:
             engine = WhisperRecogniser(
-                catalog, default_model=model, english_model=model, options=VARIANTS[variant]
+                catalog,
+                default_model=model,
+                english_model=model,
+                options=VARIANTS[variant],
+                **ENGINES.get(variant, {}),
             )
             engine.start()
             engine.preload(model)

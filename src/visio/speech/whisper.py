@@ -21,19 +21,24 @@ Whisper decodes whole windows, not streams. The known recipe turns it into live 
 * A stream may ask for its finals in English too (Whisper's translate task, on the same
   encoder output).
 
-One decoder thread serves every stream of the process, so a worker with several speakers shares
-one model in memory and never oversubscribes the CPU. Finals go first, all of them, batched
-across speakers: none is ever dropped. Partials come after, the speakers who waited longest
-first, as many in one batch as ``partial_budget`` allows; with more speakers than the CPU can
-serve, partials come less often, and finals stay on time as long as they can. A stream whose
-finals come late says so (:meth:`_WhisperStream.load`, ``final_lag_seconds``), and the worker
-reports it. Only a stream whose queue exceeds ``max_backlog`` seconds (a decoder stuck for that
-long) loses audio, counted as dropped.
+One scheduler thread serves every stream of the process and hands decodes to a few decoder
+threads (one per core on CPU, each decode single-threaded: on 2 cores two such decodes side by side
+finish in 0.55 s where one after the other on two threads take 1.24 s, docs/speech.md), so a
+worker with several speakers shares one model in memory and never oversubscribes the CPU. Finals
+go first, all of them, batched across speakers when more wait than decoders are free: none is
+ever dropped, and each speaker's finals are delivered in the order they were said. Partials come
+after, on the decoders finals leave free (one is kept for finals when there are two or more), the
+speakers who waited longest first, as many in one batch as ``partial_budget`` allows; with more
+speakers than the CPU can serve, partials come less often, and finals stay on time as long as
+they can. A stream whose finals come late says so (:meth:`_WhisperStream.load`,
+``final_lag_seconds``), and the worker reports it. Only a stream whose queue exceeds
+``max_backlog`` seconds (a decoder stuck for that long) loses audio, counted as dropped.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import string
 import threading
 import time
@@ -41,6 +46,7 @@ import uuid
 import zlib
 from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +137,58 @@ class _Job:
     prompt: str = ""  # text said before, as the decoder's context
     early: bool = False  # decoded at a short pause, before the utterance is known to end
     prior: str | None = None  # the language the speaker spoke last, when ``language`` is None
+    order: int = 0  # a final's place among its stream's finals: results are delivered in order
+
+
+@dataclass
+class _Done:
+    """One batch's decode, as a decoder thread hands it back to the scheduler."""
+
+    jobs: list[_Job]
+    hypotheses: list[Hypothesis] | None  # None: the decode failed (``error``)
+    error: BaseException | None
+    seconds: float  # the decode's wall time
+    at: float  # monotonic time it was done
+
+
+@dataclass
+class _Work:
+    """A batch's decode as a decoder thread runs it: everything it reads was copied from the
+    jobs when it was handed over, so it never reads a stream the scheduler is changing."""
+
+    engine: WhisperRecogniser
+    model: _LoadedModel
+    jobs: list[_Job]
+    audios: list[NDArray[np.float32]]
+    languages: list[str | None]
+    prompts: list[str]
+    priors: list[str | None]
+    translate: list[bool]
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        hypotheses: list[Hypothesis] | None = None
+        error: BaseException | None = None
+        try:
+            final = self.jobs[0].final
+            options = self.engine.options
+            hypotheses = decode_batch(
+                self.model,
+                self.audios,
+                self.languages,
+                final=final,
+                options=options,
+                prompts=self.prompts,
+                priors=self.priors,
+                translate=self.translate,
+            )
+            if final:
+                _retry_loops(self.model, options, self, hypotheses)
+        except Exception as failure:
+            error = failure
+        seconds = time.perf_counter() - started
+        self.engine._done.put(_Done(self.jobs, hypotheses, error, seconds, time.monotonic()))
+        self.engine.wake()
 
 
 @dataclass
@@ -171,7 +229,7 @@ class _WhisperStream:
     """One speaker: VAD state, the current utterance and its partial-decode state.
 
     ``feed`` and ``close`` are called from the caller's thread; everything else runs on the
-    decoder thread only.
+    scheduler thread only (decoder threads see a job's audio, never the stream).
     """
 
     def __init__(
@@ -226,6 +284,11 @@ class _WhisperStream:
         self.probabilities: list[float] = []  # the VAD's, per window of the utterance
         self.early: _Job | None = None  # a final decoded at a short pause (see _early_final)
         self.early_result: Hypothesis | None = None
+        self.partial_running = False  # one partial decode at a time per stream
+        self.outstanding = 0  # finals made and not yet delivered (waiting, decoding or held)
+        self._finals_made = 0
+        self._next_final = 0  # the order of the next final to deliver
+        self._held: dict[int, tuple[_Job, Hypothesis | None]] = {}  # decoded before an earlier one
 
     # --- caller's thread -------------------------------------------------------------------
     def feed(self, pcm: NDArray[np.float32], spoken_at: float | None = None) -> None:
@@ -253,7 +316,7 @@ class _WhisperStream:
             final_lag_seconds=self.final_lag,
         )
 
-    # --- decoder thread --------------------------------------------------------------------
+    # --- scheduler thread ------------------------------------------------------------------
     @property
     def utterance_samples(self) -> int:
         return sum(chunk.size for chunk in self.utterance)
@@ -289,8 +352,8 @@ class _WhisperStream:
                     if self.early is not None and self.early_result is not None:
                         self._settle(self.early, self.early_result)
                     elif self.early is not None:
-                        # Reached in the same pass as the early final (the decoder is behind):
-                        # that decode, not yet run, is of the same audio and becomes the final.
+                        # The early final is still waiting or being decoded (the decoder is
+                        # behind): its decode is of the same audio and becomes the final.
                         self.early.early = False
                         self.utterance, self.probabilities = [], []
                         self.early = self.early_result = None
@@ -382,6 +445,8 @@ class _WhisperStream:
         self.on_final(job, hypothesis, early=False)
 
     def _final_job(self, audio: NDArray[np.float32]) -> _Job:
+        self._finals_made += 1
+        self.outstanding += 1
         return _Job(
             self,
             audio,
@@ -392,7 +457,29 @@ class _WhisperStream:
             prior=self.utterance_language or self.spoken_language,
             spoken_at=self._spoken_at,
             prompt=self.previous_text if self._engine.options.final_prompt else "",
+            order=self._finals_made - 1,
         )
+
+    def forgotten(self, job: _Job) -> bool:
+        """An early final the speaker went on after: its result would be thrown away."""
+        return job.early and job is not self.early
+
+    def deliver_final(self, job: _Job, hypothesis: Hypothesis | None) -> None:
+        """A final's decode is done (``None``: it failed). Finals decoded side by side can end in
+        any order; each is delivered once those said before it are."""
+        self._held[job.order] = (job, hypothesis)
+        while self._next_final in self._held:
+            job, result = self._held.pop(self._next_final)
+            self._next_final += 1
+            self.outstanding -= 1
+            if result is None:
+                self.decode_errors += 1
+                self.dropped_samples += job.audio.size
+                continue
+            try:
+                self.on_final(job, result)
+            except Exception:
+                log.exception("caption delivery failed for segment %s", job.segment_id)
 
     def _end(self, trailing_silence: int) -> list[_Job]:
         opts = self._engine.options
@@ -431,6 +518,8 @@ class _WhisperStream:
         """A partial decode of the current utterance, when enough new speech has arrived."""
         opts = self._engine.options
         if not self.utterance or self.speech_samples < opts.min_speech * SAMPLE_RATE:
+            return None
+        if self.partial_running:
             return None
         if self.silence_samples >= opts.partial_quiet * SAMPLE_RATE:
             return None  # a pause: nothing new to show, and the final is on its way
@@ -577,6 +666,7 @@ class WhisperRecogniser:
         cpu_threads: int = 2,
         french_model: str | None = None,
         device: str = "cpu",
+        decoders: int | None = None,
     ) -> None:
         self.catalog = catalog
         self.default_model = default_model
@@ -585,6 +675,15 @@ class WhisperRecogniser:
         self.device = device  # "cpu" (int8) or "cuda" (int8 weights, float16 compute)
         self.options = options or StreamingOptions()
         self.cpu_threads = cpu_threads
+        # Decodes side by side, each on its own core: Whisper's small matrices gain nothing from
+        # a second thread per decode (base, one 5 s French final: 0.48 s on one thread, 0.59 s
+        # on two), and two decodes at once take the time of one. A GPU batches instead.
+        self.decoders = decoders or (max(1, cpu_threads) if device == "cpu" else 1)
+        self._pool: ThreadPoolExecutor | None = None
+        self._done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+        self._waiting: list[_Job] = []  # finals no decoder was free for, oldest first
+        self._running = 0  # batches being decoded
+        self._ending: list[_WhisperStream] = []  # closed streams with finals not yet delivered
         self._streams: list[_WhisperStream] = []
         self._lock = threading.Lock()
         self._wakeup = threading.Event()
@@ -605,6 +704,7 @@ class WhisperRecogniser:
         self._vad = SileroVad()
         self._virtual_time = not thread
         if thread:
+            self._pool = ThreadPoolExecutor(self.decoders, thread_name_prefix="whisper-decode")
             self._thread = threading.Thread(target=self._run, name="whisper-decoder", daemon=True)
             self._thread.start()
 
@@ -627,6 +727,8 @@ class WhisperRecogniser:
         self.wake()
         if self._thread is not None:
             self._thread.join(timeout=30)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -676,18 +778,25 @@ class WhisperRecogniser:
             streams = list(self._streams)
         for stream in streams:  # flush what was said before the worker stopped
             stream.closing = True
-        try:
-            self._step()
-        except Exception:
-            log.exception("speech decoder flush failed")
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline:
+            try:
+                self._step()
+            except Exception:
+                log.exception("speech decoder flush failed")
+                break
+            if not self._running and not self._waiting:
+                break
+            self._wakeup.wait(timeout=0.1)
+            self._wakeup.clear()
 
     def _step(self) -> bool:
-        """Ingest audio, then run finals (all of them, never dropped) or else one batch of
-        partials; False when there was nothing to do."""
+        """Deliver finished decodes, ingest audio, then give the free decoders the finals (all
+        of them, never dropped) or else partials; False when there was nothing to do."""
+        busy = self._collect()
         with self._lock:
             streams = list(self._streams)
         finals: list[_Job] = []
-        ended: list[_WhisperStream] = []
         for stream in streams:
             try:
                 stream.ingest(finals)
@@ -697,48 +806,79 @@ class WhisperRecogniser:
             if stream.closing and not stream.utterance:
                 with self._lock:
                     self._streams.remove(stream)
-                ended.append(stream)
-        if finals:
-            try:
-                for batch in self._batches(finals):
-                    try:
-                        self._decode(batch)
-                    except Exception:  # counted as lost; the next batch is decoded all the same
-                        log.exception("speech decoder: %d finals failed to decode", len(batch))
-            finally:
-                for stream in ended:
-                    stream.finished.set()
-            self.wake()
-            return True
-        for stream in ended:
+                self._ending.append(stream)
+        self._waiting += finals
+        if self._waiting:
+            if self._start_finals():
+                busy = True
+                self.wake()  # decoders the finals left free take partials at the next step
+        elif self._partials_allowed():
+            busy = self._start_partials(streams) or busy
+        for stream in [s for s in self._ending if not s.outstanding]:
+            self._ending.remove(stream)
             stream.finished.set()
-        if time.monotonic() < self._no_partials_until and not self._virtual_time:
-            return bool(ended)  # finals are late: every cycle goes to them until they catch up
+            busy = True
+        return busy
+
+    def _free(self) -> int:
+        """Decoders with nothing to do (in virtual time, decodes run one by one on the caller)."""
+        return 1 if self._pool is None else self.decoders - self._running
+
+    def _start_finals(self) -> bool:
+        """Hand the waiting finals to the free decoders, spread over them (several in a batch
+        only when more wait than decoders are free); early finals the speaker went on after
+        are forgotten undecoded."""
+        for job in [j for j in self._waiting if j.stream.forgotten(j)]:
+            self._waiting.remove(job)
+            job.stream.deliver_final(job, Hypothesis("", [], "", rejected="forgotten"))
+        free = self._free()
+        if not self._waiting or free <= 0:
+            return False
+        batches = self._batches(self._waiting, parts=free if self._pool is not None else 1)
+        started = batches[:free] if self._pool is not None else batches
+        self._waiting = [job for batch in batches[len(started) :] for job in batch]
+        for batch in started:
+            self._submit(batch)
+        return True
+
+    def _partials_allowed(self) -> bool:
+        if self._virtual_time:
+            return True
+        return time.monotonic() >= self._no_partials_until  # else finals are late: they go first
+
+    def _start_partials(self, streams: list[_WhisperStream]) -> bool:
+        """One batch of partials per free decoder, keeping one decoder for finals when there
+        are several: the speakers who waited longest first, as many as the partial budget
+        allows (with more speakers than the CPU serves in time, each one's partials come less
+        often)."""
+        free = self._free() - (1 if self.decoders > 1 and self._pool is not None else 0)
+        if free <= 0:
+            return False
         partials = [job for stream in streams if (job := stream.partial_job()) is not None]
         if not partials:
-            return bool(ended)
-        # The speakers who waited longest first, as many as the partial budget allows: with
-        # more speakers than the CPU serves in time, each one's partials come less often.
+            return False
         partials.sort(key=lambda job: job.stream.waiting_since)
         fits = max(1, int(self.options.partial_budget / self._partial_cost))
         if self._virtual_time:
             fits = len(partials)
-        batch = self._batches(partials[:fits])[0]
-        started = time.perf_counter()
-        self._decode(batch)
-        cost = (time.perf_counter() - started) / len(batch)
-        self._partial_cost = 0.7 * self._partial_cost + 0.3 * cost
-        self.wake()
+        for batch in self._batches(partials[:fits], parts=free)[:free]:
+            for job in batch:
+                job.stream.partial_running = True
+            self._submit(batch)
         return True
 
-    def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
+    def _batches(self, jobs: list[_Job], parts: int = 1) -> list[list[_Job]]:
+        """Jobs grouped by model and kind, each group cut into ``parts`` batches (or more, of at
+        most ``max_batch``)."""
         groups: dict[tuple[str, bool], list[_Job]] = {}
         for job in jobs:
             groups.setdefault((job.stream.model, job.final), []).append(job)
-        size = self.options.max_batch
-        return [
-            group[i : i + size] for group in groups.values() for i in range(0, len(group), size)
-        ]
+        batches: list[list[_Job]] = []
+        for group in groups.values():
+            count = max(min(parts, len(group)), -(-len(group) // self.options.max_batch))
+            size = -(-len(group) // count)
+            batches += [group[i : i + size] for i in range(0, len(group), size)]
+        return batches
 
     def _model(self, name: str) -> _LoadedModel:
         if name not in self._models:
@@ -750,53 +890,79 @@ class WhisperRecogniser:
                 str(folder),
                 device=self.device,
                 compute_type="int8" if self.device == "cpu" else "int8_float16",
-                cpu_threads=self.cpu_threads,
-                num_workers=1,
+                cpu_threads=max(1, self.cpu_threads // self.decoders),
+                num_workers=self.decoders,
                 local_files_only=True,
             )
             log.info("loaded speech model %s in %.1f s", name, time.monotonic() - started)
             self._models[name] = _LoadedModel(name, whisper, whisper.model.is_multilingual)
         return self._models[name]
 
-    def _decode(self, jobs: list[_Job]) -> None:
-        if not jobs:
-            return
-        started = time.perf_counter()
+    def _submit(self, jobs: list[_Job]) -> None:
+        """Decode a batch on a decoder thread (in virtual time: now, on this one); its result
+        comes back through ``_done`` to this thread, which alone touches the streams."""
+        self._running += 1
         try:
             model = self._model(jobs[0].stream.model)
-            hypotheses = decode_batch(
-                model,
-                [job.audio for job in jobs],
-                [job.language for job in jobs],
-                final=jobs[0].final,
-                options=self.options,
-                prompts=[job.prompt for job in jobs],
-                priors=[job.prior for job in jobs],
-                translate=[job.final and job.stream.translate for job in jobs],
-            )
-            if jobs[0].final:
-                self._retry_loops(model, jobs, hypotheses)
-        except Exception:
-            for job in jobs:
-                job.stream.decode_errors += 1
-                if job.final:
-                    job.stream.dropped_samples += job.audio.size
-            raise
-        finally:
-            self.decode_seconds += time.perf_counter() - started
-        decoded_at = time.monotonic()
-        for job, hypothesis in zip(jobs, hypotheses, strict=True):
-            if job.final:
-                job.stream.final_lag = decoded_at - job.spoken_at
-                if not self._virtual_time:
-                    self._adapt_partials(job.stream.final_lag, decoded_at)
+        except Exception as error:  # a model that cannot load fails its batch like a decode
+            self._done.put(_Done(jobs, None, error, 0.0, time.monotonic()))
+            self._collect()
+            return
+        work = _Work(
+            self,
+            model,
+            jobs,
+            audios=[job.audio for job in jobs],
+            languages=[job.language for job in jobs],
+            prompts=[job.prompt for job in jobs],
+            priors=[job.prior for job in jobs],
+            translate=[job.final and job.stream.translate for job in jobs],
+        )
+        if self._pool is None:
+            work.run()
+            self._collect()
+        else:
+            self._pool.submit(work.run)
+
+    def _collect(self) -> bool:
+        """Deliver the decodes the decoder threads have finished; False when there were none."""
+        collected = False
+        while True:
             try:
-                if job.final:
-                    job.stream.on_final(job, hypothesis)
-                else:
-                    job.stream.on_partial(job, hypothesis)
-            except Exception:
-                log.exception("caption delivery failed for segment %s", job.segment_id)
+                done = self._done.get_nowait()
+            except queue.Empty:
+                return collected
+            collected = True
+            self._running -= 1
+            self.decode_seconds += done.seconds
+            jobs = done.jobs
+            if done.error is not None:
+                kind = "finals" if jobs[0].final else "partials"
+                log.error(
+                    "speech decoder: %d %s failed to decode",
+                    len(jobs),
+                    kind,
+                    exc_info=done.error,
+                )
+            if not jobs[0].final:
+                self._partial_cost = 0.7 * self._partial_cost + 0.3 * done.seconds / len(jobs)
+            for index, job in enumerate(jobs):
+                hypothesis = None if done.hypotheses is None else done.hypotheses[index]
+                if not job.final:
+                    job.stream.partial_running = False
+                    if hypothesis is None:
+                        job.stream.decode_errors += 1
+                        continue
+                    try:
+                        job.stream.on_partial(job, hypothesis)
+                    except Exception:
+                        log.exception("caption delivery failed for segment %s", job.segment_id)
+                    continue
+                job.stream.final_lag = done.at - job.spoken_at
+                if not self._virtual_time:
+                    self._adapt_partials(job.stream.final_lag, done.at)
+                job.stream.deliver_final(job, hypothesis)
+            self.wake()
 
     def _adapt_partials(self, lag: float, now: float) -> None:
         """Partials give way to finals as the CPU runs short: a late final halves how often
@@ -810,26 +976,27 @@ class WhisperRecogniser:
         elif lag < 0.8 * opts.partials_pause_lag:
             self.partial_slowdown = max(1.0, self.partial_slowdown / 2)
 
-    def _retry_loops(
-        self, model: _LoadedModel, jobs: list[_Job], hypotheses: list[Hypothesis]
-    ) -> None:
-        """Finals caught in a decoding loop on a short window get decoded once more with
-        Whisper's whole 30 s window, where short utterances loop less."""
-        again = [i for i, h in enumerate(hypotheses) if h.looped]
-        if not again or self.options.final_context >= _FULL_FRAMES / 100:
-            return
-        retried = decode_batch(
-            model,
-            [jobs[i].audio for i in again],
-            [hypotheses[i].language for i in again],
-            final=True,
-            options=self.options,
-            prompts=[jobs[i].prompt for i in again],
-            window=_FULL_FRAMES / 100,
-            translate=[jobs[i].stream.translate for i in again],
-        )
-        for index, hypothesis in zip(again, retried, strict=True):
-            hypotheses[index] = hypothesis
+
+def _retry_loops(
+    model: _LoadedModel, options: StreamingOptions, work: _Work, hypotheses: list[Hypothesis]
+) -> None:
+    """Finals caught in a decoding loop on a short window get decoded once more with Whisper's
+    whole 30 s window, where short utterances loop less."""
+    again = [i for i, h in enumerate(hypotheses) if h.looped]
+    if not again or options.final_context >= _FULL_FRAMES / 100:
+        return
+    retried = decode_batch(
+        model,
+        [work.audios[i] for i in again],
+        [hypotheses[i].language for i in again],
+        final=True,
+        options=options,
+        prompts=[work.prompts[i] for i in again],
+        window=_FULL_FRAMES / 100,
+        translate=[work.translate[i] for i in again],
+    )
+    for index, hypothesis in zip(again, retried, strict=True):
+        hypotheses[index] = hypothesis
 
 
 def _shifted(words: Sequence[Word], seconds: float) -> list[Word]:
