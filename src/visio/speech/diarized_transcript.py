@@ -1,7 +1,8 @@
 """``visio transcribe``: a transcript of audio files from the command line.
 
 Several files are per-participant tracks (each speaker named after their file's stem), each
-transcribed on its own and merged in time order; one file is diarized
+transcribed on its own (side by side, one core each, as many at once as there are cores) and
+merged in time order; one file is diarized
 (:mod:`visio.speech.diarization`) unless ``--speakers 1``, its voices named
 "<stem> - speaker k" (an en dash).
 Transcription is the offline pass: faster-whisper with beam search, Silero VAD and word times.
@@ -10,10 +11,11 @@ Transcription is the offline pass: faster-whisper with beam search, Silero VAD a
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,28 +113,36 @@ def transcribe(
     speakers: int | None,
     encoder: VoiceEncoder | None = None,
     progress: Callable[[float], None] = lambda _: None,
+    parallel: int = 1,
 ) -> list[Segment]:
-    """The transcript of ``files``: tracks of one speaker each, or one diarized file."""
+    """The transcript of ``files``: tracks of one speaker each (``parallel`` of them at once:
+    the model needs as many workers), or one diarized file. ``progress`` gets the seconds of
+    audio transcribed so far, all tracks together."""
     if len(files) == 1 and speakers != 1:
         audio = decode(files[0])
         turns = diarize(audio, encoder or VoiceEncoder(), speakers=speakers)
         words = [w for segment in recognise(model, audio, language, progress) for w in segment]
         return attribute(words, turns, files[0].stem)
-    segments: list[Segment] = []
-    done = 0.0
-    for path in files:
-        audio = decode(path)
-        shifted = functools.partial(_shifted, progress, done)
-        for words in recognise(model, audio, language, shifted):
+    positions = [0.0] * len(files)  # seconds transcribed of each track
+    lock = threading.Lock()
+
+    def track(index: int) -> list[Segment]:
+        def moved(seconds: float) -> None:
+            with lock:
+                positions[index] = seconds
+                progress(sum(positions))
+
+        path = files[index]
+        segments = []
+        for words in recognise(model, decode(path), language, moved):
             if words:
                 text = "".join(w.text for w in words).strip()
                 segments.append(Segment(words[0].start, words[-1].end, path.stem, text, words))
-        done += audio.size / RATE
-    return sorted(segments, key=lambda s: (s.start, s.speaker))
+        return segments
 
-
-def _shifted(progress: Callable[[float], None], offset: float, seconds: float) -> None:
-    progress(offset + seconds)
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="transcribe") as pool:
+        tracks = list(pool.map(track, range(len(files))))
+    return sorted((s for t in tracks for s in t), key=lambda s: (s.start, s.speaker))
 
 
 def render(segments: Sequence[Segment], format: str, title: str) -> bytes:
@@ -193,7 +203,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     )
     try:
         folder = settings.catalog().prepare(name)
-        model = WhisperModel(str(folder), device="cpu", compute_type="int8")
+        # Tracks side by side, one core each (Whisper's decoder gains little from a second
+        # thread: docs/speech.md); one file gets every core.
+        parallel = min(len(files), settings.cpu_threads) if len(files) > 1 else 1
+        model = WhisperModel(
+            str(folder),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=max(1, settings.cpu_threads // parallel),
+            num_workers=parallel,
+        )
         encoder = VoiceEncoder() if len(files) == 1 and args.speakers != 1 else None
     except (ModelError, DiarizationError) as exc:
         print(exc, file=sys.stderr)
@@ -206,7 +225,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     try:
         segments = transcribe(
             files, model=model, language=args.language, speakers=args.speakers,
-            encoder=encoder, progress=progress,
+            encoder=encoder, progress=progress, parallel=parallel,
         )  # fmt: skip
     except (ValueError, OSError) as exc:  # av's errors are OSError or ValueError
         print(f"\n{exc}", file=sys.stderr)
