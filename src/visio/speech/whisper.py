@@ -183,12 +183,32 @@ class _Work:
                 translate=self.translate,
             )
             if final:
-                _retry_loops(self.model, options, self, hypotheses)
+                self._retry_loops(hypotheses)
         except Exception as failure:
             error = failure
         seconds = time.perf_counter() - started
         self.engine._done.put(_Done(self.jobs, hypotheses, error, seconds, time.monotonic()))
         self.engine.wake()
+
+    def _retry_loops(self, hypotheses: list[Hypothesis]) -> None:
+        """Finals caught in a decoding loop on a short window get decoded once more with
+        Whisper's whole 30 s window, where short utterances loop less."""
+        again = [i for i, h in enumerate(hypotheses) if h.looped]
+        options = self.engine.options
+        if not again or options.final_context >= _FULL_FRAMES / 100:
+            return
+        retried = decode_batch(
+            self.model,
+            [self.audios[i] for i in again],
+            [hypotheses[i].language for i in again],
+            final=True,
+            options=options,
+            prompts=[self.prompts[i] for i in again],
+            window=_FULL_FRAMES / 100,
+            translate=[self.translate[i] for i in again],
+        )
+        for index, hypothesis in zip(again, retried, strict=True):
+            hypotheses[index] = hypothesis
 
 
 @dataclass
@@ -285,7 +305,6 @@ class _WhisperStream:
         self.early: _Job | None = None  # a final decoded at a short pause (see _early_final)
         self.early_result: Hypothesis | None = None
         self.partial_running = False  # one partial decode at a time per stream
-        self.outstanding = 0  # finals made and not yet delivered (waiting, decoding or held)
         self._finals_made = 0
         self._next_final = 0  # the order of the next final to deliver
         self._held: dict[int, tuple[_Job, Hypothesis | None]] = {}  # decoded before an earlier one
@@ -317,6 +336,11 @@ class _WhisperStream:
         )
 
     # --- scheduler thread ------------------------------------------------------------------
+    @property
+    def outstanding(self) -> int:
+        """Finals made and not yet delivered (waiting, being decoded, or held for order)."""
+        return self._finals_made - self._next_final
+
     @property
     def utterance_samples(self) -> int:
         return sum(chunk.size for chunk in self.utterance)
@@ -446,7 +470,6 @@ class _WhisperStream:
 
     def _final_job(self, audio: NDArray[np.float32]) -> _Job:
         self._finals_made += 1
-        self.outstanding += 1
         return _Job(
             self,
             audio,
@@ -471,7 +494,6 @@ class _WhisperStream:
         while self._next_final in self._held:
             job, result = self._held.pop(self._next_final)
             self._next_final += 1
-            self.outstanding -= 1
             if result is None:
                 self.decode_errors += 1
                 self.dropped_samples += job.audio.size
@@ -834,7 +856,7 @@ class WhisperRecogniser:
         free = self._free()
         if not self._waiting or free <= 0:
             return False
-        batches = self._batches(self._waiting, parts=free if self._pool is not None else 1)
+        batches = self._batches(self._waiting, parts=free)  # in virtual time, free is 1
         started = batches[:free] if self._pool is not None else batches
         self._waiting = [job for batch in batches[len(started) :] for job in batch]
         for batch in started:
@@ -975,28 +997,6 @@ class WhisperRecogniser:
             self.partial_slowdown = min(8.0, self.partial_slowdown * 2)
         elif lag < 0.8 * opts.partials_pause_lag:
             self.partial_slowdown = max(1.0, self.partial_slowdown / 2)
-
-
-def _retry_loops(
-    model: _LoadedModel, options: StreamingOptions, work: _Work, hypotheses: list[Hypothesis]
-) -> None:
-    """Finals caught in a decoding loop on a short window get decoded once more with Whisper's
-    whole 30 s window, where short utterances loop less."""
-    again = [i for i, h in enumerate(hypotheses) if h.looped]
-    if not again or options.final_context >= _FULL_FRAMES / 100:
-        return
-    retried = decode_batch(
-        model,
-        [work.audios[i] for i in again],
-        [hypotheses[i].language for i in again],
-        final=True,
-        options=options,
-        prompts=[work.prompts[i] for i in again],
-        window=_FULL_FRAMES / 100,
-        translate=[work.translate[i] for i in again],
-    )
-    for index, hypothesis in zip(again, retried, strict=True):
-        hypotheses[index] = hypothesis
 
 
 def _shifted(words: Sequence[Word], seconds: float) -> list[Word]:
